@@ -1,0 +1,63 @@
+// A registered model version and the package manifest it was pushed with.
+
+import type { Signature } from './signature.js';
+
+export type ModelTask = 'classification' | 'regression' | 'other';
+
+export const TEST_METRICS = ['accuracy', 'f1', 'mae', 'rmse', 'p99_latency_ms'] as const;
+export type TestMetric = (typeof TEST_METRICS)[number];
+
+/** A validation test a package carries: golden data scored by a metric against a threshold, or a latency budget. */
+export interface PackageTest {
+  name: string;
+  metric: TestMetric;
+  /** Minimum for accuracy/f1, maximum for mae/rmse/p99_latency_ms. */
+  threshold: number;
+  /** Package-relative CSV with feature columns and the target column (absent for latency tests). */
+  data?: string;
+  target?: string;
+  /** Model output compared with the target; defaults to the first output. */
+  output?: string;
+}
+
+/** The contents of `slipway.yaml`, after validation. File paths are package-relative. */
+export interface PackageManifest {
+  name: string;
+  description: string;
+  model: string;
+  task: ModelTask;
+  /** Feature names of the first input's last dimension. */
+  features?: string[];
+  /** Class labels of the classification output. */
+  labels?: string[];
+  baseline?: string;
+  tests: PackageTest[];
+}
+
+/** One stored file of a package, named by its content hash. */
+export interface PackageFile {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface ModelVersion {
+  name: string;
+  version: number;
+  createdAt: string;
+  description: string;
+  task: ModelTask;
+  /** Hash of the ONNX artifact. */
+  sha256: string;
+  size: number;
+  signature: Signature;
+  manifest: PackageManifest;
+  files: PackageFile[];
+}
+
+export interface ModelAlias {
+  name: string;
+  alias: string;
+  version: number;
+  updatedAt: string;
+}

@@ -1,0 +1,34 @@
+// Checks at push time that a package's data files (baseline, golden test data) are CSV with the columns the model needs.
+
+import { parseCsv } from '../core/csv.js';
+import { InvalidInputError } from '../core/errors.js';
+import type { PackageManifest } from '../core/model-version.js';
+import type { Signature } from '../core/signature.js';
+
+export async function checkPackageData(
+  manifest: PackageManifest,
+  signature: Signature,
+  read: (path: string) => Promise<Buffer>,
+): Promise<void> {
+  const features = signature.inputs[0]?.features;
+  const check = async (path: string, field: string, extra: string[]): Promise<void> => {
+    if (!path.endsWith('.csv')) throw new InvalidInputError(`slipway.yaml: field "${field}": expected a .csv file, got "${path}"`);
+    const table = parseCsv((await read(path)).toString('utf8'), path);
+    if (table.rows.length === 0) throw new InvalidInputError(`${path}: expected at least one data row`);
+    const wanted = [...(features ?? []), ...extra];
+    const missing = wanted.filter((c) => !table.header.includes(c));
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).map((c) => `"${c}"`).join(', ');
+      throw new InvalidInputError(`${path}: missing column${missing.length > 1 ? 's' : ''} ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
+    }
+  };
+  if (manifest.baseline) await check(manifest.baseline, 'baseline', []);
+  for (const [i, test] of manifest.tests.entries()) {
+    if (test.data && test.target) await check(test.data, `tests[${i}].data`, [test.target]);
+    if (test.output && !signature.outputs.some((o) => o.name === test.output)) {
+      throw new InvalidInputError(
+        `slipway.yaml: field "tests[${i}].output": the model has no output "${test.output}" (outputs: ${signature.outputs.map((o) => `"${o.name}"`).join(', ')})`,
+      );
+    }
+  }
+}

@@ -1,0 +1,115 @@
+// Reads and validates `slipway.yaml`: every error points at the field and says what was expected.
+
+import { parse as parseYaml } from 'yaml';
+import { InvalidInputError } from '../core/errors.js';
+import type { ModelTask, PackageManifest, PackageTest, TestMetric } from '../core/model-version.js';
+import { TEST_METRICS } from '../core/model-version.js';
+import { checkName } from '../core/names.js';
+
+export const MANIFEST_FILE = 'slipway.yaml';
+const TASKS: readonly ModelTask[] = ['classification', 'regression', 'other'];
+
+type Obj = Record<string, unknown>;
+
+function fail(field: string, expected: string, got: unknown): never {
+  throw new InvalidInputError(`${MANIFEST_FILE}: field "${field}": expected ${expected}, got ${JSON.stringify(got) ?? 'nothing'}`);
+}
+
+function str(obj: Obj, field: string, path = field): string | undefined {
+  const v = obj[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') fail(path, 'a non-empty string', v);
+  return v;
+}
+
+function strList(obj: Obj, field: string): string[] | undefined {
+  const v = obj[field];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length === 0) fail(field, 'a non-empty list of strings', v);
+  return v.map((item, i) => {
+    if (typeof item !== 'string' && typeof item !== 'number') fail(`${field}[${i}]`, 'a string', item);
+    return String(item);
+  });
+}
+
+/** A package-relative file path: no absolute paths, no `..`, forward slashes. */
+export function checkPackagePath(path: string, field: string): string {
+  const parts = path.split('/');
+  if (path.startsWith('/') || path.includes('\\') || parts.some((p) => p === '..' || p === '.' || p === '')) {
+    fail(field, 'a relative path inside the package (no "..", no leading "/")', path);
+  }
+  return path;
+}
+
+function parseTest(value: unknown, i: number): PackageTest {
+  const at = `tests[${i}]`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(at, 'a mapping', value);
+  const t = value as Obj;
+  const name = str(t, 'name', `${at}.name`) ?? `test-${i + 1}`;
+  const metric = t.metric;
+  if (typeof metric !== 'string' || !(TEST_METRICS as readonly string[]).includes(metric)) {
+    fail(`${at}.metric`, `one of ${TEST_METRICS.join(', ')}`, metric);
+  }
+  const threshold = t.threshold;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) fail(`${at}.threshold`, 'a number', threshold);
+  const test: PackageTest = { name, metric: metric as TestMetric, threshold };
+  if (metric !== 'p99_latency_ms') {
+    const data = str(t, 'data', `${at}.data`);
+    if (!data) fail(`${at}.data`, 'the CSV file with golden data', t.data);
+    test.data = checkPackagePath(data, `${at}.data`);
+    const target = str(t, 'target', `${at}.target`);
+    if (!target) fail(`${at}.target`, 'the name of the target column in the data', t.target);
+    test.target = target;
+    const output = str(t, 'output', `${at}.output`);
+    if (output) test.output = output;
+  }
+  return test;
+}
+
+/** Parses manifest text. `nameOverride` (from `push --name`) wins over the file's name. */
+export function parseManifest(text: string, nameOverride?: string): PackageManifest {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new InvalidInputError(`${MANIFEST_FILE} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(top level)', 'a mapping of fields', doc);
+  const obj = doc as Obj;
+  const known = new Set(['name', 'description', 'model', 'task', 'features', 'labels', 'baseline', 'tests']);
+  for (const key of Object.keys(obj)) if (!known.has(key)) fail(key, `one of the fields ${[...known].join(', ')}`, key);
+  const name = nameOverride ?? str(obj, 'name');
+  if (!name) fail('name', 'the model name', obj.name);
+  checkName('model', name);
+  const task = obj.task ?? 'other';
+  if (typeof task !== 'string' || !(TASKS as readonly string[]).includes(task)) fail('task', `one of ${TASKS.join(', ')}`, task);
+  const tests = obj.tests ?? [];
+  if (!Array.isArray(tests)) fail('tests', 'a list', tests);
+  const manifest: PackageManifest = {
+    name,
+    description: str(obj, 'description') ?? '',
+    model: checkPackagePath(str(obj, 'model') ?? 'model.onnx', 'model'),
+    task: task as ModelTask,
+    tests: tests.map(parseTest),
+  };
+  const features = strList(obj, 'features');
+  if (features) manifest.features = features;
+  const labels = strList(obj, 'labels');
+  if (labels) manifest.labels = labels;
+  const baseline = str(obj, 'baseline');
+  if (baseline) manifest.baseline = checkPackagePath(baseline, 'baseline');
+  return manifest;
+}
+
+/** The manifest a bare `.onnx` push gets. */
+export function bareManifest(name: string, modelFile: string): PackageManifest {
+  return { name: checkName('model', name), description: '', model: modelFile, task: 'other', tests: [] };
+}
+
+/** Every package-relative file a manifest refers to. */
+export function referencedFiles(manifest: PackageManifest): string[] {
+  const files = [manifest.model];
+  if (manifest.baseline) files.push(manifest.baseline);
+  for (const t of manifest.tests) if (t.data) files.push(t.data);
+  return [...new Set(files)];
+}

@@ -1,0 +1,203 @@
+// The model registry: pushes of packages into immutable versions, references (name:3, name@alias), aliases, removal.
+
+import type { StoredBlob, ArtifactStore } from './artifact-store.js';
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import type { ModelAlias, ModelVersion, PackageFile, PackageManifest } from '../core/model-version.js';
+import type { ModelRef } from '../core/model-ref.js';
+import { formatModelRef } from '../core/model-ref.js';
+import { checkName } from '../core/names.js';
+import type { Signature } from '../core/signature.js';
+import type { Store } from '../store/store.js';
+import { bareManifest, checkPackagePath, MANIFEST_FILE, parseManifest, referencedFiles } from './package-manifest.js';
+import { checkPackageData } from './package-data-check.js';
+import { withPackageMetadata } from './signature-metadata.js';
+
+/** Reads a model file's signature (the runtime provides it: the registry does not run models itself). */
+export type ModelInspector = (source: { path: string; sha256: string }, label: string) => Promise<Signature>;
+
+export interface PushLimits {
+  /** Largest single file accepted. */
+  maxFileBytes: number;
+}
+
+/** One push in progress: files stream in, then `commit` makes them a version or `abort` leaves no trace. */
+export class PackageUpload {
+  private readonly files = new Map<string, StoredBlob>();
+  private manifestText: string | undefined;
+  private done = false;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly limits: PushLimits,
+  ) {}
+
+  async addFile(path: string, content: AsyncIterable<Uint8Array>): Promise<void> {
+    checkPackagePath(path, `file "${path}"`);
+    if (this.files.has(path)) throw new InvalidInputError(`file "${path}" was sent twice`);
+    const blob = await this.registry.artifacts.put(content, { maxBytes: this.limits.maxFileBytes });
+    this.registry.hold(blob.sha256);
+    this.files.set(path, blob);
+  }
+
+  setManifest(text: string): void {
+    this.manifestText = text;
+  }
+
+  /** Validates the package against its manifest and the model file itself, then records the version atomically. */
+  async commit(nameOverride?: string): Promise<ModelVersion> {
+    try {
+      return await this.registry.register(this.manifest(nameOverride), this.files);
+    } finally {
+      await this.abort();
+    }
+  }
+
+  /** Releases this upload's files; blobs nothing else refers to are deleted. Idempotent. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.registry.release([...this.files.values()].map((b) => b.sha256));
+  }
+
+  private manifest(nameOverride: string | undefined): PackageManifest {
+    const manifestFile = this.files.get(MANIFEST_FILE);
+    if (this.manifestText === undefined && manifestFile) {
+      throw new InvalidInputError(`send ${MANIFEST_FILE} as the "manifest" field, not as a file`);
+    }
+    if (this.manifestText !== undefined) return parseManifest(this.manifestText, nameOverride);
+    const onnx = [...this.files.keys()].filter((p) => p.endsWith('.onnx'));
+    if (this.files.size !== 1 || onnx.length !== 1) {
+      throw new InvalidInputError(`a push without ${MANIFEST_FILE} must hold exactly one .onnx file, got ${this.files.size} file(s)`);
+    }
+    const file = onnx[0]!;
+    if (!nameOverride) throw new InvalidInputError(`pushing a bare .onnx file needs a model name (--name)`);
+    return bareManifest(nameOverride, file);
+  }
+}
+
+export class Registry {
+  /** Blobs held by uploads in progress: never deleted under them, even if not yet referenced. */
+  private readonly holds = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    readonly artifacts: ArtifactStore,
+    private readonly inspect: ModelInspector,
+    private readonly limits: PushLimits,
+  ) {}
+
+  beginUpload(): PackageUpload {
+    return new PackageUpload(this, this.limits);
+  }
+
+  /** @internal used by PackageUpload */
+  hold(sha256: string): void {
+    this.holds.set(sha256, (this.holds.get(sha256) ?? 0) + 1);
+  }
+
+  /** @internal used by PackageUpload */
+  async release(hashes: string[]): Promise<void> {
+    const free: string[] = [];
+    for (const sha of hashes) {
+      const n = (this.holds.get(sha) ?? 1) - 1;
+      if (n > 0) this.holds.set(sha, n);
+      else {
+        this.holds.delete(sha);
+        free.push(sha);
+      }
+    }
+    if (free.length === 0) return;
+    const referenced = await this.store.referencedBlobs();
+    for (const sha of free) if (!referenced.has(sha) && !this.holds.has(sha)) await this.artifacts.delete(sha);
+  }
+
+  /** @internal used by PackageUpload */
+  async register(manifest: PackageManifest, files: ReadonlyMap<string, StoredBlob>): Promise<ModelVersion> {
+    const needed = referencedFiles(manifest);
+    const missing = needed.filter((p) => !files.has(p));
+    if (missing.length > 0) {
+      throw new InvalidInputError(`${MANIFEST_FILE} refers to ${missing.map((p) => `"${p}"`).join(', ')}, which the push did not include`);
+    }
+    const extra = [...files.keys()].filter((p) => !needed.includes(p));
+    if (extra.length > 0) {
+      throw new InvalidInputError(`the push included ${extra.map((p) => `"${p}"`).join(', ')}, which ${MANIFEST_FILE} does not refer to`);
+    }
+    const model = files.get(manifest.model)!;
+    const label = `${manifest.name} (${manifest.model})`;
+    const raw = await this.inspect({ path: await this.artifacts.localPath(model.sha256), sha256: model.sha256 }, label);
+    const signature = withPackageMetadata(raw, manifest);
+    await checkPackageData(manifest, signature, (path) => this.artifacts.read(files.get(path)!.sha256));
+    const packageFiles: PackageFile[] = [...files.entries()]
+      .map(([path, blob]) => ({ path, sha256: blob.sha256, size: blob.size }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    return this.store.createModelVersion({
+      name: manifest.name,
+      description: manifest.description,
+      task: manifest.task,
+      sha256: model.sha256,
+      size: model.size,
+      signature,
+      manifest,
+      files: packageFiles,
+    });
+  }
+
+  /** Resolves `name:3`, `name@alias` or `name` (latest) to a stored version. */
+  async resolve(ref: ModelRef): Promise<ModelVersion> {
+    let version: ModelVersion | undefined;
+    if (ref.kind === 'version') version = await this.store.getModelVersion(ref.name, ref.version);
+    else if (ref.kind === 'latest') version = await this.store.latestModelVersion(ref.name);
+    else {
+      const alias = await this.store.getAlias(ref.name, ref.alias);
+      if (!alias) throw new NotFoundError(`alias ${formatModelRef(ref)} not found`);
+      version = await this.store.getModelVersion(ref.name, alias.version);
+    }
+    if (!version) {
+      throw new NotFoundError(
+        ref.kind === 'latest' ? `model "${ref.name}" not found (it has no versions)` : `model version ${formatModelRef(ref)} not found`,
+      );
+    }
+    return version;
+  }
+
+  get(name: string, version: number): Promise<ModelVersion> {
+    return this.resolve({ kind: 'version', name, version });
+  }
+
+  list(name?: string): Promise<ModelVersion[]> {
+    return this.store.listModelVersions(name);
+  }
+
+  /** Removes one version and its unreferenced files; refused while an endpoint or alias uses it. */
+  async remove(name: string, version: number): Promise<void> {
+    const removed = await this.get(name, version);
+    await this.store.deleteModelVersion(name, version);
+    const referenced = await this.store.referencedBlobs();
+    const hashes = new Set([removed.sha256, ...removed.files.map((f) => f.sha256)]);
+    for (const sha of hashes) if (!referenced.has(sha) && !this.holds.has(sha)) await this.artifacts.delete(sha);
+  }
+
+  async setAlias(name: string, alias: string, version: number): Promise<ModelAlias> {
+    return this.store.setAlias(checkName('model', name), checkName('alias', alias), version);
+  }
+
+  deleteAlias(name: string, alias: string): Promise<void> {
+    return this.store.deleteAlias(name, alias);
+  }
+
+  listAliases(name?: string): Promise<ModelAlias[]> {
+    return this.store.listAliases(name);
+  }
+
+  /** Start-up housekeeping: drops writes a crash left unfinished and blobs no version refers to. */
+  async recover(): Promise<{ incomplete: number; orphans: number }> {
+    const incomplete = await this.artifacts.sweepIncomplete();
+    const orphans = await this.artifacts.collectGarbage(await this.store.referencedBlobs());
+    return { incomplete, orphans };
+  }
+
+  /** Local path of a version's model file, for runners. */
+  async modelSource(version: ModelVersion): Promise<{ path: string; sha256: string }> {
+    return { path: await this.artifacts.localPath(version.sha256), sha256: version.sha256 };
+  }
+}

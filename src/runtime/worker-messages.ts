@@ -1,0 +1,30 @@
+// Messages between a runner and its worker thread. Tensors travel as plain objects with transferable buffers.
+
+import type { Signature } from '../core/signature.js';
+import type { Tensor } from '../core/tensor.js';
+import type { ModelSource, RunnerOptions } from './runner.js';
+
+export type ToWorker =
+  | { op: 'load'; source: ModelSource; options: RunnerOptions }
+  | { op: 'run'; id: number; inputs: Tensor[]; outputNames: string[] };
+
+export type ErrorKind = 'invalid_model' | 'internal';
+
+export type FromWorker =
+  | { op: 'loaded'; signature: Signature }
+  | { op: 'load-failed'; kind: ErrorKind; message: string }
+  | { op: 'result'; id: number; outputs: Tensor[] }
+  | { op: 'failed'; id: number; message: string };
+
+/** Buffers that can move to the other thread without a copy: only arrays that own their whole buffer. */
+export function transferablesOf(tensors: readonly Tensor[]): ArrayBuffer[] {
+  const list: ArrayBuffer[] = [];
+  for (const t of tensors) {
+    if (Array.isArray(t.data)) continue;
+    const buffer = t.data.buffer;
+    if (buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === buffer.byteLength && !list.includes(buffer)) {
+      list.push(buffer);
+    }
+  }
+  return list;
+}

@@ -1,0 +1,275 @@
+// The embedded Store: one SQLite file in WAL mode. Calls are synchronous underneath and wrapped to the async interface.
+
+import Database from 'better-sqlite3';
+import type { EndpointSpec } from '../core/endpoint-spec.js';
+import { versionsOf } from '../core/endpoint-spec.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { ModelAlias, ModelVersion } from '../core/model-version.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type { ChangeContext, EndpointEvent, EndpointRecord, NewModelVersion, Store } from './store.js';
+
+interface VersionRow {
+  name: string;
+  version: number;
+  created_at: string;
+  description: string;
+  task: string;
+  sha256: string;
+  size: number;
+  signature: string;
+  manifest: string;
+  files: string;
+}
+
+interface AliasRow {
+  name: string;
+  alias: string;
+  version: number;
+  updated_at: string;
+}
+
+interface EndpointRow {
+  name: string;
+  spec: string;
+  revision: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface EventRow {
+  id: number;
+  endpoint: string;
+  time: string;
+  actor: string;
+  action: string;
+  revision: number;
+  reason: string | null;
+  spec: string | null;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a committed version, alias or spec change survives power loss, not only a process crash. Writes here are rare.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let i = current; i < SQLITE_MIGRATIONS.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(SQLITE_MIGRATIONS[i]!);
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  async createModelVersion(draft: NewModelVersion): Promise<ModelVersion> {
+    return this.db.transaction((): ModelVersion => {
+      const counter = this.db.prepare('SELECT last_version FROM model_counters WHERE name = ?').get(draft.name) as
+        | { last_version: number }
+        | undefined;
+      const version = (counter?.last_version ?? 0) + 1;
+      const createdAt = new Date().toISOString();
+      this.db
+        .prepare('INSERT INTO model_counters (name, last_version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET last_version = excluded.last_version')
+        .run(draft.name, version);
+      this.db
+        .prepare(
+          `INSERT INTO model_versions (name, version, created_at, description, task, sha256, size, signature, manifest, files)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          draft.name, version, createdAt, draft.description, draft.task, draft.sha256, draft.size,
+          JSON.stringify(draft.signature), JSON.stringify(draft.manifest), JSON.stringify(draft.files),
+        );
+      const blobs = new Set([draft.sha256, ...draft.files.map((f) => f.sha256)]);
+      const insertBlob = this.db.prepare('INSERT INTO model_blobs (name, version, sha256) VALUES (?, ?, ?)');
+      for (const sha of blobs) insertBlob.run(draft.name, version, sha);
+      return { ...draft, version, createdAt };
+    })();
+  }
+
+  async getModelVersion(name: string, version: number): Promise<ModelVersion | undefined> {
+    const row = this.db.prepare('SELECT * FROM model_versions WHERE name = ? AND version = ?').get(name, version) as
+      | VersionRow
+      | undefined;
+    return row && toVersion(row);
+  }
+
+  async latestModelVersion(name: string): Promise<ModelVersion | undefined> {
+    const row = this.db
+      .prepare('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT 1')
+      .get(name) as VersionRow | undefined;
+    return row && toVersion(row);
+  }
+
+  async listModelVersions(name?: string): Promise<ModelVersion[]> {
+    const rows = (
+      name === undefined
+        ? this.db.prepare('SELECT * FROM model_versions ORDER BY name, version').all()
+        : this.db.prepare('SELECT * FROM model_versions WHERE name = ? ORDER BY version').all(name)
+    ) as VersionRow[];
+    return rows.map(toVersion);
+  }
+
+  async deleteModelVersion(name: string, version: number): Promise<void> {
+    this.db.transaction(() => {
+      const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
+      if (!exists) throw new NotFoundError(`model version ${name}:${version} not found`);
+      const endpoints = this.db
+        .prepare('SELECT DISTINCT endpoint FROM endpoint_versions WHERE name = ? AND version = ? ORDER BY endpoint')
+        .all(name, version) as { endpoint: string }[];
+      if (endpoints.length > 0) {
+        const list = endpoints.map((e) => `"${e.endpoint}"`).join(', ');
+        throw new ConflictError(
+          `model version ${name}:${version} is served by endpoint ${list}; deploy another version there or remove the endpoint first`,
+        );
+      }
+      const aliases = this.db.prepare('SELECT alias FROM aliases WHERE name = ? AND version = ? ORDER BY alias').all(name, version) as {
+        alias: string;
+      }[];
+      if (aliases.length > 0) {
+        const list = aliases.map((a) => `${name}@${a.alias}`).join(', ');
+        throw new ConflictError(`model version ${name}:${version} is the target of alias ${list}; move or remove the alias first`);
+      }
+      this.db.prepare('DELETE FROM model_versions WHERE name = ? AND version = ?').run(name, version);
+    })();
+  }
+
+  async setAlias(name: string, alias: string, version: number): Promise<ModelAlias> {
+    return this.db.transaction((): ModelAlias => {
+      const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
+      if (!exists) throw new NotFoundError(`model version ${name}:${version} not found`);
+      const updatedAt = new Date().toISOString();
+      this.db
+        .prepare(
+          `INSERT INTO aliases (name, alias, version, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
+        )
+        .run(name, alias, version, updatedAt);
+      return { name, alias, version, updatedAt };
+    })();
+  }
+
+  async getAlias(name: string, alias: string): Promise<ModelAlias | undefined> {
+    const row = this.db.prepare('SELECT * FROM aliases WHERE name = ? AND alias = ?').get(name, alias) as AliasRow | undefined;
+    return row && toAlias(row);
+  }
+
+  async listAliases(name?: string): Promise<ModelAlias[]> {
+    const rows = (
+      name === undefined
+        ? this.db.prepare('SELECT * FROM aliases ORDER BY name, alias').all()
+        : this.db.prepare('SELECT * FROM aliases WHERE name = ? ORDER BY alias').all(name)
+    ) as AliasRow[];
+    return rows.map(toAlias);
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    const result = this.db.prepare('DELETE FROM aliases WHERE name = ? AND alias = ?').run(name, alias);
+    if (result.changes === 0) throw new NotFoundError(`alias ${name}@${alias} not found`);
+  }
+
+  async putEndpoint(spec: EndpointSpec, change: ChangeContext): Promise<EndpointRecord> {
+    return this.db.transaction((): EndpointRecord => {
+      for (const id of versionsOf(spec)) {
+        const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(id.name, id.version);
+        if (!exists) throw new NotFoundError(`model version ${id.name}:${id.version} not found`);
+      }
+      const now = new Date().toISOString();
+      const previous = this.db.prepare('SELECT * FROM endpoints WHERE name = ?').get(spec.name) as EndpointRow | undefined;
+      const revision = (previous?.revision ?? 0) + 1;
+      const createdAt = previous?.created_at ?? now;
+      this.db
+        .prepare(
+          `INSERT INTO endpoints (name, spec, revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, revision = excluded.revision, updated_at = excluded.updated_at`,
+        )
+        .run(spec.name, JSON.stringify(spec), revision, createdAt, now);
+      this.db.prepare('DELETE FROM endpoint_versions WHERE endpoint = ?').run(spec.name);
+      const insertUse = this.db.prepare('INSERT OR IGNORE INTO endpoint_versions (endpoint, name, version) VALUES (?, ?, ?)');
+      for (const id of versionsOf(spec)) insertUse.run(spec.name, id.name, id.version);
+      this.recordEvent(spec.name, now, change, previous ? 'update' : 'create', revision, spec);
+      return { spec, revision, createdAt, updatedAt: now };
+    })();
+  }
+
+  async getEndpoint(name: string): Promise<EndpointRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM endpoints WHERE name = ?').get(name) as EndpointRow | undefined;
+    return row && toEndpoint(row);
+  }
+
+  async listEndpoints(): Promise<EndpointRecord[]> {
+    return (this.db.prepare('SELECT * FROM endpoints ORDER BY name').all() as EndpointRow[]).map(toEndpoint);
+  }
+
+  async deleteEndpoint(name: string, change: ChangeContext): Promise<void> {
+    this.db.transaction(() => {
+      const previous = this.db.prepare('SELECT revision FROM endpoints WHERE name = ?').get(name) as { revision: number } | undefined;
+      if (!previous) throw new NotFoundError(`endpoint "${name}" not found`);
+      this.db.prepare('DELETE FROM endpoints WHERE name = ?').run(name);
+      this.recordEvent(name, new Date().toISOString(), change, 'delete', previous.revision, null);
+    })();
+  }
+
+  async endpointEvents(name: string): Promise<EndpointEvent[]> {
+    const rows = this.db.prepare('SELECT * FROM endpoint_events WHERE endpoint = ? ORDER BY id').all(name) as EventRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      endpoint: r.endpoint,
+      time: r.time,
+      actor: r.actor,
+      action: r.action as EndpointEvent['action'],
+      revision: r.revision,
+      reason: r.reason,
+      spec: r.spec === null ? null : (JSON.parse(r.spec) as EndpointSpec),
+    }));
+  }
+
+  async referencedBlobs(): Promise<Set<string>> {
+    const rows = this.db.prepare('SELECT DISTINCT sha256 FROM model_blobs').all() as { sha256: string }[];
+    return new Set(rows.map((r) => r.sha256));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private recordEvent(
+    endpoint: string, time: string, change: ChangeContext, action: EndpointEvent['action'], revision: number, spec: EndpointSpec | null,
+  ): void {
+    this.db
+      .prepare('INSERT INTO endpoint_events (endpoint, time, actor, action, revision, reason, spec) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(endpoint, time, change.actor, action, revision, change.reason ?? null, spec === null ? null : JSON.stringify(spec));
+  }
+}
+
+function toVersion(row: VersionRow): ModelVersion {
+  return {
+    name: row.name,
+    version: row.version,
+    createdAt: row.created_at,
+    description: row.description,
+    task: row.task as ModelVersion['task'],
+    sha256: row.sha256,
+    size: row.size,
+    signature: JSON.parse(row.signature) as ModelVersion['signature'],
+    manifest: JSON.parse(row.manifest) as ModelVersion['manifest'],
+    files: JSON.parse(row.files) as ModelVersion['files'],
+  };
+}
+
+function toAlias(row: AliasRow): ModelAlias {
+  return { name: row.name, alias: row.alias, version: row.version, updatedAt: row.updated_at };
+}
+
+function toEndpoint(row: EndpointRow): EndpointRecord {
+  return { spec: JSON.parse(row.spec) as EndpointSpec, revision: row.revision, createdAt: row.created_at, updatedAt: row.updated_at };
+}
