@@ -1,0 +1,118 @@
+// JSON schemas of the management API: they validate input, shape output and become the OpenAPI document.
+
+const tensorSpec = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    datatype: { type: 'string' },
+    shape: { type: 'array', items: { type: 'integer' } },
+    features: { type: 'array', items: { type: 'string' } },
+    labels: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+export const modelVersionSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'integer' },
+    createdAt: { type: 'string' },
+    description: { type: 'string' },
+    task: { type: 'string', enum: ['classification', 'regression', 'other'] },
+    sha256: { type: 'string' },
+    size: { type: 'integer' },
+    aliases: { type: 'array', items: { type: 'string' } },
+    signature: {
+      type: 'object',
+      properties: { inputs: { type: 'array', items: tensorSpec }, outputs: { type: 'array', items: tensorSpec } },
+    },
+    manifest: { type: 'object', additionalProperties: true },
+    files: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, sha256: { type: 'string' }, size: { type: 'integer' } } },
+    },
+  },
+} as const;
+
+export const aliasSchema = {
+  type: 'object',
+  properties: { name: { type: 'string' }, alias: { type: 'string' }, version: { type: 'integer' }, updatedAt: { type: 'string' } },
+} as const;
+
+export const modelSummarySchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    latestVersion: { type: 'integer' },
+    versions: { type: 'array', items: { type: 'integer' } },
+    aliases: { type: 'object', additionalProperties: { type: 'integer' } },
+    task: { type: 'string' },
+    description: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+} as const;
+
+const runtimeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    instances: { type: 'integer', minimum: 1, maximum: 64 },
+    intraOpThreads: { type: 'integer', minimum: 1, maximum: 256 },
+    interOpThreads: { type: 'integer', minimum: 1, maximum: 256 },
+    executionProvider: { type: 'string', enum: ['cpu'] },
+  },
+} as const;
+
+export const endpointSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    state: { type: 'string', enum: ['loading', 'ready', 'failed'] },
+    error: { type: 'string' },
+    revision: { type: 'integer' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    variants: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          model: { type: 'string' },
+          ref: { type: 'string' },
+          weight: { type: 'number' },
+          runtime: runtimeSchema,
+        },
+      },
+    },
+  },
+} as const;
+
+export const deployBodySchema = {
+  type: 'object',
+  required: ['model'],
+  additionalProperties: false,
+  properties: {
+    model: { type: 'string', description: 'model reference: name:version, name@alias or name (latest)' },
+    runtime: runtimeSchema,
+    reason: { type: 'string', maxLength: 1000 },
+  },
+} as const;
+
+export const eventSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    time: { type: 'string' },
+    actor: { type: 'string' },
+    action: { type: 'string' },
+    revision: { type: 'integer' },
+    reason: { type: ['string', 'null'] },
+    spec: { type: ['object', 'null'], additionalProperties: true },
+  },
+} as const;
+
+export const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' }, code: { type: 'string' } },
+} as const;

@@ -1,0 +1,60 @@
+// Builds the HTTP server: v2 inference, the management API and its OpenAPI document, one error format.
+
+import Fastify, { LogController } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Registry } from '../registry/registry.js';
+import type { EndpointService } from '../serving/endpoint-service.js';
+import type { Store } from '../store/store.js';
+import { installErrorReplies } from './error-reply.js';
+import { managementRoutes } from './management-routes.js';
+import { v2Routes } from './v2-routes.js';
+
+export interface HttpServerOptions {
+  registry: Registry;
+  endpoints: EndpointService;
+  store: Store;
+  version: string;
+  adminToken: string | undefined;
+  maxBodyBytes: number;
+  maxUploadBytes: number;
+  logLevel: string;
+  isReady: () => boolean;
+}
+
+export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: opts.logLevel },
+    // Per-request log lines would cost more than a small model's inference; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.maxBodyBytes,
+    // Keep-alive clients (load balancers, benchmark tools) hold connections; close them promptly on shutdown.
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  installErrorReplies(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Slipway management API', version: opts.version, description: 'Models, versions, aliases and endpoints. Inference speaks the Open Inference Protocol v2 under /v2.' },
+      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
+      security: opts.adminToken ? [{ admin: [] }] : [],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(managementRoutes, {
+    registry: opts.registry,
+    endpoints: opts.endpoints,
+    store: opts.store,
+    adminToken: opts.adminToken,
+    maxUploadBytes: opts.maxUploadBytes,
+  });
+  await app.register(v2Routes, {
+    endpoints: opts.endpoints,
+    registry: opts.registry,
+    serverVersion: opts.version,
+    maxBodyBytes: opts.maxBodyBytes,
+    isReady: opts.isReady,
+  });
+  return app;
+}

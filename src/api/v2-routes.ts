@@ -1,0 +1,76 @@
+// The Open Inference Protocol v2 REST surface: health, server and model metadata, readiness, inference.
+
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { InvalidInputError } from '../core/errors.js';
+import { parseVersion } from '../core/model-ref.js';
+import { decodeInferRequest, encodeInferResponse, encodeModelMetadata, parseJsonBody } from '../protocols/v2-json.js';
+import type { Registry } from '../registry/registry.js';
+import type { EndpointService } from '../serving/endpoint-service.js';
+
+export interface V2Options {
+  endpoints: EndpointService;
+  registry: Registry;
+  serverVersion: string;
+  maxBodyBytes: number;
+  /** False until start-up has restored the endpoints. */
+  isReady: () => boolean;
+}
+
+interface ModelParams {
+  model: string;
+  version?: string;
+}
+
+const V2_EXTENSIONS: string[] = [];
+
+export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstance, opts) => {
+  const { endpoints, registry } = opts;
+  // Inference bodies are read as bytes whatever their Content-Type (Triton's client sends none, curl sends a form type).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/ready', async (_req, reply) => {
+    const ready = opts.isReady() && endpoints.settled;
+    return reply.status(ready ? 200 : 503).send({ ready });
+  });
+  app.get('/v2', async () => ({ name: 'slipway', version: opts.serverVersion, extensions: V2_EXTENSIONS }));
+
+  const version = (params: ModelParams): number | undefined =>
+    params.version === undefined ? undefined : parseVersion(params.version, `version "${params.version}"`);
+
+  const metadata = async (params: ModelParams): Promise<object> => {
+    const v = version(params);
+    const described = await endpoints.describe(params.model, v);
+    const versions = (await registry.list(described.name)).map((m) => String(m.version));
+    return encodeModelMetadata(params.model, v === undefined ? versions : [String(v)], described.signature);
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:model', async (req) => metadata(req.params));
+  app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version', async (req) => metadata(req.params));
+
+  const ready = async (params: ModelParams): Promise<{ name: string; ready: boolean }> => {
+    const v = version(params);
+    if (v !== undefined) await endpoints.describe(params.model, v);
+    return { name: params.model, ready: endpoints.isReady(params.model, v) };
+  };
+  const readyRoute = async (req: { params: ModelParams }, reply: import('fastify').FastifyReply): Promise<void> => {
+    const state = await ready(req.params);
+    await reply.status(state.ready ? 200 : 503).send(state);
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:model/ready', readyRoute);
+  app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version/ready', readyRoute);
+
+  const infer = async (params: ModelParams, body: unknown): Promise<string> => {
+    endpoints.status(params.model); // an unknown endpoint is a 404 before any body is looked at
+    if (!Buffer.isBuffer(body) || body.length === 0) throw new InvalidInputError('request body is empty: expected a v2 JSON inference request');
+    const request = decodeInferRequest(parseJsonBody(body));
+    const response = await endpoints.infer(params.model, request, version(params));
+    return encodeInferResponse(response);
+  };
+  const inferRoute = async (req: { params: ModelParams; body: unknown }, reply: import('fastify').FastifyReply): Promise<void> => {
+    const text = await infer(req.params, req.body);
+    await reply.header('content-type', 'application/json').send(text);
+  };
+  app.post<{ Params: ModelParams }>('/v2/models/:model/infer', inferRoute);
+  app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', inferRoute);
+};

@@ -1,0 +1,86 @@
+// The composition root: config -> store, artifacts, registry, endpoints -> HTTP server.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpServer } from './api/http-server.js';
+import type { Config } from './config.js';
+import { FsArtifactStore } from './registry/fs-artifact-store.js';
+import type { ModelInspector } from './registry/registry.js';
+import { Registry } from './registry/registry.js';
+import { OnnxRunner } from './runtime/onnx-runner.js';
+import { EndpointService } from './serving/endpoint-service.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  registry: Registry;
+  endpoints: EndpointService;
+  /** Resolves once every stored endpoint has been loaded (or has failed to). */
+  restored: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Reads a model's signature by loading it once in a worker thread: the same loader serving uses, so what passes here serves. */
+const inspectModel: ModelInspector = async (source, label) => {
+  const runner = await OnnxRunner.load(source, { intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu' }, label);
+  const signature = runner.signature;
+  await runner.dispose();
+  return signature;
+};
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  await mkdir(config.home, { recursive: true });
+  const store: Store = new SqliteStore(join(config.home, 'slipway.db'));
+  const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
+  await artifacts.init();
+  const registry = new Registry(store, artifacts, inspectModel, { maxFileBytes: config.maxUploadBytes });
+  const endpoints = new EndpointService(store, registry, config.runtime);
+  let started = false;
+  const app = await buildHttpServer({
+    registry,
+    endpoints,
+    store,
+    version: await packageVersion(),
+    adminToken: config.adminToken,
+    maxBodyBytes: config.maxBodyBytes,
+    maxUploadBytes: config.maxUploadBytes,
+    logLevel: config.logLevel,
+    isReady: () => started,
+  });
+  const recovered = await registry.recover();
+  if (recovered.incomplete > 0 || recovered.orphans > 0) {
+    app.log.warn(recovered, 'removed unfinished uploads and unreferenced artifacts left by an earlier crash');
+  }
+  if (!config.adminToken && config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
+    app.log.warn(`listening on ${config.host} with --insecure: the management API accepts anyone who can reach it`);
+  }
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const restored = endpoints
+    .restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load'))
+    .then(() => {
+      started = true;
+    });
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    registry,
+    endpoints,
+    restored,
+    async close() {
+      await app.close();
+      await endpoints.close();
+      await store.close();
+    },
+  };
+}

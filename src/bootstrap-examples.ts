@@ -1,0 +1,59 @@
+// `serve --examples`: pushes the bundled example packages (once: same bytes, same version) and deploys each to an endpoint.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunningServer } from './app.js';
+import type { ModelVersion } from './core/model-version.js';
+import { readLocalPackage } from './registry/package-dir.js';
+
+export interface ExampleEndpoint {
+  endpoint: string;
+  version: ModelVersion;
+  /** A sample v2 request body, when the package has request.json. */
+  request: string | undefined;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export async function bootstrapExamples(server: RunningServer, dir: string): Promise<ExampleEndpoint[]> {
+  const found: ExampleEndpoint[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    const location = join(dir, entry.name);
+    let pkg;
+    try {
+      pkg = await readLocalPackage(location);
+    } catch {
+      continue; // not a package directory
+    }
+    const hashes = new Map(await Promise.all(pkg.files.map(async (f) => [f.path, await sha256Of(f.absolutePath)] as const)));
+    const existing = (await server.registry.list(pkg.name)).find(
+      (v) => v.files.length === hashes.size && v.files.every((f) => hashes.get(f.path) === f.sha256),
+    );
+    let version = existing;
+    if (!version) {
+      const upload = server.registry.beginUpload();
+      if (pkg.manifestText !== undefined) upload.setManifest(pkg.manifestText);
+      for (const f of pkg.files) await upload.addFile(f.path, createReadStream(f.absolutePath));
+      version = await upload.commit();
+    }
+    const live = server.endpoints.list().find((e) => e.record.spec.name === pkg.name);
+    if (!live) {
+      await server.endpoints.deploy(pkg.name, { kind: 'version', name: version.name, version: version.version }, { change: { actor: 'examples', reason: 'bundled example' } });
+    }
+    let request: string | undefined;
+    try {
+      request = (await readFile(join(location, 'request.json'), 'utf8')).trim();
+    } catch {
+      request = undefined;
+    }
+    found.push({ endpoint: pkg.name, version, request });
+  }
+  return found;
+}

@@ -1,0 +1,58 @@
+// The CLI's HTTP client for the management and inference APIs: errors come back as readable messages.
+
+import { openAsBlob } from 'node:fs';
+
+export class CliError extends Error {}
+
+export interface ClientOptions {
+  server: string;
+  token: string | undefined;
+}
+
+export class SlipwayClient {
+  private readonly base: string;
+
+  constructor(private readonly options: ClientOptions) {
+    this.base = options.server.replace(/\/+$/, '');
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { 'x-slipway-actor': `cli:${process.env.USER ?? 'unknown'}` };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let payload: string | FormData | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new CliError(
+        `cannot reach Slipway at ${this.base} (${cause}): is the server running? Start it with "slipway serve", or point --server / SLIPWAY_URL at it`,
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        // not JSON: show the text as it came
+      }
+      throw new CliError(`${response.status}: ${message}`);
+    }
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** Pushes package files as multipart: a "manifest" field and one file part per package path, streamed from disk. */
+  async push<T>(files: { path: string; absolutePath: string }[], manifestText: string | undefined, name: string | undefined): Promise<T> {
+    const form = new FormData();
+    if (manifestText !== undefined) form.append('manifest', manifestText);
+    for (const f of files) form.append(f.path, await openAsBlob(f.absolutePath), f.path);
+    const query = name === undefined ? '' : `?name=${encodeURIComponent(name)}`;
+    return this.request<T>('POST', `/api/v1/models${query}`, form);
+  }
+}

@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+// The `slipway` command: every subcommand but `serve` talks to a server's management API over HTTP.
+
+import { Command, Option } from 'commander';
+import { parseModelRef } from '../core/model-ref.js';
+import type { ModelVersion } from '../core/model-version.js';
+import { readLocalPackage } from '../registry/package-dir.js';
+import { CliError, SlipwayClient } from './client.js';
+import { requestFromFile } from './predict-input.js';
+import { serve } from './serve-command.js';
+import { renderTable } from './table.js';
+
+interface GlobalFlags {
+  server: string;
+  token?: string;
+  json?: boolean;
+}
+
+interface ModelSummary {
+  name: string;
+  latestVersion: number;
+  versions: number[];
+  aliases: Record<string, number>;
+  task: string;
+  description: string;
+}
+
+interface EndpointView {
+  name: string;
+  state: string;
+  error?: string;
+  revision: number;
+  updatedAt: string;
+  variants: { name: string; model: string; ref: string; weight: number; runtime: Record<string, unknown> }[];
+}
+
+interface EventView {
+  id: number;
+  time: string;
+  actor: string;
+  action: string;
+  revision: number;
+  reason: string | null;
+  spec: { variants: { model: { name: string; version: number } }[] } | null;
+}
+
+const program = new Command('slipway')
+  .description('Slipway: push ONNX models, deploy them to endpoints, serve them on the Open Inference Protocol v2')
+  .addOption(new Option('--server <url>', 'Slipway server').env('SLIPWAY_URL').default('http://127.0.0.1:8000'))
+  .addOption(new Option('--token <token>', 'admin token for the management API').env('SLIPWAY_TOKEN'))
+  .option('--json', 'print JSON for scripts instead of tables')
+  .showHelpAfterError();
+
+function client(): SlipwayClient {
+  const flags = program.opts<GlobalFlags>();
+  return new SlipwayClient({ server: flags.server, token: flags.token });
+}
+
+function print(json: unknown, human: () => string): void {
+  console.log(program.opts<GlobalFlags>().json ? JSON.stringify(json, null, 2) : human());
+}
+
+function describeVersion(v: ModelVersion & { aliases?: string[] }): string {
+  const io = (list: ModelVersion['signature']['inputs']): string[][] =>
+    list.map((t) => [t.name, t.datatype, `[${t.shape.join(',')}]`, t.features ? `${t.features.length} features` : t.labels ? `${t.labels.length} labels` : '']);
+  return [
+    `${v.name}:${v.version}${v.aliases && v.aliases.length ? `  (${v.aliases.map((a) => `@${a}`).join(' ')})` : ''}`,
+    v.description ? `  ${v.description}` : '',
+    `  task: ${v.task}   created: ${v.createdAt}   size: ${v.size} bytes   sha256: ${v.sha256.slice(0, 16)}…`,
+    '',
+    'inputs:',
+    renderTable(['name', 'datatype', 'shape', ''], io(v.signature.inputs)),
+    '',
+    'outputs:',
+    renderTable(['name', 'datatype', 'shape', ''], io(v.signature.outputs)),
+    '',
+    `files: ${v.files.map((f) => f.path).join(', ')}`,
+    v.manifest.tests.length ? `tests: ${v.manifest.tests.map((t) => `${t.name} (${t.metric} ${t.metric === 'accuracy' || t.metric === 'f1' ? '>=' : '<='} ${t.threshold})`).join(', ')}` : '',
+  ].filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
+}
+
+function describeEndpoint(e: EndpointView): string {
+  return [
+    `${e.name}: ${e.state}${e.error ? ` (${e.error})` : ''}   revision ${e.revision}   updated ${e.updatedAt}`,
+    renderTable(
+      ['variant', 'model', 'deployed as', 'weight', 'instances', 'intra-op threads'],
+      e.variants.map((v) => [v.name, v.model, v.ref, v.weight, String(v.runtime.instances), String(v.runtime.intraOpThreads)]),
+    ),
+  ].join('\n');
+}
+
+program
+  .command('serve')
+  .description('run a Slipway server (HTTP on 127.0.0.1:8000 by default)')
+  .option('--host <host>', 'address to listen on (default 127.0.0.1; others need an admin token or --insecure)')
+  .option('--port <port>', 'HTTP port (0 picks a free one)')
+  .option('--home <dir>', 'data directory (default .slipway, or SLIPWAY_HOME)')
+  .addOption(new Option('--admin-token <token>', 'require this Bearer token on the management API').env('SLIPWAY_ADMIN_TOKEN'))
+  .option('--insecure', 'allow a non-loopback address without an admin token')
+  .option('--examples [dir]', 'push and deploy the example packages (default: the bundled examples/)')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+  .action(serve);
+
+program
+  .command('push <path>')
+  .description('push a package directory (with slipway.yaml) or a bare .onnx file as a new model version')
+  .option('--name <name>', 'model name (overrides slipway.yaml; default for a bare file: its file name)')
+  .action(async (path: string, flags: { name?: string }) => {
+    const pkg = await readLocalPackage(path);
+    const name = flags.name ?? (pkg.manifestText === undefined ? pkg.name : undefined);
+    const version = await client().push<ModelVersion>(pkg.files, pkg.manifestText, name);
+    print(version, () => `pushed ${version.name}:${version.version}\n\n${describeVersion(version)}`);
+  });
+
+const models = program.command('models').description('list, show and remove model versions');
+models
+  .command('ls')
+  .description('list models')
+  .action(async () => {
+    const list = await client().request<ModelSummary[]>('GET', '/api/v1/models');
+    print(list, () =>
+      list.length === 0
+        ? 'no models yet: push one with "slipway push <dir|file.onnx>"'
+        : renderTable(
+            ['name', 'latest', 'versions', 'aliases', 'task', 'description'],
+            list.map((m) => [
+              m.name, m.latestVersion, m.versions.join(','),
+              Object.entries(m.aliases).map(([a, v]) => `@${a}=${v}`).join(' '), m.task, m.description.slice(0, 60),
+            ]),
+          ),
+    );
+  });
+models
+  .command('show <ref>')
+  .description('show a version (name:version, name@alias, or name for the latest)')
+  .action(async (ref: string) => {
+    parseModelRef(ref);
+    const version = await client().request<ModelVersion>('GET', `/api/v1/refs/${encodeURIComponent(ref)}`);
+    print(version, () => describeVersion(version));
+  });
+models
+  .command('rm <ref>')
+  .description('remove a version (name:version); refused while an endpoint or alias uses it')
+  .action(async (ref: string) => {
+    const parsed = parseModelRef(ref);
+    if (parsed.kind !== 'version') throw new CliError(`name the version to remove, e.g. ${parsed.name}:1`);
+    await client().request('DELETE', `/api/v1/models/${parsed.name}/versions/${parsed.version}`);
+    print({ removed: ref }, () => `removed ${ref}`);
+  });
+
+program
+  .command('alias <alias> [target]')
+  .description('point name@alias at a version (slipway alias digits@champion digits:2); without a target, show it')
+  .option('--rm', 'remove the alias')
+  .action(async (aliasRef: string, target: string | undefined, flags: { rm?: boolean }) => {
+    const alias = parseModelRef(aliasRef);
+    if (alias.kind !== 'alias') throw new CliError(`expected name@alias, got "${aliasRef}"`);
+    const path = `/api/v1/models/${alias.name}/aliases/${alias.alias}`;
+    if (flags.rm) {
+      await client().request('DELETE', path);
+      print({ removed: aliasRef }, () => `removed ${aliasRef}`);
+      return;
+    }
+    if (target === undefined) {
+      const version = await client().request<ModelVersion>('GET', `/api/v1/refs/${encodeURIComponent(aliasRef)}`);
+      print(version, () => `${aliasRef} -> ${version.name}:${version.version}`);
+      return;
+    }
+    const to = parseModelRef(target);
+    if (to.kind === 'alias' || to.name !== alias.name) {
+      throw new CliError(`the target must be a version of ${alias.name}, e.g. ${alias.name}:2 or ${alias.name} (latest)`);
+    }
+    const version = to.kind === 'version' ? to.version : (await client().request<ModelVersion>('GET', `/api/v1/refs/${to.name}`)).version;
+    const result = await client().request<{ version: number }>('PUT', path, { version });
+    print(result, () => `${aliasRef} -> ${alias.name}:${result.version}`);
+  });
+
+program
+  .command('deploy <endpoint>')
+  .description('create or update an endpoint to serve a model version (a hot swap: no request fails)')
+  .requiredOption('--model <ref>', 'name:version, name@alias or name (latest)')
+  .option('--instances <n>', 'runner instances (worker threads)')
+  .option('--intra-op-threads <n>', 'threads one inference may use')
+  .option('--inter-op-threads <n>', 'threads for parallel graph branches')
+  .option('--reason <text>', 'why, for the endpoint history')
+  .action(async (endpoint: string, flags: { model: string; instances?: string; intraOpThreads?: string; interOpThreads?: string; reason?: string }) => {
+    parseModelRef(flags.model);
+    const runtime: Record<string, number> = {};
+    if (flags.instances) runtime.instances = Number(flags.instances);
+    if (flags.intraOpThreads) runtime.intraOpThreads = Number(flags.intraOpThreads);
+    if (flags.interOpThreads) runtime.interOpThreads = Number(flags.interOpThreads);
+    const body = { model: flags.model, ...(Object.keys(runtime).length ? { runtime } : {}), ...(flags.reason ? { reason: flags.reason } : {}) };
+    const view = await client().request<EndpointView>('PUT', `/api/v1/endpoints/${encodeURIComponent(endpoint)}`, body);
+    print(view, () => `deployed\n${describeEndpoint(view)}`);
+  });
+
+const endpoints = program.command('endpoints').description('list, show and remove endpoints');
+endpoints
+  .command('ls')
+  .description('list endpoints')
+  .action(async () => {
+    const list = await client().request<EndpointView[]>('GET', '/api/v1/endpoints');
+    print(list, () =>
+      list.length === 0
+        ? 'no endpoints yet: create one with "slipway deploy <endpoint> --model <name:version>"'
+        : renderTable(['name', 'state', 'models', 'revision', 'updated'], list.map((e) => [
+            e.name, e.state, e.variants.map((v) => `${v.model} (${v.weight})`).join(', '), e.revision, e.updatedAt,
+          ])),
+    );
+  });
+endpoints
+  .command('show <endpoint>')
+  .action(async (endpoint: string) => {
+    const view = await client().request<EndpointView>('GET', `/api/v1/endpoints/${encodeURIComponent(endpoint)}`);
+    print(view, () => describeEndpoint(view));
+  });
+endpoints
+  .command('rm <endpoint>')
+  .action(async (endpoint: string) => {
+    await client().request('DELETE', `/api/v1/endpoints/${encodeURIComponent(endpoint)}`);
+    print({ removed: endpoint }, () => `removed endpoint ${endpoint}`);
+  });
+
+program
+  .command('history <endpoint>')
+  .description('every change of an endpoint')
+  .action(async (endpoint: string) => {
+    const events = await client().request<EventView[]>('GET', `/api/v1/endpoints/${encodeURIComponent(endpoint)}/history`);
+    print(events, () =>
+      renderTable(['id', 'time', 'actor', 'action', 'revision', 'models', 'reason'], events.map((e) => [
+        e.id, e.time, e.actor, e.action, e.revision, e.spec ? e.spec.variants.map((v) => `${v.model.name}:${v.model.version}`).join(', ') : '', e.reason ?? '',
+      ])),
+    );
+  });
+
+interface V2Response {
+  model_name: string;
+  model_version: string;
+  outputs: { name: string; datatype: string; shape: number[]; data: (number | string | boolean)[] }[];
+}
+
+program
+  .command('predict <endpoint>')
+  .description('call an endpoint with a v2 JSON request file, or a CSV file (one row per example, columns by feature name)')
+  .requiredOption('--input <file>', 'request .json or rows .csv')
+  .option('--version <n>', 'call this registry version of the endpoint\'s model')
+  .action(async (endpoint: string, flags: { input: string; version?: string }) => {
+    const c = client();
+    let input;
+    if (flags.input.toLowerCase().endsWith('.csv')) {
+      const view = await c.request<EndpointView>('GET', `/api/v1/endpoints/${encodeURIComponent(endpoint)}`);
+      const model = flags.version ? `${view.variants[0]!.model.split(':')[0]}:${flags.version}` : view.variants[0]!.model;
+      input = (await c.request<ModelVersion>('GET', `/api/v1/refs/${encodeURIComponent(model)}`)).signature.inputs[0];
+    }
+    const body = await requestFromFile(flags.input, input);
+    const path = `/v2/models/${encodeURIComponent(endpoint)}${flags.version ? `/versions/${encodeURIComponent(flags.version)}` : ''}/infer`;
+    const response = await c.request<V2Response>('POST', path, body);
+    print(response, () => {
+      const rows = response.outputs[0]?.shape[0] ?? 0;
+      const cell = (o: V2Response['outputs'][number], r: number): string => {
+        const width = o.shape.length > 1 ? o.shape.slice(1).reduce((a, b) => a * b, 1) : 1;
+        const values = o.data.slice(r * width, (r + 1) * width).map((v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(4) : String(v)));
+        return values.length > 6 ? `[${values.slice(0, 6).join(', ')}, … ${values.length - 6} more]` : values.join(', ');
+      };
+      return `${response.model_name} (version ${response.model_version})\n` + renderTable(
+        ['row', ...response.outputs.map((o) => o.name)],
+        Array.from({ length: rows }, (_, r) => [r, ...response.outputs.map((o) => cell(o, r))]),
+      );
+    });
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,67 @@
+// `slipway serve`: starts the server, optionally with the bundled examples, and tells the user how to call it.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../app.js';
+import { bootstrapExamples } from '../bootstrap-examples.js';
+import type { ConfigInput } from '../config.js';
+import { loadConfig } from '../config.js';
+
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  home?: string;
+  adminToken?: string;
+  insecure?: boolean;
+  examples?: string | boolean;
+  logLevel?: string;
+}
+
+const BUNDLED_EXAMPLES = fileURLToPath(new URL('../../examples', import.meta.url));
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function serve(flags: ServeFlags): Promise<void> {
+  const input: ConfigInput = {};
+  if (flags.host !== undefined) input.host = flags.host;
+  if (flags.port !== undefined) input.port = Number(flags.port);
+  if (flags.home !== undefined) input.home = flags.home;
+  if (flags.adminToken !== undefined) input.adminToken = flags.adminToken;
+  if (flags.insecure) input.insecure = true;
+  if (flags.logLevel !== undefined) input.logLevel = flags.logLevel as ConfigInput['logLevel'];
+  const config = loadConfig(input);
+  const server = await startServer(config);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info(`${signal} received: finishing requests in flight, then stopping`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  await server.restored;
+  // The line tests and scripts wait for: the bound address, after restored endpoints are loaded.
+  console.log(`Slipway listening on ${server.url} (data in ${config.home})`);
+  if (flags.examples) {
+    const dir = typeof flags.examples === 'string' ? flags.examples : BUNDLED_EXAMPLES;
+    if (!existsSync(dir)) throw new Error(`examples directory ${dir} not found`);
+    const examples = await bootstrapExamples(server, dir);
+    for (const ex of examples) {
+      console.log(`\nendpoint "${ex.endpoint}" serves ${ex.version.name}:${ex.version.version} — ${ex.version.description}`);
+      if (ex.request) {
+        console.log(`  curl -s -X POST ${server.url}/v2/models/${ex.endpoint}/infer -H 'content-type: application/json' -d ${shellQuote(ex.request)}`);
+        console.log(`  npx slipway predict ${ex.endpoint} --input examples/${ex.endpoint}/request.json${server.url === 'http://127.0.0.1:8000' ? '' : ` --server ${server.url}`}`);
+      }
+    }
+    console.log(`\nOpenAPI docs: ${server.url}/api/docs    Stop with Ctrl-C.`);
+  }
+}

@@ -1,0 +1,131 @@
+// The one typed configuration: defaults < slipway.config.yaml < SLIPWAY_* environment < command-line flags.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { InvalidInputError } from './core/errors.js';
+import type { RuntimeConfig } from './core/runtime-config.js';
+import { DEFAULT_RUNTIME, resolveRuntimeConfig } from './core/runtime-config.js';
+
+export interface Config {
+  /** Data directory: database, artifacts. */
+  home: string;
+  host: string;
+  port: number;
+  /** Bearer token the management API requires when set. */
+  adminToken: string | undefined;
+  /** Allows binding a non-loopback address without an admin token (logs a warning). */
+  insecure: boolean;
+  /** Largest inference request body, in bytes. */
+  maxBodyBytes: number;
+  /** Largest single file in a model push, in bytes. */
+  maxUploadBytes: number;
+  /** Runtime config endpoints get unless their deploy says otherwise. */
+  runtime: RuntimeConfig;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export type ConfigInput = Partial<Omit<Config, 'runtime'>> & { runtime?: Partial<RuntimeConfig> };
+
+export const DEFAULT_CONFIG: Config = {
+  home: '.slipway',
+  host: '127.0.0.1',
+  port: 8000,
+  adminToken: undefined,
+  insecure: false,
+  maxBodyBytes: 64 * 1024 * 1024,
+  maxUploadBytes: 2 * 1024 * 1024 * 1024,
+  runtime: DEFAULT_RUNTIME,
+  logLevel: 'info',
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
+  const out: ConfigInput = {};
+  const int = (key: string): number | undefined => {
+    const v = env[key];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidInputError(`environment ${key}: expected an integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  if (env.SLIPWAY_HOME) out.home = env.SLIPWAY_HOME;
+  if (env.SLIPWAY_HOST) out.host = env.SLIPWAY_HOST;
+  const port = int('SLIPWAY_PORT');
+  if (port !== undefined) out.port = port;
+  if (env.SLIPWAY_ADMIN_TOKEN) out.adminToken = env.SLIPWAY_ADMIN_TOKEN;
+  if (env.SLIPWAY_INSECURE) out.insecure = env.SLIPWAY_INSECURE === '1' || env.SLIPWAY_INSECURE === 'true';
+  const body = int('SLIPWAY_MAX_BODY_BYTES');
+  if (body !== undefined) out.maxBodyBytes = body;
+  const upload = int('SLIPWAY_MAX_UPLOAD_BYTES');
+  if (upload !== undefined) out.maxUploadBytes = upload;
+  if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
+  const runtime: Partial<RuntimeConfig> = {};
+  const instances = int('SLIPWAY_INSTANCES');
+  if (instances !== undefined) runtime.instances = instances;
+  const intra = int('SLIPWAY_INTRA_OP_THREADS');
+  if (intra !== undefined) runtime.intraOpThreads = intra;
+  if (Object.keys(runtime).length > 0) out.runtime = runtime;
+  return out;
+}
+
+function fromFile(path: string): ConfigInput {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InvalidInputError(`${path}: not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new InvalidInputError(`${path}: expected a mapping of settings`);
+  const known = new Set(Object.keys(DEFAULT_CONFIG));
+  for (const key of Object.keys(doc)) {
+    if (!known.has(key)) throw new InvalidInputError(`${path}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
+  }
+  return doc as ConfigInput;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/** Merges every layer and validates the result; errors name the setting and what was expected. */
+export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const file = env.SLIPWAY_CONFIG ?? resolve(cwd, 'slipway.config.yaml');
+  const layers: ConfigInput[] = [existsSync(file) ? fromFile(file) : {}, fromEnv(env), flags];
+  let merged: Config = { ...DEFAULT_CONFIG };
+  let runtime: Partial<RuntimeConfig> = {};
+  for (const layer of layers) {
+    const { runtime: r, ...rest } = layer;
+    merged = { ...merged, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
+    runtime = { ...runtime, ...r };
+  }
+  merged.runtime = resolveRuntimeConfig(runtime, DEFAULT_RUNTIME);
+  merged.home = resolve(cwd, merged.home);
+  if (!Number.isInteger(merged.port) || merged.port < 0 || merged.port > 65535) {
+    throw new InvalidInputError(`port: expected an integer from 0 to 65535, got ${JSON.stringify(merged.port)}`);
+  }
+  for (const key of ['maxBodyBytes', 'maxUploadBytes'] as const) {
+    if (!Number.isInteger(merged[key]) || merged[key] < 1024) {
+      throw new InvalidInputError(`${key}: expected an integer of at least 1024 bytes, got ${JSON.stringify(merged[key])}`);
+    }
+  }
+  if (!(LOG_LEVELS as readonly string[]).includes(merged.logLevel)) {
+    throw new InvalidInputError(`logLevel: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(merged.logLevel)}`);
+  }
+  if (!isLoopback(merged.host) && !merged.adminToken && !merged.insecure) {
+    throw new InvalidInputError(
+      `refusing to listen on ${merged.host} without an admin token: anyone who can reach it could push and deploy models. ` +
+        'Set SLIPWAY_ADMIN_TOKEN (or --admin-token), or pass --insecure if the network is trusted.',
+    );
+  }
+  return merged;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return isLoopback(host);
+}

@@ -1,0 +1,197 @@
+// Open Inference Protocol v2, JSON form: request bytes -> InferRequest, InferResponse -> JSON text.
+
+import type { DataType, TensorData } from '../core/datatype.js';
+import { allocate, integerRange, isDataType, DATATYPES } from '../core/datatype.js';
+import { InvalidInputError } from '../core/errors.js';
+import { fromHalfBits, toHalfBits } from '../core/fp16.js';
+import type { InferRequest, InferResponse, Parameters, RequestedOutput } from '../core/infer.js';
+import type { Signature, TensorSpec } from '../core/signature.js';
+import type { Tensor } from '../core/tensor.js';
+import { shapeSize } from '../core/tensor.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+export function parseJsonBody(body: Buffer | string): unknown {
+  try {
+    return JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch (err) {
+    throw new InvalidInputError(`request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function parseParameters(value: unknown, where: string): Parameters | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) throw new InvalidInputError(`${where}: expected "parameters" to be an object, got ${describe(value)}`);
+  const out: Parameters = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new InvalidInputError(`${where}: parameter "${k}" must be a string, number or boolean, got ${describe(v)}`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+function parseShape(value: unknown, where: string): number[] {
+  if (!Array.isArray(value)) throw new InvalidInputError(`${where}: expected "shape" to be an array of integers, got ${describe(value)}`);
+  return value.map((d) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new InvalidInputError(`${where}: expected "shape" to hold non-negative integers, got ${describe(value)}`);
+    }
+    return d;
+  });
+}
+
+/** Writes the elements of (possibly nested) `data` into a typed array, checking each against the datatype. */
+function decodeData(datatype: DataType, data: unknown, count: number, where: string): TensorData {
+  if (!Array.isArray(data)) throw new InvalidInputError(`${where}: expected "data" to be an array, got ${describe(data)}`);
+  const out = allocate(datatype, count);
+  let n = 0;
+  const range = integerRange(datatype);
+  const put = (v: unknown): void => {
+    if (n >= count) {
+      n++;
+      return;
+    }
+    const bad = (expected: string): never => {
+      throw new InvalidInputError(`${where}: element ${n} of "data": expected ${expected} for ${datatype}, got ${describe(v)}`);
+    };
+    switch (datatype) {
+      case 'BOOL':
+        if (typeof v === 'boolean') (out as Uint8Array)[n] = v ? 1 : 0;
+        else if (v === 0 || v === 1) (out as Uint8Array)[n] = v;
+        else bad('true or false');
+        break;
+      case 'BYTES':
+        if (typeof v !== 'string') bad('a string');
+        (out as string[])[n] = v as string;
+        break;
+      case 'FP16':
+        if (typeof v !== 'number') bad('a number');
+        (out as Uint16Array)[n] = toHalfBits(v as number);
+        break;
+      case 'FP32': case 'FP64':
+        if (typeof v !== 'number') bad('a number');
+        (out as Float32Array)[n] = v as number;
+        break;
+      case 'INT64': case 'UINT64':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < range![0] || v > range![1]) bad(`an integer from ${range![0]} to ${range![1]}`);
+        (out as BigInt64Array)[n] = BigInt(v as number);
+        break;
+      default:
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < range![0] || v > range![1]) bad(`an integer from ${range![0]} to ${range![1]}`);
+        (out as Int32Array)[n] = v as number;
+    }
+    n++;
+  };
+  // Iterative flatten: nested data of any depth without recursion limits.
+  const stack: { arr: unknown[]; i: number }[] = [{ arr: data, i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.i >= top.arr.length) {
+      stack.pop();
+      continue;
+    }
+    const v = top.arr[top.i++];
+    if (Array.isArray(v)) stack.push({ arr: v, i: 0 });
+    else put(v);
+  }
+  if (n !== count) {
+    throw new InvalidInputError(`${where}: shape holds ${count} elements, but "data" has ${n}`);
+  }
+  return out;
+}
+
+function decodeInput(value: unknown, i: number): Tensor {
+  if (!isObject(value)) throw new InvalidInputError(`inputs[${i}]: expected an object, got ${describe(value)}`);
+  const name = value.name;
+  if (typeof name !== 'string' || name === '') throw new InvalidInputError(`inputs[${i}]: expected "name" to be a non-empty string, got ${describe(name)}`);
+  const where = `input "${name}"`;
+  const datatype = value.datatype;
+  if (!isDataType(datatype)) {
+    throw new InvalidInputError(`${where}: expected "datatype" to be one of ${DATATYPES.join(', ')}, got ${describe(datatype)}`);
+  }
+  const shape = parseShape(value.shape, where);
+  parseParameters(value.parameters, where);
+  if (value.data === undefined) throw new InvalidInputError(`${where}: expected "data"`);
+  return { name, datatype, shape, data: decodeData(datatype, value.data, shapeSize(shape), where) };
+}
+
+/** Decodes a v2 JSON inference request. Structural checks only: the signature check happens in serving. */
+export function decodeInferRequest(body: unknown): InferRequest {
+  if (!isObject(body)) throw new InvalidInputError(`request body: expected a JSON object, got ${describe(body)}`);
+  const inputs = body.inputs;
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    throw new InvalidInputError(`request body: expected "inputs" to be a non-empty array, got ${describe(inputs)}`);
+  }
+  const request: InferRequest = { inputs: inputs.map(decodeInput) };
+  if (body.id !== undefined) {
+    if (typeof body.id !== 'string') throw new InvalidInputError(`request body: expected "id" to be a string, got ${describe(body.id)}`);
+    request.id = body.id;
+  }
+  const parameters = parseParameters(body.parameters, 'request');
+  if (parameters) request.parameters = parameters;
+  if (body.outputs !== undefined) {
+    if (!Array.isArray(body.outputs)) throw new InvalidInputError(`request body: expected "outputs" to be an array, got ${describe(body.outputs)}`);
+    request.outputs = body.outputs.map((o, i): RequestedOutput => {
+      if (!isObject(o) || typeof o.name !== 'string') {
+        throw new InvalidInputError(`outputs[${i}]: expected an object with a "name" string, got ${describe(o)}`);
+      }
+      const requested: RequestedOutput = { name: o.name };
+      const p = parseParameters(o.parameters, `output "${o.name}"`);
+      if (p) requested.parameters = p;
+      return requested;
+    });
+  }
+  return request;
+}
+
+/** Plain JSON values of a tensor's elements: booleans for BOOL, numbers for the rest (64-bit integers as numbers). */
+export function tensorValues(tensor: Tensor): (number | boolean | string)[] {
+  const d = tensor.data;
+  if (Array.isArray(d)) return d;
+  switch (tensor.datatype) {
+    case 'BOOL': return Array.from(d as Uint8Array, (v) => v !== 0);
+    case 'FP16': return Array.from(d as Uint16Array, fromHalfBits);
+    case 'INT64': case 'UINT64': return Array.from(d as BigInt64Array, Number);
+    default: return Array.from(d as Float32Array);
+  }
+}
+
+export function encodeTensor(tensor: Tensor): JsonObject {
+  return { name: tensor.name, datatype: tensor.datatype, shape: tensor.shape, data: tensorValues(tensor) };
+}
+
+export function encodeInferResponse(response: InferResponse): string {
+  const body: JsonObject = { model_name: response.modelName, model_version: response.modelVersion };
+  if (response.id !== undefined) body.id = response.id;
+  if (response.parameters) body.parameters = response.parameters;
+  body.outputs = response.outputs.map(encodeTensor);
+  return JSON.stringify(body);
+}
+
+function encodeSpec(spec: TensorSpec): JsonObject {
+  return { name: spec.name, datatype: spec.datatype, shape: spec.shape };
+}
+
+/** The v2 model metadata document. */
+export function encodeModelMetadata(name: string, versions: string[], signature: Signature): JsonObject {
+  return {
+    name,
+    versions,
+    platform: 'onnxruntime_onnx',
+    inputs: signature.inputs.map(encodeSpec),
+    outputs: signature.outputs.map(encodeSpec),
+  };
+}
