@@ -105,6 +105,8 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     runtime = { ...runtime, ...r };
   }
   merged.runtime = resolveRuntimeConfig(runtime, DEFAULT_RUNTIME);
+  // An empty token (e.g. SLIPWAY_ADMIN_TOKEN= in a shell) means none, not "the empty string is the password".
+  if (!merged.adminToken) merged.adminToken = undefined;
   merged.home = resolve(cwd, merged.home);
   if (!Number.isInteger(merged.port) || merged.port < 0 || merged.port > 65535) {
     throw new InvalidInputError(`port: expected an integer from 0 to 65535, got ${JSON.stringify(merged.port)}`);

@@ -28,7 +28,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.host !== undefined) input.host = flags.host;
   if (flags.port !== undefined) input.port = Number(flags.port);
   if (flags.home !== undefined) input.home = flags.home;
-  if (flags.adminToken !== undefined) input.adminToken = flags.adminToken;
+  if (flags.adminToken) input.adminToken = flags.adminToken;
   if (flags.insecure) input.insecure = true;
   if (flags.logLevel !== undefined) input.logLevel = flags.logLevel as ConfigInput['logLevel'];
   const config = loadConfig(input);
