@@ -32,12 +32,16 @@ function strList(obj: Obj, field: string): string[] | undefined {
   });
 }
 
+export const PACKAGE_PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';
+
 /** A package-relative file path: no absolute paths, no `..`, forward slashes. */
-export function checkPackagePath(path: string, field: string): string {
+export function isPackagePath(path: string): boolean {
   const parts = path.split('/');
-  if (path.startsWith('/') || path.includes('\\') || parts.some((p) => p === '..' || p === '.' || p === '')) {
-    fail(field, 'a relative path inside the package (no "..", no leading "/")', path);
-  }
+  return !(path.startsWith('/') || path.includes('\\') || parts.some((p) => p === '..' || p === '.' || p === ''));
+}
+
+function checkPackagePath(path: string, field: string): string {
+  if (!isPackagePath(path)) fail(field, PACKAGE_PATH_RULE, path);
   return path;
 }
 

@@ -8,7 +8,7 @@ import { formatModelRef } from '../core/model-ref.js';
 import { checkName } from '../core/names.js';
 import type { Signature } from '../core/signature.js';
 import type { Store } from '../store/store.js';
-import { bareManifest, checkPackagePath, MANIFEST_FILE, parseManifest, referencedFiles } from './package-manifest.js';
+import { bareManifest, isPackagePath, MANIFEST_FILE, PACKAGE_PATH_RULE, parseManifest, referencedFiles } from './package-manifest.js';
 import { checkPackageData } from './package-data-check.js';
 import { withPackageMetadata } from './signature-metadata.js';
 
@@ -32,7 +32,7 @@ export class PackageUpload {
   ) {}
 
   async addFile(path: string, content: AsyncIterable<Uint8Array>): Promise<void> {
-    checkPackagePath(path, `file "${path}"`);
+    if (!isPackagePath(path)) throw new InvalidInputError(`file "${path}": expected ${PACKAGE_PATH_RULE}`);
     if (this.files.has(path)) throw new InvalidInputError(`file "${path}" was sent twice`);
     const blob = await this.registry.artifacts.put(content, { maxBytes: this.limits.maxFileBytes });
     this.registry.hold(blob.sha256);
