@@ -1,0 +1,129 @@
+// Slipway server under test: starts `slipway serve` as a child process, deploys runtime configs via the CLI, stops it by PID.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+
+export interface RuntimeConfig {
+  instances: number;
+  intraOpThreads: number;
+}
+
+interface EndpointJson {
+  state: string;
+  variants: { model: string; runtime: { instances: number; intraOpThreads: number; interOpThreads: number } }[];
+}
+
+export class SlipwayServer {
+  /** Last bytes of the server's stderr, for diagnosing crashes or load errors. */
+  private stderrTail = '';
+  private exitInfo: string | undefined;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly home: string,
+    readonly url: string,
+  ) {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-8000);
+    });
+    child.once('exit', (code, signal) => {
+      this.exitInfo = `exited with code ${String(code)}, signal ${String(signal)}`;
+    });
+  }
+
+  static async start(timeoutMs = 60_000): Promise<SlipwayServer> {
+    const home = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--home', home, '--log-level', 'warn', '--examples'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not print its address within ${timeoutMs} ms`)), timeoutMs);
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString('utf8');
+          const match = /Slipway listening on (http:\/\/\S+)/.exec(stdout);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`server exited with code ${String(code)} before listening:\n${stderr}`));
+        });
+      });
+      child.stdout.resume(); // keep draining the examples banner
+      const server = new SlipwayServer(child, home, url);
+      await server.waitReady('digits', timeoutMs);
+      return server;
+    } catch (err) {
+      child.kill('SIGKILL');
+      await rm(home, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Undefined while the process runs; otherwise how it ended. */
+  get exited(): string | undefined {
+    return this.exitInfo;
+  }
+
+  get stderr(): string {
+    return this.stderrTail;
+  }
+
+  async waitReady(endpoint: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.exitInfo) throw new Error(`server ${this.exitInfo}:\n${this.stderrTail}`);
+      try {
+        const res = await fetch(`${this.url}/v2/models/${endpoint}/ready`);
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) throw new Error(`${endpoint} not ready within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** `slipway deploy` (a hot swap), then checks the endpoint reports the requested runtime and is ready. */
+  async deploy(endpoint: string, model: string, config: RuntimeConfig): Promise<void> {
+    const args = [CLI, '--server', this.url, '--json', 'deploy', endpoint, '--model', model, '--instances', String(config.instances), '--intra-op-threads', String(config.intraOpThreads)];
+    const { stdout } = await execFileAsync(process.execPath, args, { timeout: 60_000 });
+    const view = JSON.parse(stdout) as EndpointJson;
+    const runtime = view.variants[0]?.runtime;
+    if (view.variants.length !== 1 || runtime?.instances !== config.instances || runtime.intraOpThreads !== config.intraOpThreads) {
+      throw new Error(`deploy did not take: ${stdout}`);
+    }
+    await this.waitReady(endpoint, 60_000);
+  }
+
+  async stop(): Promise<void> {
+    try {
+      if (!this.exitInfo && this.child.pid !== undefined) {
+        const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+        this.child.kill('SIGTERM');
+        const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    } finally {
+      await rm(this.home, { recursive: true, force: true });
+    }
+  }
+}
