@@ -71,6 +71,15 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   return out;
 }
 
+const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
+  home: 'string', host: 'string', port: 'number', adminToken: 'string', insecure: 'boolean',
+  maxBodyBytes: 'number', maxUploadBytes: 'number', logLevel: 'string',
+};
+const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number'> = {
+  instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string',
+};
+
+/** Checks a file's settings by type: YAML reads `insecure: no` as the string "no", which must not mean "yes". */
 function fromFile(path: string): ConfigInput {
   let doc: unknown;
   try {
@@ -80,11 +89,27 @@ function fromFile(path: string): ConfigInput {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new InvalidInputError(`${path}: expected a mapping of settings`);
-  const known = new Set(Object.keys(DEFAULT_CONFIG));
-  for (const key of Object.keys(doc)) {
-    if (!known.has(key)) throw new InvalidInputError(`${path}: unknown setting "${key}" (known: ${[...known].join(', ')})`);
+  const check = (key: string, value: unknown, types: Record<string, string>, prefix: string): void => {
+    const want = types[key];
+    if (!want) {
+      const known = (prefix === '' ? Object.keys(DEFAULT_CONFIG) : Object.keys(types)).map((k) => prefix + k);
+      throw new InvalidInputError(`${path}: unknown setting "${prefix}${key}" (known: ${known.join(', ')})`);
+    }
+    if (typeof value !== want) throw new InvalidInputError(`${path}: setting "${prefix}${key}": expected a ${want}, got ${JSON.stringify(value)}`);
+  };
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === 'runtime') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new InvalidInputError(`${path}: setting "runtime": expected a mapping, got ${JSON.stringify(value)}`);
+      }
+      for (const [k, v] of Object.entries(value)) check(k, v, RUNTIME_TYPES, 'runtime.');
+    } else check(key, value, FIELD_TYPES, '');
   }
   return doc as ConfigInput;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isLoopback(host: string): boolean {
@@ -95,25 +120,26 @@ function isLoopback(host: string): boolean {
 
 /** Merges every layer and validates the result; errors name the setting and what was expected. */
 export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
-  const file = env.SLIPWAY_CONFIG ?? resolve(cwd, 'slipway.config.yaml');
+  const file = env.SLIPWAY_CONFIG ? resolve(cwd, env.SLIPWAY_CONFIG) : resolve(cwd, 'slipway.config.yaml');
+  if (env.SLIPWAY_CONFIG && !existsSync(file)) throw new InvalidInputError(`SLIPWAY_CONFIG names ${file}, which does not exist`);
   const layers: ConfigInput[] = [existsSync(file) ? fromFile(file) : {}, fromEnv(env), flags];
   let merged: Config = { ...DEFAULT_CONFIG };
   let runtime: Partial<RuntimeConfig> = {};
   for (const layer of layers) {
     const { runtime: r, ...rest } = layer;
-    merged = { ...merged, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
-    runtime = { ...runtime, ...r };
+    merged = { ...merged, ...definedOnly(rest) };
+    runtime = { ...runtime, ...definedOnly(r ?? {}) };
   }
   merged.runtime = resolveRuntimeConfig(runtime, DEFAULT_RUNTIME);
   // An empty token (e.g. SLIPWAY_ADMIN_TOKEN= in a shell) means none, not "the empty string is the password".
   if (!merged.adminToken) merged.adminToken = undefined;
   merged.home = resolve(cwd, merged.home);
   if (!Number.isInteger(merged.port) || merged.port < 0 || merged.port > 65535) {
-    throw new InvalidInputError(`port: expected an integer from 0 to 65535, got ${JSON.stringify(merged.port)}`);
+    throw new InvalidInputError(`port: expected an integer from 0 to 65535, got ${String(merged.port)}`);
   }
   for (const key of ['maxBodyBytes', 'maxUploadBytes'] as const) {
     if (!Number.isInteger(merged[key]) || merged[key] < 1024) {
-      throw new InvalidInputError(`${key}: expected an integer of at least 1024 bytes, got ${JSON.stringify(merged[key])}`);
+      throw new InvalidInputError(`${key}: expected an integer of at least 1024 bytes, got ${String(merged[key])}`);
     }
   }
   if (!(LOG_LEVELS as readonly string[]).includes(merged.logLevel)) {

@@ -13,7 +13,7 @@ function errorOf(fn: () => unknown): Error {
 
 describe('parseCsv', () => {
   it('splits a simple header and rows', () => {
-    expect(parseCsv('a,b,c\n1,2,3\n4,5,6')).toEqual({
+    expect(parseCsv('a,b,c\n1,2,3\n4,5,6')).toMatchObject({
       header: ['a', 'b', 'c'],
       rows: [
         ['1', '2', '3'],
@@ -55,7 +55,7 @@ describe('parseCsv', () => {
   });
 
   it('accepts CRLF line endings', () => {
-    expect(parseCsv('a,b\r\n1,2\r\n3,4\r\n')).toEqual({
+    expect(parseCsv('a,b\r\n1,2\r\n3,4\r\n')).toMatchObject({
       header: ['a', 'b'],
       rows: [
         ['1', '2'],
@@ -65,7 +65,7 @@ describe('parseCsv', () => {
   });
 
   it('accepts a lone CR as a line ending', () => {
-    expect(parseCsv('a,b\r1,2\r3,4')).toEqual({
+    expect(parseCsv('a,b\r1,2\r3,4')).toMatchObject({
       header: ['a', 'b'],
       rows: [
         ['1', '2'],
@@ -105,7 +105,7 @@ describe('parseCsv', () => {
   });
 
   it('returns a header with no rows for a header-only file', () => {
-    expect(parseCsv('a,b\n')).toEqual({ header: ['a', 'b'], rows: [] });
+    expect(parseCsv('a,b\n')).toMatchObject({ header: ['a', 'b'], rows: [] });
   });
 
   it('rejects an empty file, naming the source', () => {
@@ -192,5 +192,15 @@ describe('numericColumns', () => {
 
   it('does not check columns it was not asked for', () => {
     expect(Array.from(numericColumns(table, ['y']))).toEqual([2.5, 100, 0]);
+  });
+});
+
+describe('line numbers in errors', () => {
+  it('count lines of the file, not records, past blank lines and multi-line quoted fields', () => {
+    const text = 'a,b\n\n"x\ny",1\n\n2\n';
+    expect(() => parseCsv(text, 'f.csv')).toThrow('f.csv: line 6 has 1 fields, expected 2 like the header');
+    const table = parseCsv('a,b\n\n1,2\n"3\n",x\n', 'g.csv');
+    expect(table.rowLines).toEqual([3, 4]);
+    expect(() => numericColumns(table, ['b'], 'g.csv')).toThrow('g.csv: line 4, column "b": expected a number, got "x"');
   });
 });

@@ -29,7 +29,7 @@ export function resolveRuntimeConfig(partial: Partial<RuntimeConfig> | undefined
   for (const key of ['instances', 'intraOpThreads', 'interOpThreads'] as const) {
     const value = config[key];
     if (!Number.isInteger(value) || value < 1 || value > LIMITS[key]) {
-      throw new InvalidInputError(`runtime.${key}: expected an integer from 1 to ${LIMITS[key]}, got ${JSON.stringify(value)}`);
+      throw new InvalidInputError(`runtime.${key}: expected an integer from 1 to ${LIMITS[key]}, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
     }
   }
   if (config.executionProvider !== 'cpu') {

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from './errors.js';
+import type { ExecutionProvider, RuntimeConfig } from './runtime-config.js';
+import { DEFAULT_RUNTIME, resolveRuntimeConfig } from './runtime-config.js';
+
+function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+describe('resolveRuntimeConfig', () => {
+  it('has one instance, one thread each, on CPU by default', () => {
+    expect(DEFAULT_RUNTIME).toEqual({ instances: 1, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu' });
+  });
+
+  it('returns the defaults for undefined or an empty object', () => {
+    expect(resolveRuntimeConfig(undefined)).toEqual(DEFAULT_RUNTIME);
+    expect(resolveRuntimeConfig({})).toEqual(DEFAULT_RUNTIME);
+  });
+
+  it('returns a copy, not the defaults object itself', () => {
+    const config = resolveRuntimeConfig(undefined);
+    config.instances = 5;
+    expect(DEFAULT_RUNTIME.instances).toBe(1);
+  });
+
+  it('overrides only the fields given', () => {
+    expect(resolveRuntimeConfig({ instances: 4 })).toEqual({
+      instances: 4,
+      intraOpThreads: 1,
+      interOpThreads: 1,
+      executionProvider: 'cpu',
+    });
+    expect(resolveRuntimeConfig({ intraOpThreads: 8, interOpThreads: 2 })).toEqual({
+      instances: 1,
+      intraOpThreads: 8,
+      interOpThreads: 2,
+      executionProvider: 'cpu',
+    });
+  });
+
+  it('ignores fields set to undefined instead of clearing the default', () => {
+    expect(resolveRuntimeConfig({ instances: undefined, intraOpThreads: 3 })).toEqual({
+      instances: 1,
+      intraOpThreads: 3,
+      interOpThreads: 1,
+      executionProvider: 'cpu',
+    });
+  });
+
+  it('fills from the defaults it is given', () => {
+    const defaults: RuntimeConfig = { instances: 2, intraOpThreads: 4, interOpThreads: 1, executionProvider: 'cpu' };
+    expect(resolveRuntimeConfig({ interOpThreads: 3 }, defaults)).toEqual({
+      instances: 2,
+      intraOpThreads: 4,
+      interOpThreads: 3,
+      executionProvider: 'cpu',
+    });
+  });
+
+  it('validates the defaults too', () => {
+    const bad: RuntimeConfig = { instances: 0, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu' };
+    expect(() => resolveRuntimeConfig({}, bad)).toThrow('runtime.instances: expected an integer from 1 to 64, got 0');
+  });
+
+  it('accepts the limits themselves', () => {
+    expect(resolveRuntimeConfig({ instances: 64, intraOpThreads: 256, interOpThreads: 256 })).toEqual({
+      instances: 64,
+      intraOpThreads: 256,
+      interOpThreads: 256,
+      executionProvider: 'cpu',
+    });
+  });
+
+  it.each<[keyof RuntimeConfig, number, number, string]>([
+    ['instances', 0, 64, '0'],
+    ['instances', 65, 64, '65'],
+    ['instances', -1, 64, '-1'],
+    ['instances', 1.5, 64, '1.5'],
+    ['intraOpThreads', 0, 256, '0'],
+    ['intraOpThreads', 257, 256, '257'],
+    ['intraOpThreads', 2.5, 256, '2.5'],
+    ['interOpThreads', 0, 256, '0'],
+    ['interOpThreads', 300, 256, '300'],
+    ['interOpThreads', -5, 256, '-5'],
+  ])('rejects %s = %s, naming the field and its range', (key, value, max, shown) => {
+    const err = errorOf(() => resolveRuntimeConfig({ [key]: value }));
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err.message).toBe(`runtime.${key}: expected an integer from 1 to ${max}, got ${shown}`);
+  });
+
+  it('rejects a non-number, quoting it', () => {
+    const partial = JSON.parse('{"instances":"2"}') as Partial<RuntimeConfig>;
+    expect(() => resolveRuntimeConfig(partial)).toThrow('runtime.instances: expected an integer from 1 to 64, got "2"');
+  });
+
+  it('rejects an execution provider other than cpu', () => {
+    const partial: Partial<RuntimeConfig> = { executionProvider: 'cuda' as ExecutionProvider };
+    const err = errorOf(() => resolveRuntimeConfig(partial));
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err.message).toBe('runtime.executionProvider: expected "cpu", got "cuda"');
+  });
+
+  it('reports the first invalid numeric field in a fixed order', () => {
+    expect(() => resolveRuntimeConfig({ interOpThreads: 0, instances: 0 })).toThrow('runtime.instances:');
+  });
+});
