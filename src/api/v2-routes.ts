@@ -64,7 +64,8 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
     endpoints.status(params.model); // an unknown endpoint is a 404 before any body is looked at
     if (!Buffer.isBuffer(body) || body.length === 0) throw new InvalidInputError('request body is empty: expected a v2 JSON inference request');
     const request = decodeInferRequest(parseJsonBody(body));
-    const response = await endpoints.infer(params.model, request, version(params));
+    const v = version(params);
+    const response = await endpoints.infer(params.model, request, v === undefined ? {} : { version: v });
     return encodeInferResponse(response);
   };
   const inferRoute = async (req: { params: ModelParams; body: unknown }, reply: import('fastify').FastifyReply): Promise<void> => {

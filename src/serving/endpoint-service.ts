@@ -33,6 +33,16 @@ export interface EndpointStatus {
   error?: string;
 }
 
+/** Per-request options of an inference call. */
+export interface InferOptions {
+  /** Run this registry version of the endpoint's model instead of routing among variants. */
+  version?: number;
+  /** Absolute time (ms since epoch) after which the request must not run any more. */
+  deadline?: number;
+  /** Aborted when the client went away: a queued request is dropped. */
+  signal?: AbortSignal;
+}
+
 export interface DeployOptions {
   runtime?: Partial<RuntimeConfig>;
   change: ChangeContext;
@@ -134,7 +144,8 @@ export class EndpointService {
    * Runs one request. Without `version`, a variant is picked by weight; with it, the registry version of the endpoint's
    * model runs (a serving variant if one has that version, else a copy loaded on demand).
    */
-  async infer(endpoint: string, request: InferRequest, version?: number): Promise<InferResponse> {
+  async infer(endpoint: string, request: InferRequest, options: InferOptions = {}): Promise<InferResponse> {
+    const version = options.version;
     const entry = this.entry(endpoint);
     if (entry.state !== 'ready') {
       throw new UnavailableError(
