@@ -40,6 +40,8 @@ export class SlipwayServer {
   static async start(timeoutMs = 60_000): Promise<SlipwayServer> {
     const home = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
     const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--home', home, '--log-level', 'warn', '--examples'], {
+      // An ephemeral gRPC port too: the default 8001 may be taken on a shared machine.
+      env: { ...process.env, SLIPWAY_GRPC_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,14 +1,17 @@
-// The composition root: config -> store, artifacts, registry, endpoints -> HTTP server.
+// The composition root: config -> store, artifacts, registry, endpoints -> HTTP and gRPC servers.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { startGrpcServer } from './api/grpc-server.js';
+import type { GrpcServer } from './api/grpc-server.js';
 import { buildHttpServer } from './api/http-server.js';
 import type { Config } from './config.js';
 import { FsArtifactStore } from './registry/fs-artifact-store.js';
 import type { ModelInspector } from './registry/registry.js';
 import { Registry } from './registry/registry.js';
 import { OnnxRunner } from './runtime/onnx-runner.js';
+import { ServingMetrics } from './monitoring/serving-metrics.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -16,6 +19,8 @@ import type { Store } from './store/store.js';
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** host:port of the gRPC (Open Inference Protocol) server, e.g. 127.0.0.1:8001. */
+  grpcUrl: string;
   registry: Registry;
   endpoints: EndpointService;
   /** Resolves once every stored endpoint has been loaded (or has failed to). */
@@ -42,16 +47,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
   await artifacts.init();
   const registry = new Registry(store, artifacts, inspectModel, { maxFileBytes: config.maxUploadBytes });
-  const endpoints = new EndpointService(store, registry, config.runtime);
+  // The gauge reads the endpoints lazily, at scrape time: it is created before them.
+  let pendingSource: () => { endpoint: string; version: number; pending: number }[] = () => [];
+  const metrics = new ServingMetrics(() => pendingSource());
+  const endpoints = new EndpointService(store, registry, config.runtime, metrics);
+  pendingSource = () => endpoints.pendingByVersion();
   let started = false;
   const app = await buildHttpServer({
     registry,
     endpoints,
     store,
+    metrics,
     version: await packageVersion(),
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
+    maxTimeoutMs: config.maxTimeoutMs,
     logLevel: config.logLevel,
     isReady: () => started,
   });
@@ -66,6 +77,24 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let grpc: GrpcServer;
+  try {
+    grpc = await startGrpcServer({
+      endpoints,
+      registry,
+      serverVersion: await packageVersion(),
+      isReady: () => started,
+      host: config.host,
+      port: config.grpcPort,
+      maxMessageBytes: config.grpcMaxMessageBytes,
+      maxTimeoutMs: config.maxTimeoutMs,
+      logError: (details, message) => app.log.error(details, message),
+    });
+  } catch (err) {
+    await app.close();
+    await store.close();
+    throw err;
+  }
   const restored = endpoints
     .restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load'))
     .then(() => {
@@ -74,11 +103,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     app,
     url: `http://${host}:${port}`,
+    grpcUrl: grpc.address,
     registry,
     endpoints,
     restored,
     async close() {
-      await app.close();
+      await Promise.all([grpc.close(), app.close()]);
       await endpoints.close();
       await store.close();
     },

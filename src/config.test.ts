@@ -38,7 +38,7 @@ function expectInvalid(fn: () => unknown, message: string): void {
   expect(err.message).toBe(message);
 }
 
-const KNOWN = 'home, host, port, adminToken, insecure, maxBodyBytes, maxUploadBytes, runtime, logLevel';
+const KNOWN = 'home, host, port, grpcPort, adminToken, insecure, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -46,10 +46,13 @@ describe('loadConfig: layers', () => {
       home: join(dir, '.slipway'),
       host: '127.0.0.1',
       port: 8000,
+      grpcPort: 8001,
       adminToken: undefined,
       insecure: false,
       maxBodyBytes: 64 * 1024 * 1024,
       maxUploadBytes: 2 * 1024 * 1024 * 1024,
+      grpcMaxMessageBytes: 64 * 1024 * 1024,
+      maxTimeoutMs: 60_000,
       runtime: DEFAULT_RUNTIME,
       logLevel: 'info',
     });
@@ -97,7 +100,7 @@ describe('loadConfig: layers', () => {
   it('merges runtime settings field by field across the layers', () => {
     writeConfig('runtime:\n  instances: 2\n  interOpThreads: 3\n  intraOpThreads: 2\n');
     const config = loadConfig({ runtime: { instances: 5 } }, { SLIPWAY_INTRA_OP_THREADS: '4', SLIPWAY_INSTANCES: '4' }, dir);
-    expect(config.runtime).toEqual({ instances: 5, intraOpThreads: 4, interOpThreads: 3, executionProvider: 'cpu' });
+    expect(config.runtime).toEqual({ ...DEFAULT_RUNTIME, instances: 5, intraOpThreads: 4, interOpThreads: 3, executionProvider: 'cpu' });
   });
 
   it('reads every SLIPWAY_* variable', () => {
@@ -107,10 +110,13 @@ describe('loadConfig: layers', () => {
         SLIPWAY_HOME: '/srv/slipway',
         SLIPWAY_HOST: 'localhost',
         SLIPWAY_PORT: '0',
+        SLIPWAY_GRPC_PORT: '0',
         SLIPWAY_ADMIN_TOKEN: 'secret',
         SLIPWAY_INSECURE: 'true',
         SLIPWAY_MAX_BODY_BYTES: '4096',
         SLIPWAY_MAX_UPLOAD_BYTES: '8192',
+        SLIPWAY_GRPC_MAX_MESSAGE_BYTES: '16384',
+        SLIPWAY_MAX_TIMEOUT_MS: '2500',
         SLIPWAY_LOG_LEVEL: 'silent',
         SLIPWAY_INSTANCES: '3',
         SLIPWAY_INTRA_OP_THREADS: '2',
@@ -121,11 +127,14 @@ describe('loadConfig: layers', () => {
       home: '/srv/slipway',
       host: 'localhost',
       port: 0,
+      grpcPort: 0,
       adminToken: 'secret',
       insecure: true,
       maxBodyBytes: 4096,
       maxUploadBytes: 8192,
-      runtime: { instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
+      grpcMaxMessageBytes: 16384,
+      maxTimeoutMs: 2500,
+      runtime: { ...DEFAULT_RUNTIME, instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
       logLevel: 'silent',
     });
   });
@@ -278,6 +287,33 @@ describe('loadConfig: invalid settings', () => {
       'maxUploadBytes: expected an integer of at least 1024 bytes, got 100',
     );
     expect(loadConfig({ maxBodyBytes: 1024, maxUploadBytes: 1024 }, {}, dir).maxBodyBytes).toBe(1024);
+  });
+
+  it('checks the gRPC port like the HTTP port, and refuses the HTTP port for it', () => {
+    expectInvalid(() => loadConfig({ grpcPort: 70000 }, {}, dir), 'grpcPort: expected an integer from 0 to 65535, got 70000');
+    expectInvalid(() => loadConfig({ grpcPort: Number('x') }, {}, dir), 'grpcPort: expected an integer from 0 to 65535, got NaN');
+    expectInvalid(
+      () => loadConfig({ port: 9000 }, { SLIPWAY_GRPC_PORT: '9000' }, dir),
+      'grpcPort: HTTP already uses port 9000; give gRPC another one (default 8001)',
+    );
+    expect(loadConfig({ port: 0, grpcPort: 0 }, {}, dir).grpcPort).toBe(0);
+    writeConfig('grpcPort: 9001\n');
+    expect(loadConfig({}, {}, dir).grpcPort).toBe(9001);
+    expect(loadConfig({ grpcPort: 9002 }, { SLIPWAY_GRPC_PORT: '9003' }, dir).grpcPort).toBe(9002);
+  });
+
+  it('bounds the gRPC message limit and the timeout cap', () => {
+    expectInvalid(
+      () => loadConfig({ grpcMaxMessageBytes: 100 }, {}, dir),
+      'grpcMaxMessageBytes: expected an integer from 1024 to 2147483647 bytes, got 100',
+    );
+    expectInvalid(
+      () => loadConfig({}, { SLIPWAY_GRPC_MAX_MESSAGE_BYTES: String(2 ** 31) }, dir),
+      'grpcMaxMessageBytes: expected an integer from 1024 to 2147483647 bytes, got 2147483648',
+    );
+    expectInvalid(() => loadConfig({}, { SLIPWAY_MAX_TIMEOUT_MS: '0' }, dir), 'maxTimeoutMs: expected a positive integer number of milliseconds, got 0');
+    writeConfig('maxTimeoutMs: "5s"\n');
+    expectInvalid(() => loadConfig({}, {}, dir), `${join(dir, 'slipway.config.yaml')}: setting "maxTimeoutMs": expected a number, got "5s"`);
   });
 
   it('rejects an unknown log level, listing the known ones', () => {

@@ -13,6 +13,8 @@ export interface Config {
   home: string;
   host: string;
   port: number;
+  /** gRPC (Open Inference Protocol) port on the same host; 0 picks a free one. */
+  grpcPort: number;
   /** Bearer token the management API requires when set. */
   adminToken: string | undefined;
   /** Allows binding a non-loopback address without an admin token (logs a warning). */
@@ -21,6 +23,10 @@ export interface Config {
   maxBodyBytes: number;
   /** Largest single file in a model push, in bytes. */
   maxUploadBytes: number;
+  /** Largest gRPC message received or sent, in bytes. */
+  grpcMaxMessageBytes: number;
+  /** Cap on a client's per-request timeout (v2 `timeout`, x-slipway-timeout-ms, gRPC deadline), in ms. */
+  maxTimeoutMs: number;
   /** Runtime config endpoints get unless their deploy says otherwise. */
   runtime: RuntimeConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -32,10 +38,13 @@ export const DEFAULT_CONFIG: Config = {
   home: '.slipway',
   host: '127.0.0.1',
   port: 8000,
+  grpcPort: 8001,
   adminToken: undefined,
   insecure: false,
   maxBodyBytes: 64 * 1024 * 1024,
   maxUploadBytes: 2 * 1024 * 1024 * 1024,
+  grpcMaxMessageBytes: 64 * 1024 * 1024,
+  maxTimeoutMs: 60_000,
   runtime: DEFAULT_RUNTIME,
   logLevel: 'info',
 };
@@ -55,12 +64,18 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (env.SLIPWAY_HOST) out.host = env.SLIPWAY_HOST;
   const port = int('SLIPWAY_PORT');
   if (port !== undefined) out.port = port;
+  const grpcPort = int('SLIPWAY_GRPC_PORT');
+  if (grpcPort !== undefined) out.grpcPort = grpcPort;
   if (env.SLIPWAY_ADMIN_TOKEN) out.adminToken = env.SLIPWAY_ADMIN_TOKEN;
   if (env.SLIPWAY_INSECURE) out.insecure = env.SLIPWAY_INSECURE === '1' || env.SLIPWAY_INSECURE === 'true';
   const body = int('SLIPWAY_MAX_BODY_BYTES');
   if (body !== undefined) out.maxBodyBytes = body;
   const upload = int('SLIPWAY_MAX_UPLOAD_BYTES');
   if (upload !== undefined) out.maxUploadBytes = upload;
+  const grpcMessage = int('SLIPWAY_GRPC_MAX_MESSAGE_BYTES');
+  if (grpcMessage !== undefined) out.grpcMaxMessageBytes = grpcMessage;
+  const maxTimeout = int('SLIPWAY_MAX_TIMEOUT_MS');
+  if (maxTimeout !== undefined) out.maxTimeoutMs = maxTimeout;
   if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
   const runtime: Partial<RuntimeConfig> = {};
   const instances = int('SLIPWAY_INSTANCES');
@@ -72,11 +87,12 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
 }
 
 const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
-  home: 'string', host: 'string', port: 'number', adminToken: 'string', insecure: 'boolean',
-  maxBodyBytes: 'number', maxUploadBytes: 'number', logLevel: 'string',
+  home: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean',
+  maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', logLevel: 'string',
 };
-const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number'> = {
+const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array'> = {
   instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string',
+  maxBatchSize: 'number', maxQueueDelayMicros: 'number', preferredBatchSizes: 'array', maxQueueSize: 'number',
 };
 
 /** Checks a file's settings by type: YAML reads `insecure: no` as the string "no", which must not mean "yes". */
@@ -95,7 +111,8 @@ function fromFile(path: string): ConfigInput {
       const known = (prefix === '' ? Object.keys(DEFAULT_CONFIG) : Object.keys(types)).map((k) => prefix + k);
       throw new InvalidInputError(`${path}: unknown setting "${prefix}${key}" (known: ${known.join(', ')})`);
     }
-    if (typeof value !== want) throw new InvalidInputError(`${path}: setting "${prefix}${key}": expected a ${want}, got ${JSON.stringify(value)}`);
+    const actual = Array.isArray(value) ? 'array' : typeof value;
+    if (actual !== want) throw new InvalidInputError(`${path}: setting "${prefix}${key}": expected a${want === 'array' ? 'n' : ''} ${want}, got ${JSON.stringify(value)}`);
   };
   for (const [key, value] of Object.entries(doc)) {
     if (key === 'runtime') {
@@ -134,8 +151,20 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   // An empty token (e.g. SLIPWAY_ADMIN_TOKEN= in a shell) means none, not "the empty string is the password".
   if (!merged.adminToken) merged.adminToken = undefined;
   merged.home = resolve(cwd, merged.home);
-  if (!Number.isInteger(merged.port) || merged.port < 0 || merged.port > 65535) {
-    throw new InvalidInputError(`port: expected an integer from 0 to 65535, got ${String(merged.port)}`);
+  for (const key of ['port', 'grpcPort'] as const) {
+    if (!Number.isInteger(merged[key]) || merged[key] < 0 || merged[key] > 65535) {
+      throw new InvalidInputError(`${key}: expected an integer from 0 to 65535, got ${String(merged[key])}`);
+    }
+  }
+  if (merged.port !== 0 && merged.port === merged.grpcPort) {
+    throw new InvalidInputError(`grpcPort: HTTP already uses port ${merged.port}; give gRPC another one (default 8001)`);
+  }
+  // gRPC itself cannot take messages beyond 2 GiB - 1 (its lengths are 32-bit signed).
+  if (!Number.isInteger(merged.grpcMaxMessageBytes) || merged.grpcMaxMessageBytes < 1024 || merged.grpcMaxMessageBytes > 0x7fffffff) {
+    throw new InvalidInputError(`grpcMaxMessageBytes: expected an integer from 1024 to 2147483647 bytes, got ${String(merged.grpcMaxMessageBytes)}`);
+  }
+  if (!Number.isInteger(merged.maxTimeoutMs) || merged.maxTimeoutMs < 1) {
+    throw new InvalidInputError(`maxTimeoutMs: expected a positive integer number of milliseconds, got ${String(merged.maxTimeoutMs)}`);
   }
   for (const key of ['maxBodyBytes', 'maxUploadBytes'] as const) {
     if (!Number.isInteger(merged[key]) || merged[key] < 1024) {

@@ -10,6 +10,8 @@ export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 export interface ServerProcess {
   url: string;
+  /** host:port of the gRPC server. */
+  grpcAddress: string;
   home: string;
   child: ChildProcess;
   /** Everything the server printed so far. */
@@ -24,7 +26,7 @@ export function tempHome(): string {
 /** Spawns the server and resolves once it prints its address (after restoring stored endpoints). */
 export async function startServer(options: { home?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
   const home = options.home ?? tempHome();
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--home', home, '--log-level', 'warn', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', ...(options.args ?? [])], {
     cwd: home,
     env: { ...process.env, SLIPWAY_ADMIN_TOKEN: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,13 +34,13 @@ export async function startServer(options: { home?: string; args?: string[]; env
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolvePromise, reject) => {
+  const [url, grpcAddress] = await new Promise<[string, string]>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${out}`)), 30_000);
     const check = (): void => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      const m = /listening on (http:\/\/[^\s]+) \(gRPC ([^\s,]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolvePromise(m[1]!);
+        resolvePromise([m[1]!, m[2]!]);
       }
     };
     child.stdout!.on('data', check);
@@ -49,6 +51,7 @@ export async function startServer(options: { home?: string; args?: string[]; env
   });
   return {
     url,
+    grpcAddress,
     home,
     child,
     output: () => out,

@@ -4,6 +4,7 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointService } from '../serving/endpoint-service.js';
 import type { Store } from '../store/store.js';
@@ -15,10 +16,12 @@ export interface HttpServerOptions {
   registry: Registry;
   endpoints: EndpointService;
   store: Store;
+  metrics: ServingMetrics;
   version: string;
   adminToken: string | undefined;
   maxBodyBytes: number;
   maxUploadBytes: number;
+  maxTimeoutMs: number;
   logLevel: string;
   isReady: () => boolean;
 }
@@ -49,11 +52,15 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     adminToken: opts.adminToken,
     maxUploadBytes: opts.maxUploadBytes,
   });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
+  );
   await app.register(v2Routes, {
     endpoints: opts.endpoints,
     registry: opts.registry,
     serverVersion: opts.version,
     maxBodyBytes: opts.maxBodyBytes,
+    maxTimeoutMs: opts.maxTimeoutMs,
     isReady: opts.isReady,
   });
   return app;

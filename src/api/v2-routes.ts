@@ -1,11 +1,15 @@
 // The Open Inference Protocol v2 REST surface: health, server and model metadata, readiness, inference.
 
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../core/errors.js';
 import { parseVersion } from '../core/model-ref.js';
-import { decodeInferRequest, encodeInferResponse, encodeModelMetadata, parseJsonBody } from '../protocols/v2-json.js';
+import {
+  binaryOutputChoice, decodeBinaryInferRequest, encodeBinaryInferResponse, HEADER_CONTENT_LENGTH, parseHeaderLength,
+} from '../protocols/v2-binary.js';
+import { encodeModelMetadata } from '../protocols/v2-json.js';
 import type { Registry } from '../registry/registry.js';
-import type { EndpointService } from '../serving/endpoint-service.js';
+import type { EndpointService, InferOptions } from '../serving/endpoint-service.js';
+import { requestDeadline, TIMEOUT_HEADER } from './request-deadline.js';
 
 export interface V2Options {
   endpoints: EndpointService;
@@ -14,6 +18,8 @@ export interface V2Options {
   maxBodyBytes: number;
   /** False until start-up has restored the endpoints. */
   isReady: () => boolean;
+  /** Cap on a client's requested timeout, in ms (the config's maxTimeoutMs). */
+  maxTimeoutMs: number;
 }
 
 interface ModelParams {
@@ -21,7 +27,20 @@ interface ModelParams {
   version?: string;
 }
 
-const V2_EXTENSIONS: string[] = [];
+const V2_EXTENSIONS: string[] = ['binary_tensor_data'];
+
+/**
+ * An abort signal for a request that fires when the client goes away before its answer was sent. It listens on the
+ * response: since Node 16 the request emits 'close' as soon as its body has been read, disconnected or not.
+ */
+function abortOnDisconnect(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  if (request.raw.socket?.destroyed) controller.abort();
+  else reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) controller.abort();
+  });
+  return controller.signal;
+}
 
 export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstance, opts) => {
   const { endpoints, registry } = opts;
@@ -53,24 +72,35 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
     if (v !== undefined) await endpoints.describe(params.model, v);
     return { name: params.model, ready: endpoints.isReady(params.model, v) };
   };
-  const readyRoute = async (req: { params: ModelParams }, reply: import('fastify').FastifyReply): Promise<void> => {
+  const readyRoute = async (req: { params: ModelParams }, reply: FastifyReply): Promise<void> => {
     const state = await ready(req.params);
     await reply.status(state.ready ? 200 : 503).send(state);
   };
   app.get<{ Params: ModelParams }>('/v2/models/:model/ready', readyRoute);
   app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version/ready', readyRoute);
 
-  const infer = async (params: ModelParams, body: unknown): Promise<string> => {
+  const maxTimeoutMs = opts.maxTimeoutMs;
+  const inferRoute = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply): Promise<void> => {
+    const params = req.params;
     endpoints.status(params.model); // an unknown endpoint is a 404 before any body is looked at
+    const body: unknown = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new InvalidInputError('request body is empty: expected a v2 JSON inference request');
-    const request = decodeInferRequest(parseJsonBody(body));
+    const request = decodeBinaryInferRequest(body, parseHeaderLength(req.headers[HEADER_CONTENT_LENGTH]));
+    const isBinary = binaryOutputChoice(request);
+    const options: InferOptions = { signal: abortOnDisconnect(req, reply) };
     const v = version(params);
-    const response = await endpoints.infer(params.model, request, v === undefined ? {} : { version: v });
-    return encodeInferResponse(response);
-  };
-  const inferRoute = async (req: { params: ModelParams; body: unknown }, reply: import('fastify').FastifyReply): Promise<void> => {
-    const text = await infer(req.params, req.body);
-    await reply.header('content-type', 'application/json').send(text);
+    if (v !== undefined) options.version = v;
+    const deadline = requestDeadline({ timeoutParameter: request.parameters?.timeout, timeoutHeader: req.headers[TIMEOUT_HEADER] }, maxTimeoutMs);
+    if (deadline !== undefined) options.deadline = deadline;
+    const encoded = encodeBinaryInferResponse(await endpoints.infer(params.model, request, options), isBinary);
+    if (encoded.headerLength === undefined) {
+      await reply.header('content-type', 'application/json').send(encoded.body);
+      return;
+    }
+    await reply
+      .header('content-type', 'application/octet-stream')
+      .header(HEADER_CONTENT_LENGTH, String(encoded.headerLength))
+      .send(encoded.body);
   };
   app.post<{ Params: ModelParams }>('/v2/models/:model/infer', inferRoute);
   app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', inferRoute);

@@ -34,6 +34,18 @@ interface EndpointView {
   variants: { name: string; model: string; ref: string; weight: number; runtime: Record<string, unknown> }[];
 }
 
+interface DeployFlags {
+  model: string;
+  instances?: string;
+  intraOpThreads?: string;
+  interOpThreads?: string;
+  maxBatchSize?: string;
+  maxQueueDelayUs?: string;
+  preferredBatchSizes?: string;
+  maxQueueSize?: string;
+  reason?: string;
+}
+
 interface EventView {
   id: number;
   time: string;
@@ -83,8 +95,11 @@ function describeEndpoint(e: EndpointView): string {
   return [
     `${e.name}: ${e.state}${e.error ? ` (${e.error})` : ''}   revision ${e.revision}   updated ${e.updatedAt}`,
     renderTable(
-      ['variant', 'model', 'deployed as', 'weight', 'instances', 'intra-op threads'],
-      e.variants.map((v) => [v.name, v.model, v.ref, v.weight, String(v.runtime.instances), String(v.runtime.intraOpThreads)]),
+      ['variant', 'model', 'deployed as', 'weight', 'instances', 'intra-op threads', 'max batch', 'queue delay µs', 'max queue'],
+      e.variants.map((v) => [
+        v.name, v.model, v.ref, v.weight, String(v.runtime.instances), String(v.runtime.intraOpThreads),
+        String(v.runtime.maxBatchSize ?? 1), String(v.runtime.maxQueueDelayMicros ?? 0), String(v.runtime.maxQueueSize ?? ''),
+      ]),
     ),
   ].join('\n');
 }
@@ -94,6 +109,7 @@ program
   .description('run a Slipway server (HTTP on 127.0.0.1:8000 by default)')
   .option('--host <host>', 'address to listen on (default 127.0.0.1; others need an admin token or --insecure)')
   .option('--port <port>', 'HTTP port (0 picks a free one)')
+  .option('--grpc-port <port>', 'gRPC port (default 8001; 0 picks a free one)')
   .option('--home <dir>', 'data directory (default .slipway, or SLIPWAY_HOME)')
   .addOption(new Option('--admin-token <token>', 'require this Bearer token on the management API').env('SLIPWAY_ADMIN_TOKEN'))
   .option('--insecure', 'allow a non-loopback address without an admin token')
@@ -182,13 +198,26 @@ program
   .option('--instances <n>', 'runner instances (worker threads)')
   .option('--intra-op-threads <n>', 'threads one inference may use')
   .option('--inter-op-threads <n>', 'threads for parallel graph branches')
+  .option('--max-batch-size <n>', 'dynamic batching: largest batch in rows (1 turns batching off)')
+  .option('--max-queue-delay-us <n>', 'dynamic batching: how long a request may wait for a batch to fill')
+  .option('--preferred-batch-sizes <list>', 'dynamic batching: comma-separated sizes that run as soon as reached')
+  .option('--max-queue-size <n>', 'queued requests beyond which callers get 429 (retry later)')
   .option('--reason <text>', 'why, for the endpoint history')
-  .action(async (endpoint: string, flags: { model: string; instances?: string; intraOpThreads?: string; interOpThreads?: string; reason?: string }) => {
+  .action(async (endpoint: string, flags: DeployFlags) => {
     parseModelRef(flags.model);
-    const runtime: Record<string, number> = {};
-    if (flags.instances) runtime.instances = Number(flags.instances);
-    if (flags.intraOpThreads) runtime.intraOpThreads = Number(flags.intraOpThreads);
-    if (flags.interOpThreads) runtime.interOpThreads = Number(flags.interOpThreads);
+    const runtime: Record<string, number | number[]> = {};
+    const int = (flag: string, value: string): number => {
+      const n = Number(value);
+      if (!Number.isInteger(n)) throw new CliError(`${flag}: expected an integer, got "${value}"`);
+      return n;
+    };
+    if (flags.instances) runtime.instances = int('--instances', flags.instances);
+    if (flags.intraOpThreads) runtime.intraOpThreads = int('--intra-op-threads', flags.intraOpThreads);
+    if (flags.interOpThreads) runtime.interOpThreads = int('--inter-op-threads', flags.interOpThreads);
+    if (flags.maxBatchSize) runtime.maxBatchSize = int('--max-batch-size', flags.maxBatchSize);
+    if (flags.maxQueueDelayUs) runtime.maxQueueDelayMicros = int('--max-queue-delay-us', flags.maxQueueDelayUs);
+    if (flags.preferredBatchSizes) runtime.preferredBatchSizes = flags.preferredBatchSizes.split(',').map((v) => int('--preferred-batch-sizes', v.trim()));
+    if (flags.maxQueueSize) runtime.maxQueueSize = int('--max-queue-size', flags.maxQueueSize);
     const body = { model: flags.model, ...(Object.keys(runtime).length ? { runtime } : {}), ...(flags.reason ? { reason: flags.reason } : {}) };
     const view = await client().request<EndpointView>('PUT', `/api/v1/endpoints/${encodeURIComponent(endpoint)}`, body);
     print(view, () => `deployed\n${describeEndpoint(view)}`);

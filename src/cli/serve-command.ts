@@ -10,6 +10,7 @@ import { loadConfig } from '../config.js';
 export interface ServeFlags {
   host?: string;
   port?: string;
+  grpcPort?: string;
   home?: string;
   adminToken?: string;
   insecure?: boolean;
@@ -27,6 +28,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   const input: ConfigInput = {};
   if (flags.host !== undefined) input.host = flags.host;
   if (flags.port !== undefined) input.port = Number(flags.port);
+  if (flags.grpcPort !== undefined) input.grpcPort = Number(flags.grpcPort);
   if (flags.home !== undefined) input.home = flags.home;
   if (flags.adminToken) input.adminToken = flags.adminToken;
   if (flags.insecure) input.insecure = true;
@@ -49,8 +51,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   await server.restored;
-  // The line tests and scripts wait for: the bound address, after restored endpoints are loaded.
-  console.log(`Slipway listening on ${server.url} (data in ${config.home})`);
+  // The line tests and scripts wait for: the bound addresses, after restored endpoints are loaded. The HTTP URL comes
+  // first and is followed by a space, so `listening on (http://\S+)` keeps parsing it.
+  console.log(`Slipway listening on ${server.url} (gRPC ${server.grpcUrl}, data in ${config.home})`);
   if (flags.examples) {
     const dir = typeof flags.examples === 'string' ? flags.examples : BUNDLED_EXAMPLES;
     if (!existsSync(dir)) throw new Error(`examples directory ${dir} not found`);

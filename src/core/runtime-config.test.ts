@@ -14,7 +14,7 @@ function errorOf(fn: () => unknown): Error {
 
 describe('resolveRuntimeConfig', () => {
   it('has one instance, one thread each, on CPU by default', () => {
-    expect(DEFAULT_RUNTIME).toEqual({ instances: 1, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu' });
+    expect(DEFAULT_RUNTIME).toEqual({ instances: 1, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu', maxBatchSize: 1, maxQueueDelayMicros: 0, preferredBatchSizes: [], maxQueueSize: 128 });
   });
 
   it('returns the defaults for undefined or an empty object', () => {
@@ -29,13 +29,13 @@ describe('resolveRuntimeConfig', () => {
   });
 
   it('overrides only the fields given', () => {
-    expect(resolveRuntimeConfig({ instances: 4 })).toEqual({
+    expect(resolveRuntimeConfig({ instances: 4 })).toMatchObject({
       instances: 4,
       intraOpThreads: 1,
       interOpThreads: 1,
       executionProvider: 'cpu',
     });
-    expect(resolveRuntimeConfig({ intraOpThreads: 8, interOpThreads: 2 })).toEqual({
+    expect(resolveRuntimeConfig({ intraOpThreads: 8, interOpThreads: 2 })).toMatchObject({
       instances: 1,
       intraOpThreads: 8,
       interOpThreads: 2,
@@ -44,7 +44,7 @@ describe('resolveRuntimeConfig', () => {
   });
 
   it('ignores fields set to undefined instead of clearing the default', () => {
-    expect(resolveRuntimeConfig({ instances: undefined, intraOpThreads: 3 })).toEqual({
+    expect(resolveRuntimeConfig({ instances: undefined, intraOpThreads: 3 })).toMatchObject({
       instances: 1,
       intraOpThreads: 3,
       interOpThreads: 1,
@@ -53,8 +53,8 @@ describe('resolveRuntimeConfig', () => {
   });
 
   it('fills from the defaults it is given', () => {
-    const defaults: RuntimeConfig = { instances: 2, intraOpThreads: 4, interOpThreads: 1, executionProvider: 'cpu' };
-    expect(resolveRuntimeConfig({ interOpThreads: 3 }, defaults)).toEqual({
+    const defaults: RuntimeConfig = { ...DEFAULT_RUNTIME, instances: 2, intraOpThreads: 4, interOpThreads: 1, executionProvider: 'cpu' };
+    expect(resolveRuntimeConfig({ interOpThreads: 3 }, defaults)).toMatchObject({
       instances: 2,
       intraOpThreads: 4,
       interOpThreads: 3,
@@ -63,12 +63,12 @@ describe('resolveRuntimeConfig', () => {
   });
 
   it('validates the defaults too', () => {
-    const bad: RuntimeConfig = { instances: 0, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu' };
+    const bad: RuntimeConfig = { ...DEFAULT_RUNTIME, instances: 0 };
     expect(() => resolveRuntimeConfig({}, bad)).toThrow('runtime.instances: expected an integer from 1 to 64, got 0');
   });
 
   it('accepts the limits themselves', () => {
-    expect(resolveRuntimeConfig({ instances: 64, intraOpThreads: 256, interOpThreads: 256 })).toEqual({
+    expect(resolveRuntimeConfig({ instances: 64, intraOpThreads: 256, interOpThreads: 256 })).toMatchObject({
       instances: 64,
       intraOpThreads: 256,
       interOpThreads: 256,
@@ -107,5 +107,22 @@ describe('resolveRuntimeConfig', () => {
 
   it('reports the first invalid numeric field in a fixed order', () => {
     expect(() => resolveRuntimeConfig({ interOpThreads: 0, instances: 0 })).toThrow('runtime.instances:');
+  });
+});
+
+describe('dynamic batching settings', () => {
+  it('default to no batching, no waiting and a bounded queue', () => {
+    expect(resolveRuntimeConfig(undefined)).toMatchObject({ maxBatchSize: 1, maxQueueDelayMicros: 0, preferredBatchSizes: [], maxQueueSize: 128 });
+  });
+  it('sorts and de-duplicates preferred sizes', () => {
+    expect(resolveRuntimeConfig({ maxBatchSize: 32, preferredBatchSizes: [16, 4, 16, 8] }).preferredBatchSizes).toEqual([4, 8, 16]);
+  });
+  it('rejects preferred sizes above the maximum batch, and bad limits, naming the setting', () => {
+    expect(() => resolveRuntimeConfig({ maxBatchSize: 8, preferredBatchSizes: [16] })).toThrow(
+      'runtime.preferredBatchSizes: expected integers from 1 to maxBatchSize (8), got [16]',
+    );
+    expect(() => resolveRuntimeConfig({ maxBatchSize: 0 })).toThrow('runtime.maxBatchSize: expected an integer from 1 to 4096, got 0');
+    expect(() => resolveRuntimeConfig({ maxQueueDelayMicros: -1 })).toThrow('runtime.maxQueueDelayMicros: expected an integer from 0 to 10000000, got -1');
+    expect(() => resolveRuntimeConfig({ maxQueueSize: 0.5 })).toThrow('runtime.maxQueueSize: expected an integer from 1 to 1000000, got 0.5');
   });
 });

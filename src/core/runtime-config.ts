@@ -1,4 +1,4 @@
-// How one variant runs: instances, threads and execution provider; with defaults and validation.
+// How one variant runs: instances, threads, execution provider, dynamic batching and its queue; defaults and validation.
 
 import { InvalidInputError } from './errors.js';
 
@@ -12,6 +12,14 @@ export interface RuntimeConfig {
   /** Threads for running independent graph nodes in parallel (inter-op parallelism). */
   interOpThreads: number;
   executionProvider: ExecutionProvider;
+  /** Largest batch (rows along dimension 0) dynamic batching may form; 1 turns batching off. */
+  maxBatchSize: number;
+  /** How long the oldest queued request may wait for a batch to fill before it runs anyway. 0: never wait. */
+  maxQueueDelayMicros: number;
+  /** Batch sizes that run at once when reached (e.g. sizes the model is fastest at). */
+  preferredBatchSizes: number[];
+  /** Requests that may wait for an instance; beyond it requests are refused at once (HTTP 429). */
+  maxQueueSize: number;
 }
 
 export const DEFAULT_RUNTIME: RuntimeConfig = {
@@ -19,22 +27,45 @@ export const DEFAULT_RUNTIME: RuntimeConfig = {
   intraOpThreads: 1,
   interOpThreads: 1,
   executionProvider: 'cpu',
+  maxBatchSize: 1,
+  maxQueueDelayMicros: 0,
+  preferredBatchSizes: [],
+  maxQueueSize: 128,
 };
 
-const LIMITS = { instances: 64, intraOpThreads: 256, interOpThreads: 256 } as const;
+const INTEGER_LIMITS = {
+  instances: [1, 64],
+  intraOpThreads: [1, 256],
+  interOpThreads: [1, 256],
+  maxBatchSize: [1, 4096],
+  maxQueueDelayMicros: [0, 10_000_000],
+  maxQueueSize: [1, 1_000_000],
+} as const;
+
+function describe(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
 
 /** Fills defaults and validates a partial runtime config written by a user. */
 export function resolveRuntimeConfig(partial: Partial<RuntimeConfig> | undefined, defaults = DEFAULT_RUNTIME): RuntimeConfig {
   const config: RuntimeConfig = { ...defaults, ...stripUndefined(partial ?? {}) };
-  for (const key of ['instances', 'intraOpThreads', 'interOpThreads'] as const) {
+  for (const key of Object.keys(INTEGER_LIMITS) as (keyof typeof INTEGER_LIMITS)[]) {
     const value = config[key];
-    if (!Number.isInteger(value) || value < 1 || value > LIMITS[key]) {
-      throw new InvalidInputError(`runtime.${key}: expected an integer from 1 to ${LIMITS[key]}, got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
+    const [min, max] = INTEGER_LIMITS[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new InvalidInputError(`runtime.${key}: expected an integer from ${min} to ${max}, got ${describe(value)}`);
     }
   }
   if (config.executionProvider !== 'cpu') {
-    throw new InvalidInputError(`runtime.executionProvider: expected "cpu", got ${JSON.stringify(config.executionProvider)}`);
+    throw new InvalidInputError(`runtime.executionProvider: expected "cpu", got ${describe(config.executionProvider)}`);
   }
+  const preferred = config.preferredBatchSizes;
+  if (!Array.isArray(preferred) || preferred.some((n) => !Number.isInteger(n) || n < 1 || n > config.maxBatchSize)) {
+    throw new InvalidInputError(
+      `runtime.preferredBatchSizes: expected integers from 1 to maxBatchSize (${config.maxBatchSize}), got ${describe(preferred)}`,
+    );
+  }
+  config.preferredBatchSizes = [...new Set(preferred)].sort((a, b) => a - b);
   return config;
 }
 

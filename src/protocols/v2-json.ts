@@ -1,25 +1,30 @@
 // Open Inference Protocol v2, JSON form: request bytes -> InferRequest, InferResponse -> JSON text.
 
 import type { DataType, TensorData } from '../core/datatype.js';
-import { allocate, integerRange, isDataType, DATATYPES } from '../core/datatype.js';
+import { allocate, integerRange } from '../core/datatype.js';
 import { InvalidInputError } from '../core/errors.js';
 import { fromHalfBits, toHalfBits } from '../core/fp16.js';
 import type { InferRequest, InferResponse, Parameters, RequestedOutput } from '../core/infer.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { shapeSize } from '../core/tensor.js';
+import { rawToTensor } from './raw-tensor.js';
+import { describeValue as describe, parseDatatype, parseShape } from './tensor-header.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const text = JSON.stringify(v);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+/**
+ * Where an input whose JSON carries `parameters.binary_data_size` instead of `data` finds its bytes: the binary
+ * tensor data extension (v2-binary.ts). Keeping this hook here lets both forms share one input decoder.
+ */
+export interface BinaryInputSource {
+  /** The next `size` bytes of binary data, in input order; throws an InvalidInputError naming `where` if fewer remain. */
+  take(where: string, size: number): Uint8Array;
 }
 
 export function parseJsonBody(body: Buffer | string): unknown {
@@ -41,16 +46,6 @@ function parseParameters(value: unknown, where: string): Parameters | undefined 
     out[k] = v;
   }
   return out;
-}
-
-function parseShape(value: unknown, where: string): number[] {
-  if (!Array.isArray(value)) throw new InvalidInputError(`${where}: expected "shape" to be an array of integers, got ${describe(value)}`);
-  return value.map((d) => {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new InvalidInputError(`${where}: expected "shape" to hold non-negative integers, got ${describe(value)}`);
-    }
-    return d;
-  });
 }
 
 /** Writes the elements of (possibly nested) `data` into a typed array, checking each against the datatype. */
@@ -113,29 +108,50 @@ function decodeData(datatype: DataType, data: unknown, count: number, where: str
   return out;
 }
 
-function decodeInput(value: unknown, i: number): Tensor {
+function binaryDataSize(parameters: Parameters | undefined, where: string): number | undefined {
+  const size = parameters?.binary_data_size;
+  if (size === undefined) return undefined;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) {
+    throw new InvalidInputError(`${where}: expected parameter "binary_data_size" to be a non-negative integer byte count, got ${describe(size)}`);
+  }
+  return size;
+}
+
+function decodeInput(value: unknown, i: number, binary: BinaryInputSource | undefined): Tensor {
   if (!isObject(value)) throw new InvalidInputError(`inputs[${i}]: expected an object, got ${describe(value)}`);
   const name = value.name;
   if (typeof name !== 'string' || name === '') throw new InvalidInputError(`inputs[${i}]: expected "name" to be a non-empty string, got ${describe(name)}`);
   const where = `input "${name}"`;
-  const datatype = value.datatype;
-  if (!isDataType(datatype)) {
-    throw new InvalidInputError(`${where}: expected "datatype" to be one of ${DATATYPES.join(', ')}, got ${describe(datatype)}`);
-  }
+  const datatype = parseDatatype(value.datatype, where);
   const shape = parseShape(value.shape, where);
-  parseParameters(value.parameters, where);
+  const size = binaryDataSize(parseParameters(value.parameters, where), where);
+  if (size !== undefined) {
+    if (value.data !== undefined) {
+      throw new InvalidInputError(`${where}: has both "data" and parameter "binary_data_size"; send its elements one way only`);
+    }
+    if (!binary) {
+      throw new InvalidInputError(
+        `${where}: parameter "binary_data_size" is set, but the request has no binary data ` +
+          '(send the header "Inference-Header-Content-Length" with the byte length of the JSON part)',
+      );
+    }
+    return rawToTensor(name, datatype, shape, binary.take(where, size), where);
+  }
   if (value.data === undefined) throw new InvalidInputError(`${where}: expected "data"`);
   return { name, datatype, shape, data: decodeData(datatype, value.data, shapeSize(shape), where) };
 }
 
-/** Decodes a v2 JSON inference request. Structural checks only: the signature check happens in serving. */
-export function decodeInferRequest(body: unknown): InferRequest {
+/**
+ * Decodes a v2 JSON inference request (or the JSON header of a binary one, with `binary` supplying the bytes).
+ * Structural checks only: the signature check happens in serving.
+ */
+export function decodeInferRequest(body: unknown, binary?: BinaryInputSource): InferRequest {
   if (!isObject(body)) throw new InvalidInputError(`request body: expected a JSON object, got ${describe(body)}`);
   const inputs = body.inputs;
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw new InvalidInputError(`request body: expected "inputs" to be a non-empty array, got ${describe(inputs)}`);
   }
-  const request: InferRequest = { inputs: inputs.map(decodeInput) };
+  const request: InferRequest = { inputs: inputs.map((input, i) => decodeInput(input, i, binary)) };
   if (body.id !== undefined) {
     if (typeof body.id !== 'string') throw new InvalidInputError(`request body: expected "id" to be a string, got ${describe(body.id)}`);
     request.id = body.id;
@@ -173,12 +189,17 @@ export function encodeTensor(tensor: Tensor): JsonObject {
   return { name: tensor.name, datatype: tensor.datatype, shape: tensor.shape, data: tensorValues(tensor) };
 }
 
-export function encodeInferResponse(response: InferResponse): string {
+/** The response document with each output encoded by `encodeOutput` (JSON data here, binary sizes in v2-binary). */
+export function responseDocument(response: InferResponse, encodeOutput: (tensor: Tensor) => JsonObject): JsonObject {
   const body: JsonObject = { model_name: response.modelName, model_version: response.modelVersion };
   if (response.id !== undefined) body.id = response.id;
   if (response.parameters) body.parameters = response.parameters;
-  body.outputs = response.outputs.map(encodeTensor);
-  return JSON.stringify(body);
+  body.outputs = response.outputs.map(encodeOutput);
+  return body;
+}
+
+export function encodeInferResponse(response: InferResponse): string {
+  return JSON.stringify(responseDocument(response, encodeTensor));
 }
 
 function encodeSpec(spec: TensorSpec): JsonObject {

@@ -2,9 +2,8 @@
 
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Signature } from '../core/signature.js';
-import type { Tensor } from '../core/tensor.js';
 import { UnavailableError } from '../core/errors.js';
-import type { ModelSource, RunRequest, Runner } from './runner.js';
+import type { ModelSource, RunOutput, RunRequest, Runner } from './runner.js';
 import { OnnxRunner } from './onnx-runner.js';
 
 export class InstancePool implements Runner {
@@ -33,13 +32,18 @@ export class InstancePool implements Runner {
     return new InstancePool(runners, runners[0]!.signature, source, config, label);
   }
 
+  /** Instances currently able to run (crashed ones are being replaced). */
+  get size(): number {
+    return this.instances.filter((r) => r !== undefined).length;
+  }
+
   get pending(): number {
     let n = 0;
     for (const r of this.instances) n += r?.pending ?? 0;
     return n;
   }
 
-  run(request: RunRequest): Promise<Tensor[]> {
+  run(request: RunRequest): Promise<RunOutput> {
     let best: OnnxRunner | undefined;
     for (const r of this.instances) if (r && (!best || r.pending < best.pending)) best = r;
     if (!best || this.disposed) return Promise.reject(new UnavailableError(`model ${this.label} has no running instance`));

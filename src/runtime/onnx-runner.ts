@@ -3,8 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { InternalError, InvalidInputError, UnavailableError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
-import type { Tensor } from '../core/tensor.js';
-import type { ModelSource, RunRequest, Runner, RunnerOptions } from './runner.js';
+import type { ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 import { transferablesOf } from './worker-messages.js';
 
@@ -14,7 +13,7 @@ const WORKER_URL = new URL(FROM_SOURCE ? './onnx-worker.ts' : './onnx-worker.js'
 const WORKER_EXEC_ARGV = FROM_SOURCE ? ['--import', 'tsx'] : [];
 
 interface Pending {
-  resolve: (outputs: Tensor[]) => void;
+  resolve: (output: RunOutput) => void;
   reject: (err: Error) => void;
 }
 
@@ -71,10 +70,10 @@ export class OnnxRunner implements Runner {
     return this.inFlight.size;
   }
 
-  run(request: RunRequest): Promise<Tensor[]> {
+  run(request: RunRequest): Promise<RunOutput> {
     if (this.exited || this.disposing) return Promise.reject(new UnavailableError(`model ${this.label} is not running`));
     const id = this.nextId++;
-    return new Promise<Tensor[]>((resolve, reject) => {
+    return new Promise<RunOutput>((resolve, reject) => {
       this.inFlight.set(id, { resolve, reject });
       const message: ToWorker = { op: 'run', id, inputs: request.inputs, outputNames: request.outputNames };
       this.worker.postMessage(message, transferablesOf(request.inputs));
@@ -92,7 +91,7 @@ export class OnnxRunner implements Runner {
     const pending = this.inFlight.get(message.id);
     if (!pending) return;
     this.inFlight.delete(message.id);
-    if (message.op === 'result') pending.resolve(message.outputs);
+    if (message.op === 'result') pending.resolve({ outputs: message.outputs, spent: message.spent });
     else pending.reject(new InternalError(`model ${this.label} failed to run: ${message.message}`));
   }
 

@@ -15,7 +15,7 @@ let session: ort.InferenceSession | undefined;
 let chain: Promise<void> = Promise.resolve();
 
 function send(message: FromWorker): void {
-  const transfer = message.op === 'result' ? transferablesOf(message.outputs) : [];
+  const transfer = message.op === 'result' ? [...transferablesOf(message.outputs), ...message.spent] : [];
   port.postMessage(message, transfer);
 }
 
@@ -60,7 +60,11 @@ async function run(message: Extract<ToWorker, { op: 'run' }>): Promise<void> {
     const feeds: Record<string, ort.Tensor> = {};
     for (const t of message.inputs) feeds[t.name] = toOrtTensor(t);
     const results = await session.run(feeds, message.outputNames);
-    send({ op: 'result', id: message.id, outputs: message.outputNames.map((n) => fromOrtTensor(n, results[n]!)) });
+    const outputs = message.outputNames.map((n) => fromOrtTensor(n, results[n]!));
+    // Outputs may share a buffer with an input only if onnxruntime aliased them; never hand such a buffer back twice.
+    const outputBuffers = new Set(outputs.map((o) => (Array.isArray(o.data) ? undefined : o.data.buffer)));
+    const spent = transferablesOf(message.inputs).filter((b) => !outputBuffers.has(b));
+    send({ op: 'result', id: message.id, outputs, spent });
   } catch (err) {
     send({ op: 'failed', id: message.id, message: (err as Error).message });
   }

@@ -22,11 +22,17 @@ export interface RunRequest {
   outputNames: string[];
 }
 
+export interface RunOutput {
+  outputs: Tensor[];
+  /** Input buffers handed back after the run, free for reuse (they were moved to the runner's thread). */
+  spent: ArrayBuffer[];
+}
+
 export interface Runner {
   /** The signature as the model file declares it (no feature names or labels: those come from the package). */
   readonly signature: Signature;
   /** Requests sent to this runner and not yet answered. */
   readonly pending: number;
-  run(request: RunRequest): Promise<Tensor[]>;
+  run(request: RunRequest): Promise<RunOutput>;
   dispose(): Promise<void>;
 }

@@ -13,7 +13,8 @@ export type ErrorKind = 'invalid_model' | 'internal';
 export type FromWorker =
   | { op: 'loaded'; signature: Signature }
   | { op: 'load-failed'; kind: ErrorKind; message: string }
-  | { op: 'result'; id: number; outputs: Tensor[] }
+  /** `spent` hands the input buffers back for reuse: they were moved here and are free once the run is over. */
+  | { op: 'result'; id: number; outputs: Tensor[]; spent: ArrayBuffer[] }
   | { op: 'failed'; id: number; message: string };
 
 /** Buffers that can move to the other thread without a copy: only arrays that own their whole buffer. */

@@ -2,7 +2,7 @@
 
 import type { EndpointSpec, VariantSpec } from '../core/endpoint-spec.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
-import { InvalidInputError, NotFoundError, UnavailableError } from '../core/errors.js';
+import { DeadlineExceededError, InvalidInputError, NotFoundError, OverloadedError, UnavailableError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/infer.js';
 import type { ModelRef } from '../core/model-ref.js';
 import { checkName } from '../core/names.js';
@@ -10,6 +10,7 @@ import type { ModelVersion } from '../core/model-version.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import { checkRequest } from '../core/signature.js';
+import type { RejectionReason, ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { ChangeContext, EndpointRecord, Store } from '../store/store.js';
 import type { LiveVariant } from './live-variant.js';
@@ -59,6 +60,7 @@ export class EndpointService {
     private readonly store: Store,
     private readonly registry: Registry,
     private readonly defaultRuntime: RuntimeConfig,
+    private readonly metrics: ServingMetrics,
   ) {
     this.loader = new VariantLoader(registry);
     this.versions = new VersionCache(this.loader, defaultRuntime);
@@ -72,7 +74,7 @@ export class EndpointService {
       records.map(async (record) => {
         const entry = this.live.get(record.spec.name)!;
         try {
-          entry.variants = await this.loadVariants(record.spec.variants);
+          entry.variants = await this.loadVariants(record.spec.name, record.spec.variants);
           entry.state = 'ready';
         } catch (err) {
           entry.state = 'failed';
@@ -90,7 +92,9 @@ export class EndpointService {
       const version = await this.registry.resolve(ref);
       const current = this.live.get(endpoint);
       const previousRuntime = current?.record.spec.variants[0]?.runtime;
-      const runtime = resolveRuntimeConfig(options.runtime, previousRuntime ?? this.defaultRuntime);
+      // A deploy changes only the runtime settings it names; the rest stay as the endpoint had them.
+      const base = previousRuntime ? resolveRuntimeConfig(previousRuntime, this.defaultRuntime) : this.defaultRuntime;
+      const runtime = resolveRuntimeConfig(options.runtime, base);
       const refText = ref.kind === 'version' ? `${ref.name}:${ref.version}` : ref.kind === 'alias' ? `${ref.name}@${ref.alias}` : ref.name;
       const spec: EndpointSpec = {
         name: endpoint,
@@ -145,7 +149,50 @@ export class EndpointService {
    * model runs (a serving variant if one has that version, else a copy loaded on demand).
    */
   async infer(endpoint: string, request: InferRequest, options: InferOptions = {}): Promise<InferResponse> {
-    const version = options.version;
+    const started = performance.now();
+    const routed = this.route(endpoint, options.version);
+    // The usual path routes synchronously: nothing may run between the pick and run(), which counts the request in flight.
+    const variant = routed instanceof Promise ? await routed : routed;
+    try {
+      const outputNames = checkRequest(variant.signature, request);
+      const schedule = { ...(options.deadline !== undefined ? { deadline: options.deadline } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+      const result = await variant.run({ inputs: request.inputs, outputNames }, schedule);
+      const firstDynamic = variant.signature.inputs[0]?.shape[0] === -1;
+      this.metrics.observeRequest({
+        endpoint, variant: variant.spec.name, version: variant.version.version, ok: true,
+        durationMicros: (performance.now() - started) * 1000, queueMicros: result.queueMicros, computeMicros: result.computeMicros,
+        rows: firstDynamic ? (request.inputs[0]?.shape[0] ?? 1) : 1,
+      });
+      const response: InferResponse = {
+        modelName: endpoint,
+        modelVersion: String(variant.version.version),
+        outputs: result.outputs,
+        parameters: { variant: variant.spec.name, model: formatVersionId(variant.spec.model) },
+      };
+      if (request.id !== undefined) response.id = request.id;
+      return response;
+    } catch (err) {
+      this.metrics.observeRequest(
+        { endpoint, variant: variant.spec.name, version: variant.version.version, ok: false, durationMicros: (performance.now() - started) * 1000 },
+        reasonOf(err),
+      );
+      throw err;
+    }
+  }
+
+  /** Requests queued or running per endpoint and version, for the pending-requests gauge. */
+  pendingByVersion(): { endpoint: string; version: number; pending: number }[] {
+    return [...this.live.entries()].flatMap(([endpoint, e]) =>
+      e.variants.map((v) => ({ endpoint, version: v.version.version, pending: v.pending })),
+    );
+  }
+
+  /**
+   * Picks the variant for a request. Without `version`, by weight; with it, the registry version of the endpoint's
+   * model (a serving variant if one has that version, else a copy loaded on demand).
+   * The caller must start the run without awaiting anything else first: a swap retires variants with nothing in flight.
+   */
+  private route(endpoint: string, version: number | undefined): LiveVariant | Promise<LiveVariant> {
     const entry = this.entry(endpoint);
     if (entry.state !== 'ready') {
       throw new UnavailableError(
@@ -154,29 +201,18 @@ export class EndpointService {
           : `endpoint "${endpoint}" failed to load: ${entry.error ?? 'unknown error'}; deploy it again`,
       );
     }
-    let variant: LiveVariant | undefined;
+    const variants = entry.variants;
     if (version === undefined) {
-      const variants = entry.variants;
-      variant = variants.length === 1 ? variants[0] : variants[pickWeighted(variants.map((v) => v.spec.weight), Math.random())];
-    } else {
-      variant = entry.variants.find((v) => v.version.version === version);
-      if (!variant) {
-        const name = entry.record.spec.variants[0]!.model.name;
-        variant = await this.versions.get(await this.registry.get(name, version));
-      }
+      const picked = variants.length === 1 ? variants[0] : variants[pickWeighted(variants.map((v) => v.spec.weight), Math.random())];
+      if (!picked) throw new UnavailableError(`endpoint "${endpoint}" has no variant to serve`);
+      return picked;
     }
-    if (!variant) throw new UnavailableError(`endpoint "${endpoint}" has no variant to serve`);
-    const outputNames = checkRequest(variant.signature, request);
-    // No await between the pick above and run(): a swap cannot retire this variant before it counts the request.
-    const outputs = await variant.run({ inputs: request.inputs, outputNames });
-    const response: InferResponse = {
-      modelName: endpoint,
-      modelVersion: String(variant.version.version),
-      outputs,
-      parameters: { variant: variant.spec.name, model: formatVersionId(variant.spec.model) },
-    };
-    if (request.id !== undefined) response.id = request.id;
-    return response;
+    const serving = variants.find((v) => v.version.version === version);
+    if (serving) return serving;
+    const name = entry.record.spec.variants[0]!.model.name;
+    return this.registry
+      .get(name, version)
+      .then((model) => this.versions.get(model, (rows) => this.metrics.observeBatch(endpoint, `version-${version}`, version, rows)));
   }
 
   /** Frees every runner (server shutdown). */
@@ -189,7 +225,7 @@ export class EndpointService {
   private async apply(spec: EndpointSpec, change: ChangeContext): Promise<EndpointRecord> {
     if (spec.variants.length === 0) throw new InvalidInputError(`endpoint "${spec.name}": expected at least one variant`);
     // Load and warm the new variants before anything changes: a version that cannot load never takes traffic.
-    const variants = await this.loadVariants(spec.variants);
+    const variants = await this.loadVariants(spec.name, spec.variants);
     let record: EndpointRecord;
     try {
       record = await this.store.putEndpoint(spec, change);
@@ -204,8 +240,10 @@ export class EndpointService {
     return record;
   }
 
-  private async loadVariants(specs: VariantSpec[]): Promise<LiveVariant[]> {
-    const settled = await Promise.allSettled(specs.map((s) => this.loader.load(s)));
+  private async loadVariants(endpoint: string, specs: VariantSpec[]): Promise<LiveVariant[]> {
+    const settled = await Promise.allSettled(
+      specs.map((s) => this.loader.load(s, (rows) => this.metrics.observeBatch(endpoint, s.name, s.model.version, rows))),
+    );
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) {
       await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.dispose() : undefined)));
@@ -230,6 +268,14 @@ export class EndpointService {
     });
     return next;
   }
+}
+
+function reasonOf(err: unknown): RejectionReason {
+  if (err instanceof OverloadedError) return 'overloaded';
+  if (err instanceof DeadlineExceededError) return 'deadline';
+  if (err instanceof InvalidInputError) return 'invalid';
+  if (err instanceof UnavailableError) return 'cancelled';
+  return 'error';
 }
 
 function statusOf(entry: LiveEndpoint): EndpointStatus {

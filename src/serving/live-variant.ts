@@ -1,10 +1,11 @@
-// One loaded variant: its runner pool and the count of requests in flight, so a swap can drain it before disposal.
+// One loaded variant: its scheduler and runner pool, and the count of requests in flight so a swap can drain it.
 
 import type { VariantSpec } from '../core/endpoint-spec.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { Signature } from '../core/signature.js';
-import type { Tensor } from '../core/tensor.js';
-import type { RunRequest, Runner } from '../runtime/runner.js';
+import type { Runner } from '../runtime/runner.js';
+import type { ScheduledResult, ScheduleOptions, Scheduler } from '../runtime/scheduler.js';
+import type { RunRequest } from '../runtime/runner.js';
 
 export class LiveVariant {
   private inFlight = 0;
@@ -13,6 +14,7 @@ export class LiveVariant {
   constructor(
     readonly spec: VariantSpec,
     readonly version: ModelVersion,
+    private readonly scheduler: Scheduler,
     private readonly runner: Runner,
   ) {}
 
@@ -21,15 +23,20 @@ export class LiveVariant {
     return this.version.signature;
   }
 
+  /** Requests queued or running on this variant. */
   get pending(): number {
     return this.inFlight;
   }
 
+  get queued(): number {
+    return this.scheduler.queued;
+  }
+
   /** Must be called synchronously after the variant was picked, so a concurrent swap sees the request as in flight. */
-  async run(request: RunRequest): Promise<Tensor[]> {
+  async run(request: RunRequest, options: ScheduleOptions): Promise<ScheduledResult> {
     this.inFlight++;
     try {
-      return await this.runner.run(request);
+      return await this.scheduler.submit(request, options);
     } finally {
       this.inFlight--;
       if (this.inFlight === 0 && this.drained) this.drained();
@@ -39,11 +46,13 @@ export class LiveVariant {
   /** Waits for requests in flight to finish, then frees the runner. New requests must no longer be routed here. */
   async retire(): Promise<void> {
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.scheduler.close();
     await this.runner.dispose();
   }
 
   /** Frees the runner at once (used when a load fails half-way). */
-  dispose(): Promise<void> {
-    return this.runner.dispose();
+  async dispose(): Promise<void> {
+    this.scheduler.close();
+    await this.runner.dispose();
   }
 }

@@ -2,27 +2,37 @@
 
 import type { VariantSpec } from '../core/endpoint-spec.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
-import { InternalError } from '../core/errors.js';
+import { InternalError, InvalidInputError } from '../core/errors.js';
+import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
+import { batchingBlocker } from '../runtime/batch-plan.js';
 import { InstancePool } from '../runtime/instance-pool.js';
+import { Scheduler } from '../runtime/scheduler.js';
 import { LiveVariant } from './live-variant.js';
 import { warmupRequest } from './warmup.js';
 
 export class VariantLoader {
   constructor(private readonly registry: Registry) {}
 
-  async load(spec: VariantSpec): Promise<LiveVariant> {
+  async load(spec: VariantSpec, onBatch?: (rows: number) => void): Promise<LiveVariant> {
     const version = await this.registry.get(spec.model.name, spec.model.version);
     const label = formatVersionId(spec.model);
-    const pool = await InstancePool.load(await this.registry.modelSource(version), spec.runtime, label);
+    // Specs stored by older releases lack newer settings: fill them with today's defaults.
+    const runtime = resolveRuntimeConfig(spec.runtime);
+    const blocker = batchingBlocker(version.signature);
+    if (runtime.maxBatchSize > 1 && blocker) {
+      throw new InvalidInputError(`model ${label} cannot use dynamic batching (maxBatchSize ${runtime.maxBatchSize}): ${blocker}`);
+    }
+    const pool = await InstancePool.load(await this.registry.modelSource(version), runtime, label);
     try {
       // One warm-up per instance: the pool hands each to the least busy instance, so all of them run one.
       // Each gets its own request because input buffers are transferred to the worker.
-      await Promise.all(Array.from({ length: spec.runtime.instances }, () => pool.run(warmupRequest(pool.signature))));
+      await Promise.all(Array.from({ length: runtime.instances }, () => pool.run(warmupRequest(pool.signature))));
     } catch (err) {
       await pool.dispose();
       throw new InternalError(`model ${label} failed its warm-up inference (zeros at the smallest shape): ${(err as Error).message}`);
     }
-    return new LiveVariant(spec, version, pool);
+    const scheduler = new Scheduler(pool, runtime, runtime.maxBatchSize > 1 && !blocker, label, onBatch);
+    return new LiveVariant({ ...spec, runtime }, version, scheduler, pool);
   }
 }

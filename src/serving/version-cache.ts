@@ -25,7 +25,7 @@ export class VersionCache {
     return this.entries.has(`${name}:${version}`);
   }
 
-  get(version: ModelVersion): Promise<LiveVariant> {
+  get(version: ModelVersion, onBatch?: (rows: number) => void): Promise<LiveVariant> {
     const key = formatVersionId(version);
     let entry = this.entries.get(key);
     if (!entry) {
@@ -35,7 +35,7 @@ export class VersionCache {
         ref: key,
         weight: 0,
         runtime: { ...this.runtime, instances: 1 },
-      });
+      }, onBatch);
       entry = { variant, timer: undefined };
       this.entries.set(key, entry);
       // A failed load is not cached: the next request tries again.

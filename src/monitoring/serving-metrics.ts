@@ -1,0 +1,97 @@
+// Prometheus metrics of serving: Triton-compatible names (so existing Grafana dashboards work) plus Slipway's own.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface RequestObservation {
+  endpoint: string;
+  variant: string;
+  version: number;
+  ok: boolean;
+  durationMicros: number;
+  /** Present when the request reached the model (not for requests refused before it ran). */
+  queueMicros?: number;
+  computeMicros?: number;
+  rows?: number;
+}
+
+export type RejectionReason = 'overloaded' | 'deadline' | 'cancelled' | 'invalid' | 'error';
+
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+export class ServingMetrics {
+  readonly registry = new Registry();
+  private readonly success: Counter<'model' | 'version'>;
+  private readonly failure: Counter<'model' | 'version' | 'reason'>;
+  private readonly inferences: Counter<'model' | 'version'>;
+  private readonly executions: Counter<'model' | 'version'>;
+  private readonly requestMicros: Counter<'model' | 'version'>;
+  private readonly queueMicros: Counter<'model' | 'version'>;
+  private readonly computeMicros: Counter<'model' | 'version'>;
+  private readonly latency: Histogram<'endpoint' | 'variant'>;
+  private readonly queueLatency: Histogram<'endpoint' | 'variant'>;
+  private readonly computeLatency: Histogram<'endpoint' | 'variant'>;
+  private readonly batchSize: Histogram<'endpoint' | 'variant'>;
+
+  constructor(pending: () => { endpoint: string; version: number; pending: number }[]) {
+    collectDefaultMetrics({ register: this.registry });
+    const mv = ['model', 'version'] as const;
+    const ev = ['endpoint', 'variant'] as const;
+    const r = [this.registry];
+    this.success = new Counter({ name: 'nv_inference_request_success', help: 'Number of successful inference requests', labelNames: mv, registers: r });
+    this.failure = new Counter({ name: 'nv_inference_request_failure', help: 'Number of failed inference requests', labelNames: [...mv, 'reason'], registers: r });
+    this.inferences = new Counter({ name: 'nv_inference_count', help: 'Number of inferences performed (a batch of N rows counts N)', labelNames: mv, registers: r });
+    this.executions = new Counter({ name: 'nv_inference_exec_count', help: 'Number of model executions (batches run)', labelNames: mv, registers: r });
+    this.requestMicros = new Counter({ name: 'nv_inference_request_duration_us', help: 'Cumulative inference request duration in microseconds', labelNames: mv, registers: r });
+    this.queueMicros = new Counter({ name: 'nv_inference_queue_duration_us', help: 'Cumulative time requests spent queued, in microseconds', labelNames: mv, registers: r });
+    this.computeMicros = new Counter({ name: 'nv_inference_compute_infer_duration_us', help: 'Cumulative compute time of requests, in microseconds', labelNames: mv, registers: r });
+    new Gauge({
+      name: 'nv_inference_pending_request_count',
+      help: 'Requests queued or running, per model version',
+      labelNames: mv,
+      registers: r,
+      collect() {
+        this.reset();
+        for (const p of pending()) this.set({ model: p.endpoint, version: String(p.version) }, p.pending);
+      },
+    });
+    this.latency = new Histogram({ name: 'slipway_request_duration_seconds', help: 'Inference latency inside the server (queue + compute)', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
+    this.queueLatency = new Histogram({ name: 'slipway_request_queue_seconds', help: 'Time a request waited for an instance', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
+    this.computeLatency = new Histogram({ name: 'slipway_request_compute_seconds', help: 'Time the batch holding a request took to run', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
+    this.batchSize = new Histogram({ name: 'slipway_batch_size', help: 'Rows per model execution', labelNames: ev, buckets: BATCH_BUCKETS, registers: r });
+  }
+
+  observeRequest(o: RequestObservation, reason: RejectionReason = 'error'): void {
+    const mv = { model: o.endpoint, version: String(o.version) };
+    const ev = { endpoint: o.endpoint, variant: o.variant };
+    if (!o.ok) {
+      this.failure.inc({ ...mv, reason });
+      return;
+    }
+    this.success.inc(mv);
+    this.requestMicros.inc(mv, o.durationMicros);
+    this.latency.observe(ev, o.durationMicros / 1e6);
+    if (o.queueMicros !== undefined) {
+      this.queueMicros.inc(mv, o.queueMicros);
+      this.queueLatency.observe(ev, o.queueMicros / 1e6);
+    }
+    if (o.computeMicros !== undefined) {
+      this.computeMicros.inc(mv, o.computeMicros);
+      this.computeLatency.observe(ev, o.computeMicros / 1e6);
+    }
+    if (o.rows !== undefined) this.inferences.inc(mv, o.rows);
+  }
+
+  observeBatch(endpoint: string, variant: string, version: number, rows: number): void {
+    this.executions.inc({ model: endpoint, version: String(version) });
+    this.batchSize.observe({ endpoint, variant }, rows);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

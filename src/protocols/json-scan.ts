@@ -1,0 +1,250 @@
+// A JSON reader for inference bodies: like JSON.parse, except that the value of every "data" member that is a
+// (possibly nested) array of numbers comes back as one flat Float64Array. Big tensors then cost no per-element JS
+// values, and no JS array is built only to be copied into a typed array (about 3x faster than JSON.parse on a
+// 600 KB FP32 image here).
+
+import { InvalidInputError } from '../core/errors.js';
+
+/** The flattened numbers of a `data` member. */
+export class FlatNumbers {
+  constructor(readonly values: Float64Array) {}
+  get length(): number {
+    return this.values.length;
+  }
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+class Scanner {
+  i = 0;
+  constructor(private readonly b: Uint8Array) {}
+
+  fail(what: string): never {
+    throw new InvalidInputError(`request body is not valid JSON: ${what} at position ${this.i}`);
+  }
+
+  ws(): void {
+    const b = this.b;
+    let c = b[this.i];
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++this.i];
+  }
+
+  value(key?: string): unknown {
+    this.ws();
+    const c = this.b[this.i];
+    if (c === 0x7b) return this.object();
+    if (c === 0x5b) return key === 'data' ? this.data() : this.array();
+    if (c === 0x22) return this.string();
+    if (c === 0x74) return this.literal('true', true);
+    if (c === 0x66) return this.literal('false', false);
+    if (c === 0x6e) return this.literal('null', null);
+    if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();
+    return this.fail(c === undefined ? 'unexpected end of input' : `unexpected character ${JSON.stringify(String.fromCharCode(c))}`);
+  }
+
+  literal<T>(text: string, value: T): T {
+    for (let k = 0; k < text.length; k++) if (this.b[this.i + k] !== text.charCodeAt(k)) this.fail(`expected ${text}`);
+    this.i += text.length;
+    return value;
+  }
+
+  object(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    this.i++;
+    this.ws();
+    if (this.b[this.i] === 0x7d) {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      this.ws();
+      if (this.b[this.i] !== 0x22) this.fail('expected a property name');
+      const key = this.string();
+      this.ws();
+      if (this.b[this.i] !== 0x3a) this.fail("expected ':'");
+      this.i++;
+      const v = this.value(key);
+      // Same semantics as JSON.parse for "__proto__": an own property, not a prototype change.
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      this.ws();
+      const c = this.b[this.i];
+      if (c === 0x2c) {
+        this.i++;
+        continue;
+      }
+      if (c === 0x7d) {
+        this.i++;
+        return out;
+      }
+      this.fail("expected ',' or '}'");
+    }
+  }
+
+  array(): unknown[] {
+    const out: unknown[] = [];
+    this.i++;
+    this.ws();
+    if (this.b[this.i] === 0x5d) {
+      this.i++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value());
+      this.ws();
+      const c = this.b[this.i];
+      if (c === 0x2c) {
+        this.i++;
+        continue;
+      }
+      if (c === 0x5d) {
+        this.i++;
+        return out;
+      }
+      this.fail("expected ',' or ']'");
+    }
+  }
+
+  /** A `data` value: nested arrays of numbers become one FlatNumbers; anything else parses as usual. */
+  data(): unknown {
+    const start = this.i;
+    let values = new Float64Array(1024);
+    let n = 0;
+    let depth = 0;
+    const b = this.b;
+    for (;;) {
+      this.ws();
+      const c = b[this.i];
+      if (c === 0x5b) {
+        depth++;
+        this.i++;
+        this.ws();
+        if (b[this.i] === 0x5d) continue; // an empty array: the closing bracket is handled below
+        continue;
+      }
+      if (c === 0x5d) {
+        depth--;
+        this.i++;
+      } else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
+        if (n === values.length) {
+          const grown = new Float64Array(values.length * 2);
+          grown.set(values);
+          values = grown;
+        }
+        values[n++] = this.number();
+      } else {
+        // Not all numbers (BOOL or BYTES data, or an error): parse the whole value the general way.
+        this.i = start;
+        return this.array();
+      }
+      if (depth === 0) return new FlatNumbers(values.subarray(0, n).slice());
+      this.ws();
+      const next = b[this.i];
+      if (next === 0x2c) {
+        this.i++;
+        this.ws();
+        if (b[this.i] === 0x5d) this.fail('unexpected "]" after ","');
+      } else if (next !== 0x5d) this.fail("expected ',' or ']'");
+    }
+  }
+
+  string(): string {
+    const b = this.b;
+    const start = ++this.i;
+    let escaped = false;
+    for (;;) {
+      const c = b[this.i];
+      if (c === undefined) this.fail('unterminated string');
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        this.i += 2;
+        continue;
+      }
+      if (c < 0x20) this.fail('control character in string');
+      this.i++;
+    }
+    const end = this.i++;
+    if (!escaped) {
+      try {
+        return decoder.decode(b.subarray(start, end));
+      } catch {
+        this.fail('invalid UTF-8 in string');
+      }
+    }
+    // Escapes are rare in inference bodies: let JSON.parse do them exactly.
+    try {
+      return JSON.parse(decoder.decode(b.subarray(start - 1, end + 1))) as string;
+    } catch {
+      return this.fail('invalid escape in string');
+    }
+  }
+
+  /** JSON number grammar; exact (same double as JSON.parse) through Clinger's fast path or Number() on the text. */
+  number(): number {
+    const b = this.b;
+    const start = this.i;
+    let c = b[this.i];
+    let neg = false;
+    if (c === 0x2d) {
+      neg = true;
+      c = b[++this.i];
+    }
+    if (c === undefined || c < 0x30 || c > 0x39) this.fail('invalid number');
+    let mantissa = 0;
+    let digits = 0;
+    let scale = 0;
+    if (c === 0x30) {
+      c = b[++this.i];
+      if (c !== undefined && c >= 0x30 && c <= 0x39) this.fail('invalid number (leading zero)');
+    } else {
+      while (c !== undefined && c >= 0x30 && c <= 0x39) {
+        mantissa = mantissa * 10 + (c - 0x30);
+        digits++;
+        c = b[++this.i];
+      }
+    }
+    if (c === 0x2e) {
+      c = b[++this.i];
+      if (c === undefined || c < 0x30 || c > 0x39) this.fail('invalid number (no digits after ".")');
+      while (c !== undefined && c >= 0x30 && c <= 0x39) {
+        mantissa = mantissa * 10 + (c - 0x30);
+        if (mantissa !== 0) digits++;
+        scale++;
+        c = b[++this.i];
+      }
+    }
+    let exponent = 0;
+    if (c === 0x65 || c === 0x45) {
+      c = b[++this.i];
+      let expNeg = false;
+      if (c === 0x2b || c === 0x2d) {
+        expNeg = c === 0x2d;
+        c = b[++this.i];
+      }
+      if (c === undefined || c < 0x30 || c > 0x39) this.fail('invalid number (no digits in exponent)');
+      while (c !== undefined && c >= 0x30 && c <= 0x39) {
+        exponent = exponent * 10 + (c - 0x30);
+        if (exponent > 100000) exponent = 100000;
+        c = b[++this.i];
+      }
+      if (expNeg) exponent = -exponent;
+    }
+    const power = exponent - scale;
+    // Clinger: an exact integer mantissa (< 2^53) times or over an exact power of ten is correctly rounded.
+    if (digits <= 15 && power >= -22 && power <= 22) {
+      const v = power < 0 ? mantissa / POW10[-power]! : mantissa * POW10[power]!;
+      return neg ? -v : v;
+    }
+    return Number(decoder.decode(b.subarray(start, this.i)));
+  }
+}
+
+/** Parses a whole body. Errors are InvalidInputError with the position, as a client needs to fix its JSON. */
+export function scanJson(body: Uint8Array): unknown {
+  const s = new Scanner(body);
+  const value = s.value();
+  s.ws();
+  if (s.i !== body.length) s.fail('unexpected data after the JSON value');
+  return value;
+}

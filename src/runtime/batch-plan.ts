@@ -1,0 +1,88 @@
+// Dynamic batching decisions as pure functions: which queued requests may share a batch, and when a batch should run.
+
+import type { Signature } from '../core/signature.js';
+import type { Tensor } from '../core/tensor.js';
+
+export interface BatchPolicy {
+  maxBatchSize: number;
+  maxQueueDelayMicros: number;
+  preferredBatchSizes: readonly number[];
+}
+
+/** What the planner needs to know of one queued request. */
+export interface QueuedView {
+  /** Requests with equal keys have the same inputs (datatype, shape past dim 0) and outputs: they can be concatenated. */
+  key: string;
+  rows: number;
+  /** When it was queued, in microseconds on a monotonic clock. */
+  enqueuedAt: number;
+}
+
+export type BatchDecision =
+  | { kind: 'run'; indexes: number[] }
+  | { kind: 'wait'; micros: number };
+
+/**
+ * Why a model cannot be batched, or undefined if it can: every input and output needs a dynamic first dimension,
+ * so that requests can be stacked along it and the results split back.
+ */
+export function batchingBlocker(signature: Signature): string | undefined {
+  for (const [kind, list] of [['input', signature.inputs], ['output', signature.outputs]] as const) {
+    for (const spec of list) {
+      if (spec.shape.length === 0 || spec.shape[0] !== -1) {
+        return `${kind} "${spec.name}" has shape [${spec.shape.join(',')}]; dynamic batching needs a dynamic first dimension (-1) on every input and output`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The batching key and row count of a request, or undefined when its inputs disagree on dimension 0 (it runs alone). */
+export function batchKeyOf(inputs: readonly Tensor[], outputNames: readonly string[]): { key: string; rows: number } | undefined {
+  const rows = inputs[0]?.shape[0];
+  if (rows === undefined) return undefined;
+  const parts: string[] = [];
+  for (const t of [...inputs].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (t.shape[0] !== rows) return undefined;
+    parts.push(`${t.name}:${t.datatype}:${t.shape.slice(1).join('x')}`);
+  }
+  return { key: `${parts.join('|')}>${outputNames.join(',')}`, rows };
+}
+
+/**
+ * Decides for the queue head's group: run now (which queued requests, in queue order) or wait (how long).
+ * A batch runs when it is full, when it reaches a preferred size, or when its oldest request has waited the delay.
+ * Only requests with the head's key join; later requests of other shapes keep their place.
+ */
+export function planBatch(queue: readonly QueuedView[], now: number, policy: BatchPolicy): BatchDecision | undefined {
+  const head = queue[0];
+  if (!head) return undefined;
+  const indexes: number[] = [];
+  const cumulative: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < queue.length; i++) {
+    const q = queue[i]!;
+    if (q.key !== head.key) continue;
+    if (indexes.length > 0 && rows + q.rows > policy.maxBatchSize) break;
+    indexes.push(i);
+    rows += q.rows;
+    cumulative.push(rows);
+    if (rows >= policy.maxBatchSize) break;
+  }
+  let preferredCut = -1;
+  for (let i = cumulative.length - 1; i >= 0; i--) {
+    if (policy.preferredBatchSizes.includes(cumulative[i]!)) {
+      preferredCut = i;
+      break;
+    }
+  }
+  const waited = now - head.enqueuedAt;
+  if (rows >= policy.maxBatchSize || waited >= policy.maxQueueDelayMicros) {
+    // Out of time or full: take everything that fits, but stop at a preferred size if the whole group is not one.
+    const whole = policy.preferredBatchSizes.length === 0 || policy.preferredBatchSizes.includes(rows) || preferredCut < 0;
+    return { kind: 'run', indexes: whole ? indexes : indexes.slice(0, preferredCut + 1) };
+  }
+  // A preferred size reached by the whole group runs at once; a partial one waits for more (the group may still grow).
+  if (preferredCut === cumulative.length - 1) return { kind: 'run', indexes };
+  return { kind: 'wait', micros: policy.maxQueueDelayMicros - waited };
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { DeadlineExceededError, OverloadedError, UnavailableError } from '../core/errors.js';
+import { DEFAULT_RUNTIME, type RuntimeConfig } from '../core/runtime-config.js';
+import type { Tensor } from '../core/tensor.js';
+import type { RunOutput, RunRequest, Runner } from './runner.js';
+import { Scheduler } from './scheduler.js';
+
+/** A runner whose runs finish when the test says: identity outputs ("y" = input "x"), every call recorded. */
+class GatedRunner implements Runner {
+  readonly signature = { inputs: [], outputs: [] };
+  readonly calls: RunRequest[] = [];
+  private gates: (() => void)[] = [];
+  constructor(readonly size = 1) {}
+  get pending(): number {
+    return this.gates.length;
+  }
+  run(request: RunRequest): Promise<RunOutput> {
+    this.calls.push(request);
+    const x = request.inputs[0]!;
+    return new Promise((resolve) => this.gates.push(() => resolve({ outputs: [{ ...x, name: 'y', data: x.data.slice() }], spent: [] })));
+  }
+  /** Finishes the oldest running call and lets the scheduler react. */
+  async release(): Promise<void> {
+    this.gates.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  async dispose(): Promise<void> {}
+}
+
+const x = (rows: number, fill: number, cols = 2): Tensor => ({ name: 'x', datatype: 'FP32', shape: [rows, cols], data: new Float32Array(rows * cols).fill(fill) });
+const req = (t: Tensor): RunRequest => ({ inputs: [t], outputNames: ['y'] });
+const config = (c: Partial<RuntimeConfig> = {}): RuntimeConfig => ({ ...DEFAULT_RUNTIME, ...c });
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('Scheduler', () => {
+  it('batches requests that queued while the instance was busy, and splits the results back exactly', async () => {
+    const runner = new GatedRunner();
+    const s = new Scheduler(runner, config({ maxBatchSize: 16 }), true, 'm:1');
+    const first = s.submit(req(x(1, 1)));
+    const queued = [s.submit(req(x(2, 2))), s.submit(req(x(1, 3))), s.submit(req(x(3, 4)))];
+    await tick();
+    expect(runner.calls).toHaveLength(1);
+    await runner.release();
+    expect(runner.calls).toHaveLength(2);
+    expect(runner.calls[1]!.inputs[0]!.shape).toEqual([6, 2]);
+    expect(Array.from(runner.calls[1]!.inputs[0]!.data as Float32Array)).toEqual([2, 2, 2, 2, 3, 3, 4, 4, 4, 4, 4, 4]);
+    await runner.release();
+    const results = await Promise.all([first, ...queued]);
+    expect(results.map((r) => r.outputs[0]!.shape)).toEqual([[1, 2], [2, 2], [1, 2], [3, 2]]);
+    expect(results.map((r) => Array.from(r.outputs[0]!.data as Float32Array)[0])).toEqual([1, 2, 3, 4]);
+    expect(results.map((r) => r.batchRows)).toEqual([1, 6, 6, 6]);
+  });
+
+  it('never batches requests of different shapes together', async () => {
+    const runner = new GatedRunner();
+    const s = new Scheduler(runner, config({ maxBatchSize: 16 }), true, 'm:1');
+    const all = [s.submit(req(x(1, 0))), s.submit(req(x(1, 1, 2))), s.submit(req(x(1, 2, 3))), s.submit(req(x(1, 3, 2)))];
+    await tick();
+    await runner.release();
+    await runner.release();
+    await runner.release();
+    await Promise.all(all);
+    expect(runner.calls.map((c) => c.inputs[0]!.shape)).toEqual([[1, 2], [2, 2], [1, 3]]);
+  });
+
+  it('runs requests one by one when batching is off', async () => {
+    const runner = new GatedRunner();
+    const s = new Scheduler(runner, config({ maxBatchSize: 16 }), false, 'm:1');
+    const all = [s.submit(req(x(1, 0))), s.submit(req(x(1, 1))), s.submit(req(x(1, 2)))];
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      await runner.release();
+    }
+    await Promise.all(all);
+    expect(runner.calls.map((c) => c.inputs[0]!.shape[0])).toEqual([1, 1, 1]);
+  });
+
+  it('refuses at once when the queue is full, without touching queued work', async () => {
+    const runner = new GatedRunner();
+    const s = new Scheduler(runner, config({ maxQueueSize: 2 }), false, 'm:1');
+    const running = s.submit(req(x(1, 0)));
+    const queued = [s.submit(req(x(1, 1))), s.submit(req(x(1, 2)))];
+    await expect(s.submit(req(x(1, 3)))).rejects.toBeInstanceOf(OverloadedError);
+    await expect(s.submit(req(x(1, 3)))).rejects.toThrow('model m:1 has 2 requests waiting (its maxQueueSize); retry shortly');
+    for (let i = 0; i < 3; i++) await runner.release();
+    await Promise.all([running, ...queued]);
+    expect(runner.calls).toHaveLength(3);
+  });
+
+  it('rejects an expired request without running it, and drops one whose deadline passes in the queue', async () => {
+    const runner = new GatedRunner();
+    const s = new Scheduler(runner, config(), false, 'm:1');
+    await expect(s.submit(req(x(1, 0)), { deadline: Date.now() - 1 })).rejects.toBeInstanceOf(DeadlineExceededError);
+    const running = s.submit(req(x(1, 0)));
+    const late = s.submit(req(x(1, 1)), { deadline: Date.now() + 30 });
+    await expect(late).rejects.toThrow(/waited past its deadline/);
+    expect(s.queued).toBe(0);
+    await runner.release();
+    await running;
+    await tick();
+    expect(runner.calls).toHaveLength(1);
+  });
+
+  it('drops a queued request whose client went away', async () => {
+    const runner = new GatedRunner();
+    const s = new Scheduler(runner, config(), false, 'm:1');
+    const running = s.submit(req(x(1, 0)));
+    const controller = new AbortController();
+    const gone = s.submit(req(x(1, 1)), { signal: controller.signal });
+    const kept = s.submit(req(x(1, 2)));
+    expect(s.queued).toBe(2);
+    controller.abort();
+    await expect(gone).rejects.toBeInstanceOf(UnavailableError);
+    expect(s.queued).toBe(1);
+    await runner.release();
+    await runner.release();
+    await Promise.all([running, kept]);
+    expect(runner.calls.map((c) => (c.inputs[0]!.data as Float32Array)[0])).toEqual([0, 2]);
+  });
+
+  it('waits up to the queue delay to fill a batch', async () => {
+    const runner = new GatedRunner(1);
+    const s = new Scheduler(runner, config({ maxBatchSize: 4, maxQueueDelayMicros: 20_000 }), true, 'm:1');
+    const a = s.submit(req(x(1, 1)));
+    await tick();
+    expect(runner.calls).toHaveLength(0); // waiting for company
+    const b = s.submit(req(x(1, 2)));
+    await new Promise((r) => setTimeout(r, 40));
+    expect(runner.calls).toHaveLength(1);
+    expect(runner.calls[0]!.inputs[0]!.shape).toEqual([2, 2]);
+    await runner.release();
+    expect((await a).queueMicros).toBeGreaterThanOrEqual(15_000);
+    await b;
+  });
+
+  it('uses every instance, and fails queued requests when closed', async () => {
+    const runner = new GatedRunner(2);
+    const s = new Scheduler(runner, config(), false, 'm:1');
+    const running = [s.submit(req(x(1, 0))), s.submit(req(x(1, 1)))];
+    const queued = s.submit(req(x(1, 2)));
+    await tick();
+    expect(runner.calls).toHaveLength(2);
+    s.close();
+    await expect(queued).rejects.toThrow(/stopped serving before the request ran/);
+    await expect(s.submit(req(x(1, 3)))).rejects.toBeInstanceOf(UnavailableError);
+    await runner.release();
+    await runner.release();
+    await Promise.all(running);
+  });
+});

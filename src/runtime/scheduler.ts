@@ -1,0 +1,190 @@
+// The per-variant request queue: bounded, deadline- and cancellation-aware, forming dynamic batches for free instances.
+
+import { DeadlineExceededError, OverloadedError, UnavailableError } from '../core/errors.js';
+import type { RuntimeConfig } from '../core/runtime-config.js';
+import type { Tensor } from '../core/tensor.js';
+import { batchKeyOf, planBatch, type BatchPolicy } from './batch-plan.js';
+import { stackInputs, splitOutputs } from './batch-tensors.js';
+import { BufferPool } from './buffer-pool.js';
+import type { RunRequest, Runner } from './runner.js';
+
+export interface ScheduleOptions {
+  /** Absolute deadline in ms since the epoch. */
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+/** What one request experienced: its outputs and where its time went. */
+export interface ScheduledResult {
+  outputs: Tensor[];
+  queueMicros: number;
+  computeMicros: number;
+  /** Rows in the batch this request ran in (its own rows when it ran alone). */
+  batchRows: number;
+}
+
+interface Job {
+  request: RunRequest;
+  key: string;
+  rows: number;
+  enqueuedAt: number;
+  resolve: (result: ScheduledResult) => void;
+  reject: (err: Error) => void;
+  cleanup: () => void;
+}
+
+/** Microseconds on a monotonic clock. */
+function nowMicros(): number {
+  return performance.now() * 1000;
+}
+
+let soloKeys = 0;
+
+export class Scheduler {
+  private readonly queue: Job[] = [];
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
+  private closed = false;
+  private readonly buffers = new BufferPool();
+  private readonly policy: BatchPolicy;
+
+  constructor(
+    private readonly runner: Runner & { readonly size: number },
+    private readonly config: RuntimeConfig,
+    /** False when the model cannot be batched; then every request runs alone whatever maxBatchSize says. */
+    private readonly batchable: boolean,
+    private readonly label: string,
+    /** Told the row count of every execution (for metrics); runtime knows no metrics itself. */
+    private readonly onBatch: (rows: number) => void = () => undefined,
+  ) {
+    this.policy = {
+      maxBatchSize: batchable ? config.maxBatchSize : 1,
+      maxQueueDelayMicros: config.maxQueueDelayMicros,
+      preferredBatchSizes: config.preferredBatchSizes,
+    };
+  }
+
+  /** Requests waiting for an instance. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Requests queued or running. */
+  get pending(): number {
+    return this.queue.length + this.runningRequests;
+  }
+
+  private runningRequests = 0;
+
+  submit(request: RunRequest, options: ScheduleOptions = {}): Promise<ScheduledResult> {
+    if (this.closed) return Promise.reject(new UnavailableError(`model ${this.label} is not serving any more`));
+    if (options.deadline !== undefined && options.deadline <= Date.now()) {
+      return Promise.reject(new DeadlineExceededError(`the request's deadline passed before model ${this.label} could run it`));
+    }
+    if (options.signal?.aborted) return Promise.reject(new UnavailableError('the client went away before the request was queued'));
+    if (this.queue.length >= this.config.maxQueueSize) {
+      return Promise.reject(
+        new OverloadedError(`model ${this.label} has ${this.queue.length} requests waiting (its maxQueueSize); retry shortly`),
+      );
+    }
+    const batch = this.policy.maxBatchSize > 1 ? batchKeyOf(request.inputs, request.outputNames) : undefined;
+    return new Promise<ScheduledResult>((resolve, reject) => {
+      const job: Job = {
+        request,
+        key: batch?.key ?? `solo-${soloKeys++}`,
+        rows: batch?.rows ?? 1,
+        enqueuedAt: nowMicros(),
+        resolve,
+        reject,
+        cleanup: () => undefined,
+      };
+      let deadlineTimer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => this.drop(job, new UnavailableError('the client went away; its queued request was dropped'));
+      if (options.deadline !== undefined) {
+        deadlineTimer = setTimeout(
+          () => this.drop(job, new DeadlineExceededError(`the request waited past its deadline for model ${this.label}; it did not run`)),
+          options.deadline - Date.now(),
+        );
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      job.cleanup = () => {
+        clearTimeout(deadlineTimer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  /** Refuses new requests and fails queued ones; running batches finish. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const job of this.queue.splice(0)) {
+      job.cleanup();
+      job.reject(new UnavailableError(`model ${this.label} stopped serving before the request ran`));
+    }
+  }
+
+  /** Removes a job that is still queued (deadline passed or client gone). */
+  private drop(job: Job, err: Error): void {
+    const at = this.queue.indexOf(job);
+    if (at < 0) return; // already running: it finishes normally
+    this.queue.splice(at, 1);
+    job.cleanup();
+    job.reject(err);
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.running < Math.max(1, this.runner.size)) {
+      const now = nowMicros();
+      const decision = planBatch(this.queue, now, this.policy);
+      if (!decision) return;
+      if (decision.kind === 'wait') {
+        this.armTimer(decision.micros);
+        return;
+      }
+      const jobs = decision.indexes.map((i) => this.queue[i]!);
+      for (let i = decision.indexes.length - 1; i >= 0; i--) this.queue.splice(decision.indexes[i]!, 1);
+      for (const job of jobs) job.cleanup();
+      void this.execute(jobs, now);
+    }
+  }
+
+  private armTimer(micros: number): void {
+    const due = nowMicros() + micros;
+    if (this.timer && this.timerDue <= due) return;
+    clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, Math.max(0, Math.ceil(micros / 1000)));
+  }
+
+  private async execute(jobs: Job[], startedAt: number): Promise<void> {
+    this.running++;
+    this.runningRequests += jobs.length;
+    const rows = jobs.map((j) => j.rows);
+    const batchRows = rows.reduce((a, b) => a + b, 0);
+    try {
+      const single = jobs.length === 1;
+      const inputs = single ? jobs[0]!.request.inputs : stackInputs(jobs.map((j) => j.request.inputs), this.buffers);
+      const output = await this.runner.run({ inputs, outputNames: jobs[0]!.request.outputNames });
+      const computeMicros = nowMicros() - startedAt;
+      this.buffers.give(output.spent);
+      this.onBatch(batchRows);
+      const perJob = single ? [output.outputs] : splitOutputs(output.outputs, rows);
+      jobs.forEach((job, i) =>
+        job.resolve({ outputs: perJob[i]!, queueMicros: startedAt - job.enqueuedAt, computeMicros, batchRows }),
+      );
+    } catch (err) {
+      for (const job of jobs) job.reject(err as Error);
+    } finally {
+      this.running--;
+      this.runningRequests -= jobs.length;
+      this.pump();
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// Dynamic batching, backpressure, deadlines and disconnects through the real server, checked with its own metrics.
+
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, infer } from './http.js';
+import { scrape } from './metrics.js';
+import { removeHome, ROOT, runCli, startServer, type ServerProcess } from './server-process.js';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'models');
+let server: ServerProcess;
+
+async function cli(...args: string[]): Promise<void> {
+  const r = await runCli(server.url, args);
+  if (r.code !== 0) throw new Error(`slipway ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+/** Deterministic pseudo-random floats, so a failure reproduces. */
+function floats(n: number, seed: number): number[] {
+  let s = seed;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return Math.round((s / 2147483648) * 16 * 100) / 100;
+  });
+}
+
+const slowRequest = (rows: number): object => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 256], data: new Array(rows * 256).fill(0.01) }] });
+
+beforeAll(async () => {
+  server = await startServer();
+  await cli('push', join(ROOT, 'examples', 'digits'));
+  await cli('deploy', 'digits-batched', '--model', 'digits:1', '--max-batch-size', '64', '--max-queue-delay-us', '3000');
+  await cli('deploy', 'digits-solo', '--model', 'digits:1');
+  await cli('push', join(FIXTURES, 'all_types.onnx'), '--name', 'types');
+  await cli('deploy', 'types', '--model', 'types', '--max-batch-size', '32', '--max-queue-delay-us', '5000');
+  await cli('push', join(FIXTURES, 'slow.onnx'), '--name', 'slow');
+  await cli('deploy', 'slow', '--model', 'slow', '--max-queue-size', '4');
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (server) removeHome(server.home);
+});
+
+describe('dynamic batching', () => {
+  it('answers batched requests exactly as unbatched ones, and really batches them', async () => {
+    const requests = Array.from({ length: 48 }, (_, i) => {
+      const rows = 1 + (i % 3);
+      return { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, 64], data: floats(rows * 64, i + 1) }] };
+    });
+    const batched = await Promise.all(requests.map((r) => infer(server.url, 'digits-batched', r)));
+    const solo = [];
+    for (const r of requests) solo.push(await infer(server.url, 'digits-solo', r));
+    for (let i = 0; i < requests.length; i++) {
+      expect(batched[i]!.status).toBe(200);
+      expect(batched[i]!.body.outputs).toEqual(solo[i]!.body.outputs);
+    }
+    const m = await scrape(server.url);
+    const labels = { model: 'digits-batched', version: '1' };
+    expect(m('nv_inference_request_success', labels)).toBe(48);
+    expect(m('nv_inference_count', labels)).toBe(requests.reduce((n, r) => n + r.inputs[0]!.shape[0]!, 0));
+    // 48 concurrent requests with a 3 ms window: far fewer executions than requests
+    expect(m('nv_inference_exec_count', labels)).toBeLessThan(24);
+    expect(m('slipway_batch_size_count', { endpoint: 'digits-batched' })).toBe(m('nv_inference_exec_count', labels));
+    expect(m('nv_inference_exec_count', { model: 'digits-solo', version: '1' })).toBe(48);
+  });
+
+  it('never puts requests of different shapes in one batch', async () => {
+    const requests = Array.from({ length: 24 }, (_, i) => {
+      const cols = 1 + (i % 3);
+      return { inputs: [{ name: 'int32_in', datatype: 'INT32', shape: [1, cols], data: Array.from({ length: cols }, (_, c) => i * 10 + c) }], outputs: [{ name: 'int32_out' }] };
+    });
+    const replies = await Promise.all(requests.map((r) => infer(server.url, 'types', { ...r, inputs: [...r.inputs, ...otherTypeInputs(r.inputs[0]!.shape)] })));
+    replies.forEach((reply, i) => {
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      expect(reply.body.outputs[0]!.shape).toEqual(requests[i]!.inputs[0]!.shape);
+      expect(reply.body.outputs[0]!.data).toEqual(requests[i]!.inputs[0]!.data);
+    });
+  });
+
+  it('refuses dynamic batching for a model without a dynamic first dimension', async () => {
+    await cli('push', join(FIXTURES, 'static_batch.onnx'), '--name', 'static');
+    const r = await runCli(server.url, ['deploy', 'static', '--model', 'static', '--max-batch-size', '8']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: 400: model static:1 cannot use dynamic batching (maxBatchSize 8): input "x" has shape [1,3]; ' +
+        'dynamic batching needs a dynamic first dimension (-1) on every input and output\n',
+    );
+    expect((await runCli(server.url, ['deploy', 'static', '--model', 'static'])).code).toBe(0);
+  });
+});
+
+/** all_types needs every input; the others ride along at the same shape. */
+function otherTypeInputs(shape: number[]): object[] {
+  const n = shape[0]! * shape[1]!;
+  const zeros = new Array(n).fill(0);
+  return [
+    { name: 'bool_in', datatype: 'BOOL', shape, data: new Array(n).fill(false) },
+    ...['int8', 'int16', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'].map((t) => ({ name: `${t}_in`, datatype: t.toUpperCase(), shape, data: zeros })),
+    { name: 'float16_in', datatype: 'FP16', shape, data: zeros },
+    { name: 'float_in', datatype: 'FP32', shape, data: zeros },
+    { name: 'double_in', datatype: 'FP64', shape, data: zeros },
+    { name: 'string_in', datatype: 'BYTES', shape, data: new Array(n).fill('s') },
+  ];
+}
+
+describe('backpressure, deadlines, disconnects', () => {
+  it('refuses at once with 429 and Retry-After when the queue is full; accepted requests all succeed', async () => {
+    const replies = await Promise.all(Array.from({ length: 24 }, () => infer(server.url, 'slow', slowRequest(16))));
+    const ok = replies.filter((r) => r.status === 200);
+    const refused = replies.filter((r) => r.status === 429);
+    expect(ok.length + refused.length).toBe(24);
+    expect(ok.length).toBeGreaterThanOrEqual(5); // one running + four queued
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    expect((refused[0]!.body as unknown as { error: string; code: string })).toMatchObject({
+      code: 'overloaded', error: expect.stringMatching(/model slow:1 has 4 requests waiting \(its maxQueueSize\); retry shortly/),
+    });
+    const m = await scrape(server.url);
+    expect(m('nv_inference_request_failure', { model: 'slow', reason: 'overloaded' })).toBe(refused.length);
+  });
+
+  it('answers 504 without running the model when the deadline passes before it can run', async () => {
+    const before = (await scrape(server.url))('nv_inference_exec_count', { model: 'slow' });
+    const busy = Promise.all(Array.from({ length: 3 }, () => infer(server.url, 'slow', slowRequest(32))));
+    const late = await call<{ error: string; code: string }>(`${server.url}/v2/models/slow/infer`, 'POST', slowRequest(1), { 'x-slipway-timeout-ms': '5' });
+    expect(late.status).toBe(504);
+    expect(late.body.code).toBe('deadline_exceeded');
+    const param = await infer(server.url, 'slow', { ...slowRequest(1), parameters: { timeout: 5000 } });
+    expect(param.status).toBe(504);
+    await busy;
+    const m = await scrape(server.url);
+    expect(m('nv_inference_exec_count', { model: 'slow' }) - before).toBe(3);
+    expect(m('nv_inference_request_failure', { model: 'slow', reason: 'deadline' })).toBe(2);
+  });
+
+  it('drops a queued request whose client disconnected', async () => {
+    const before = await scrape(server.url);
+    const busy = Promise.all(Array.from({ length: 2 }, () => infer(server.url, 'slow', slowRequest(32))));
+    await new Promise((r) => setTimeout(r, 20));
+    const body = JSON.stringify(slowRequest(1));
+    const req = httpRequest(`${server.url}/v2/models/slow/infer`, { method: 'POST', headers: { 'content-length': Buffer.byteLength(body) } });
+    req.on('error', () => undefined);
+    req.end(body);
+    await new Promise((r) => setTimeout(r, 30));
+    req.destroy();
+    await busy;
+    await new Promise((r) => setTimeout(r, 100));
+    const after = await scrape(server.url);
+    expect(after('nv_inference_exec_count', { model: 'slow' }) - before('nv_inference_exec_count', { model: 'slow' })).toBe(2);
+    expect(after('nv_inference_request_failure', { model: 'slow', reason: 'cancelled' })).toBe(1);
+    expect(after('nv_inference_pending_request_count', { model: 'slow' })).toBe(0);
+  });
+
+  it('exposes process metrics and Slipway histograms', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'slipway_request_duration_seconds_bucket', 'nv_inference_queue_duration_us', 'nv_inference_compute_infer_duration_us', 'nv_inference_request_duration_us']) {
+      expect(text).toContain(name);
+    }
+  });
+});
