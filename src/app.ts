@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { startGrpcServer } from './api/grpc-server.js';
 import type { GrpcServer } from './api/grpc-server.js';
+import { DecodePool } from './api/decode-pool.js';
 import { buildHttpServer } from './api/http-server.js';
 import type { Config } from './config.js';
 import { FsArtifactStore } from './registry/fs-artifact-store.js';
@@ -52,6 +53,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const metrics = new ServingMetrics(() => pendingSource());
   const endpoints = new EndpointService(store, registry, config.runtime, metrics);
   pendingSource = () => endpoints.pendingByVersion();
+  const decoder = new DecodePool();
   let started = false;
   const app = await buildHttpServer({
     registry,
@@ -63,6 +65,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
     maxTimeoutMs: config.maxTimeoutMs,
+    decoder,
     logLevel: config.logLevel,
     isReady: () => started,
   });
@@ -109,7 +112,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     restored,
     async close() {
       await Promise.all([grpc.close(), app.close()]);
-      await endpoints.close();
+      await Promise.all([endpoints.close(), decoder.close()]);
       await store.close();
     },
   };

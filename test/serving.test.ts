@@ -122,6 +122,36 @@ describe('inference round trip', () => {
   });
 });
 
+describe('large JSON bodies (decoded off the event loop)', () => {
+  const rows = 600;
+  const data = Array.from({ length: rows * 64 }, (_, i) => ((i * 7919) % 17) + 0.25);
+  const big = { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, 64], data }] };
+
+  it('answers exactly like the same rows sent in small requests', async () => {
+    expect(JSON.stringify(big).length).toBeGreaterThan(128 * 1024);
+    const reply = await infer(server.url, 'digits', big);
+    expect(reply.status).toBe(200);
+    const label = reply.body.outputs.find((o) => o.name === 'label')!;
+    expect(label.shape).toEqual([rows]);
+    for (const r of [0, 1, 299, 599]) {
+      const one = await infer(server.url, 'digits', { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: data.slice(r * 64, r * 64 + 64) }] });
+      expect(one.body.outputs.find((o) => o.name === 'label')!.data[0]).toBe(label.data[r]);
+    }
+  });
+
+  it('reports errors in large bodies as precisely as in small ones', async () => {
+    const text = JSON.stringify(big);
+    const broken = await call<{ error: string }>(`${server.url}/v2/models/digits/infer`, 'POST', text.slice(0, -3));
+    expect(broken.status).toBe(400);
+    expect(broken.body.error).toMatch(/^request body is not valid JSON: .* at position \d+$/);
+    const wrong = structuredClone(big);
+    (wrong.inputs[0]!.data as unknown[])[1000] = 'x';
+    const typed = await infer(server.url, 'digits', wrong);
+    expect(typed.status).toBe(400);
+    expect((typed.body as unknown as { error: string }).error).toBe('input "input": element 1000 of "data": expected a number for FP32, got "x"');
+  });
+});
+
 describe('metadata and health', () => {
   it('serves server and model metadata and readiness', async () => {
     expect((await call(`${server.url}/v2/health/live`)).status).toBe(200);

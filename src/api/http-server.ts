@@ -8,6 +8,7 @@ import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointService } from '../serving/endpoint-service.js';
 import type { Store } from '../store/store.js';
+import type { DecodePool } from './decode-pool.js';
 import { installErrorReplies } from './error-reply.js';
 import { managementRoutes } from './management-routes.js';
 import { v2Routes } from './v2-routes.js';
@@ -22,6 +23,7 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   maxUploadBytes: number;
   maxTimeoutMs: number;
+  decoder: DecodePool;
   logLevel: string;
   isReady: () => boolean;
 }
@@ -61,6 +63,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     serverVersion: opts.version,
     maxBodyBytes: opts.maxBodyBytes,
     maxTimeoutMs: opts.maxTimeoutMs,
+    decoder: opts.decoder,
     isReady: opts.isReady,
   });
   return app;

@@ -9,6 +9,7 @@ import { NotFoundError, OverloadedError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/infer.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointService, InferOptions } from '../serving/endpoint-service.js';
+import { DecodePool } from './decode-pool.js';
 import { installErrorReplies } from './error-reply.js';
 import type { GrpcServer } from './grpc-server.js';
 import { LOADER_OPTIONS, PROTO_PATH, startGrpcServer } from './grpc-server.js';
@@ -54,7 +55,7 @@ const body = (id: string, parameters: object = {}): string =>
 
 beforeAll(async () => {
   installErrorReplies(app);
-  await app.register(v2Routes, { endpoints: service, registry, serverVersion: '0', maxBodyBytes: 1 << 20, isReady: () => true, maxTimeoutMs: 5000 });
+  await app.register(v2Routes, { endpoints: service, registry, serverVersion: '0', maxBodyBytes: 1 << 20, isReady: () => true, maxTimeoutMs: 5000, decoder: new DecodePool(0) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -4,11 +4,12 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { InvalidInputError } from '../core/errors.js';
 import { parseVersion } from '../core/model-ref.js';
 import {
-  binaryOutputChoice, decodeBinaryInferRequest, encodeBinaryInferResponse, HEADER_CONTENT_LENGTH, parseHeaderLength,
+  binaryOutputChoice, encodeBinaryInferResponse, HEADER_CONTENT_LENGTH, parseHeaderLength,
 } from '../protocols/v2-binary.js';
 import { encodeModelMetadata } from '../protocols/v2-json.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointService, InferOptions } from '../serving/endpoint-service.js';
+import type { DecodePool } from './decode-pool.js';
 import { requestDeadline, TIMEOUT_HEADER } from './request-deadline.js';
 
 export interface V2Options {
@@ -18,6 +19,8 @@ export interface V2Options {
   maxBodyBytes: number;
   /** False until start-up has restored the endpoints. */
   isReady: () => boolean;
+  /** Decodes request bodies (large JSON ones off the event loop). */
+  decoder: DecodePool;
   /** Cap on a client's requested timeout, in ms (the config's maxTimeoutMs). */
   maxTimeoutMs: number;
 }
@@ -85,7 +88,8 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
     endpoints.status(params.model); // an unknown endpoint is a 404 before any body is looked at
     const body: unknown = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new InvalidInputError('request body is empty: expected a v2 JSON inference request');
-    const request = decodeBinaryInferRequest(body, parseHeaderLength(req.headers[HEADER_CONTENT_LENGTH]));
+    const decoded = opts.decoder.decode(body, parseHeaderLength(req.headers[HEADER_CONTENT_LENGTH]));
+    const request = decoded instanceof Promise ? await decoded : decoded;
     const isBinary = binaryOutputChoice(request);
     const options: InferOptions = { signal: abortOnDisconnect(req, reply) };
     const v = version(params);

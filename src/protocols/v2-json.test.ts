@@ -50,14 +50,8 @@ describe('parseJsonBody', () => {
     expect(parseJsonBody(Buffer.from('{"text":"héllo ✓"}', 'utf8'))).toEqual({ text: 'héllo ✓' });
   });
 
-  it('rejects invalid JSON with an InvalidInputError that says so and keeps the parser detail', () => {
-    let detail = '';
-    try {
-      JSON.parse('{"a":');
-    } catch (err) {
-      detail = (err as Error).message;
-    }
-    expectInvalid(() => parseJsonBody('{"a":'), `request body is not valid JSON: ${detail}`);
+  it('rejects invalid JSON with an InvalidInputError that says what and where', () => {
+    expectInvalid(() => parseJsonBody('{"a":'), 'request body is not valid JSON: unexpected end of input at position 5');
   });
 
   it('rejects an empty body', () => {

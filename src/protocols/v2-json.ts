@@ -3,6 +3,7 @@
 import type { DataType, TensorData } from '../core/datatype.js';
 import { allocate, integerRange } from '../core/datatype.js';
 import { InvalidInputError } from '../core/errors.js';
+import { FlatNumbers, scanJson } from './json-scan.js';
 import { fromHalfBits, toHalfBits } from '../core/fp16.js';
 import type { InferRequest, InferResponse, Parameters, RequestedOutput } from '../core/infer.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
@@ -27,12 +28,9 @@ export interface BinaryInputSource {
   take(where: string, size: number): Uint8Array;
 }
 
-export function parseJsonBody(body: Buffer | string): unknown {
-  try {
-    return JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-  } catch (err) {
-    throw new InvalidInputError(`request body is not valid JSON: ${(err as Error).message}`);
-  }
+/** Parses a request body; numeric `data` arrays come back flat (see json-scan.ts). */
+export function parseJsonBody(body: Uint8Array | string): unknown {
+  return scanJson(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
 }
 
 function parseParameters(value: unknown, where: string): Parameters | undefined {
@@ -48,8 +46,50 @@ function parseParameters(value: unknown, where: string): Parameters | undefined 
   return out;
 }
 
+/** Converts flat numbers to the datatype's array in one pass, with the same checks (and messages) as decodeData. */
+function decodeNumbers(datatype: DataType, flat: FlatNumbers, count: number, where: string): TensorData {
+  const values = flat.values;
+  if (values.length !== count) throw new InvalidInputError(`${where}: shape holds ${count} elements, but "data" has ${values.length}`);
+  const bad = (n: number, expected: string): never => {
+    throw new InvalidInputError(`${where}: element ${n} of "data": expected ${expected} for ${datatype}, got ${describe(values[n])}`);
+  };
+  switch (datatype) {
+    case 'FP32': return Float32Array.from(values);
+    case 'FP64': return values.byteOffset === 0 && values.length * 8 === values.buffer.byteLength ? values : values.slice();
+    case 'FP16': {
+      const out = new Uint16Array(count);
+      for (let n = 0; n < count; n++) out[n] = toHalfBits(values[n]!);
+      return out;
+    }
+    case 'BOOL': {
+      const out = new Uint8Array(count);
+      for (let n = 0; n < count; n++) {
+        const v = values[n]!;
+        if (v !== 0 && v !== 1) bad(n, 'true or false');
+        out[n] = v;
+      }
+      return out;
+    }
+    case 'BYTES':
+      return count === 0 ? [] : bad(0, 'a string');
+    default: {
+      const [min, max] = integerRange(datatype)!;
+      for (let n = 0; n < count; n++) {
+        const v = values[n]!;
+        if (!Number.isInteger(v) || v < min || v > max) bad(n, `an integer from ${min} to ${max}`);
+      }
+      const out = allocate(datatype, count);
+      if (datatype === 'INT64' || datatype === 'UINT64') {
+        for (let n = 0; n < count; n++) (out as BigInt64Array)[n] = BigInt(values[n]!);
+      } else (out as Int32Array).set(values);
+      return out;
+    }
+  }
+}
+
 /** Writes the elements of (possibly nested) `data` into a typed array, checking each against the datatype. */
 function decodeData(datatype: DataType, data: unknown, count: number, where: string): TensorData {
+  if (data instanceof FlatNumbers) return decodeNumbers(datatype, data, count, where);
   if (!Array.isArray(data)) throw new InvalidInputError(`${where}: expected "data" to be an array, got ${describe(data)}`);
   const out = allocate(datatype, count);
   let n = 0;

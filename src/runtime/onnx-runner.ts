@@ -6,11 +6,9 @@ import type { Signature } from '../core/signature.js';
 import type { ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 import { transferablesOf } from './worker-messages.js';
+import { workerScript } from './worker-script.js';
 
-// From sources (tests run TypeScript directly) the worker is a .ts file and needs the tsx loader; built code needs nothing.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './onnx-worker.ts' : './onnx-worker.js', import.meta.url);
-const WORKER_EXEC_ARGV = FROM_SOURCE ? ['--import', 'tsx'] : [];
+const WORKER = workerScript(import.meta.url, 'onnx-worker');
 
 interface Pending {
   resolve: (output: RunOutput) => void;
@@ -40,7 +38,7 @@ export class OnnxRunner implements Runner {
 
   /** Starts a worker and loads the model in it. Errors: InvalidInputError for a model onnxruntime rejects. */
   static async load(source: ModelSource, options: RunnerOptions, label: string): Promise<OnnxRunner> {
-    const worker = new Worker(WORKER_URL, { execArgv: WORKER_EXEC_ARGV });
+    const worker = new Worker(WORKER.url, { execArgv: WORKER.execArgv });
     const signature = await new Promise<Signature>((resolve, reject) => {
       const onExit = (code: number): void => reject(new InternalError(`model ${label}: worker exited with code ${code} while loading`));
       worker.once('error', reject);

@@ -1,0 +1,15 @@
+// Messages between the decode pool and its worker threads.
+
+import type { InferRequest } from '../core/infer.js';
+
+export interface DecodeTask {
+  id: number;
+  body: ArrayBuffer;
+  offset: number;
+  length: number;
+  headerLength: number | undefined;
+}
+
+export type DecodeReply =
+  | { id: number; request: InferRequest }
+  | { id: number; error: { message: string; invalid: boolean } };

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../core/errors.js';
+import { FlatNumbers, scanJson } from './json-scan.js';
+
+const scan = (text: string): unknown => scanJson(Buffer.from(text, 'utf8'));
+
+/** Replaces FlatNumbers by plain arrays so results compare with JSON.parse. */
+function plain(v: unknown): unknown {
+  if (v instanceof FlatNumbers) return Array.from(v.values);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+describe('scanJson', () => {
+  it('reads every number exactly as JSON.parse does', () => {
+    const texts = [
+      '0', '-0', '1', '-1', '12345678901234567', '9007199254740993', '1e308', '1.7976931348623157e308', '5e-324', '2.2250738585072014e-308',
+      '0.1', '0.30000000000000004', '123.456e-7', '1E+2', '-1.5e-10', '3.4028234663852886e38', '1.401298464324817e-45',
+      '0.000060975551605224609375', '100000000000000000000000', '1e23', '8.98846567431158e307', '4.35', '2.675',
+    ];
+    let seed = 7;
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 16807) % 2147483647;
+      const x = (seed / 2147483647 - 0.5) * 10 ** ((seed % 40) - 20);
+      texts.push(String(x), String(Math.fround(x)), x.toExponential(seed % 17), x.toFixed(seed % 12));
+    }
+    for (const t of texts) expect(Object.is(scan(t), JSON.parse(t)), t).toBe(true);
+  });
+
+  it('flattens numeric "data" arrays of any nesting into one Float64Array', () => {
+    const v = scan('{"inputs":[{"name":"x","data":[[1,2,3],[4,5.5,-6e2]]}],"data":[]}') as { inputs: { data: unknown }[]; data: unknown };
+    expect(v.inputs[0]!.data).toBeInstanceOf(FlatNumbers);
+    expect(Array.from((v.inputs[0]!.data as FlatNumbers).values)).toEqual([1, 2, 3, 4, 5.5, -600]);
+    expect((v.data as FlatNumbers).length).toBe(0);
+  });
+
+  it('keeps non-numeric data as ordinary arrays, and other keys untouched', () => {
+    const text = '{"data":[true,false],"b":{"data":["a",["b"]]},"c":[1,[2]],"d":[1,"x"]}';
+    expect(scan(text)).toEqual(JSON.parse(text));
+    expect(plain(scan('{"data":[1,2,"x"]}'))).toEqual({ data: [1, 2, 'x'] });
+  });
+
+  it('agrees with JSON.parse on strings, escapes, unicode, literals and whitespace', () => {
+    const text = ' { "s" : "a\\"b\\\\c\\n\\u00e9\\ud83d\\ude00" , "u":"ünï ✓", "t":true,"f":false,"n":null,"e":{},"a":[] ,"o":{"x":[{"y":[]}]}}\n';
+    expect(scan(text)).toEqual(JSON.parse(text));
+  });
+
+  it('treats "__proto__" as an own key, like JSON.parse', () => {
+    const v = scan('{"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.keys(v)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('rejects what JSON.parse rejects, with the position', () => {
+    const bad = ['', '{', '{"a":}', '[1,]', '{"data":[1,]}', '{"data":[1 2]}', '01', '1.', '-', '1e', '.5', '+1', 'tru', '"abc', '{"a":1}x', '{"a" 1}', '[1}', '{"data":[[1,2]}', '"\u0001"', 'NaN', '{"data":[1,-]}'];
+    for (const t of bad) {
+      expect(() => JSON.parse(t), t).toThrow();
+      expect(() => scan(t), t).toThrow(InvalidInputError);
+    }
+    expect(() => scan('{"a":1}x')).toThrow('request body is not valid JSON: unexpected data after the JSON value at position 7');
+  });
+
+  it('rejects invalid UTF-8 in strings', () => {
+    expect(() => scanJson(Uint8Array.from([0x22, 0xff, 0x22]))).toThrow('invalid UTF-8 in string');
+  });
+});
