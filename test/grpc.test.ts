@@ -281,3 +281,50 @@ describe('errors carry the right code and the HTTP message', () => {
     expect(reply.outputs).toHaveLength(2);
   });
 });
+
+describe('backpressure and deadlines over gRPC', () => {
+  const slowCall = (rows: number, deadlineMs = 20_000): Promise<InferReply> => {
+    const m = service.ModelInfer!;
+    const raw = Buffer.alloc(rows * 256 * 4);
+    return new Promise((resolve, reject) => {
+      client.makeUnaryRequest(
+        m.path, m.requestSerialize, m.responseDeserialize,
+        { model_name: 'slow', inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 256] }], raw_input_contents: [raw] },
+        new grpc.Metadata(), { deadline: Date.now() + deadlineMs },
+        (err, value) => (err ? reject(err) : resolve(value as InferReply)),
+      );
+    });
+  };
+
+  beforeAll(async () => {
+    await cli('push', join(ROOT, 'test', 'fixtures', 'models', 'slow.onnx'), '--name', 'slow');
+    await cli('deploy', 'slow', '--model', 'slow', '--max-queue-size', '2');
+  });
+
+  it('answers RESOURCE_EXHAUSTED with retry-after when the queue is full; accepted calls succeed', async () => {
+    const settled = await Promise.allSettled(Array.from({ length: 12 }, () => slowCall(16)));
+    const refused = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as grpc.ServiceError);
+    expect(settled.filter((s) => s.status === 'fulfilled').length).toBeGreaterThanOrEqual(3);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const err of refused) expect(err.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(refused[0]!.details).toMatch(/model slow:1 has 2 requests waiting \(its maxQueueSize\); retry shortly/);
+    expect(refused[0]!.metadata.get('retry-after')).toEqual(['1']);
+  });
+
+  it('does not run a call whose deadline passes while it waits: DEADLINE_EXCEEDED', async () => {
+    const metrics = async (): Promise<string> => (await fetch(`${server.url}/metrics`)).text();
+    const count = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
+    const exec = /nv_inference_exec_count\{model="slow",version="1"\} (\d+)/;
+    const before = count(await metrics(), exec);
+    const busy = Promise.all([slowCall(32), slowCall(32)]);
+    await new Promise((r) => setTimeout(r, 20));
+    const late = await slowCall(1, 15).then(() => undefined, (err: grpc.ServiceError) => err);
+    expect(late?.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await busy;
+    await new Promise((r) => setTimeout(r, 100));
+    const after = await metrics();
+    expect(count(after, exec) - before).toBe(2);
+    const dropped = /nv_inference_request_failure\{model="slow",version="1",reason="(deadline|cancelled)"\} (\d+)/g;
+    expect([...after.matchAll(dropped)].reduce((n, m) => n + Number(m[2]), 0)).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -27,6 +27,8 @@ beforeAll(async () => {
   await cli('push', join(FIXTURES, 'fixed_shape.onnx'), '--name', 'scale');
   await cli('push', join(FIXTURES, 'nan_on_negative.onnx'), '--name', 'scale');
   await cli('deploy', 'scale', '--model', 'scale:2');
+  await cli('push', join(FIXTURES, 'gather_fail.onnx'), '--name', 'lookup');
+  await cli('deploy', 'lookup', '--model', 'lookup');
 });
 
 afterAll(async () => {
@@ -218,6 +220,17 @@ describe('bad requests get a clear 4xx and never hurt the server', () => {
   it('a bad version in the path is a 400 or 404, not a crash', async () => {
     expect((await infer(server.url, 'digits', { inputs: [good] }, 0)).status).toBe(400);
     expect((await call(`${server.url}/v2/models/digits/versions/abc/infer`, 'POST', { inputs: [good] })).status).toBe(400);
+  });
+
+  it('a model that fails at run time is a 500 naming the model and the failure, and the next request is served', async () => {
+    const bad = await infer(server.url, 'lookup', { inputs: [{ name: 'idx', datatype: 'INT64', shape: [2], data: [1, 9] }] });
+    expect(bad.status).toBe(500);
+    expect((bad.body as unknown as { error: string; code: string })).toMatchObject({
+      code: 'internal', error: expect.stringMatching(/^model lookup:1 failed to run: .*idx/i),
+    });
+    const good = await infer(server.url, 'lookup', { inputs: [{ name: 'idx', datatype: 'INT64', shape: [2], data: [1, 3] }] });
+    expect(good.status).toBe(200);
+    expect(good.body.outputs[0]!.data).toEqual([20, 40]);
   });
 
   it('still serves after all of that', async () => {

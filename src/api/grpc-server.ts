@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import type { Options as LoaderOptions } from '@grpc/proto-loader';
 import { loadSync } from '@grpc/proto-loader';
-import { asSlipwayError, GrpcCode, InvalidInputError, OverloadedError } from '../core/errors.js';
+import { asSlipwayError, InvalidInputError, OverloadedError, SlipwayError } from '../core/errors.js';
 import { parseVersion } from '../core/model-ref.js';
 import type { GrpcModelInferRequest, GrpcModelInferResponse } from '../protocols/v2-grpc.js';
 import { decodeModelInferRequest, encodeModelInferResponse } from '../protocols/v2-grpc.js';
@@ -71,7 +71,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     const metadata = new grpc.Metadata();
     if (e instanceof OverloadedError) metadata.set('retry-after', String(e.retryAfterSeconds));
     let details = e.message;
-    if (e.grpcCode === GrpcCode.INTERNAL) {
+    // Our own errors say what failed (e.g. a model that failed to run); anything else is a bug whose text stays in the log.
+    if (!(err instanceof SlipwayError)) {
       opts.logError({ err, method }, 'gRPC request failed');
       details = 'internal error; see the server log';
     }
