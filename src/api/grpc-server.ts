@@ -12,6 +12,7 @@ import { encodeModelMetadata } from '../protocols/v2-json.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointService, InferOptions } from '../serving/endpoint-service.js';
 import { requestDeadline } from './request-deadline.js';
+import { routingOptions } from './routing-options.js';
 
 /** The service definition; two levels up from both src/api/ and dist/api/, so it resolves from either. */
 export const PROTO_PATH = fileURLToPath(new URL('../../proto/grpc_predict_v2.proto', import.meta.url));
@@ -116,12 +117,19 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       const message = call.request;
       const name = message.model_name;
       if (!name) throw new InvalidInputError('ModelInferRequest: expected "model_name" (the endpoint to call)');
-      endpoints.status(name); // an unknown endpoint is NOT_FOUND before any tensor is looked at, as over HTTP
+      const status = endpoints.status(name); // an unknown endpoint is NOT_FOUND before any tensor is looked at, as over HTTP
       const request = decodeModelInferRequest(message);
       const controller = new AbortController();
       if (call.cancelled) controller.abort();
       else call.once('cancelled', () => controller.abort());
-      const options: InferOptions = { signal: controller.signal };
+      const metadataValue = (key: string): string | undefined => {
+        const v = call.metadata.get(key)[0];
+        return v === undefined ? undefined : String(v);
+      };
+      const options: InferOptions = {
+        signal: controller.signal,
+        ...routingOptions(status.record.spec.routing.stickyHeader, metadataValue, request.parameters),
+      };
       const v = version(message.model_version);
       if (v !== undefined) options.version = v;
       const deadline = requestDeadline(

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ROUTING } from '../core/endpoint-spec.js';
 import { NotFoundError, OverloadedError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/infer.js';
 import type { Registry } from '../registry/registry.js';
@@ -26,8 +27,9 @@ class StandInEndpoints {
   readonly seen: Seen[] = [];
   readonly settled = true;
 
-  status(name: string): void {
+  status(name: string): { record: { spec: { routing: typeof DEFAULT_ROUTING } } } {
     if (name !== 'm') throw new NotFoundError(`endpoint "${name}" not found`);
+    return { record: { spec: { routing: DEFAULT_ROUTING } } };
   }
 
   async infer(_name: string, request: InferRequest, options: InferOptions): Promise<InferResponse> {

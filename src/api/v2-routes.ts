@@ -11,6 +11,7 @@ import type { Registry } from '../registry/registry.js';
 import type { EndpointService, InferOptions } from '../serving/endpoint-service.js';
 import type { DecodePool } from './decode-pool.js';
 import { requestDeadline, TIMEOUT_HEADER } from './request-deadline.js';
+import { MODEL_HEADER, routingOptions, VARIANT_HEADER } from './routing-options.js';
 
 export interface V2Options {
   endpoints: EndpointService;
@@ -85,18 +86,23 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
   const maxTimeoutMs = opts.maxTimeoutMs;
   const inferRoute = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply): Promise<void> => {
     const params = req.params;
-    endpoints.status(params.model); // an unknown endpoint is a 404 before any body is looked at
+    const status = endpoints.status(params.model); // an unknown endpoint is a 404 before any body is looked at
     const body: unknown = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new InvalidInputError('request body is empty: expected a v2 JSON inference request');
     const decoded = opts.decoder.decode(body, parseHeaderLength(req.headers[HEADER_CONTENT_LENGTH]));
     const request = decoded instanceof Promise ? await decoded : decoded;
     const isBinary = binaryOutputChoice(request);
-    const options: InferOptions = { signal: abortOnDisconnect(req, reply) };
+    const options: InferOptions = {
+      signal: abortOnDisconnect(req, reply),
+      ...routingOptions(status.record.spec.routing.stickyHeader, (h) => req.headers[h], request.parameters),
+    };
     const v = version(params);
     if (v !== undefined) options.version = v;
     const deadline = requestDeadline({ timeoutParameter: request.parameters?.timeout, timeoutHeader: req.headers[TIMEOUT_HEADER] }, maxTimeoutMs);
     if (deadline !== undefined) options.deadline = deadline;
-    const encoded = encodeBinaryInferResponse(await endpoints.infer(params.model, request, options), isBinary);
+    const response = await endpoints.infer(params.model, request, options);
+    void reply.header(VARIANT_HEADER, String(response.parameters?.variant ?? '')).header(MODEL_HEADER, String(response.parameters?.model ?? ''));
+    const encoded = encodeBinaryInferResponse(response, isBinary);
     if (encoded.headerLength === undefined) {
       await reply.header('content-type', 'application/json').send(encoded.body);
       return;

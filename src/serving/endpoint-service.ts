@@ -1,21 +1,27 @@
-// Endpoints at run time: deploy (load, warm, persist, swap, drain), restore after restart, route and run requests.
+// Endpoints at run time: apply specs (load, warm, persist, swap, drain — reusing variants that did not change),
+// restore after restart, route requests (weights, sticky keys, pins), run shadows, keep per-variant windows.
 
 import type { EndpointSpec, VariantSpec } from '../core/endpoint-spec.js';
-import { formatVersionId } from '../core/endpoint-spec.js';
+import { checkEndpointSpec, DEFAULT_ROUTING, formatVersionId, normalizeSpec } from '../core/endpoint-spec.js';
 import { DeadlineExceededError, InvalidInputError, NotFoundError, OverloadedError, UnavailableError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/infer.js';
 import type { ModelRef } from '../core/model-ref.js';
+import { formatModelRef } from '../core/model-ref.js';
 import { checkName } from '../core/names.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import { checkRequest } from '../core/signature.js';
+import type { Tensor } from '../core/tensor.js';
 import type { RejectionReason, ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { ChangeContext, EndpointRecord, Store } from '../store/store.js';
+import { hasNaN } from './agreement.js';
 import type { LiveVariant } from './live-variant.js';
-import { pickWeighted } from './route-choice.js';
+import { pickSticky, pickWeighted } from './route-choice.js';
+import { cloneInputs, runCopy } from './shadow-copies.js';
 import { VariantLoader } from './variant-loader.js';
+import type { WindowSnapshot } from './variant-window.js';
 import { VersionCache } from './version-cache.js';
 
 export type EndpointState = 'loading' | 'ready' | 'failed';
@@ -42,6 +48,10 @@ export interface InferOptions {
   deadline?: number;
   /** Aborted when the client went away: a queued request is dropped. */
   signal?: AbortSignal;
+  /** Sticky routing key (e.g. a user id): the same key meets the same variant while weights allow. */
+  routeKey?: string;
+  /** Variant name to serve this request (debugging); shadows included. */
+  pin?: string;
 }
 
 export interface DeployOptions {
@@ -49,9 +59,16 @@ export interface DeployOptions {
   change: ChangeContext;
 }
 
+export interface VariantStats extends WindowSnapshot {
+  variant: string;
+  model: string;
+  weight: number;
+  shadow: boolean;
+}
+
 export class EndpointService {
   private readonly live = new Map<string, LiveEndpoint>();
-  /** Serialises changes per endpoint: two deploys of one endpoint never interleave their load and swap. */
+  /** Serialises changes per endpoint: two changes of one endpoint never interleave their load and swap. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly loader: VariantLoader;
   private readonly versions: VersionCache;
@@ -68,7 +85,7 @@ export class EndpointService {
 
   /** Loads every stored endpoint (after a restart). Each loads independently; a failure marks only that endpoint. */
   async restoreAll(onError: (name: string, err: Error) => void): Promise<void> {
-    const records = await this.store.listEndpoints();
+    const records = (await this.store.listEndpoints()).map((r) => ({ ...r, spec: normalizeSpec(r.spec) }));
     for (const record of records) this.live.set(record.spec.name, { record, state: 'loading', variants: [] });
     await Promise.all(
       records.map(async (record) => {
@@ -86,22 +103,34 @@ export class EndpointService {
   }
 
   /** Points an endpoint at one model version (creating it if needed). Returns once the new version serves all traffic. */
-  deploy(endpoint: string, ref: ModelRef, options: DeployOptions): Promise<EndpointRecord> {
+  async deploy(endpoint: string, ref: ModelRef, options: DeployOptions): Promise<EndpointRecord> {
     checkName('endpoint', endpoint);
-    return this.exclusive(endpoint, async () => {
-      const version = await this.registry.resolve(ref);
-      const current = this.live.get(endpoint);
-      const previousRuntime = current?.record.spec.variants[0]?.runtime;
-      // A deploy changes only the runtime settings it names; the rest stay as the endpoint had them.
-      const base = previousRuntime ? resolveRuntimeConfig(previousRuntime, this.defaultRuntime) : this.defaultRuntime;
-      const runtime = resolveRuntimeConfig(options.runtime, base);
-      const refText = ref.kind === 'version' ? `${ref.name}:${ref.version}` : ref.kind === 'alias' ? `${ref.name}@${ref.alias}` : ref.name;
-      const spec: EndpointSpec = {
-        name: endpoint,
-        variants: [{ name: 'primary', model: { name: version.name, version: version.version }, ref: refText, weight: 100, runtime }],
-      };
-      return this.apply(spec, options.change);
-    });
+    const version = await this.registry.resolve(ref);
+    const current = this.live.get(endpoint)?.record.spec;
+    const previous = current?.variants.find((v) => !v.shadow && v.weight > 0) ?? current?.variants[0];
+    // A deploy changes only the runtime settings it names; the rest stay as the endpoint had them.
+    const base = previous ? resolveRuntimeConfig(previous.runtime, this.defaultRuntime) : this.defaultRuntime;
+    const spec: EndpointSpec = {
+      name: endpoint,
+      variants: [{
+        name: 'primary', model: { name: version.name, version: version.version }, ref: formatModelRef(ref),
+        weight: 100, shadow: false, runtime: resolveRuntimeConfig(options.runtime, base),
+      }],
+      routing: current?.routing ?? DEFAULT_ROUTING,
+      ...(current?.rollout ? { rollout: current.rollout } : {}),
+    };
+    return this.apply(spec, options.change);
+  }
+
+  /**
+   * Makes `spec` the endpoint's spec: variants whose model and runtime did not change keep running (only their weight
+   * or shadow flag changes, with no reload); new ones are loaded and warmed first; removed ones drain and stop.
+   */
+  apply(spec: EndpointSpec, change: ChangeContext): Promise<EndpointRecord> {
+    checkName('endpoint', spec.name);
+    const normalized = normalizeSpec(spec);
+    checkEndpointSpec(normalized);
+    return this.exclusive(spec.name, () => this.applyNow(normalized, change));
   }
 
   /** Removes an endpoint: it stops taking requests at once; requests in flight finish. */
@@ -122,6 +151,18 @@ export class EndpointService {
     return statusOf(this.entry(endpoint));
   }
 
+  /** Each variant's window: requests, errors, p99 and agreement since its last reset. */
+  stats(endpoint: string): VariantStats[] {
+    return this.entry(endpoint).variants.map((v) => ({
+      variant: v.spec.name, model: formatVersionId(v.spec.model), weight: v.spec.weight, shadow: v.spec.shadow, ...v.window.snapshot(),
+    }));
+  }
+
+  /** Starts a new window for every variant of the endpoint (a rollout step begins). */
+  resetWindows(endpoint: string): void {
+    for (const v of this.entry(endpoint).variants) v.window.reset();
+  }
+
   /** True when every endpoint finished loading (failed ones count as finished: they need a new deploy, not a wait). */
   get settled(): boolean {
     for (const e of this.live.values()) if (e.state === 'loading') return false;
@@ -130,10 +171,8 @@ export class EndpointService {
 
   /** The version a request to `endpoint` would meet, for metadata; `version` selects a registry version directly. */
   async describe(endpoint: string, version?: number): Promise<ModelVersion> {
-    const entry = this.entry(endpoint);
-    const primary = entry.record.spec.variants[0]!;
-    if (version === undefined) return this.registry.get(primary.model.name, primary.model.version);
-    return this.registry.get(primary.model.name, version);
+    const primary = primaryOf(this.entry(endpoint).record.spec);
+    return this.registry.get(primary.model.name, version ?? primary.model.version);
   }
 
   /** Whether `endpoint` (or one registry version of its model) can take requests now. */
@@ -141,26 +180,45 @@ export class EndpointService {
     const entry = this.entry(endpoint);
     if (entry.state !== 'ready') return false;
     if (version === undefined) return true;
-    return entry.variants.some((v) => v.version.version === version) || this.versions.isLoaded(entry.record.spec.variants[0]!.model.name, version);
+    return entry.variants.some((v) => v.version.version === version) || this.versions.isLoaded(primaryOf(entry.record.spec).model.name, version);
   }
 
   /**
-   * Runs one request. Without `version`, a variant is picked by weight; with it, the registry version of the endpoint's
-   * model runs (a serving variant if one has that version, else a copy loaded on demand).
+   * Runs one request on the variant routing picks (or the pinned one, or a registry version), sends copies to shadows
+   * and comparison references without waiting for them, and records the outcome in the variant's window and metrics.
    */
   async infer(endpoint: string, request: InferRequest, options: InferOptions = {}): Promise<InferResponse> {
     const started = performance.now();
-    const routed = this.route(endpoint, options.version);
+    const entry = this.entry(endpoint);
+    const routed = this.route(entry, options);
     // The usual path routes synchronously: nothing may run between the pick and run(), which counts the request in flight.
     const variant = routed instanceof Promise ? await routed : routed;
+    let outputNames: string[];
     try {
-      const outputNames = checkRequest(variant.signature, request);
-      const schedule = { ...(options.deadline !== undefined ? { deadline: options.deadline } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-      const result = await variant.run({ inputs: request.inputs, outputNames }, schedule);
+      outputNames = checkRequest(variant.signature, request);
+    } catch (err) {
+      this.metrics.observeRequest({ endpoint, variant: variant.spec.name, version: variant.version.version, ok: false, durationMicros: 0 }, 'invalid');
+      throw err;
+    }
+    const copies = options.version === undefined && options.pin === undefined ? this.copyTargets(entry, variant) : [];
+    const copyInputs = copies.length > 0 ? cloneInputs(request.inputs) : undefined;
+    const schedule = { ...(options.deadline !== undefined ? { deadline: options.deadline } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+    const running = variant.run({ inputs: request.inputs, outputNames }, schedule);
+    if (copyInputs) {
+      const liveAnswer = running.then((r) => r.outputs, () => undefined as Tensor[] | undefined);
+      for (const [i, target] of copies.entries()) {
+        const inputs = i === 0 ? copyInputs : cloneInputs(copyInputs);
+        runCopy(target, target.spec.shadow ? target : variant, { inputs }, outputNames, liveAnswer);
+      }
+    }
+    try {
+      const result = await running;
+      const elapsedMs = performance.now() - started;
+      variant.window.record(!hasNaN(result.outputs), elapsedMs);
       const firstDynamic = variant.signature.inputs[0]?.shape[0] === -1;
       this.metrics.observeRequest({
         endpoint, variant: variant.spec.name, version: variant.version.version, ok: true,
-        durationMicros: (performance.now() - started) * 1000, queueMicros: result.queueMicros, computeMicros: result.computeMicros,
+        durationMicros: elapsedMs * 1000, queueMicros: result.queueMicros, computeMicros: result.computeMicros,
         rows: firstDynamic ? (request.inputs[0]?.shape[0] ?? 1) : 1,
       });
       const response: InferResponse = {
@@ -172,9 +230,12 @@ export class EndpointService {
       if (request.id !== undefined) response.id = request.id;
       return response;
     } catch (err) {
+      const reason = reasonOf(err);
+      // Refusals (overload, deadline, client gone) say nothing about the model; failures to run do.
+      if (reason === 'error') variant.window.record(false, performance.now() - started);
       this.metrics.observeRequest(
         { endpoint, variant: variant.spec.name, version: variant.version.version, ok: false, durationMicros: (performance.now() - started) * 1000 },
-        reasonOf(err),
+        reason,
       );
       throw err;
     }
@@ -187,34 +248,6 @@ export class EndpointService {
     );
   }
 
-  /**
-   * Picks the variant for a request. Without `version`, by weight; with it, the registry version of the endpoint's
-   * model (a serving variant if one has that version, else a copy loaded on demand).
-   * The caller must start the run without awaiting anything else first: a swap retires variants with nothing in flight.
-   */
-  private route(endpoint: string, version: number | undefined): LiveVariant | Promise<LiveVariant> {
-    const entry = this.entry(endpoint);
-    if (entry.state !== 'ready') {
-      throw new UnavailableError(
-        entry.state === 'loading'
-          ? `endpoint "${endpoint}" is still loading; retry shortly`
-          : `endpoint "${endpoint}" failed to load: ${entry.error ?? 'unknown error'}; deploy it again`,
-      );
-    }
-    const variants = entry.variants;
-    if (version === undefined) {
-      const picked = variants.length === 1 ? variants[0] : variants[pickWeighted(variants.map((v) => v.spec.weight), Math.random())];
-      if (!picked) throw new UnavailableError(`endpoint "${endpoint}" has no variant to serve`);
-      return picked;
-    }
-    const serving = variants.find((v) => v.version.version === version);
-    if (serving) return serving;
-    const name = entry.record.spec.variants[0]!.model.name;
-    return this.registry
-      .get(name, version)
-      .then((model) => this.versions.get(model, (rows) => this.metrics.observeBatch(endpoint, `version-${version}`, version, rows)));
-  }
-
   /** Frees every runner (server shutdown). */
   async close(): Promise<void> {
     const all = [...this.live.values()].flatMap((e) => e.variants);
@@ -222,21 +255,31 @@ export class EndpointService {
     await Promise.all([...all.map((v) => v.retire()), this.versions.close()]);
   }
 
-  private async apply(spec: EndpointSpec, change: ChangeContext): Promise<EndpointRecord> {
-    if (spec.variants.length === 0) throw new InvalidInputError(`endpoint "${spec.name}": expected at least one variant`);
-    // Load and warm the new variants before anything changes: a version that cannot load never takes traffic.
-    const variants = await this.loadVariants(spec.name, spec.variants);
+  private async applyNow(spec: EndpointSpec, change: ChangeContext): Promise<EndpointRecord> {
+    const previous = this.live.get(spec.name);
+    const reusable = new Map((previous?.state === 'ready' ? previous.variants : []).map((v) => [v.spec.name, v]));
+    const kept: LiveVariant[] = [];
+    const toLoad: VariantSpec[] = [];
+    for (const v of spec.variants) {
+      const old = reusable.get(v.name);
+      if (old && sameDeployment(old.spec, v)) kept.push(old);
+      else toLoad.push(v);
+    }
+    // Load and warm what is new before anything changes: a version that cannot load never takes traffic.
+    const loaded = await this.loadVariants(spec.name, toLoad);
     let record: EndpointRecord;
     try {
       record = await this.store.putEndpoint(spec, change);
     } catch (err) {
-      await Promise.all(variants.map((v) => v.dispose()));
+      await Promise.all(loaded.map((v) => v.dispose()));
       throw err;
     }
-    const previous = this.live.get(spec.name);
+    for (const v of kept) v.spec = spec.variants.find((s) => s.name === v.spec.name)!;
+    const variants = spec.variants.map((s) => kept.find((v) => v.spec.name === s.name) ?? loaded.find((v) => v.spec.name === s.name)!);
     this.live.set(spec.name, { record, state: 'ready', variants });
-    // Requests already routed to the old variants finish there; then they are freed, off the caller's path.
-    if (previous) await Promise.all(previous.variants.map((v) => v.retire()));
+    // Requests already routed to replaced variants finish there; then those are freed.
+    const retired = (previous?.variants ?? []).filter((v) => !variants.includes(v));
+    await Promise.all(retired.map((v) => v.retire()));
     return record;
   }
 
@@ -250,6 +293,55 @@ export class EndpointService {
       throw failed.reason;
     }
     return settled.map((s) => (s as PromiseFulfilledResult<LiveVariant>).value);
+  }
+
+  /**
+   * Picks the variant for a request: a pinned one, a registry version, a sticky choice by key, or a weighted one.
+   * Synchronous except for a registry version that has to be loaded on demand.
+   */
+  private route(entry: LiveEndpoint, options: InferOptions): LiveVariant | Promise<LiveVariant> {
+    const endpoint = entry.record.spec.name;
+    if (entry.state !== 'ready') {
+      throw new UnavailableError(
+        entry.state === 'loading'
+          ? `endpoint "${endpoint}" is still loading; retry shortly`
+          : `endpoint "${endpoint}" failed to load: ${entry.error ?? 'unknown error'}; deploy it again`,
+      );
+    }
+    if (options.pin !== undefined) {
+      const pinned = entry.variants.find((v) => v.spec.name === options.pin);
+      if (!pinned) {
+        throw new NotFoundError(`endpoint "${endpoint}" has no variant "${options.pin}" (variants: ${entry.variants.map((v) => `"${v.spec.name}"`).join(', ')})`);
+      }
+      return pinned;
+    }
+    const version = options.version;
+    if (version !== undefined) {
+      const serving = entry.variants.find((v) => v.version.version === version && !v.spec.shadow);
+      if (serving) return serving;
+      const name = primaryOf(entry.record.spec).model.name;
+      return this.registry
+        .get(name, version)
+        .then((model) => this.versions.get(model, (rows) => this.metrics.observeBatch(endpoint, `version-${version}`, version, rows)));
+    }
+    const candidates = entry.variants.filter((v) => !v.spec.shadow && v.spec.weight > 0);
+    if (candidates.length === 0) throw new UnavailableError(`endpoint "${endpoint}" has no variant with traffic weight`);
+    if (candidates.length === 1) return candidates[0]!;
+    const pick = options.routeKey !== undefined
+      ? pickSticky(options.routeKey, candidates.map((v) => v.spec))
+      : pickWeighted(candidates.map((v) => v.spec.weight), Math.random());
+    return candidates[pick]!;
+  }
+
+  /** Shadows get a copy of every live request; a variant with `compareWith` has its requests re-run there for agreement. */
+  private copyTargets(entry: LiveEndpoint, served: LiveVariant): LiveVariant[] {
+    const targets = entry.variants.filter((v) => v.spec.shadow && v !== served);
+    const reference = served.spec.compareWith;
+    if (reference !== undefined) {
+      const ref = entry.variants.find((v) => v.spec.name === reference);
+      if (ref && ref !== served) targets.push(ref);
+    }
+    return targets;
   }
 
   private entry(endpoint: string): LiveEndpoint {
@@ -268,6 +360,17 @@ export class EndpointService {
     });
     return next;
   }
+}
+
+/** The variant metadata describes: the heaviest live one. */
+function primaryOf(spec: EndpointSpec): VariantSpec {
+  const live = spec.variants.filter((v) => !v.shadow);
+  return [...live].sort((a, b) => b.weight - a.weight)[0] ?? spec.variants[0]!;
+}
+
+/** Same model and runtime: a loaded variant can keep running under a new weight or shadow flag. */
+function sameDeployment(a: VariantSpec, b: VariantSpec): boolean {
+  return formatVersionId(a.model) === formatVersionId(b.model) && JSON.stringify(a.runtime) === JSON.stringify(b.runtime);
 }
 
 function reasonOf(err: unknown): RejectionReason {

@@ -6,13 +6,17 @@ import type { Signature } from '../core/signature.js';
 import type { Runner } from '../runtime/runner.js';
 import type { ScheduledResult, ScheduleOptions, Scheduler } from '../runtime/scheduler.js';
 import type { RunRequest } from '../runtime/runner.js';
+import { VariantWindow } from './variant-window.js';
 
 export class LiveVariant {
   private inFlight = 0;
   private drained: (() => void) | undefined;
+  /** What this variant did since the window was last reset (by a rollout step). */
+  readonly window = new VariantWindow();
 
   constructor(
-    readonly spec: VariantSpec,
+    /** Replaced when a spec change keeps this loaded variant but changes its weight or shadow flag. */
+    public spec: VariantSpec,
     readonly version: ModelVersion,
     private readonly scheduler: Scheduler,
     private readonly runner: Runner,

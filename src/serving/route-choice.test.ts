@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickWeighted } from './route-choice.js';
+import { pickSticky, pickWeighted } from './route-choice.js';
 
 const JUST_BELOW_ONE = 1 - Number.EPSILON / 2; // the largest double below 1
 
@@ -80,5 +80,39 @@ describe('pickWeighted', () => {
     const picks: number[] = [];
     for (let k = 0; k < 100; k++) picks.push(pickWeighted([1, 2, 7], k / 100));
     expect(picks).toEqual([...new Array<number>(10).fill(0), ...new Array<number>(20).fill(1), ...new Array<number>(70).fill(2)]);
+  });
+});
+
+describe('pickSticky', () => {
+  const keys = Array.from({ length: 20000 }, (_, i) => `user-${i}`);
+  const share = (variants: { name: string; weight: number }[]): number[] => {
+    const counts = variants.map(() => 0);
+    for (const k of keys) counts[pickSticky(k, variants)]!++;
+    return counts.map((c) => c / keys.length);
+  };
+
+  it('splits keys by weight', () => {
+    const s = share([{ name: 'stable', weight: 75 }, { name: 'canary', weight: 25 }]);
+    expect(s[0]).toBeCloseTo(0.75, 1);
+    expect(s[1]).toBeCloseTo(0.25, 1);
+  });
+
+  it('keeps each key on its variant, moving only the minimal share when weights change', () => {
+    const before = keys.map((k) => pickSticky(k, [{ name: 'stable', weight: 95 }, { name: 'canary', weight: 5 }]));
+    const after = keys.map((k) => pickSticky(k, [{ name: 'stable', weight: 75 }, { name: 'canary', weight: 25 }]));
+    const moved = before.filter((v, i) => v !== after[i]).length / keys.length;
+    // 20% of traffic has to move; nothing moves back from canary to stable
+    expect(moved).toBeGreaterThan(0.17);
+    expect(moved).toBeLessThan(0.23);
+    expect(before.some((v, i) => v === 1 && after[i] === 0)).toBe(false);
+  });
+
+  it('does not depend on the order of variants and never picks a zero weight', () => {
+    const a = [{ name: 'x', weight: 1 }, { name: 'y', weight: 1 }, { name: 'z', weight: 0 }];
+    const b = [a[2]!, a[1]!, a[0]!];
+    for (const k of keys.slice(0, 500)) {
+      expect(a[pickSticky(k, a)]!.name).toBe(b[pickSticky(k, b)]!.name);
+      expect(a[pickSticky(k, a)]!.name).not.toBe('z');
+    }
   });
 });

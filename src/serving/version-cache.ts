@@ -34,6 +34,7 @@ export class VersionCache {
         model: { name: version.name, version: version.version },
         ref: key,
         weight: 0,
+        shadow: false,
         runtime: { ...this.runtime, instances: 1 },
       }, onBatch);
       entry = { variant, timer: undefined };

@@ -1,0 +1,45 @@
+// Copies of a live request sent to shadow variants (and to comparison references): run off the caller's path, their
+// answers compared with the live answer and recorded, never returned; their failures never reach the caller.
+
+import type { InferRequest } from '../core/infer.js';
+import type { Tensor } from '../core/tensor.js';
+import { compareTensors } from './agreement.js';
+import type { LiveVariant } from './live-variant.js';
+
+/** Input buffers move to the live variant's thread; a copy must be taken before that if anyone else needs them. */
+export function cloneInputs(inputs: readonly Tensor[]): Tensor[] {
+  return inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], data: t.data.slice() }));
+}
+
+/**
+ * Runs `copy` on `target` and, when both answers are in, records on `recordOn` how many rows agreed (comparing the
+ * first requested output). Shadow failures are counted on the shadow's own window.
+ */
+export function runCopy(
+  target: LiveVariant,
+  recordOn: LiveVariant,
+  copy: InferRequest,
+  outputNames: string[],
+  liveAnswer: Promise<Tensor[] | undefined>,
+): void {
+  const started = performance.now();
+  const shadowAnswer = target.run({ inputs: copy.inputs, outputNames }, {}).then(
+    (result) => {
+      if (target.spec.shadow) target.window.record(true, performance.now() - started);
+      return result.outputs;
+    },
+    () => {
+      if (target.spec.shadow) target.window.record(false, performance.now() - started);
+      return undefined;
+    },
+  );
+  void Promise.all([liveAnswer, shadowAnswer]).then(([live, shadow]) => {
+    const name = outputNames[0];
+    const a = live?.find((t) => t.name === name);
+    const b = shadow?.find((t) => t.name === name);
+    if (a && b) {
+      const { rows, agreed } = compareTensors(a, b);
+      recordOn.window.recordComparison(rows, agreed);
+    } else if (a && !b) recordOn.window.recordComparison(a.shape[0] ?? 1, 0);
+  });
+}
