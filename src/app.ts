@@ -13,12 +13,14 @@ import type { ModelInspector } from './registry/registry.js';
 import { Registry } from './registry/registry.js';
 import { OnnxRunner } from './runtime/onnx-runner.js';
 import { ServingMetrics } from './monitoring/serving-metrics.js';
+import { RolloutController } from './rollout/rollout-controller.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
 export interface RunningServer {
   app: FastifyInstance;
+  store: Store;
   url: string;
   /** host:port of the gRPC (Open Inference Protocol) server, e.g. 127.0.0.1:8001. */
   grpcUrl: string;
@@ -52,10 +54,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let pendingSource: () => { endpoint: string; version: number; pending: number }[] = () => [];
   const metrics = new ServingMetrics(() => pendingSource());
   const endpoints = new EndpointService(store, registry, config.runtime, metrics);
+  // Rollout logs go to the HTTP server's logger, which exists only later: look it up when needed.
+  let log: (details: object, message: string) => void = () => undefined;
+  const rollouts = new RolloutController(store, endpoints, registry, (details, message) => log(details, message));
   pendingSource = () => endpoints.pendingByVersion();
   const decoder = new DecodePool();
   let started = false;
   const app = await buildHttpServer({
+    rollouts,
     registry,
     endpoints,
     store,
@@ -69,6 +75,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logLevel: config.logLevel,
     isReady: () => started,
   });
+  log = (details, message) => app.log.warn(details, message);
   const recovered = await registry.recover();
   if (recovered.incomplete > 0 || recovered.orphans > 0) {
     app.log.warn(recovered, 'removed unfinished uploads and unreferenced artifacts left by an earlier crash');
@@ -100,11 +107,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const restored = endpoints
     .restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load'))
+    .then(() => rollouts.restore())
     .then(() => {
       started = true;
     });
   return {
     app,
+    store,
     url: `http://${host}:${port}`,
     grpcUrl: grpc.address,
     registry,
@@ -112,6 +121,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     restored,
     async close() {
       await Promise.all([grpc.close(), app.close()]);
+      rollouts.close();
       await Promise.all([endpoints.close(), decoder.close()]);
       await store.close();
     },

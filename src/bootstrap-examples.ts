@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { RunningServer } from './app.js';
 import type { ModelVersion } from './core/model-version.js';
 import { readLocalPackage } from './registry/package-dir.js';
+import { validateAndSave } from './rollout/validation.js';
 
 export interface ExampleEndpoint {
   endpoint: string;
@@ -42,6 +43,8 @@ export async function bootstrapExamples(server: RunningServer, dir: string): Pro
       if (pkg.manifestText !== undefined) upload.setManifest(pkg.manifestText);
       for (const f of pkg.files) await upload.addFile(f.path, createReadStream(f.absolutePath));
       version = await upload.commit();
+      // As a push through the API would: the package's tests run and their report is kept (rollouts check it).
+      await validateAndSave(version, { registry: server.registry, store: server.store });
     }
     const live = server.endpoints.list().find((e) => e.record.spec.name === pkg.name);
     if (!live) {

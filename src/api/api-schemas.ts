@@ -34,6 +34,35 @@ export const modelVersionSchema = {
   },
 } as const;
 
+export const testResultSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    metric: { type: 'string', enum: ['accuracy', 'f1', 'mae', 'rmse', 'p99_latency_ms'] },
+    threshold: { type: 'number', description: 'minimum for accuracy and f1, maximum for mae, rmse and p99_latency_ms' },
+    value: { type: ['number', 'null'], description: 'the measured value; null when the test could not run or produced NaN' },
+    passed: { type: 'boolean' },
+    detail: { type: 'string', description: 'what was measured against what, or why the test could not run' },
+  },
+} as const;
+
+export const validationReportSchema = {
+  type: 'object',
+  properties: {
+    model: { type: 'string', description: 'name:version' },
+    startedAt: { type: 'string' },
+    finishedAt: { type: 'string' },
+    passed: { type: 'boolean', description: 'every test passed (true for a package without tests)' },
+    tests: { type: 'array', items: testResultSchema },
+  },
+} as const;
+
+/** A push's answer: the new version and, unless the push asked not to validate, its validation report. */
+export const pushedVersionSchema = {
+  ...modelVersionSchema,
+  properties: { ...modelVersionSchema.properties, validation: validationReportSchema },
+} as const;
+
 export const aliasSchema = {
   type: 'object',
   properties: { name: { type: 'string' }, alias: { type: 'string' }, version: { type: 'integer' }, updatedAt: { type: 'string' } },
@@ -113,6 +142,7 @@ export const eventSchema = {
     revision: { type: 'integer' },
     reason: { type: ['string', 'null'] },
     spec: { type: ['object', 'null'], additionalProperties: true },
+    details: { type: ['object', 'null'], additionalProperties: true, description: 'structured facts, e.g. measured gate values of a rollout step' },
   },
 } as const;
 

@@ -10,7 +10,10 @@ import type { EndpointService } from '../serving/endpoint-service.js';
 import type { Store } from '../store/store.js';
 import type { DecodePool } from './decode-pool.js';
 import { installErrorReplies } from './error-reply.js';
+import { rolloutRoutes } from './rollout-routes.js';
+import type { RolloutController } from '../rollout/rollout-controller.js';
 import { managementRoutes } from './management-routes.js';
+import { validationRoutes } from './validation-routes.js';
 import { v2Routes } from './v2-routes.js';
 
 export interface HttpServerOptions {
@@ -18,6 +21,7 @@ export interface HttpServerOptions {
   endpoints: EndpointService;
   store: Store;
   metrics: ServingMetrics;
+  rollouts: RolloutController;
   version: string;
   adminToken: string | undefined;
   maxBodyBytes: number;
@@ -54,6 +58,8 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     adminToken: opts.adminToken,
     maxUploadBytes: opts.maxUploadBytes,
   });
+  await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, store: opts.store, adminToken: opts.adminToken });
+  await app.register(validationRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );

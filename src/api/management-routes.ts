@@ -11,8 +11,10 @@ import { checkName } from '../core/names.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointService, EndpointStatus } from '../serving/endpoint-service.js';
+import type { ValidationReport } from '../core/validation.js';
+import { validateAndSave } from '../rollout/validation.js';
 import {
-  aliasSchema, deployBodySchema, endpointSchema, errorSchema, eventSchema, modelSummarySchema, modelVersionSchema,
+  aliasSchema, deployBodySchema, endpointSchema, errorSchema, eventSchema, modelSummarySchema, modelVersionSchema, pushedVersionSchema,
 } from './api-schemas.js';
 import { actorOf, requireAdminToken } from './auth.js';
 import type { Store } from '../store/store.js';
@@ -88,10 +90,16 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
     schema: {
       tags: ['models'],
       summary: 'Push a model package (multipart: a "manifest" field with slipway.yaml, one file part per package file named by its path) or a bare .onnx body',
-      querystring: { type: 'object', properties: { name: { type: 'string' } } },
-      response: { 201: modelVersionSchema, ...errors(400, 401, 413) },
+      querystring: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          validate: { type: 'boolean', default: true, description: 'run the package tests and include their report (false: later, with POST .../validate)' },
+        },
+      },
+      response: { 201: pushedVersionSchema, ...errors(400, 401, 413) },
     },
-  }, async (request: FastifyRequest<{ Querystring: { name?: string } }>, reply) => {
+  }, async (request: FastifyRequest<{ Querystring: { name?: string; validate?: boolean } }>, reply) => {
     const nameOverride = request.query.name === undefined ? undefined : checkName('model', request.query.name);
     const upload = registry.beginUpload();
     try {
@@ -112,7 +120,16 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
       }
       const version = await upload.commit(nameOverride);
       request.log.info({ model: formatVersionId(version) }, 'model version pushed');
-      return reply.status(201).send(withAliases(version, []));
+      // The version exists now whatever validation says: a failed report only keeps it from passing a rollout gate.
+      let validation: ValidationReport | undefined;
+      if (request.query.validate !== false) {
+        try {
+          validation = await validateAndSave(version, { registry, store });
+        } catch (err) {
+          request.log.error({ model: formatVersionId(version), err }, 'validation report could not be stored');
+        }
+      }
+      return reply.status(201).send({ ...withAliases(version, []), ...(validation ? { validation } : {}) });
     } finally {
       await upload.abort();
     }

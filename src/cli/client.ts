@@ -2,7 +2,12 @@
 
 import { openAsBlob } from 'node:fs';
 
-export class CliError extends Error {}
+export class CliError extends Error {
+  /** The HTTP status when the server refused the request (e.g. 404), for callers that treat one as an answer. */
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
+}
 
 export interface ClientOptions {
   server: string;
@@ -42,17 +47,23 @@ export class SlipwayClient {
       } catch {
         // not JSON: show the text as it came
       }
-      throw new CliError(`${response.status}: ${message}`);
+      throw new CliError(`${response.status}: ${message}`, response.status);
     }
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
-  /** Pushes package files as multipart: a "manifest" field and one file part per package path, streamed from disk. */
-  async push<T>(files: { path: string; absolutePath: string }[], manifestText: string | undefined, name: string | undefined): Promise<T> {
+  /**
+   * Pushes package files as multipart: a "manifest" field and one file part per package path, streamed from disk.
+   * `validate: false` asks the server not to run the package tests now.
+   */
+  async push<T>(files: { path: string; absolutePath: string }[], manifestText: string | undefined, name: string | undefined, validate = true): Promise<T> {
     const form = new FormData();
     if (manifestText !== undefined) form.append('manifest', manifestText);
     for (const f of files) form.append(f.path, await openAsBlob(f.absolutePath), f.path);
-    const query = name === undefined ? '' : `?name=${encodeURIComponent(name)}`;
-    return this.request<T>('POST', `/api/v1/models${query}`, form);
+    const params = new URLSearchParams();
+    if (name !== undefined) params.set('name', name);
+    if (!validate) params.set('validate', 'false');
+    const query = params.toString();
+    return this.request<T>('POST', `/api/v1/models${query ? `?${query}` : ''}`, form);
   }
 }

@@ -7,8 +7,10 @@ import type { ModelVersion } from '../core/model-version.js';
 import { readLocalPackage } from '../registry/package-dir.js';
 import { CliError, SlipwayClient } from './client.js';
 import { requestFromFile } from './predict-input.js';
+import { registerRolloutCommands } from './rollout-command.js';
 import { serve } from './serve-command.js';
 import { renderTable } from './table.js';
+import { describePushValidation, describeValidation, registerValidateCommand, storedValidation } from './validate-command.js';
 
 interface GlobalFlags {
   server: string;
@@ -121,11 +123,12 @@ program
   .command('push <path>')
   .description('push a package directory (with slipway.yaml) or a bare .onnx file as a new model version')
   .option('--name <name>', 'model name (overrides slipway.yaml; default for a bare file: its file name)')
-  .action(async (path: string, flags: { name?: string }) => {
+  .option('--no-validate', 'do not run the package tests now (later: slipway validate)')
+  .action(async (path: string, flags: { name?: string; validate: boolean }) => {
     const pkg = await readLocalPackage(path);
     const name = flags.name ?? (pkg.manifestText === undefined ? pkg.name : undefined);
-    const version = await client().push<ModelVersion>(pkg.files, pkg.manifestText, name);
-    print(version, () => `pushed ${version.name}:${version.version}\n\n${describeVersion(version)}`);
+    const version = await client().push<Parameters<typeof describePushValidation>[0]>(pkg.files, pkg.manifestText, name, flags.validate);
+    print(version, () => `pushed ${version.name}:${version.version}\n\n${describeVersion(version)}\n\n${describePushValidation(version, flags.validate)}`);
   });
 
 const models = program.command('models').description('list, show and remove model versions');
@@ -152,7 +155,9 @@ models
   .action(async (ref: string) => {
     parseModelRef(ref);
     const version = await client().request<ModelVersion>('GET', `/api/v1/refs/${encodeURIComponent(ref)}`);
-    print(version, () => describeVersion(version));
+    const validation = await storedValidation(client(), version.name, version.version);
+    print({ ...version, validation: validation ?? null }, () =>
+      `${describeVersion(version)}\n\n${validation ? `validation:\n${describeValidation(validation)}` : `validation: none yet; run slipway validate ${version.name}:${version.version}`}`);
   });
 models
   .command('rm <ref>')
@@ -297,6 +302,9 @@ program
       );
     });
   });
+
+registerValidateCommand(program, { client, print });
+registerRolloutCommands(program, { client, print });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);

@@ -63,4 +63,30 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX endpoint_events_endpoint ON endpoint_events (endpoint, id);
   `,
+  `
+  -- One report per version, replaced when validation runs again, gone with the version.
+  CREATE TABLE validation_reports (
+    name        TEXT    NOT NULL,
+    version     INTEGER NOT NULL,
+    passed      INTEGER NOT NULL,
+    finished_at TEXT    NOT NULL,
+    report      TEXT    NOT NULL,
+    PRIMARY KEY (name, version),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON DELETE CASCADE
+  );
+  `,
+  `
+  -- Rollouts: the whole state as JSON (core/rollout-state.ts), plus what queries need as columns.
+  CREATE TABLE rollouts (
+    id         TEXT    PRIMARY KEY,
+    endpoint   TEXT    NOT NULL,
+    active     INTEGER NOT NULL,
+    started_at TEXT    NOT NULL,
+    updated_at TEXT    NOT NULL,
+    state      TEXT    NOT NULL
+  );
+  CREATE INDEX rollouts_endpoint ON rollouts (endpoint, started_at);
+  -- Measured gate values and other structured facts of an event.
+  ALTER TABLE endpoint_events ADD COLUMN details TEXT;
+  `,
 ];

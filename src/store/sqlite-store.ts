@@ -5,6 +5,8 @@ import type { EndpointSpec } from '../core/endpoint-spec.js';
 import { versionsOf } from '../core/endpoint-spec.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { ModelAlias, ModelVersion } from '../core/model-version.js';
+import type { RolloutState } from '../core/rollout-state.js';
+import type { ValidationReport } from '../core/validation.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { ChangeContext, EndpointEvent, EndpointRecord, NewModelVersion, Store } from './store.js';
 
@@ -45,6 +47,7 @@ interface EventRow {
   revision: number;
   reason: string | null;
   spec: string | null;
+  details: string | null;
 }
 
 export class SqliteStore implements Store {
@@ -143,6 +146,27 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async saveValidationReport(name: string, version: number, report: ValidationReport): Promise<void> {
+    this.db.transaction(() => {
+      // Checked here rather than left to the foreign key: the version may have been removed while validation ran.
+      const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
+      if (!exists) throw new NotFoundError(`model version ${name}:${version} not found`);
+      this.db
+        .prepare(
+          `INSERT INTO validation_reports (name, version, passed, finished_at, report) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (name, version) DO UPDATE SET passed = excluded.passed, finished_at = excluded.finished_at, report = excluded.report`,
+        )
+        .run(name, version, report.passed ? 1 : 0, report.finishedAt, JSON.stringify(report));
+    })();
+  }
+
+  async getValidationReport(name: string, version: number): Promise<ValidationReport | undefined> {
+    const row = this.db.prepare('SELECT report FROM validation_reports WHERE name = ? AND version = ?').get(name, version) as
+      | { report: string }
+      | undefined;
+    return row && (JSON.parse(row.report) as ValidationReport);
+  }
+
   async setAlias(name: string, alias: string, version: number): Promise<ModelAlias> {
     return this.db.transaction((): ModelAlias => {
       const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
@@ -221,16 +245,39 @@ export class SqliteStore implements Store {
 
   async endpointEvents(name: string): Promise<EndpointEvent[]> {
     const rows = this.db.prepare('SELECT * FROM endpoint_events WHERE endpoint = ? ORDER BY id').all(name) as EventRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      endpoint: r.endpoint,
-      time: r.time,
-      actor: r.actor,
-      action: r.action as EndpointEvent['action'],
-      revision: r.revision,
-      reason: r.reason,
-      spec: r.spec === null ? null : (JSON.parse(r.spec) as EndpointSpec),
-    }));
+    return rows.map(toEvent);
+  }
+
+  async endpointEvent(id: number): Promise<EndpointEvent | undefined> {
+    const row = this.db.prepare('SELECT * FROM endpoint_events WHERE id = ?').get(id) as EventRow | undefined;
+    return row && toEvent(row);
+  }
+
+  async recordEndpointEvent(endpoint: string, action: string, change: ChangeContext, spec?: EndpointSpec): Promise<void> {
+    const current = this.db.prepare('SELECT revision FROM endpoints WHERE name = ?').get(endpoint) as { revision: number } | undefined;
+    this.recordEvent(endpoint, new Date().toISOString(), change, action, current?.revision ?? 0, spec ?? null);
+  }
+
+  async saveRollout(state: RolloutState): Promise<void> {
+    const active = state.status === 'running' || state.status === 'paused' ? 1 : 0;
+    this.db
+      .prepare(
+        `INSERT INTO rollouts (id, endpoint, active, started_at, updated_at, state) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET active = excluded.active, updated_at = excluded.updated_at, state = excluded.state`,
+      )
+      .run(state.id, state.endpoint, active, new Date(state.startedAt).toISOString(), new Date().toISOString(), JSON.stringify(state));
+  }
+
+  async latestRollout(endpoint: string): Promise<RolloutState | undefined> {
+    const row = this.db.prepare('SELECT state FROM rollouts WHERE endpoint = ? ORDER BY started_at DESC, rowid DESC LIMIT 1').get(endpoint) as
+      | { state: string }
+      | undefined;
+    return row && (JSON.parse(row.state) as RolloutState);
+  }
+
+  async activeRollouts(): Promise<RolloutState[]> {
+    const rows = this.db.prepare('SELECT state FROM rollouts WHERE active = 1 ORDER BY started_at').all() as { state: string }[];
+    return rows.map((r) => JSON.parse(r.state) as RolloutState);
   }
 
   async referencedBlobs(): Promise<Set<string>> {
@@ -243,11 +290,14 @@ export class SqliteStore implements Store {
   }
 
   private recordEvent(
-    endpoint: string, time: string, change: ChangeContext, action: EndpointEvent['action'], revision: number, spec: EndpointSpec | null,
+    endpoint: string, time: string, change: ChangeContext, action: string, revision: number, spec: EndpointSpec | null,
   ): void {
     this.db
-      .prepare('INSERT INTO endpoint_events (endpoint, time, actor, action, revision, reason, spec) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(endpoint, time, change.actor, action, revision, change.reason ?? null, spec === null ? null : JSON.stringify(spec));
+      .prepare('INSERT INTO endpoint_events (endpoint, time, actor, action, revision, reason, spec, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        endpoint, time, change.actor, action, revision, change.reason ?? null,
+        spec === null ? null : JSON.stringify(spec), change.details === undefined ? null : JSON.stringify(change.details),
+      );
   }
 }
 
@@ -263,6 +313,20 @@ function toVersion(row: VersionRow): ModelVersion {
     signature: JSON.parse(row.signature) as ModelVersion['signature'],
     manifest: JSON.parse(row.manifest) as ModelVersion['manifest'],
     files: JSON.parse(row.files) as ModelVersion['files'],
+  };
+}
+
+function toEvent(r: EventRow): EndpointEvent {
+  return {
+    id: r.id,
+    endpoint: r.endpoint,
+    time: r.time,
+    actor: r.actor,
+    action: r.action,
+    revision: r.revision,
+    reason: r.reason,
+    spec: r.spec === null ? null : (JSON.parse(r.spec) as EndpointSpec),
+    details: r.details === null ? null : (JSON.parse(r.details) as object),
   };
 }
 

@@ -2,6 +2,8 @@
 
 import type { EndpointSpec } from '../core/endpoint-spec.js';
 import type { ModelAlias, ModelVersion } from '../core/model-version.js';
+import type { RolloutState } from '../core/rollout-state.js';
+import type { ValidationReport } from '../core/validation.js';
 
 export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt'>;
 
@@ -17,6 +19,8 @@ export interface EndpointRecord {
 export interface ChangeContext {
   actor: string;
   reason?: string;
+  /** Structured facts kept with the event (e.g. measured gate values of a rollout step). */
+  details?: object;
 }
 
 export interface EndpointEvent {
@@ -24,10 +28,12 @@ export interface EndpointEvent {
   endpoint: string;
   time: string;
   actor: string;
-  action: 'create' | 'update' | 'delete';
+  /** create/update/delete change the spec; rollout-* record a rollout's transitions. */
+  action: string;
   revision: number;
   reason: string | null;
   spec: EndpointSpec | null;
+  details: object | null;
 }
 
 export interface Store {
@@ -37,8 +43,12 @@ export interface Store {
   latestModelVersion(name: string): Promise<ModelVersion | undefined>;
   /** All versions, or one model's, ordered by name then version. */
   listModelVersions(name?: string): Promise<ModelVersion[]>;
-  /** Removes a version; refuses (ConflictError) while an endpoint or alias refers to it. */
+  /** Removes a version (and its validation report); refuses (ConflictError) while an endpoint or alias refers to it. */
   deleteModelVersion(name: string, version: number): Promise<void>;
+
+  /** Stores a version's validation report, replacing an earlier one; NotFoundError if the version does not exist. */
+  saveValidationReport(name: string, version: number, report: ValidationReport): Promise<void>;
+  getValidationReport(name: string, version: number): Promise<ValidationReport | undefined>;
 
   /** Points an alias at an existing version (NotFoundError otherwise). */
   setAlias(name: string, alias: string, version: number): Promise<ModelAlias>;
@@ -52,6 +62,16 @@ export interface Store {
   listEndpoints(): Promise<EndpointRecord[]>;
   deleteEndpoint(name: string, change: ChangeContext): Promise<void>;
   endpointEvents(name: string): Promise<EndpointEvent[]>;
+  /** Records an event that does not change the spec (e.g. a rollout paused); `spec` is kept as a snapshot if given. */
+  recordEndpointEvent(endpoint: string, action: string, change: ChangeContext, spec?: EndpointSpec): Promise<void>;
+  endpointEvent(id: number): Promise<EndpointEvent | undefined>;
+
+  /** Creates or updates a rollout (by id). */
+  saveRollout(state: RolloutState): Promise<void>;
+  /** The newest rollout of an endpoint, active or finished. */
+  latestRollout(endpoint: string): Promise<RolloutState | undefined>;
+  /** Rollouts still running or paused (to resume after a restart). */
+  activeRollouts(): Promise<RolloutState[]>;
 
   /** Hashes of every artifact some version refers to: what garbage collection must keep. */
   referencedBlobs(): Promise<Set<string>>;

@@ -1,0 +1,212 @@
+// Runs rollouts: starts them (after the validation check), ticks their gates, moves traffic, rolls back, persists
+// every transition and resumes active rollouts after a restart.
+
+import { randomUUID } from 'node:crypto';
+import type { EndpointSpec, VariantSpec } from '../core/endpoint-spec.js';
+import { formatVersionId } from '../core/endpoint-spec.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import type { ModelRef } from '../core/model-ref.js';
+import { formatModelRef } from '../core/model-ref.js';
+import type { Gate, RolloutPolicy, RolloutStrategy } from '../core/rollout-policy.js';
+import { checkSteps, DEFAULT_POLICY, formatGate } from '../core/rollout-policy.js';
+import type { RuntimeConfig } from '../core/runtime-config.js';
+import { resolveRuntimeConfig } from '../core/runtime-config.js';
+import type { Registry } from '../registry/registry.js';
+import type { EndpointService } from '../serving/endpoint-service.js';
+import type { Store } from '../store/store.js';
+import { judge, type WindowNumbers } from './gate-verdict.js';
+import type { Command, RolloutState, Transition } from './rollout-machine.js';
+import { candidateShare, command, isActive, specFor, tick } from './rollout-machine.js';
+
+const TICK_MS = 250;
+
+export interface StartRollout {
+  endpoint: string;
+  to: ModelRef;
+  strategy?: RolloutStrategy;
+  steps?: number[];
+  bakeMs?: number;
+  gates?: Gate[];
+  graceMs?: number;
+  runtime?: Partial<RuntimeConfig>;
+  /** Start even though the version's validation failed (or never ran); recorded with `reason`. */
+  force?: boolean;
+  reason?: string;
+  actor: string;
+}
+
+export class RolloutController {
+  private readonly active = new Map<string, RolloutState>();
+  private readonly busy = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly endpoints: EndpointService,
+    private readonly registry: Registry,
+    private readonly log: (details: object, message: string) => void,
+  ) {}
+
+  /** Resumes rollouts that were active when the server stopped: same step, same weights, a fresh bake window. */
+  async restore(): Promise<void> {
+    for (const state of await this.store.activeRollouts()) {
+      const resumed: RolloutState = { ...state, stepStartedAt: Date.now(), ...(state.status === 'paused' ? { pausedAt: Date.now() } : {}) };
+      try {
+        // The spec is saved before the state; re-applying the state's spec is a no-op unless a crash fell between them.
+        await this.endpoints.apply(specFor(resumed), { actor: 'slipway', reason: `rollout ${state.id}: resumed after a restart` });
+        this.endpoints.resetWindows(state.endpoint);
+        this.active.set(state.endpoint, resumed);
+        await this.store.saveRollout(resumed);
+      } catch (err) {
+        this.log({ rollout: state.id, err: (err as Error).message }, 'could not resume rollout');
+      }
+    }
+    this.ensureTimer();
+  }
+
+  async start(req: StartRollout): Promise<RolloutState> {
+    if (this.active.has(req.endpoint)) {
+      throw new ConflictError(`endpoint "${req.endpoint}" already has an active rollout (${this.active.get(req.endpoint)!.id}); promote, abort or wait for it first`);
+    }
+    const status = this.endpoints.status(req.endpoint);
+    if (status.state !== 'ready') throw new ConflictError(`endpoint "${req.endpoint}" is ${status.state}; a rollout needs it ready`);
+    const base = status.record.spec;
+    const stable = [...base.variants].filter((v) => !v.shadow).sort((a, b) => b.weight - a.weight)[0]!;
+    const version = await this.registry.resolve(req.to);
+    if (formatVersionId(version) === formatVersionId(stable.model) && req.runtime === undefined) {
+      throw new ConflictError(`endpoint "${req.endpoint}" already serves ${formatVersionId(version)}`);
+    }
+    const report = await this.store.getValidationReport(version.name, version.version);
+    const forced = req.force === true;
+    if (!forced && (!report || !report.passed)) {
+      const why = !report
+        ? 'has no validation report (run "slipway validate")'
+        : `failed validation (${report.tests.filter((t) => !t.passed).map((t) => `${t.name}: ${t.detail}`).join('; ')})`;
+      throw new ConflictError(`model version ${formatVersionId(version)} ${why}; fix it, or pass --force with a --reason to roll it out anyway`);
+    }
+    if (forced && !req.reason) throw new ConflictError('a forced rollout needs a reason (--reason), kept in the endpoint history');
+    const policy = this.policyFor(base, req);
+    let name = `${version.name}-${version.version}`;
+    while (base.variants.some((v) => v.name === name)) name = `${name}-next`;
+    const candidate: VariantSpec = {
+      name, model: { name: version.name, version: version.version }, ref: formatModelRef(req.to),
+      weight: 0, shadow: false, runtime: resolveRuntimeConfig(req.runtime, resolveRuntimeConfig(stable.runtime)),
+    };
+    const now = Date.now();
+    const state: RolloutState = {
+      id: randomUUID().slice(0, 8), endpoint: req.endpoint, policy, base, stable, candidate, phase: 'steps', stepIndex: 0,
+      stepStartedAt: now, pausedAt: null, status: 'running', reason: forced ? `forced by ${req.actor}: ${req.reason}` : null,
+      lastResults: [], actor: req.actor, startedAt: now, finishedAt: null,
+    };
+    const summary = `${policy.strategy} to ${formatVersionId(version)}${policy.strategy === 'canary' ? ` steps ${policy.steps.join(',')}%` : ''}, bake ${policy.bakeMs / 1000}s, gates ${policy.gates.map(formatGate).join(' ') || 'none'}`;
+    await this.endpoints.apply(specFor(state), {
+      actor: req.actor,
+      reason: `rollout ${state.id} started: ${summary}${forced ? ` (validation overridden: ${req.reason})` : ''}`,
+      details: { rollout: state.id, forced, validation: report ?? null },
+    });
+    this.endpoints.resetWindows(req.endpoint);
+    await this.store.saveRollout(state);
+    this.active.set(req.endpoint, state);
+    this.ensureTimer();
+    return state;
+  }
+
+  /** The active rollout of an endpoint, else its latest one. */
+  async current(endpoint: string): Promise<RolloutState> {
+    const state = this.active.get(endpoint) ?? (await this.store.latestRollout(endpoint));
+    if (!state) throw new NotFoundError(`endpoint "${endpoint}" has had no rollout`);
+    return state;
+  }
+
+  async command(endpoint: string, cmd: Command, actor: string): Promise<RolloutState> {
+    if (!this.active.has(endpoint)) {
+      const last = await this.store.latestRollout(endpoint);
+      throw new ConflictError(`endpoint "${endpoint}" has no active rollout${last ? ` (the last one, ${last.id}, ${last.status.replace('_', ' ')})` : ''}`);
+    }
+    // A tick in progress finishes first, so the command applies to the state it left.
+    while (this.busy.has(endpoint)) await new Promise((r) => setTimeout(r, 10));
+    const latest = this.active.get(endpoint);
+    if (!latest) return this.current(endpoint).then((s) => command(s, cmd, Date.now(), actor));
+    this.busy.add(endpoint);
+    try {
+      const next = command(latest, cmd, Date.now(), actor);
+      await this.transition(latest, next, `rollout-${cmd}`, actor, next.reason ?? `${cmd} by ${actor}`);
+      return next;
+    } finally {
+      this.busy.delete(endpoint);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private policyFor(base: EndpointSpec, req: StartRollout): RolloutPolicy {
+    const defaults = base.rollout ?? DEFAULT_POLICY;
+    const strategy = req.strategy ?? defaults.strategy;
+    return {
+      strategy,
+      steps: checkSteps(strategy, req.steps ?? defaults.steps),
+      bakeMs: req.bakeMs ?? defaults.bakeMs,
+      gates: req.gates ?? defaults.gates,
+      graceMs: req.graceMs ?? defaults.graceMs,
+    };
+  }
+
+  private ensureTimer(): void {
+    if (this.timer || this.active.size === 0) return;
+    this.timer = setInterval(() => void this.tickAll(), TICK_MS);
+    this.timer.unref();
+  }
+
+  private async tickAll(): Promise<void> {
+    if (this.active.size === 0) {
+      this.close();
+      return;
+    }
+    await Promise.all([...this.active.values()].map((s) => this.tickOne(s)));
+  }
+
+  private async tickOne(state: RolloutState): Promise<void> {
+    if (this.busy.has(state.endpoint) || state.status !== 'running') return;
+    this.busy.add(state.endpoint);
+    try {
+      const stats = this.endpoints.stats(state.endpoint);
+      const numbers = (name: string): WindowNumbers | null => stats.find((s) => s.variant === name) ?? null;
+      const candidate = numbers(state.candidate.name);
+      if (!candidate) return;
+      const verdict = judge(state.policy.gates, candidate, numbers(state.stable.name));
+      const t: Transition = tick(state, Date.now(), verdict);
+      if (t.kind === 'none') {
+        this.active.set(state.endpoint, { ...state, lastResults: verdict.results });
+        return;
+      }
+      const share = candidateShare(t.to);
+      const reason = t.kind === 'advance'
+        ? `gates passed at ${candidateShare(state)}%: ${describeResults(t.results)}; now ${share}%`
+        : `${t.to.reason}${t.results.length ? ` (${describeResults(t.results)})` : ''}`;
+      await this.transition(state, t.to, `rollout-${t.kind}`, 'slipway', reason, t.results);
+    } catch (err) {
+      this.log({ rollout: state.id, err: (err as Error).message }, 'rollout tick failed');
+    } finally {
+      this.busy.delete(state.endpoint);
+    }
+  }
+
+  /** Serves the new state's spec, starts a fresh window for the new step, persists, and records the event. */
+  private async transition(from: RolloutState, to: RolloutState, action: string, actor: string, reason: string, results = to.lastResults): Promise<void> {
+    const details = { rollout: to.id, status: to.status, step: to.stepIndex + 1, share: candidateShare(to), gates: results };
+    const specChanges = JSON.stringify(specFor(from)) !== JSON.stringify(specFor(to));
+    if (specChanges) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
+    else await this.store.recordEndpointEvent(to.endpoint, action, { actor, reason: `rollout ${to.id}: ${reason}`, details });
+    if (to.stepIndex !== from.stepIndex || to.phase !== from.phase) this.endpoints.resetWindows(to.endpoint);
+    await this.store.saveRollout(to);
+    if (isActive(to)) this.active.set(to.endpoint, to);
+    else this.active.delete(to.endpoint);
+  }
+}
+
+function describeResults(results: RolloutState['lastResults']): string {
+  return results.map((r) => `${r.gate.replace(/[<>=]+.*/, '')}=${r.value ?? 'n/a'}`).join(', ');
+}
