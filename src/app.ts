@@ -12,7 +12,7 @@ import { FsArtifactStore } from './registry/fs-artifact-store.js';
 import type { ModelInspector } from './registry/registry.js';
 import { Registry } from './registry/registry.js';
 import { OnnxRunner } from './runtime/onnx-runner.js';
-import { ServingMetrics } from './monitoring/serving-metrics.js';
+import { ServingMetrics, type ServingState } from './monitoring/serving-metrics.js';
 import { RolloutController } from './rollout/rollout-controller.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -50,14 +50,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
   await artifacts.init();
   const registry = new Registry(store, artifacts, inspectModel, { maxFileBytes: config.maxUploadBytes });
-  // The gauge reads the endpoints lazily, at scrape time: it is created before them.
-  let pendingSource: () => { endpoint: string; version: number; pending: number }[] = () => [];
-  const metrics = new ServingMetrics(() => pendingSource());
+  // Metrics read serving's state lazily, at scrape time: they are created before the endpoints.
+  let servingState: ServingState | undefined;
+  const metrics = new ServingMetrics(() => servingState ?? { pendingByVersion: () => [], variantWindows: () => [] });
   const endpoints = new EndpointService(store, registry, config.runtime, metrics);
   // Rollout logs go to the HTTP server's logger, which exists only later: look it up when needed.
   let log: (details: object, message: string) => void = () => undefined;
   const rollouts = new RolloutController(store, endpoints, registry, (details, message) => log(details, message));
-  pendingSource = () => endpoints.pendingByVersion();
+  servingState = endpoints;
   const decoder = new DecodePool();
   let started = false;
   const app = await buildHttpServer({

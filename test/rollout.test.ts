@@ -44,7 +44,9 @@ interface Load {
   stop(): Promise<void>;
 }
 
-/** Closed-loop load from `clients` concurrent callers until stopped. */
+const loads: Load[] = [];
+
+/** Closed-loop load from `clients` concurrent callers until stopped (afterAll stops any a failed test left running). */
 function load(endpoint: string, body: () => object, clients = 4, headers: () => Record<string, string> = () => ({})): Load {
   let running = true;
   const result: Load = { ok: 0, failed: 0, statuses: new Map(), versions: new Map(), stop: async () => undefined };
@@ -62,8 +64,9 @@ function load(endpoint: string, body: () => object, clients = 4, headers: () => 
   const loops = Array.from({ length: clients }, loop);
   result.stop = async () => {
     running = false;
-    await Promise.all(loops);
+    await Promise.all(loops.map((l) => l.catch(() => undefined)));
   };
+  loads.push(result);
   return result;
 }
 
@@ -82,6 +85,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(loads.map((l) => l.stop()));
   await server?.stop();
   removeHome(home);
 });
@@ -222,5 +226,54 @@ describe('shadow and blue-green', () => {
     expect(r.reason).toMatch(/error_rate/);
     expect(traffic.failed).toBe(0);
     expect(traffic.versions.get('lookup:2')).toBeUndefined();
+  });
+});
+
+describe('shadows off the caller\'s path', () => {
+  async function p99Of(endpoint: string, ms: number): Promise<number> {
+    const latencies: number[] = [];
+    const end = Date.now() + ms;
+    const loop = async (): Promise<void> => {
+      while (Date.now() < end) {
+        const t = performance.now();
+        const r = await fetch(`${server.url}/v2/models/${endpoint}/infer`, { method: 'POST', body: JSON.stringify(twinBody()) });
+        await r.text();
+        expect(r.status).toBe(200);
+        latencies.push(performance.now() - t);
+      }
+    };
+    await Promise.all([loop(), loop()]);
+    latencies.sort((a, b) => a - b);
+    return latencies[Math.ceil(latencies.length * 0.99) - 1]!;
+  }
+
+  it('a slow shadow does not move the primary\'s p99, and its agreement is measured', async () => {
+    await cli('deploy', 'twin', '--model', 'twin:1');
+    const baseline = await p99Of('twin', 2500);
+    await cli('rollout', 'twin', '--to', 'twin:2', '--strategy', 'blue-green', '--bake', '10m', '--gate', 'min_requests>=1000000', '--force', '--reason', 'shadow latency test');
+    const shadowed = await p99Of('twin', 2500);
+    const r = await status('twin');
+    const shadow = r.windows.find((w) => w.shadow)!;
+    expect(shadow.requests).toBeGreaterThan(50);
+    expect(shadow.agreement).toBe(1);
+    // Loose bound: the shadow burns CPU on a 2-core machine; what must not happen is waiting for it.
+    expect(shadowed).toBeLessThan(Math.max(3 * baseline, baseline + 5));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/slipway_variant_agreement\{endpoint="twin",variant="twin-2",shadow="true"\} 1/);
+    await cli('rollout', 'abort', 'twin');
+  });
+
+  it('blue-green: shadows, switches at once when the gates pass, keeps the old version warm for the grace period', async () => {
+    const traffic = load('twin', twinBody, 3);
+    await cli('rollout', 'twin', '--to', 'twin:3', '--strategy', 'blue-green', '--bake', '1500ms', '--grace', '1s', '--gate', 'error_rate<=0.01', '--gate', 'min_requests>=10', '--gate', 'agreement>=0.99');
+    await until('the switch', async () => (await status('twin')).windows.some((w) => w.variant === 'twin-3' && w.weight === 100 && !w.shadow));
+    const during = (await status('twin')).windows.map((w) => [w.variant, w.weight]);
+    expect(during).toEqual([['twin-3', 100], ['primary', 0]]);
+    await until('the end of the grace period', async () => (await status('twin')).status === 'succeeded');
+    await traffic.stop();
+    expect(traffic.failed).toBe(0);
+    expect(traffic.versions.get('twin:3')).toBeGreaterThan(0);
+    const endpoint = (await call<{ variants: { model: string }[] }>(`${server.url}/api/v1/endpoints/twin`)).body;
+    expect(endpoint.variants.map((v) => v.model)).toEqual(['twin:3']);
   });
 });

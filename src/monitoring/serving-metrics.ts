@@ -16,6 +16,13 @@ export interface RequestObservation {
 
 export type RejectionReason = 'overloaded' | 'deadline' | 'cancelled' | 'invalid' | 'error';
 
+/** What serving reports at scrape time (read lazily: metrics exist before the endpoints). */
+export interface ServingState {
+  pendingByVersion(): { endpoint: string; version: number; pending: number }[];
+  /** Each variant's current window (since the last rollout step, or since it was loaded). */
+  variantWindows(): { endpoint: string; variant: string; shadow: boolean; requests: number; errorRate: number | null; p99Ms: number | null; agreement: number | null }[];
+}
+
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -33,7 +40,7 @@ export class ServingMetrics {
   private readonly computeLatency: Histogram<'endpoint' | 'variant'>;
   private readonly batchSize: Histogram<'endpoint' | 'variant'>;
 
-  constructor(pending: () => { endpoint: string; version: number; pending: number }[]) {
+  constructor(state: () => ServingState) {
     collectDefaultMetrics({ register: this.registry });
     const mv = ['model', 'version'] as const;
     const ev = ['endpoint', 'variant'] as const;
@@ -52,9 +59,28 @@ export class ServingMetrics {
       registers: r,
       collect() {
         this.reset();
-        for (const p of pending()) this.set({ model: p.endpoint, version: String(p.version) }, p.pending);
+        for (const p of state().pendingByVersion()) this.set({ model: p.endpoint, version: String(p.version) }, p.pending);
       },
     });
+    const windowGauge = (name: string, help: string, read: (w: ReturnType<ServingState['variantWindows']>[number]) => number | null): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['endpoint', 'variant', 'shadow'],
+        registers: r,
+        collect() {
+          this.reset();
+          for (const w of state().variantWindows()) {
+            const value = read(w);
+            if (value !== null) this.set({ endpoint: w.endpoint, variant: w.variant, shadow: String(w.shadow) }, value);
+          }
+        },
+      });
+    };
+    windowGauge('slipway_variant_window_requests', 'Requests a variant answered in its current window (shadows: copies run)', (w) => w.requests);
+    windowGauge('slipway_variant_error_rate', 'Share of failed or NaN answers in the variant\'s current window', (w) => w.errorRate);
+    windowGauge('slipway_variant_p99_seconds', 'p99 latency of the variant in its current window', (w) => (w.p99Ms === null ? null : w.p99Ms / 1000));
+    windowGauge('slipway_variant_agreement', 'Share of rows where the variant (shadow or compared canary) agreed with the live answer', (w) => w.agreement);
     this.latency = new Histogram({ name: 'slipway_request_duration_seconds', help: 'Inference latency inside the server (queue + compute)', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
     this.queueLatency = new Histogram({ name: 'slipway_request_queue_seconds', help: 'Time a request waited for an instance', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
     this.computeLatency = new Histogram({ name: 'slipway_request_compute_seconds', help: 'Time the batch holding a request took to run', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });

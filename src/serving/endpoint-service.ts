@@ -248,6 +248,13 @@ export class EndpointService {
     );
   }
 
+  /** Every variant's window, for metrics. */
+  variantWindows(): { endpoint: string; variant: string; shadow: boolean; requests: number; errorRate: number | null; p99Ms: number | null; agreement: number | null }[] {
+    return [...this.live.entries()].flatMap(([endpoint, e]) =>
+      e.variants.map((v) => ({ endpoint, variant: v.spec.name, shadow: v.spec.shadow, ...v.window.snapshot() })),
+    );
+  }
+
   /** Frees every runner (server shutdown). */
   async close(): Promise<void> {
     const all = [...this.live.values()].flatMap((e) => e.variants);

@@ -1,6 +1,7 @@
 // Copies of a live request sent to shadow variants (and to comparison references): run off the caller's path, their
 // answers compared with the live answer and recorded, never returned; their failures never reach the caller.
 
+import { OverloadedError } from '../core/errors.js';
 import type { InferRequest } from '../core/infer.js';
 import type { Tensor } from '../core/tensor.js';
 import { compareTensors } from './agreement.js';
@@ -28,8 +29,10 @@ export function runCopy(
       if (target.spec.shadow) target.window.record(true, performance.now() - started);
       return result.outputs;
     },
-    () => {
-      if (target.spec.shadow) target.window.record(false, performance.now() - started);
+    (err: unknown) => {
+      // A copy refused because the shadow is saturated says nothing about its model: dropped, not failed.
+      if (err instanceof OverloadedError) target.window.recordDrop();
+      else if (target.spec.shadow) target.window.record(false, performance.now() - started);
       return undefined;
     },
   );
@@ -37,9 +40,10 @@ export function runCopy(
     const name = outputNames[0];
     const a = live?.find((t) => t.name === name);
     const b = shadow?.find((t) => t.name === name);
+    // Agreement is measured where both answered; failures show in the error rate instead.
     if (a && b) {
       const { rows, agreed } = compareTensors(a, b);
       recordOn.window.recordComparison(rows, agreed);
-    } else if (a && !b) recordOn.window.recordComparison(a.shape[0] ?? 1, 0);
+    }
   });
 }

@@ -13,6 +13,8 @@ export interface WindowSnapshot {
   compared: number;
   agreed: number;
   agreement: number | null;
+  /** Copies refused because this variant's queue was full (shadows shed load instead of queueing it). */
+  dropped: number;
   startedAt: string;
 }
 
@@ -23,6 +25,7 @@ export class VariantWindow {
   private seen = 0;
   private compared = 0;
   private agreed = 0;
+  private dropped = 0;
   private startedAt = Date.now();
 
   record(ok: boolean, latencyMs: number): void {
@@ -34,6 +37,10 @@ export class VariantWindow {
       const at = Math.floor(Math.random() * this.seen);
       if (at < MAX_SAMPLES) this.samples[at] = latencyMs;
     }
+  }
+
+  recordDrop(): void {
+    this.dropped++;
   }
 
   recordComparison(rows: number, agreed: number): void {
@@ -48,6 +55,7 @@ export class VariantWindow {
     this.seen = 0;
     this.compared = 0;
     this.agreed = 0;
+    this.dropped = 0;
     this.startedAt = Date.now();
   }
 
@@ -63,6 +71,7 @@ export class VariantWindow {
       compared: this.compared,
       agreed: this.agreed,
       agreement: this.compared === 0 ? null : this.agreed / this.compared,
+      dropped: this.dropped,
       startedAt: new Date(this.startedAt).toISOString(),
     };
   }
