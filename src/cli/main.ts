@@ -55,7 +55,7 @@ interface EventView {
   action: string;
   revision: number;
   reason: string | null;
-  spec: { variants: { model: { name: string; version: number } }[] } | null;
+  spec: { variants: { model: { name: string; version: number }; weight: number; shadow?: boolean }[] } | null;
 }
 
 const program = new Command('slipway')
@@ -262,7 +262,9 @@ program
     const events = await client().request<EventView[]>('GET', `/api/v1/endpoints/${encodeURIComponent(endpoint)}/history`);
     print(events, () =>
       renderTable(['id', 'time', 'actor', 'action', 'revision', 'models', 'reason'], events.map((e) => [
-        e.id, e.time, e.actor, e.action, e.revision, e.spec ? e.spec.variants.map((v) => `${v.model.name}:${v.model.version}`).join(', ') : '', e.reason ?? '',
+        e.id, e.time, e.actor, e.action, e.revision,
+        e.spec ? e.spec.variants.map((v) => `${v.model.name}:${v.model.version}${v.shadow ? ' (shadow)' : e.spec!.variants.length > 1 ? ` ${v.weight}%` : ''}`).join(', ') : '',
+        e.reason ?? '',
       ])),
     );
   });
