@@ -62,6 +62,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let started = false;
   const app = await buildHttpServer({
     rollouts,
+    defaultRuntime: config.runtime,
     registry,
     endpoints,
     store,

@@ -81,7 +81,7 @@ export const modelSummarySchema = {
   },
 } as const;
 
-const runtimeSchema = {
+export const runtimeSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {

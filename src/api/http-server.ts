@@ -4,11 +4,13 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointService } from '../serving/endpoint-service.js';
 import type { Store } from '../store/store.js';
 import type { DecodePool } from './decode-pool.js';
+import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
@@ -22,6 +24,8 @@ export interface HttpServerOptions {
   store: Store;
   metrics: ServingMetrics;
   rollouts: RolloutController;
+  /** The server's runtime defaults (config.runtime), for manifests that leave runtime settings out. */
+  defaultRuntime: RuntimeConfig;
   version: string;
   adminToken: string | undefined;
   maxBodyBytes: number;
@@ -59,6 +63,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     maxUploadBytes: opts.maxUploadBytes,
   });
   await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, store: opts.store, adminToken: opts.adminToken });
+  await app.register(endpointSpecRoutes, { registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
   await app.register(validationRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),

@@ -9,6 +9,7 @@ import { CliError, SlipwayClient } from './client.js';
 import { requestFromFile } from './predict-input.js';
 import { registerRolloutCommands } from './rollout-command.js';
 import { serve } from './serve-command.js';
+import { registerSpecCommands } from './spec-commands.js';
 import { renderTable } from './table.js';
 import { describePushValidation, describeValidation, registerValidateCommand, storedValidation } from './validate-command.js';
 
@@ -307,6 +308,7 @@ program
 
 registerValidateCommand(program, { client, print });
 registerRolloutCommands(program, { client, print });
+registerSpecCommands(program, { client, print });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);

@@ -201,15 +201,13 @@ export class EndpointService {
       throw err;
     }
     const copies = options.version === undefined && options.pin === undefined ? this.copyTargets(entry, variant) : [];
-    const copyInputs = copies.length > 0 ? cloneInputs(request.inputs) : undefined;
+    // Every copy is taken before anything runs: running moves buffers to another thread, and a moved buffer cannot be read.
+    const copyInputs = copies.map(() => cloneInputs(request.inputs));
     const schedule = { ...(options.deadline !== undefined ? { deadline: options.deadline } : {}), ...(options.signal ? { signal: options.signal } : {}) };
     const running = variant.run({ inputs: request.inputs, outputNames }, schedule);
-    if (copyInputs) {
+    if (copies.length > 0) {
       const liveAnswer = running.then((r) => r.outputs, () => undefined as Tensor[] | undefined);
-      for (const [i, target] of copies.entries()) {
-        const inputs = i === 0 ? copyInputs : cloneInputs(copyInputs);
-        runCopy(target, target.spec.shadow ? target : variant, { inputs }, outputNames, liveAnswer);
-      }
+      copies.forEach((target, i) => runCopy(target, target.spec.shadow ? target : variant, { inputs: copyInputs[i]! }, outputNames, liveAnswer));
     }
     try {
       const result = await running;
