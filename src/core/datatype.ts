@@ -29,21 +29,30 @@ export function elementSize(datatype: DataType): number {
   }
 }
 
+export type NumericConstructor = {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray;
+  new (length: number): NumericArray;
+};
+
+/** The typed array that holds a fixed-size datatype (BYTES has none: it is a string array). */
+export function arrayConstructor(datatype: Exclude<DataType, 'BYTES'>): NumericConstructor {
+  switch (datatype) {
+    case 'BOOL': case 'UINT8': return Uint8Array;
+    case 'UINT16': case 'FP16': return Uint16Array;
+    case 'UINT32': return Uint32Array;
+    case 'UINT64': return BigUint64Array;
+    case 'INT8': return Int8Array;
+    case 'INT16': return Int16Array;
+    case 'INT32': return Int32Array;
+    case 'INT64': return BigInt64Array;
+    case 'FP32': return Float32Array;
+    case 'FP64': return Float64Array;
+  }
+}
+
 /** Allocates the in-memory array for `count` elements of a datatype. */
 export function allocate(datatype: DataType, count: number): TensorData {
-  switch (datatype) {
-    case 'BOOL': case 'UINT8': return new Uint8Array(count);
-    case 'UINT16': case 'FP16': return new Uint16Array(count);
-    case 'UINT32': return new Uint32Array(count);
-    case 'UINT64': return new BigUint64Array(count);
-    case 'INT8': return new Int8Array(count);
-    case 'INT16': return new Int16Array(count);
-    case 'INT32': return new Int32Array(count);
-    case 'INT64': return new BigInt64Array(count);
-    case 'FP32': return new Float32Array(count);
-    case 'FP64': return new Float64Array(count);
-    case 'BYTES': return new Array<string>(count).fill('');
-  }
+  return datatype === 'BYTES' ? new Array<string>(count).fill('') : new (arrayConstructor(datatype))(count);
 }
 
 /** Inclusive integer range of an integer datatype, as numbers (64-bit ranges are bounded by JSON's safe integers). */

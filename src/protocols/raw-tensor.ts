@@ -6,7 +6,7 @@
 // platform onnxruntime-node ships for). A big-endian host fails loudly instead of answering wrong numbers.
 
 import type { DataType, NumericArray } from '../core/datatype.js';
-import { elementSize } from '../core/datatype.js';
+import { arrayConstructor, elementSize } from '../core/datatype.js';
 import { InternalError, InvalidInputError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { formatShape, shapeSize } from '../core/tensor.js';
@@ -15,26 +15,6 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** BYTES elements become strings (the core's BYTES type); invalid UTF-8 is refused rather than silently replaced. */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-type NumericConstructor = {
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumericArray;
-  new (length: number): NumericArray;
-};
-
-function arrayType(datatype: Exclude<DataType, 'BYTES'>): NumericConstructor {
-  switch (datatype) {
-    case 'BOOL': case 'UINT8': return Uint8Array;
-    case 'UINT16': case 'FP16': return Uint16Array;
-    case 'UINT32': return Uint32Array;
-    case 'UINT64': return BigUint64Array;
-    case 'INT8': return Int8Array;
-    case 'INT16': return Int16Array;
-    case 'INT32': return Int32Array;
-    case 'INT64': return BigInt64Array;
-    case 'FP32': return Float32Array;
-    case 'FP64': return Float64Array;
-  }
-}
 
 function checkHost(): void {
   if (!LITTLE_ENDIAN) throw new InternalError('raw tensor data is little-endian and this host is big-endian: binary tensors are not supported here');
@@ -101,7 +81,7 @@ export function rawToTensor(name: string, datatype: DataType, shape: number[], b
     throw new InvalidInputError(`${where}: shape ${formatShape(shape)} of ${datatype} needs ${count * size} bytes, got ${bytes.length}`);
   }
   if (datatype === 'BOOL') return { name, datatype, shape, data: normaliseBool(bytes) };
-  const Type = arrayType(datatype);
+  const Type = arrayConstructor(datatype);
   if (bytes.byteOffset % size === 0) return { name, datatype, shape, data: new Type(bytes.buffer, bytes.byteOffset, count) };
   // Unaligned (e.g. after an odd-length JSON header): copy into a fresh, aligned buffer.
   const copy = new Uint8Array(bytes.length);

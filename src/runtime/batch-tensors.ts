@@ -1,29 +1,11 @@
 // Stacking requests' tensors along dimension 0 into one batch, and splitting a batch's outputs back per request.
 
-import type { DataType, NumericArray, TensorData } from '../core/datatype.js';
-import { elementSize } from '../core/datatype.js';
+import type { TensorData } from '../core/datatype.js';
+import { arrayConstructor, elementSize } from '../core/datatype.js';
 import { InternalError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { shapeSize } from '../core/tensor.js';
 import type { BufferPool } from './buffer-pool.js';
-
-type ArrayCtor = { new (buffer: ArrayBuffer, byteOffset?: number, length?: number): NumericArray };
-
-function ctorOf(datatype: DataType): ArrayCtor {
-  switch (datatype) {
-    case 'BOOL': case 'UINT8': return Uint8Array;
-    case 'UINT16': case 'FP16': return Uint16Array;
-    case 'UINT32': return Uint32Array;
-    case 'UINT64': return BigUint64Array;
-    case 'INT8': return Int8Array;
-    case 'INT16': return Int16Array;
-    case 'INT32': return Int32Array;
-    case 'INT64': return BigInt64Array;
-    case 'FP32': return Float32Array;
-    case 'FP64': return Float64Array;
-    case 'BYTES': throw new InternalError('BYTES tensors have no fixed-size array');
-  }
-}
 
 /** Concatenates each input across requests (all requests share the same input names, datatypes and inner shapes). */
 export function stackInputs(requests: readonly (readonly Tensor[])[], pool: BufferPool): Tensor[] {
@@ -36,7 +18,7 @@ export function stackInputs(requests: readonly (readonly Tensor[])[], pool: Buff
       return { name: template.name, datatype: template.datatype, shape, data: parts.flatMap((t) => t.data as string[]) };
     }
     const count = shapeSize(shape);
-    const Ctor = ctorOf(template.datatype);
+    const Ctor = arrayConstructor(template.datatype);
     const data = new Ctor(pool.take(count * elementSize(template.datatype)), 0, count);
     let offset = 0;
     for (const part of parts) {
