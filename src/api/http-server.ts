@@ -15,6 +15,7 @@ import { installErrorReplies } from './error-reply.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import { managementRoutes } from './management-routes.js';
+import { profileRoutes } from './profile-routes.js';
 import { validationRoutes } from './validation-routes.js';
 import { v2Routes } from './v2-routes.js';
 
@@ -65,6 +66,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, store: opts.store, adminToken: opts.adminToken });
   await app.register(endpointSpecRoutes, { registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
   await app.register(validationRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
+  await app.register(profileRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );

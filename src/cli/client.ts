@@ -52,6 +52,41 @@ export class SlipwayClient {
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
+  /** Sends a JSON request and hands each line of a streamed (NDJSON) answer to onLine as it arrives. */
+  async streamLines(method: string, path: string, body: unknown, onLine: (line: string) => void): Promise<void> {
+    const headers: Record<string, string> = { 'x-slipway-actor': `cli:${process.env.USER ?? 'unknown'}`, 'content-type': 'application/json' };
+    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, { method, headers, body: JSON.stringify(body) });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new CliError(`cannot reach Slipway at ${this.base} (${cause}): is the server running?`);
+    }
+    if (!response.ok || !response.body) {
+      const text = await response.text();
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        // not JSON: show the text as it came
+      }
+      throw new CliError(`${response.status}: ${message}`, response.status);
+    }
+    const decoder = new TextDecoder();
+    let pending = '';
+    for await (const chunk of response.body) {
+      pending += decoder.decode(chunk as Uint8Array, { stream: true });
+      let at: number;
+      while ((at = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, at);
+        pending = pending.slice(at + 1);
+        if (line.trim() !== '') onLine(line);
+      }
+    }
+    if (pending.trim() !== '') onLine(pending);
+  }
+
   /**
    * Pushes package files as multipart: a "manifest" field and one file part per package path, streamed from disk.
    * `validate: false` asks the server not to run the package tests now.

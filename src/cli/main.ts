@@ -7,6 +7,7 @@ import type { ModelVersion } from '../core/model-version.js';
 import { readLocalPackage } from '../registry/package-dir.js';
 import { CliError, SlipwayClient } from './client.js';
 import { requestFromFile } from './predict-input.js';
+import { describeProfile, recommendedRuntime, registerProfileCommand, storedProfile } from './profile-command.js';
 import { registerRolloutCommands } from './rollout-command.js';
 import { serve } from './serve-command.js';
 import { registerSpecCommands } from './spec-commands.js';
@@ -47,6 +48,7 @@ interface DeployFlags {
   preferredBatchSizes?: string;
   maxQueueSize?: string;
   reason?: string;
+  runtime?: string;
 }
 
 interface EventView {
@@ -157,8 +159,10 @@ models
     parseModelRef(ref);
     const version = await client().request<ModelVersion>('GET', `/api/v1/refs/${encodeURIComponent(ref)}`);
     const validation = await storedValidation(client(), version.name, version.version);
-    print({ ...version, validation: validation ?? null }, () =>
-      `${describeVersion(version)}\n\n${validation ? `validation:\n${describeValidation(validation)}` : `validation: none yet; run slipway validate ${version.name}:${version.version}`}`);
+    const profile = await storedProfile(client(), version.name, version.version);
+    print({ ...version, validation: validation ?? null, profile: profile ?? null }, () =>
+      `${describeVersion(version)}\n\n${validation ? `validation:\n${describeValidation(validation)}` : `validation: none yet; run slipway validate ${version.name}:${version.version}`}`
+      + `\n\n${profile ? `profile:\n${describeProfile(profile)}` : `profile: none yet; run slipway profile ${version.name}:${version.version} --slo-p99 <duration>`}`);
   });
 models
   .command('rm <ref>')
@@ -209,9 +213,11 @@ program
   .option('--preferred-batch-sizes <list>', 'dynamic batching: comma-separated sizes that run as soon as reached')
   .option('--max-queue-size <n>', 'queued requests beyond which callers get 429 (retry later)')
   .option('--reason <text>', 'why, for the endpoint history')
+  .option('--runtime <source>', '"recommended": the runtime config of the version\'s stored profile (flags above override it)')
   .action(async (endpoint: string, flags: DeployFlags) => {
     parseModelRef(flags.model);
-    const runtime: Record<string, number | number[]> = {};
+    if (flags.runtime !== undefined && flags.runtime !== 'recommended') throw new CliError(`--runtime: expected "recommended", got "${flags.runtime}"`);
+    const runtime: Record<string, number | number[]> = flags.runtime === 'recommended' ? await recommendedRuntime(client(), flags.model) : {};
     const int = (flag: string, value: string): number => {
       const n = Number(value);
       if (!Number.isInteger(n)) throw new CliError(`${flag}: expected an integer, got "${value}"`);
@@ -307,6 +313,7 @@ program
   });
 
 registerValidateCommand(program, { client, print });
+registerProfileCommand(program, { client, print });
 registerRolloutCommands(program, { client, print });
 registerSpecCommands(program, { client, print });
 

@@ -89,4 +89,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- Measured gate values and other structured facts of an event.
   ALTER TABLE endpoint_events ADD COLUMN details TEXT;
   `,
+  `
+  -- One profile report per version (profiler/), replaced when profiled again, gone with the version.
+  CREATE TABLE profile_reports (
+    name        TEXT    NOT NULL,
+    version     INTEGER NOT NULL,
+    finished_at TEXT    NOT NULL,
+    report      TEXT    NOT NULL,
+    PRIMARY KEY (name, version),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON DELETE CASCADE
+  );
+  `,
 ];

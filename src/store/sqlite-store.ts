@@ -6,6 +6,7 @@ import { versionsOf } from '../core/endpoint-spec.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { ModelAlias, ModelVersion } from '../core/model-version.js';
 import type { RolloutState } from '../core/rollout-state.js';
+import type { ProfileReport } from '../core/profile-report.js';
 import type { ValidationReport } from '../core/validation.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { ChangeContext, EndpointEvent, EndpointRecord, NewModelVersion, Store } from './store.js';
@@ -165,6 +166,27 @@ export class SqliteStore implements Store {
       | { report: string }
       | undefined;
     return row && (JSON.parse(row.report) as ValidationReport);
+  }
+
+  async saveProfileReport(name: string, version: number, report: ProfileReport): Promise<void> {
+    this.db.transaction(() => {
+      // Checked here rather than left to the foreign key: the version may have been removed while the profile ran.
+      const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
+      if (!exists) throw new NotFoundError(`model version ${name}:${version} not found`);
+      this.db
+        .prepare(
+          `INSERT INTO profile_reports (name, version, finished_at, report) VALUES (?, ?, ?, ?)
+           ON CONFLICT (name, version) DO UPDATE SET finished_at = excluded.finished_at, report = excluded.report`,
+        )
+        .run(name, version, report.finishedAt, JSON.stringify(report));
+    })();
+  }
+
+  async getProfileReport(name: string, version: number): Promise<ProfileReport | undefined> {
+    const row = this.db.prepare('SELECT report FROM profile_reports WHERE name = ? AND version = ?').get(name, version) as
+      | { report: string }
+      | undefined;
+    return row && (JSON.parse(row.report) as ProfileReport);
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<ModelAlias> {

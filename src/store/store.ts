@@ -3,6 +3,7 @@
 import type { EndpointSpec } from '../core/endpoint-spec.js';
 import type { ModelAlias, ModelVersion } from '../core/model-version.js';
 import type { RolloutState } from '../core/rollout-state.js';
+import type { ProfileReport } from '../core/profile-report.js';
 import type { ValidationReport } from '../core/validation.js';
 
 export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt'>;
@@ -49,6 +50,9 @@ export interface Store {
   /** Stores a version's validation report, replacing an earlier one; NotFoundError if the version does not exist. */
   saveValidationReport(name: string, version: number, report: ValidationReport): Promise<void>;
   getValidationReport(name: string, version: number): Promise<ValidationReport | undefined>;
+  /** Stores a version's profile report (profiler/), replacing an earlier one; NotFoundError if the version does not exist. */
+  saveProfileReport(name: string, version: number, report: ProfileReport): Promise<void>;
+  getProfileReport(name: string, version: number): Promise<ProfileReport | undefined>;
 
   /** Points an alias at an existing version (NotFoundError otherwise). */
   setAlias(name: string, alias: string, version: number): Promise<ModelAlias>;

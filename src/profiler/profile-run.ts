@@ -1,0 +1,110 @@
+// One profile of a model version on this host: plan the search, measure, recommend, store the report.
+
+import { cpus, platform } from 'node:os';
+import { formatVersionId } from '../core/endpoint-spec.js';
+import { InvalidInputError } from '../core/errors.js';
+import type { ModelVersion } from '../core/model-version.js';
+import type { ProfileConfig, ProfilePoint, ProfileReport, ProfileSettings } from '../core/profile-report.js';
+import type { Registry } from '../registry/registry.js';
+import { batchingBlocker } from '../runtime/batch-plan.js';
+import type { Store } from '../store/store.js';
+import { capacityPlan } from './capacity.js';
+import { measureConfig, requestMaker } from './measure.js';
+import { DEFAULT_PRICE_PER_CORE_HOUR, paretoFront, recommend } from './recommend.js';
+import { buildSearchSpace, configsForBudget, DEFAULT_CONCURRENCY, enumerateConfigs, searchConfigs } from './search-space.js';
+
+export interface ProfileRequest {
+  sloP99Ms: number;
+  budgetSeconds?: number;
+  exhaustive?: boolean;
+  pricePerCoreHour?: number;
+  targetRps?: number;
+  concurrency?: number[];
+  seed?: number;
+  minRequests?: number;
+  pointMillis?: number;
+}
+
+export type ProfileEvent =
+  | { type: 'start'; model: string; configs: number; planned: number; cores: number; input: 'golden' | 'random'; batchingBlocker: string | null }
+  | { type: 'config'; index: number; total: number; config: ProfileConfig }
+  | { type: 'point'; point: ProfilePoint }
+  | { type: 'report'; report: ProfileReport }
+  | { type: 'error'; error: string };
+
+export interface ProfileDeps {
+  registry: Pick<Registry, 'artifacts' | 'modelSource'>;
+  store: Pick<Store, 'saveProfileReport'>;
+}
+
+/** 2 minutes by default: about twenty configs at three concurrencies with the default point length. */
+export const DEFAULT_BUDGET_SECONDS = 120;
+
+export function profileSettings(request: ProfileRequest): ProfileSettings {
+  const positive = (v: number | undefined, field: string, fallback: number): number => {
+    const n = v ?? fallback;
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidInputError(`${field}: expected a positive number, got ${n}`);
+    return n;
+  };
+  const concurrency = request.concurrency ?? [...DEFAULT_CONCURRENCY];
+  if (concurrency.length === 0 || concurrency.some((c) => !Number.isInteger(c) || c < 1 || c > 256)) {
+    throw new InvalidInputError(`concurrency: expected integers from 1 to 256, got ${JSON.stringify(concurrency)}`);
+  }
+  return {
+    sloP99Ms: positive(request.sloP99Ms, 'sloP99Ms', 0),
+    budgetSeconds: request.exhaustive ? null : positive(request.budgetSeconds, 'budgetSeconds', DEFAULT_BUDGET_SECONDS),
+    exhaustive: request.exhaustive ?? false,
+    pricePerCoreHour: positive(request.pricePerCoreHour, 'pricePerCoreHour', DEFAULT_PRICE_PER_CORE_HOUR),
+    concurrency: [...new Set(concurrency)].sort((a, b) => a - b),
+    seed: Math.trunc(request.seed ?? 1),
+    minRequests: Math.trunc(positive(request.minRequests, 'minRequests', 300)),
+    pointMillis: positive(request.pointMillis, 'pointMillis', 1000),
+    targetRps: request.targetRps === undefined ? null : positive(request.targetRps, 'targetRps', 0),
+  };
+}
+
+/** Pure: the report from measured points. */
+export function buildReport(
+  model: string, startedAt: string, settings: ProfileSettings, cores: number, points: ProfilePoint[], configs: number,
+  extra: { input: 'golden' | 'random'; batchingBlocker: string | null; cpuModel: string; platform: string },
+): ProfileReport {
+  const r = recommend(points, settings.sloP99Ms, cores);
+  const pick = r.recommended ?? r.closest;
+  return {
+    model, startedAt, finishedAt: new Date().toISOString(),
+    host: { cores, cpuModel: extra.cpuModel, platform: extra.platform, executionProviders: ['cpu'] },
+    settings, input: extra.input, batchingBlocker: extra.batchingBlocker,
+    space: { configs, measured: new Set(points.map((p) => JSON.stringify(p.config))).size },
+    points, pareto: paretoFront(points),
+    ...r,
+    capacity: settings.targetRps !== null && pick ? capacityPlan(pick.point, settings.targetRps, model.split(':')[0]!) : null,
+  };
+}
+
+/** Profiles a version and stores the report on it. Progress goes to onEvent as it happens. */
+export async function profileVersion(
+  version: ModelVersion, request: ProfileRequest, deps: ProfileDeps, onEvent: (event: ProfileEvent) => void, signal?: AbortSignal,
+): Promise<ProfileReport> {
+  const settings = profileSettings(request);
+  const startedAt = new Date().toISOString();
+  const label = `${formatVersionId(version)} (profile)`;
+  const cores = Math.max(1, cpus().length);
+  const blocker = batchingBlocker(version.signature) ?? null;
+  const space = buildSearchSpace(cores, blocker === null, settings.concurrency);
+  const configs = enumerateConfigs(space).length;
+  const planned = settings.exhaustive ? configs : Math.min(configs, configsForBudget(settings.budgetSeconds! * 1000, settings.concurrency.length, settings.pointMillis));
+  const maker = await requestMaker(version, deps.registry);
+  const source = await deps.registry.modelSource(version);
+  onEvent({ type: 'start', model: formatVersionId(version), configs, planned, cores, input: maker.input, batchingBlocker: blocker });
+  const points = await searchConfigs(space, { sloP99Ms: settings.sloP99Ms, exhaustive: settings.exhaustive, maxConfigs: planned, seed: settings.seed }, async (config, index, total) => {
+    if (signal?.aborted) throw new InvalidInputError('profile cancelled: the client went away');
+    onEvent({ type: 'config', index, total, config });
+    return measureConfig(source, version, config, label, maker, { ...settings, cores, ...(signal ? { signal } : {}) }, (point) => onEvent({ type: 'point', point }));
+  });
+  const report = buildReport(formatVersionId(version), startedAt, settings, cores, points, configs, {
+    input: maker.input, batchingBlocker: blocker, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${platform()} ${process.arch}`,
+  });
+  await deps.store.saveProfileReport(version.name, version.version, report);
+  onEvent({ type: 'report', report });
+  return report;
+}

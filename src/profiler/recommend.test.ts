@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { point } from './fake-points.test-util.js';
+import { costPerMillion, paretoFront, recommend } from './recommend.js';
+
+describe('cost', () => {
+  it('is price per hour over inferences per hour, per million', () => {
+    // 0.10 USD/h for 1000/s: 3.6M inferences an hour, so 0.10 / 3.6 per million.
+    expect(costPerMillion(1000, 0.1, 1)).toBeCloseTo(0.1 / 3.6, 10);
+    expect(costPerMillion(1000, 0.1, 2)).toBeCloseTo(0.2 / 3.6, 10);
+    expect(costPerMillion(0, 0.1, 1)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('paretoFront', () => {
+  it('keeps points no other beats on both throughput and p99, by p99', () => {
+    const pts = [point({}, 100, 5), point({}, 300, 10), point({}, 200, 12), point({}, 300, 11), point({}, 500, 30), point({}, 50, 4)];
+    expect(paretoFront(pts)).toEqual([5, 0, 1, 4]);
+  });
+  it('keeps both of two identical points', () => {
+    expect(paretoFront([point({}, 100, 5), point({}, 100, 5)])).toEqual([0, 1]);
+  });
+});
+
+describe('recommend', () => {
+  it('picks the highest throughput within the SLO, the lowest p99 and the cheapest', () => {
+    const pts = [
+      point({}, 180, 6),
+      point({ maxBatchSize: 16 }, 520, 15, 4),
+      point({ maxBatchSize: 64 }, 700, 45, 16),
+      point({ instances: 2, maxBatchSize: 16 }, 600, 18, 16),
+    ];
+    const r = recommend(pts, 20, 2);
+    expect(r.meetsSlo).toBe(true);
+    expect(r.recommended!.point).toBe(pts[3]);
+    expect(r.minLatency.point).toBe(pts[0]);
+    expect(r.minCost!.point).toBe(pts[1]);
+    expect(r.suggestions).toEqual([]);
+  });
+
+  it('prefers no queue delay and fewer cores when a fancier config is within noise', () => {
+    const plain = point({}, 10_000, 0.4, 4);
+    const delayed = point({ maxBatchSize: 16, maxQueueDelayMicros: 2000 }, 10_300, 2.6, 4);
+    const r = recommend([delayed, plain], 20, 2);
+    expect(r.recommended!.point).toBe(plain);
+    expect(r.recommended!.reason).toMatch(/within 5% noise/);
+  });
+
+  it('recommends batching when it really raises throughput at the SLO', () => {
+    const r = recommend([point({}, 180, 6), point({ maxBatchSize: 16, maxQueueDelayMicros: 500 }, 500, 12, 4)], 20, 2);
+    expect(r.recommended!.point.config.maxBatchSize).toBe(16);
+  });
+
+  it('says so when nothing meets the SLO, shows the closest and what to change', () => {
+    const pts = [point({ maxBatchSize: 16, maxQueueDelayMicros: 2000 }, 500, 30, 4), point({ instances: 2, intraOpThreads: 1 }, 300, 25, 4)];
+    const r = recommend(pts, 10, 2);
+    expect(r.meetsSlo).toBe(false);
+    expect(r.recommended).toBeNull();
+    expect(r.minCost).toBeNull();
+    expect(r.closest!.point).toBe(pts[1]);
+    expect(r.closest!.reason).toMatch(/no configuration meets p99 ≤ 10\.0 ms; the closest reaches 25\.0 ms/);
+    const text = r.suggestions.join('\n');
+    expect(text).toMatch(/more or faster cores/);
+    expect(text).toMatch(/quantized/);
+    expect(text).toMatch(/fewer concurrent requests/);
+    const withDelay = recommend([pts[0]!], 10, 2);
+    expect(withDelay.suggestions[0]).toMatch(/lower the batch queue delay \(now 2000 µs\)/);
+  });
+});

@@ -1,0 +1,102 @@
+// Turning measured points into answers: cost, the Pareto front, the recommendations and what to change when none fits.
+
+import type { ProfileChoice, ProfileConfig, ProfilePoint } from '../core/profile-report.js';
+
+/** Documented default price: 0.10 USD per core-hour (a typical on-demand x86 vCPU), times the cores a config uses. */
+export const DEFAULT_PRICE_PER_CORE_HOUR = 0.1;
+/** Within this fraction of the best throughput, measurements are noise: the simpler, cheaper config is recommended. */
+export const NOISE_BAND = 0.05;
+
+export function coresUsed(c: ProfileConfig): number {
+  return c.intraOpThreads * c.instances;
+}
+
+/** USD per million inferences: price-per-hour / (throughput x 3600) x 1e6. Infinite when nothing was served. */
+export function costPerMillion(throughput: number, pricePerCoreHour: number, cores: number): number {
+  if (!(throughput > 0)) return Number.POSITIVE_INFINITY;
+  return ((pricePerCoreHour * cores) / (throughput * 3600)) * 1e6;
+}
+
+/** Indexes of the points no other point beats on both throughput (higher) and p99 (lower), by p99 ascending. */
+export function paretoFront(points: readonly ProfilePoint[]): number[] {
+  const front: number[] = [];
+  points.forEach((p, i) => {
+    const dominated = points.some((q, j) =>
+      j !== i && q.throughput >= p.throughput && q.p99Ms <= p.p99Ms && (q.throughput > p.throughput || q.p99Ms < p.p99Ms));
+    if (!dominated) front.push(i);
+  });
+  return front.sort((a, b) => points[a]!.p99Ms - points[b]!.p99Ms || points[b]!.throughput - points[a]!.throughput || a - b);
+}
+
+/** Simpler first: fewer cores, no queue delay, smaller batches, then lower p99. */
+function simpler(a: ProfilePoint, b: ProfilePoint): number {
+  return a.coresUsed - b.coresUsed
+    || a.config.maxQueueDelayMicros - b.config.maxQueueDelayMicros
+    || a.config.maxBatchSize - b.config.maxBatchSize
+    || a.config.instances - b.config.instances
+    || a.p99Ms - b.p99Ms;
+}
+
+export function describeConfig(c: ProfileConfig): string {
+  const batching = c.maxBatchSize > 1 ? `batch ≤${c.maxBatchSize}, delay ${c.maxQueueDelayMicros} µs` : 'no batching';
+  return `${c.instances} instance${c.instances === 1 ? '' : 's'} × ${c.intraOpThreads} thread${c.intraOpThreads === 1 ? '' : 's'}, ${batching}`;
+}
+
+export interface Recommendations {
+  meetsSlo: boolean;
+  recommended: ProfileChoice | null;
+  minLatency: ProfileChoice;
+  minCost: ProfileChoice | null;
+  closest: ProfileChoice | null;
+  suggestions: string[];
+}
+
+/**
+ * The answers: highest throughput within the SLO (a config within NOISE_BAND of it that is simpler wins, so a queue
+ * delay or a bigger batch is only recommended when it really raises throughput), lowest p99, cheapest within the SLO.
+ */
+export function recommend(points: readonly ProfilePoint[], sloP99Ms: number, cores: number): Recommendations {
+  if (points.length === 0) throw new Error('no points to recommend from');
+  const byLatency = [...points].sort((a, b) => a.p99Ms - b.p99Ms || b.throughput - a.throughput);
+  const fastest = byLatency[0]!;
+  const minLatency = { point: fastest, reason: `lowest p99: ${fmt(fastest.p99Ms)} ms at concurrency ${fastest.concurrency}` };
+  const within = points.filter((p) => p.p99Ms <= sloP99Ms);
+  if (within.length === 0) {
+    return {
+      meetsSlo: false, recommended: null, minLatency, minCost: null,
+      closest: { point: fastest, reason: `no configuration meets p99 ≤ ${fmt(sloP99Ms)} ms; the closest reaches ${fmt(fastest.p99Ms)} ms` },
+      suggestions: suggestionsFor(fastest, sloP99Ms, cores),
+    };
+  }
+  const top = Math.max(...within.map((p) => p.throughput));
+  const best = within.filter((p) => p.throughput >= top * (1 - NOISE_BAND)).sort(simpler)[0]!;
+  const cheapest = [...within].sort((a, b) => a.costPerMillion - b.costPerMillion || simpler(a, b))[0]!;
+  return {
+    meetsSlo: true,
+    recommended: {
+      point: best,
+      reason: `highest throughput with p99 ≤ ${fmt(sloP99Ms)} ms: ${fmt(best.throughput)}/s at p99 ${fmt(best.p99Ms)} ms (concurrency ${best.concurrency})`
+        + (best.throughput < top ? `; simpler than the top (${fmt(top)}/s), which is within ${NOISE_BAND * 100}% noise` : ''),
+    },
+    minLatency,
+    minCost: { point: cheapest, reason: `cheapest within the SLO: ${cheapest.costPerMillion.toPrecision(3)} USD per million inferences` },
+    closest: null,
+    suggestions: [],
+  };
+}
+
+/** What to change when nothing meets the SLO, judged from the closest point. */
+export function suggestionsFor(closest: ProfilePoint, sloP99Ms: number, cores: number): string[] {
+  const out: string[] = [];
+  if (closest.config.maxQueueDelayMicros > 0) out.push(`lower the batch queue delay (now ${closest.config.maxQueueDelayMicros} µs): it adds up to that much to every request`);
+  if (closest.concurrency > 1) out.push(`serve fewer concurrent requests per replica (the closest point had ${closest.concurrency}) and add replicas`);
+  if (closest.coresUsed >= cores || closest.cpu > 0.8) out.push(`run on a host with more or faster cores (this one has ${cores}, and the closest point used ${Math.round(closest.cpu * 100)}% of them)`);
+  else out.push(`give the model more intra-op threads on a host with more cores (this one has ${cores})`);
+  out.push('serve a smaller or quantized (INT8) model: p99 is dominated by one inference');
+  out.push(`or relax the objective: the best p99 measured here is ${fmt(closest.p99Ms)} ms against ${fmt(sloP99Ms)} ms`);
+  return out;
+}
+
+function fmt(n: number): string {
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}

@@ -1,0 +1,150 @@
+// The runtime configurations a profile may try, their deterministic order, and the budgeted hill-climbing search.
+
+import type { ProfileConfig, ProfilePoint } from '../core/profile-report.js';
+
+export interface SearchSpace {
+  intraOpThreads: number[];
+  instances: number[];
+  /** Batching settings in order of growing batch then delay; the first is batching off. */
+  batching: { maxBatchSize: number; maxQueueDelayMicros: number }[];
+  concurrency: number[];
+}
+
+export const BATCH_SIZES = [4, 16, 64] as const;
+export const QUEUE_DELAYS_MICROS = [0, 500, 2000] as const;
+export const DEFAULT_CONCURRENCY = [1, 4, 16] as const;
+
+/**
+ * The space on a host with `cores` cores. Only the CPU execution provider is offered: this onnxruntime-node build
+ * ships no other provider that a session can be created with here, so there is nothing else to sweep.
+ * Batching settings appear only when the model can be batched (see runtime/batch-plan.ts batchingBlocker).
+ */
+export function buildSearchSpace(cores: number, batchable: boolean, concurrency: readonly number[] = DEFAULT_CONCURRENCY): SearchSpace {
+  const upTo = (n: number): number[] => Array.from({ length: Math.max(1, n) }, (_, i) => i + 1);
+  const batching = [{ maxBatchSize: 1, maxQueueDelayMicros: 0 }];
+  if (batchable) for (const b of BATCH_SIZES) for (const d of QUEUE_DELAYS_MICROS) batching.push({ maxBatchSize: b, maxQueueDelayMicros: d });
+  return { intraOpThreads: upTo(cores), instances: upTo(cores), batching, concurrency: [...concurrency] };
+}
+
+export const DEFAULT_CONFIG: ProfileConfig = { intraOpThreads: 1, instances: 1, maxBatchSize: 1, maxQueueDelayMicros: 0 };
+
+export function configKey(c: ProfileConfig): string {
+  return `t${c.intraOpThreads}-i${c.instances}-b${c.maxBatchSize}-d${c.maxQueueDelayMicros}`;
+}
+
+/** Every config, cheapest first (fewest cores, then no batching before batching): the exhaustive order. */
+export function enumerateConfigs(space: SearchSpace): ProfileConfig[] {
+  const all: ProfileConfig[] = [];
+  for (const t of space.intraOpThreads) for (const i of space.instances) for (const b of space.batching) all.push({ intraOpThreads: t, instances: i, ...b });
+  // Stable sort: ties keep enumeration order, so the order is a function of the space alone.
+  return all.sort((a, b) => a.intraOpThreads * a.instances - b.intraOpThreads * b.instances);
+}
+
+/** Configs one step away along one dimension (threads, instances, batch size, queue delay), in that order. */
+export function neighbours(c: ProfileConfig, space: SearchSpace): ProfileConfig[] {
+  const out: ProfileConfig[] = [];
+  const step = (list: readonly number[], value: number): number[] => {
+    const i = list.indexOf(value);
+    return [list[i - 1], list[i + 1]].filter((v): v is number => v !== undefined);
+  };
+  for (const t of step(space.intraOpThreads, c.intraOpThreads)) out.push({ ...c, intraOpThreads: t });
+  for (const n of step(space.instances, c.instances)) out.push({ ...c, instances: n });
+  if (c.maxBatchSize === 1) {
+    // From "off", the step is the smallest batch without a delay.
+    const first = space.batching[1];
+    if (first) out.push({ ...c, ...first });
+  } else {
+    const sizes = [...new Set(space.batching.map((b) => b.maxBatchSize))];
+    const delays = [...new Set(space.batching.filter((b) => b.maxBatchSize > 1).map((b) => b.maxQueueDelayMicros))];
+    for (const s of step(sizes, c.maxBatchSize)) {
+      const d = s === 1 ? 0 : c.maxQueueDelayMicros;
+      if (space.batching.some((b) => b.maxBatchSize === s && b.maxQueueDelayMicros === d)) out.push({ ...c, maxBatchSize: s, maxQueueDelayMicros: d });
+    }
+    for (const d of step(delays, c.maxQueueDelayMicros)) out.push({ ...c, maxQueueDelayMicros: d });
+  }
+  return out;
+}
+
+/** mulberry32: a tiny seeded PRNG, so a search's tie order is reproducible (never Math.random). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  const random = seededRandom(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * How good a config's points are for the SLO: its best throughput within the SLO; a config that never meets it
+ * scores below every one that does, better the lower its p99.
+ */
+export function configScore(points: readonly ProfilePoint[], sloP99Ms: number): number {
+  const within = points.filter((p) => p.p99Ms <= sloP99Ms);
+  if (within.length > 0) return Math.max(...within.map((p) => p.throughput));
+  return -Math.min(...points.map((p) => p.p99Ms));
+}
+
+/** How many configs fit a time budget, from a fixed per-point estimate (not the clock), so the plan is reproducible. */
+export function configsForBudget(budgetMillis: number, concurrencyLevels: number, pointMillis: number, loadMillis = 400): number {
+  const perConfig = loadMillis + concurrencyLevels * pointMillis * 1.5;
+  return Math.max(1, Math.floor(budgetMillis / perConfig));
+}
+
+export interface SearchOptions {
+  sloP99Ms: number;
+  /** All configs when true; else at most maxConfigs. */
+  exhaustive: boolean;
+  maxConfigs: number;
+  seed: number;
+}
+
+/**
+ * Budgeted search: hill-climbing from serving's default. Each step measures the next unmeasured neighbour of the best
+ * config so far (neighbours in a seeded order) and moves when it scores higher; at a local optimum it continues with
+ * unmeasured configs in the exhaustive order until the budget is spent. Same inputs and measurements: same visits.
+ */
+export async function searchConfigs(
+  space: SearchSpace, options: SearchOptions, evaluate: (config: ProfileConfig, index: number, total: number) => Promise<ProfilePoint[]>,
+): Promise<ProfilePoint[]> {
+  const all = enumerateConfigs(space);
+  const limit = options.exhaustive ? all.length : Math.min(all.length, Math.max(1, options.maxConfigs));
+  const measured = new Map<string, ProfilePoint[]>();
+  const points: ProfilePoint[] = [];
+  const measure = async (c: ProfileConfig): Promise<number> => {
+    const result = await evaluate(c, measured.size, limit);
+    measured.set(configKey(c), result);
+    points.push(...result);
+    return configScore(result, options.sloP99Ms);
+  };
+  if (options.exhaustive) {
+    for (const c of all) await measure(c);
+    return points;
+  }
+  let best = DEFAULT_CONFIG;
+  let bestScore = await measure(best);
+  let step = 0;
+  while (measured.size < limit) {
+    const next = seededShuffle(neighbours(best, space), options.seed + step++).find((c) => !measured.has(configKey(c)))
+      ?? all.find((c) => !measured.has(configKey(c)));
+    if (!next) break;
+    const score = await measure(next);
+    if (score > bestScore) {
+      best = next;
+      bestScore = score;
+    }
+  }
+  return points;
+}
