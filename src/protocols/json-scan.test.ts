@@ -66,3 +66,43 @@ describe('scanJson', () => {
     expect(() => scanJson(Uint8Array.from([0x22, 0xff, 0x22]))).toThrow('invalid UTF-8 in string');
   });
 });
+
+describe('FP32 data printed as doubles (16-17 digits, as numpy tolist() writes float32 arrays)', () => {
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  /** The double exactly halfway between a float32 and the next one up: the hardest case for rounding. */
+  const midpoint = (bits: number): number => {
+    u32[0] = bits;
+    const lo = f32[0]!;
+    u32[0] = bits + 1;
+    return (lo + f32[0]!) / 2;
+  };
+
+  it('rounds every value to the same float32 as JSON.parse followed by Math.fround, edge cases included', () => {
+    let seed = 11;
+    const values: number[] = [];
+    for (let i = 0; i < 20000; i++) {
+      seed = (seed * 48271) % 2147483647;
+      values.push(Math.fround((seed / 2147483647) * 4 - 2));
+      values.push(midpoint(0x3f800000 + (seed % 100000)));
+      // a hair either side of a midpoint, printed with 17 digits
+      const m = midpoint(0x3e000000 + (seed % 50000));
+      values.push(Number(m.toPrecision(17)), Number((m * (1 + 2e-16)).toPrecision(17)), Number((m * (1 - 2e-16)).toPrecision(17)));
+    }
+    const text = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [values.length], data: values }] });
+    const scanned = (scan(text) as { inputs: { data: FlatNumbers }[] }).inputs[0]!.data.values;
+    const expected = Float32Array.from(JSON.parse(text).inputs[0].data as number[]);
+    const got = Float32Array.from(scanned);
+    let mismatches = 0;
+    for (let i = 0; i < values.length; i++) if (!Object.is(got[i], expected[i])) mismatches++;
+    expect(mismatches).toBe(0);
+  });
+
+  it('keeps exact doubles when the datatype is not FP32 or comes after the data', () => {
+    const x = 0.30000000000000004;
+    const late = scan(`{"data":[${x}],"datatype":"FP32"}`) as { data: FlatNumbers };
+    expect(late.data.values[0]).toBe(x);
+    const fp64 = scan(`{"datatype":"FP64","data":[${x}, 1.2870866060256958]}`) as { data: FlatNumbers };
+    expect(Array.from(fp64.data.values)).toEqual([x, 1.2870866060256958]);
+  });
+});
