@@ -23,6 +23,9 @@ export interface ServingState {
   variantWindows(): { endpoint: string; variant: string; shadow: boolean; requests: number; errorRate: number | null; p99Ms: number | null; agreement: number | null }[];
 }
 
+type MvCounter = Counter.Internal;
+type EvHistogram = Histogram.Internal<'endpoint' | 'variant'>;
+
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -87,25 +90,46 @@ export class ServingMetrics {
     this.batchSize = new Histogram({ name: 'slipway_batch_size', help: 'Rows per model execution', labelNames: ev, buckets: BATCH_BUCKETS, registers: r });
   }
 
+  /** Label-bound children per (endpoint, variant, version): looked up once, not hashed on every request. */
+  private readonly bound = new Map<string, {
+    success: MvCounter; inferences: MvCounter; requestMicros: MvCounter; queueMicros: MvCounter;
+    computeMicros: MvCounter; latency: EvHistogram; queueLatency: EvHistogram; computeLatency: EvHistogram;
+  }>();
+
+  private children(endpoint: string, variant: string, version: number): NonNullable<ReturnType<typeof this.bound.get>> {
+    const key = `${endpoint}\u0000${variant}\u0000${version}`;
+    let c = this.bound.get(key);
+    if (!c) {
+      const mv = { model: endpoint, version: String(version) };
+      const ev = { endpoint, variant };
+      c = {
+        success: this.success.labels(mv), inferences: this.inferences.labels(mv), requestMicros: this.requestMicros.labels(mv),
+        queueMicros: this.queueMicros.labels(mv), computeMicros: this.computeMicros.labels(mv),
+        latency: this.latency.labels(ev), queueLatency: this.queueLatency.labels(ev), computeLatency: this.computeLatency.labels(ev),
+      };
+      this.bound.set(key, c);
+    }
+    return c;
+  }
+
   observeRequest(o: RequestObservation, reason: RejectionReason = 'error'): void {
-    const mv = { model: o.endpoint, version: String(o.version) };
-    const ev = { endpoint: o.endpoint, variant: o.variant };
     if (!o.ok) {
-      this.failure.inc({ ...mv, reason });
+      this.failure.inc({ model: o.endpoint, version: String(o.version), reason });
       return;
     }
-    this.success.inc(mv);
-    this.requestMicros.inc(mv, o.durationMicros);
-    this.latency.observe(ev, o.durationMicros / 1e6);
+    const c = this.children(o.endpoint, o.variant, o.version);
+    c.success.inc();
+    c.requestMicros.inc(o.durationMicros);
+    c.latency.observe(o.durationMicros / 1e6);
     if (o.queueMicros !== undefined) {
-      this.queueMicros.inc(mv, o.queueMicros);
-      this.queueLatency.observe(ev, o.queueMicros / 1e6);
+      c.queueMicros.inc(o.queueMicros);
+      c.queueLatency.observe(o.queueMicros / 1e6);
     }
     if (o.computeMicros !== undefined) {
-      this.computeMicros.inc(mv, o.computeMicros);
-      this.computeLatency.observe(ev, o.computeMicros / 1e6);
+      c.computeMicros.inc(o.computeMicros);
+      c.computeLatency.observe(o.computeMicros / 1e6);
     }
-    if (o.rows !== undefined) this.inferences.inc(mv, o.rows);
+    if (o.rows !== undefined) c.inferences.inc(o.rows);
   }
 
   observeBatch(endpoint: string, variant: string, version: number, rows: number): void {
