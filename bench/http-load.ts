@@ -1,16 +1,24 @@
-// Served load: one time-bounded autocannon run (warm-up, then measurement) against a v2 infer URL, with exact per-request latencies.
+// Closed-loop HTTP load: one time-bounded autocannon run (warm-up, then measurement) against an infer URL, with exact per-request latencies.
 
 import autocannon from 'autocannon';
+import type { Observation, Observer } from './observer.js';
+import { waitForQuiet } from './quiet.js';
 import { SampleBuffer, summarize, type LatencySummary } from './stats.js';
 
 export interface LoadSpec {
   url: string;
-  body: string;
+  body: string | Buffer;
+  /** Default: content-type application/json. */
+  headers?: Record<string, string>;
   connections: number;
   warmupSec: number;
   durationSec: number;
   /** When set, every response body must equal it (counted as mismatches otherwise). */
   expectBody?: string;
+  /** Watches the measurement window (not the warm-up). */
+  observer?: Observer;
+  /** Names the run when it has to start on a busy machine. */
+  label?: string;
 }
 
 export interface LoadResult {
@@ -32,6 +40,7 @@ export interface LoadResult {
   errorSamples: string[];
   /** Non-2xx responses plus request errors seen during the (unrecorded) warm-up. */
   warmupProblems: number;
+  observed?: Observation;
 }
 
 interface Observed {
@@ -47,7 +56,7 @@ function fire(spec: LoadSpec, durationSec: number): Promise<Observed> {
     const options: autocannon.Options = {
       url: spec.url,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: spec.headers ?? { 'content-type': 'application/json' },
       body: spec.body,
       connections: spec.connections,
       duration: durationSec,
@@ -68,14 +77,18 @@ function fire(spec: LoadSpec, durationSec: number): Promise<Observed> {
 }
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  await waitForQuiet(spec.label ?? `${spec.url} c=${spec.connections}`);
   const warmup = spec.warmupSec > 0 ? await fire(spec, spec.warmupSec) : undefined;
+  await spec.observer?.begin();
   const { result, samples, errorSamples } = await fire(spec, spec.durationSec);
+  const observed = await spec.observer?.end();
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
   return {
     connections: spec.connections,
     durationSec: result.duration,
-    requestsPerSec: result.requests.mean,
+    // 2xx answers per second of the window (autocannon's requests.mean averages per-second buckets, coarse at a few req/s).
+    requestsPerSec: samples.values().length / result.duration,
     latency: summarize(samples.values()),
     autocannonP50Ms: result.latency.p50,
     autocannonP99Ms: result.latency.p99,
@@ -87,5 +100,6 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     mismatches: result.mismatches,
     errorSamples,
     warmupProblems: warmup ? warmup.result.non2xx + warmup.result.errors + warmup.result.mismatches : 0,
+    ...(observed ? { observed } : {}),
   };
 }

@@ -1,4 +1,4 @@
-// Raw onnxruntime-node baseline: closed-loop throughput and per-call latency of one model, in-process and in N worker threads.
+// Raw onnxruntime-node baseline: closed-loop throughput and per-call latency of one model, in-process and in N worker threads, at a given intra-op thread count.
 
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -8,26 +8,31 @@ import { SampleBuffer, summarize, type LatencySummary } from './stats.js';
 export interface RawInput {
   modelPath: string;
   inputName: string;
-  /** One row of FP32 features. */
-  row: Float32Array;
+  /** One request's FP32 input (a batch of 1) and its shape. */
+  data: Float32Array;
+  shape: number[];
 }
 
 export interface RawResult {
   scenario: string;
   sessions: number;
+  intraOpThreads: number;
   inferencesPerSec: number;
   latency: LatencySummary;
 }
 
-const SESSION_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } as const;
+/** The session options Slipway's runner uses, at a given intra-op thread count. */
+function sessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOptions {
+  return { intraOpNumThreads: intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' };
+}
 
 function feedsFor(input: RawInput): Record<string, ort.Tensor> {
-  return { [input.inputName]: new ort.Tensor('float32', input.row, [1, input.row.length]) };
+  return { [input.inputName]: new ort.Tensor('float32', input.data, input.shape) };
 }
 
 /** Runs the model once in-process and returns its outputs as plain number arrays (for checking served responses). */
 export async function referenceOutputs(input: RawInput): Promise<Record<string, number[]>> {
-  const session = await ort.InferenceSession.create(input.modelPath, SESSION_OPTIONS);
+  const session = await ort.InferenceSession.create(input.modelPath, sessionOptions(1));
   try {
     const outputs = await session.run(feedsFor(input));
     const plain: Record<string, number[]> = {};
@@ -42,8 +47,8 @@ export async function referenceOutputs(input: RawInput): Promise<Record<string, 
 }
 
 /** One session on the main thread: warm up, then a closed loop of awaited runs for durationMs. */
-export async function measureInProcess(input: RawInput, warmupMs: number, durationMs: number): Promise<RawResult> {
-  const session = await ort.InferenceSession.create(input.modelPath, SESSION_OPTIONS);
+export async function measureInProcess(input: RawInput, warmupMs: number, durationMs: number, intraOpThreads = 1): Promise<RawResult> {
+  const session = await ort.InferenceSession.create(input.modelPath, sessionOptions(intraOpThreads));
   try {
     const feeds = feedsFor(input);
     const warmEnd = performance.now() + warmupMs;
@@ -59,7 +64,8 @@ export async function measureInProcess(input: RawInput, warmupMs: number, durati
       samples.push(now - t0);
     }
     const latency = summarize(samples.values());
-    return { scenario: 'raw onnxruntime, 1 session in-process', sessions: 1, inferencesPerSec: latency.count / ((now - start) / 1000), latency };
+    const scenario = `raw onnxruntime, 1 session in-process, intra-op=${intraOpThreads}`;
+    return { scenario, sessions: 1, intraOpThreads, inferencesPerSec: latency.count / ((now - start) / 1000), latency };
   } finally {
     await session.release();
   }
@@ -71,7 +77,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ortPath);
 (async () => {
   const session = await ort.InferenceSession.create(workerData.modelPath, workerData.options);
-  const feeds = { [workerData.inputName]: new ort.Tensor('float32', Float32Array.from(workerData.row), [1, workerData.row.length]) };
+  const feeds = { [workerData.inputName]: new ort.Tensor('float32', workerData.data, workerData.shape) };
   const warmEnd = performance.now() + workerData.warmupMs;
   while (performance.now() < warmEnd) await session.run(feeds);
   parentPort.once('message', async ({ startAt, endAt }) => {
@@ -97,9 +103,9 @@ interface WorkerDone {
 }
 
 /** N sessions, one per worker thread, all looping over the same wall-clock window. */
-export async function measureWorkers(input: RawInput, workers: number, warmupMs: number, durationMs: number): Promise<RawResult> {
+export async function measureWorkers(input: RawInput, workers: number, warmupMs: number, durationMs: number, intraOpThreads = 1): Promise<RawResult> {
   const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-  const workerData = { ortPath, modelPath: input.modelPath, inputName: input.inputName, row: Array.from(input.row), options: SESSION_OPTIONS, warmupMs };
+  const workerData = { ortPath, modelPath: input.modelPath, inputName: input.inputName, data: input.data, shape: input.shape, options: sessionOptions(intraOpThreads), warmupMs };
   const threads = Array.from({ length: workers }, () => new Worker(WORKER_CODE, { eval: true, workerData }));
   try {
     const ready = threads.map((w) => messageOnce<{ ready: true }>(w));
@@ -116,7 +122,8 @@ export async function measureWorkers(input: RawInput, workers: number, warmupMs:
       offset += r.latencies.length;
     }
     const latency = summarize(all);
-    return { scenario: `raw onnxruntime, ${workers} sessions in ${workers} worker threads`, sessions: workers, inferencesPerSec: latency.count / (durationMs / 1000), latency };
+    const scenario = `raw onnxruntime, ${workers} sessions in ${workers} worker threads, intra-op=${intraOpThreads}`;
+    return { scenario, sessions: workers, intraOpThreads, inferencesPerSec: latency.count / (durationMs / 1000), latency };
   } finally {
     await Promise.all(threads.map((w) => w.terminate()));
   }

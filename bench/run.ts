@@ -1,131 +1,67 @@
-// Benchmark entry point: raw onnxruntime baseline vs served /v2/models/digits/infer under autocannon load; writes bench/results/latest.{md,json}.
+// Benchmark entry point (`npm run bench [-- --quick] [-- --only tabular,resnet,overload]`): runs the sections, prints and writes bench/results/latest.{md,json}.
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { runLoad } from './http-load.js';
-import { measureInProcess, measureWorkers, referenceOutputs, type RawInput, type RawResult } from './raw-onnxruntime.js';
-import { buildRows, consoleTable, machineInfo, writeReport, type Report, type ServedRun } from './report.js';
-import { SlipwayServer, type RuntimeConfig } from './slipway-server.js';
+import { parseOptions, type SectionName } from './bench-options.js';
+import { quietReport, setQuietBudget } from './quiet.js';
+import { consoleTable, goalLines, machineInfo, writeReport, type Report } from './report.js';
+import { overloadSection } from './section-overload.js';
+import { resnetSection } from './section-resnet.js';
+import { tabularSection } from './section-tabular.js';
+import type { SectionContext, SectionResult } from './section.js';
 
-const QUICK = process.argv.includes('--quick'); // short smoke run: same steps, tiny durations
-const RAW_WARMUP_MS = QUICK ? 300 : 1000;
-const RAW_DURATION_MS = QUICK ? 1000 : 5000;
-const LOAD_WARMUP_SEC = QUICK ? 1 : 2;
-const LOAD_DURATION_SEC = QUICK ? 2 : 8;
-const CONNECTIONS = [1, 16, 64];
-const CONFIGS: RuntimeConfig[] = [
-  { instances: 1, intraOpThreads: 1 },
-  { instances: 2, intraOpThreads: 1 },
-];
-const ENDPOINT = 'digits';
-const MODEL_REF = 'digits:1';
-
-const EXAMPLE_DIR = join(import.meta.dirname, '..', 'examples', 'digits');
-
-interface V2Response {
-  outputs: { name: string; datatype: string; shape: number[]; data: number[] }[];
-}
-
-async function loadInput(): Promise<{ raw: RawInput; body: string }> {
-  const request = JSON.parse(await readFile(join(EXAMPLE_DIR, 'request.json'), 'utf8')) as { inputs: { name: string; data: number[] }[] };
-  const first = request.inputs[0];
-  if (!first) throw new Error('examples/digits/request.json has no inputs');
-  const row = first.data.slice(0, 64);
-  const body = JSON.stringify({ inputs: [{ name: first.name, datatype: 'FP32', shape: [1, 64], data: row }] });
-  return { raw: { modelPath: join(EXAMPLE_DIR, 'model.onnx'), inputName: first.name, row: Float32Array.from(row) }, body };
-}
-
-/** Checks one served response against the raw onnxruntime outputs; returns the body when it is stable enough to demand byte-for-byte under load. */
-async function verifyServed(url: string, body: string, reference: Record<string, number[]>): Promise<string | undefined> {
-  const call = async (): Promise<string> => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const text = await res.text();
-    if (res.status !== 200) throw new Error(`verification request got HTTP ${res.status}: ${text}`);
-    return text;
-  };
-  const text = await call();
-  const outputs = new Map((JSON.parse(text) as V2Response).outputs.map((o) => [o.name, o.data]));
-  const label = outputs.get('label');
-  if (JSON.stringify(label) !== JSON.stringify(reference.label)) {
-    throw new Error(`served label ${JSON.stringify(label)} differs from raw onnxruntime ${JSON.stringify(reference.label)}`);
-  }
-  const probs = outputs.get('probabilities') ?? [];
-  const refProbs = reference.probabilities ?? [];
-  if (probs.length !== refProbs.length || probs.some((p, i) => Math.abs(p - (refProbs[i] ?? Number.NaN)) > 1e-6)) {
-    throw new Error(`served probabilities ${JSON.stringify(probs)} differ from raw onnxruntime ${JSON.stringify(refProbs)}`);
-  }
-  return (await call()) === text ? text : undefined;
-}
-
-function fmt(n: number): string {
-  return n.toFixed(n < 1 ? 3 : 1);
-}
+const SECTION_RUNNERS: Record<SectionName, (ctx: SectionContext) => Promise<SectionResult>> = {
+  tabular: tabularSection,
+  resnet: resnetSection,
+  overload: overloadSection,
+};
 
 async function main(): Promise<void> {
-  const { raw: rawInput, body } = await loadInput();
-  const reference = await referenceOutputs(rawInput);
-  console.log(`reference (raw onnxruntime): label ${JSON.stringify(reference.label)}`);
-
-  // Baseline first, while no server competes for the CPUs.
-  const raw: RawResult[] = [];
-  raw.push(await measureInProcess(rawInput, RAW_WARMUP_MS, RAW_DURATION_MS));
-  raw.push(await measureWorkers(rawInput, 2, RAW_WARMUP_MS, RAW_DURATION_MS));
-  for (const r of raw) console.log(`${r.scenario}: ${r.inferencesPerSec.toFixed(0)} inf/s, p50 ${fmt(r.latency.p50Ms * 1000)} µs, p99 ${fmt(r.latency.p99Ms * 1000)} µs`);
-  const best = raw.reduce((a, b) => (b.inferencesPerSec > a.inferencesPerSec ? b : a));
-
-  const served: ServedRun[] = [];
-  const anomalies: string[] = [];
-  const server = await SlipwayServer.start();
-  console.log(`server pid ${String(server.pid)} at ${server.url}`);
-  try {
-    const inferUrl = `${server.url}/v2/models/${ENDPOINT}/infer`;
-    configs: for (const config of CONFIGS) {
-      await server.deploy(ENDPOINT, MODEL_REF, config);
-      const expectBody = await verifyServed(inferUrl, body, reference);
-      if (expectBody === undefined) anomalies.push(`instances=${config.instances}: two identical requests got different response bodies; bodies not checked under load`);
-      const scenario = `served, instances=${config.instances}, intra-op=${config.intraOpThreads}`;
-      for (const connections of CONNECTIONS) {
-        const load = await runLoad({ url: inferUrl, body, connections, warmupSec: LOAD_WARMUP_SEC, durationSec: LOAD_DURATION_SEC, ...(expectBody ? { expectBody } : {}) });
-        served.push({ scenario, instances: config.instances, intraOpThreads: config.intraOpThreads, load });
-        console.log(
-          `${scenario}, c=${connections}: ${load.requestsPerSec.toFixed(0)} req/s, p50 ${fmt(load.latency.p50Ms)} ms, p99 ${fmt(load.latency.p99Ms)} ms, ` +
-            `non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}, mismatches ${load.mismatches}`,
-        );
-        const where = `${scenario}, c=${connections}`;
-        if (load.non2xx > 0) anomalies.push(`${where}: ${load.non2xx} non-2xx responses (status counts ${JSON.stringify(load.statusCodes)})`);
-        if (load.errors > 0) anomalies.push(`${where}: ${load.errors} request errors (${load.timeouts} timeouts): ${load.errorSamples.join('; ')}`);
-        if (load.mismatches > 0) anomalies.push(`${where}: ${load.mismatches} response bodies differ from the verified one`);
-        if (load.warmupProblems > 0) anomalies.push(`${where}: ${load.warmupProblems} failed requests during warm-up`);
-        if (server.exited) {
-          anomalies.push(`server ${server.exited} during ${where}; stderr tail:\n${server.stderr}`);
-          break configs;
-        }
-      }
+  const options = parseOptions(process.argv.slice(2));
+  const machine = machineInfo();
+  const started = performance.now();
+  console.log(`slipway bench: sections ${options.only.join(', ')}${options.quick ? ' (quick)' : ''}; ${machine.cpuCount} × ${machine.cpuModel}, load average ${machine.loadAverage1m}`);
+  const ctx: SectionContext = { options };
+  setQuietBudget(options.quick ? 10_000 : 100_000);
+  const report: Report = { machine, options: { quick: options.quick, only: options.only }, wallSec: 0, tables: [], goals: [], observations: [], anomalies: [], data: {} };
+  for (const name of options.only) {
+    const t0 = performance.now();
+    try {
+      const result = await SECTION_RUNNERS[name](ctx);
+      report.tables.push(...result.tables);
+      report.goals.push(...result.goals);
+      report.observations.push(...result.observations);
+      report.anomalies.push(...result.anomalies);
+      report.data[name] = { ...result.data, wallSec: (performance.now() - t0) / 1000 };
+    } catch (err) {
+      // One broken section (e.g. a server that fails to start) should not hide the others' results.
+      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      report.anomalies.push(`${name}: section failed: ${message}`);
+      console.error(`[${name}] section failed: ${message}`);
     }
-  } finally {
-    await server.stop();
+    console.log(`[${name}] done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
-  if (server.stderr.trim()) anomalies.push(`server wrote to stderr (log level warn):\n${server.stderr.trim().slice(-2000)}`);
+  report.wallSec = (performance.now() - started) / 1000;
+  const quiet = quietReport();
+  report.data.quiet = quiet;
+  if (quiet.waitedSec >= 1) report.observations.push(`The bench waited ${quiet.waitedSec.toFixed(0)} s in all for other processes on this shared machine to go quiet before measurements.`);
+  if (quiet.noisy.length) {
+    report.observations.push(`Noisy machine: ${quiet.noisy.length} measurement(s) had to start while other processes were busy (compare the "others" CPU column): ${quiet.noisy.join('; ')}.`);
+  }
 
-  const report: Report = {
-    machine: machineInfo(),
-    model: 'examples/digits/model.onnx, input [1,64] FP32',
-    rawLimitPerSec: best.inferencesPerSec,
-    rawLimitScenario: best.scenario,
-    rows: buildRows(raw, served, best.inferencesPerSec),
-    raw,
-    served,
-    anomalies,
-  };
-  console.log(`\nraw limit: ${best.inferencesPerSec.toFixed(0)} inferences/s (${best.scenario})\n`);
-  console.log(consoleTable(report.rows));
-  if (anomalies.length) {
-    console.error(`\n!!!!! ${anomalies.length} ANOMALIES !!!!!`);
-    for (const a of anomalies) console.error(`!!! ${a}`);
+  console.log('');
+  for (const table of report.tables) console.log(`${consoleTable(table)}\n`);
+  console.log('Goals:');
+  for (const line of goalLines(report.goals)) console.log(`  ${line}`);
+  if (report.observations.length) {
+    console.log('\nObservations:');
+    for (const o of report.observations) console.log(`  - ${o}`);
+  }
+  if (report.anomalies.length) {
+    console.error(`\n!!!!! ${report.anomalies.length} ANOMALIES !!!!!`);
+    for (const a of report.anomalies) console.error(`!!! ${a}`);
     process.exitCode = 1;
   }
   const written = await writeReport(report);
-  console.log(`\nwrote ${written.md} and ${written.json}`);
+  console.log(`\nwrote ${written.md} and ${written.json} (bench wall time ${report.wallSec.toFixed(0)} s)`);
 }
 
 await main();

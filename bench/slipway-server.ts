@@ -1,4 +1,4 @@
-// Slipway server under test: starts `slipway serve` as a child process, deploys runtime configs via the CLI, stops it by PID.
+// Slipway server under test: starts `slipway serve` as a child process, pushes models and deploys runtime configs via the CLI, stops it by PID.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,11 +12,26 @@ const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 export interface RuntimeConfig {
   instances: number;
   intraOpThreads: number;
+  /** Dynamic batching (server default 1: off). */
+  maxBatchSize?: number;
+  maxQueueDelayUs?: number;
+  /** Queue bound beyond which requests get 429 (server default 128). */
+  maxQueueSize?: number;
+}
+
+/** "instances=2, intra-op=1[, batch<=32 delay 500µs][, queue 8]" */
+export function describeRuntime(c: RuntimeConfig): string {
+  const batching = c.maxBatchSize !== undefined && c.maxBatchSize > 1 ? `, batch≤${c.maxBatchSize} delay ${c.maxQueueDelayUs ?? 0}µs` : '';
+  const queue = c.maxQueueSize !== undefined ? `, queue ${c.maxQueueSize}` : '';
+  return `instances=${c.instances}, intra-op=${c.intraOpThreads}${batching}${queue}`;
 }
 
 interface EndpointJson {
   state: string;
-  variants: { model: string; runtime: { instances: number; intraOpThreads: number; interOpThreads: number } }[];
+  variants: {
+    model: string;
+    runtime: { instances: number; intraOpThreads: number; interOpThreads: number; maxBatchSize?: number; maxQueueDelayMicros?: number; maxQueueSize?: number };
+  }[];
 }
 
 export class SlipwayServer {
@@ -28,6 +43,8 @@ export class SlipwayServer {
     private readonly child: ChildProcess,
     private readonly home: string,
     readonly url: string,
+    /** host:port of the gRPC listener. */
+    readonly grpcAddress: string,
   ) {
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-8000);
@@ -37,25 +54,24 @@ export class SlipwayServer {
     });
   }
 
-  static async start(timeoutMs = 60_000): Promise<SlipwayServer> {
+  /** examples: push and deploy the bundled examples (digits, diabetes) and wait until digits is ready. */
+  static async start(examples = true, timeoutMs = 60_000): Promise<SlipwayServer> {
     const home = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--home', home, '--log-level', 'warn', '--examples'], {
-      // An ephemeral gRPC port too: the default 8001 may be taken on a shared machine.
-      env: { ...process.env, SLIPWAY_GRPC_PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // An ephemeral gRPC port too: the default 8001 may be taken on a shared machine.
+    const args = [CLI, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', ...(examples ? ['--examples'] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
+      const [url, grpcAddress] = await new Promise<[string, string]>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`server did not print its address within ${timeoutMs} ms`)), timeoutMs);
         child.stdout.on('data', (c: Buffer) => {
           stdout += c.toString('utf8');
-          const match = /Slipway listening on (http:\/\/\S+)/.exec(stdout);
-          if (match?.[1]) {
+          const match = /Slipway listening on (http:\/\/\S+) \(gRPC (\S+),/.exec(stdout);
+          if (match?.[1] && match[2]) {
             clearTimeout(timer);
-            resolve(match[1]);
+            resolve([match[1], match[2]]);
           }
         });
         child.once('exit', (code) => {
@@ -64,8 +80,8 @@ export class SlipwayServer {
         });
       });
       child.stdout.resume(); // keep draining the examples banner
-      const server = new SlipwayServer(child, home, url);
-      await server.waitReady('digits', timeoutMs);
+      const server = new SlipwayServer(child, home, url, grpcAddress);
+      if (examples) await server.waitReady('digits', timeoutMs);
       return server;
     } catch (err) {
       child.kill('SIGKILL');
@@ -103,15 +119,30 @@ export class SlipwayServer {
     }
   }
 
+  /** `slipway push <file.onnx> --name <name>`; returns the new version's ref (name:version). */
+  async push(path: string, name: string): Promise<string> {
+    const { stdout } = await execFileAsync(process.execPath, [CLI, '--server', this.url, '--json', 'push', path, '--name', name], { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const version = JSON.parse(stdout) as { name: string; version: number };
+    return `${version.name}:${version.version}`;
+  }
+
   /** `slipway deploy` (a hot swap), then checks the endpoint reports the requested runtime and is ready. */
   async deploy(endpoint: string, model: string, config: RuntimeConfig): Promise<void> {
     const args = [CLI, '--server', this.url, '--json', 'deploy', endpoint, '--model', model, '--instances', String(config.instances), '--intra-op-threads', String(config.intraOpThreads)];
-    const { stdout } = await execFileAsync(process.execPath, args, { timeout: 60_000 });
+    // Always send batching and queue settings, so a re-deploy does not inherit the previous config's.
+    args.push('--max-batch-size', String(config.maxBatchSize ?? 1), '--max-queue-delay-us', String(config.maxQueueDelayUs ?? 0));
+    args.push('--max-queue-size', String(config.maxQueueSize ?? 128));
+    const { stdout } = await execFileAsync(process.execPath, args, { timeout: 120_000 });
     const view = JSON.parse(stdout) as EndpointJson;
     const runtime = view.variants[0]?.runtime;
-    if (view.variants.length !== 1 || runtime?.instances !== config.instances || runtime.intraOpThreads !== config.intraOpThreads) {
-      throw new Error(`deploy did not take: ${stdout}`);
-    }
+    const took =
+      view.variants.length === 1 &&
+      runtime?.instances === config.instances &&
+      runtime.intraOpThreads === config.intraOpThreads &&
+      (runtime.maxBatchSize ?? 1) === (config.maxBatchSize ?? 1) &&
+      (runtime.maxQueueDelayMicros ?? 0) === (config.maxQueueDelayUs ?? 0) &&
+      (runtime.maxQueueSize ?? 128) === (config.maxQueueSize ?? 128);
+    if (!took) throw new Error(`deploy did not take: ${stdout}`);
     await this.waitReady(endpoint, 60_000);
   }
 

@@ -113,11 +113,37 @@ describe('backpressure, deadlines, disconnects', () => {
     expect(ok.length).toBeGreaterThanOrEqual(5); // one running + four queued
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0]!.headers.get('retry-after')).toBe('1');
-    expect((refused[0]!.body as unknown as { error: string; code: string })).toMatchObject({
-      code: 'overloaded', error: expect.stringMatching(/model slow:1 has 4 requests waiting \(its maxQueueSize\); retry shortly/),
-    });
+    for (const r of refused) {
+      // refused either at the headers (every queue full) or by the queue itself
+      expect(r.body as unknown as { error: string; code: string }).toMatchObject({
+        code: 'overloaded', error: expect.stringMatching(/(model slow:1 has 4 requests waiting \(its maxQueueSize\)|endpoint "slow" has every variant's queue full); retry shortly$/),
+      });
+    }
     const m = await scrape(server.url);
     expect(m('nv_inference_request_failure', { model: 'slow', reason: 'overloaded' })).toBe(refused.length);
+  });
+
+  it('refuses a saturated endpoint at the headers, before the client has sent its body', async () => {
+    await cli('deploy', 'slow-tight', '--model', 'slow', '--max-queue-size', '1');
+    // one request runs, one waits (the limit) for tens of milliseconds: the endpoint is saturated meanwhile
+    const busy = Promise.all(Array.from({ length: 2 }, () => infer(server.url, 'slow-tight', slowRequest(64))));
+    await new Promise((r) => setTimeout(r, 15));
+    const status = await new Promise<number | string>((resolve) => {
+      const req = httpRequest(`${server.url}/v2/models/slow-tight/infer`, { method: 'POST', headers: { 'content-length': String(1024 * 1024) } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', (err) => resolve(err.message));
+      req.flushHeaders(); // headers only: the body never comes
+      setTimeout(() => {
+        resolve('no answer without the body');
+        req.destroy();
+      }, 5000);
+    });
+    expect(status).toBe(429);
+    expect((await busy).map((r) => r.status)).toEqual([200, 200]);
   });
 
   it('answers 504 without running the model when the deadline passes before it can run', async () => {

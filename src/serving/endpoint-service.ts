@@ -246,6 +246,20 @@ export class EndpointService {
     );
   }
 
+  /**
+   * When every variant that takes traffic is at its queue limit, the refusal any request would get — known before its
+   * body is read, so an overloaded server does not spend its CPU receiving bodies it will refuse.
+   */
+  refusalBeforeBody(endpoint: string): OverloadedError | undefined {
+    const entry = this.live.get(endpoint);
+    if (!entry || entry.state !== 'ready') return undefined;
+    const live = entry.variants.filter((v) => !v.spec.shadow && v.spec.weight > 0);
+    if (live.length === 0 || !live.every((v) => v.saturated)) return undefined;
+    const first = live[0]!;
+    this.metrics.observeRequest({ endpoint, variant: first.spec.name, version: first.version.version, ok: false, durationMicros: 0 }, 'overloaded');
+    return new OverloadedError(`endpoint "${endpoint}" has every variant's queue full; retry shortly`);
+  }
+
   /** Every variant's window, for metrics. */
   variantWindows(): { endpoint: string; variant: string; shadow: boolean; requests: number; errorRate: number | null; p99Ms: number | null; agreement: number | null }[] {
     return [...this.live.entries()].flatMap(([endpoint, e]) =>

@@ -36,6 +36,11 @@ export class LiveVariant {
     return this.scheduler.queued;
   }
 
+  /** True while a new request would be refused at once (its queue is at maxQueueSize). */
+  get saturated(): boolean {
+    return this.scheduler.queued >= this.spec.runtime.maxQueueSize;
+  }
+
   /** Must be called synchronously after the variant was picked, so a concurrent swap sees the request as in flight. */
   async run(request: RunRequest, options: ScheduleOptions): Promise<ScheduledResult> {
     this.inFlight++;

@@ -1,0 +1,171 @@
+// Tabular section: the digits MLP served by Slipway (instances, dynamic batching) vs raw onnxruntime, a naive Fastify server and an HTTP ceiling.
+
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChildServer } from './child-server.js';
+import { disturbance } from './cpu-probe.js';
+import { runLoad, type LoadSpec } from './http-load.js';
+import { bestOfPasses, fromHttp, fromRaw, progressLine, type Measurement } from './measurement.js';
+import { Observer } from './observer.js';
+import { waitForQuiet } from './quiet.js';
+import { measureInProcess, measureWorkers } from './raw-onnxruntime.js';
+import { fmtRatio, loadTable, type Goal } from './report.js';
+import { anomaliesOf, type SectionContext, type SectionResult } from './section.js';
+import { describeRuntime, SlipwayServer, type RuntimeConfig } from './slipway-server.js';
+import { fixedAnswer, tabularFixture, verifyTabular } from './tabular-fixture.js';
+
+const CONNECTIONS = [1, 16, 64];
+const ENDPOINT = 'digits';
+const MODEL_REF = 'digits:1';
+
+/** Runtime configs to serve digits with, and the concurrencies each is measured at (batching needs concurrent requests). */
+const CONFIGS: { config: RuntimeConfig; connections: number[] }[] = [
+  { config: { instances: 1, intraOpThreads: 1 }, connections: CONNECTIONS },
+  { config: { instances: 2, intraOpThreads: 1 }, connections: CONNECTIONS },
+  { config: { instances: 1, intraOpThreads: 1, maxBatchSize: 32, maxQueueDelayUs: 0 }, connections: [16, 64] },
+  { config: { instances: 1, intraOpThreads: 1, maxBatchSize: 32, maxQueueDelayUs: 500 }, connections: [16, 64] },
+];
+
+export async function tabularSection(ctx: SectionContext): Promise<SectionResult> {
+  const d = ctx.options.durations;
+  const fixture = await tabularFixture();
+  console.log(`[tabular] reference (raw onnxruntime): label ${JSON.stringify(fixture.reference.label)}`);
+  const load = (label: string, url: string, connections: number, observer: Observer, extra: Partial<LoadSpec> = {}): ReturnType<typeof runLoad> =>
+    runLoad({ url, body: fixture.body, connections, warmupSec: d.loadWarmupSec, durationSec: d.loadSec, observer, label: `tabular ${label} c=${connections}`, ...extra });
+  const anomalies: string[] = [];
+
+  // 1. Raw onnxruntime first, while no server competes for the CPUs.
+  const measureRaw = async (pass: number): Promise<Measurement[]> => {
+    await waitForQuiet(`tabular raw onnxruntime, pass ${pass}`);
+    const list = [
+      fromRaw(await measureInProcess(fixture.raw, d.tabularRawWarmupMs, d.tabularRawMs)),
+      fromRaw(await measureWorkers(fixture.raw, 2, d.tabularRawWarmupMs, d.tabularRawMs)),
+    ];
+    for (const r of list) console.log(`[tabular] pass ${pass}: ${progressLine(r)}`);
+    return list;
+  };
+  const rawFirst = await measureRaw(1);
+
+  // 2. HTTP ceiling: Fastify parses the same body and answers a fixed reply.
+  const ceiling: Measurement[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-ceiling-'));
+  try {
+    const answerPath = join(dir, 'answer.json');
+    await writeFile(answerPath, fixedAnswer(fixture));
+    const server = await ChildServer.start('ceiling-server.ts', [answerPath], 'ceiling server');
+    try {
+      const url = `${server.url}/v2/models/${ENDPOINT}/infer`;
+      await verifyTabular(url, fixture, 'ceiling server');
+      for (const c of CONNECTIONS) {
+        const scenario = 'HTTP ceiling: Fastify parse + fixed reply';
+        const m = fromHttp(scenario, 'http-json', await load(scenario, url, c, new Observer(server.pid)));
+        ceiling.push(m);
+        console.log(`[tabular] ${progressLine(m)}`);
+      }
+    } finally {
+      await server.stop();
+      if (server.stderr.trim()) anomalies.push(`tabular: ceiling server stderr: ${server.stderr.trim().slice(-1000)}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  // 3. Naive server: Fastify + onnxruntime on the main thread, default onnxruntime threads.
+  const naive: Measurement[] = [];
+  {
+    const server = await ChildServer.start('naive-server.ts', [fixture.raw.modelPath], 'naive server');
+    try {
+      const url = `${server.url}/v2/models/${ENDPOINT}/infer`;
+      const expectBody = await verifyTabular(url, fixture, 'naive server');
+      for (const c of CONNECTIONS) {
+        const scenario = 'naive: Fastify + onnxruntime on the main thread';
+        const m = fromHttp(scenario, 'http-json', await load(scenario, url, c, new Observer(server.pid), expectBody ? { expectBody } : {}));
+        naive.push(m);
+        console.log(`[tabular] ${progressLine(m)}`);
+      }
+    } finally {
+      await server.stop();
+      if (server.stderr.trim()) anomalies.push(`tabular: naive server stderr: ${server.stderr.trim().slice(-1000)}`);
+    }
+  }
+
+  // 4. Slipway, one config after another (hot swaps on one server).
+  const served: Measurement[] = [];
+  const server = await SlipwayServer.start(true);
+  console.log(`[tabular] Slipway pid ${String(server.pid)} at ${server.url}`);
+  try {
+    const url = `${server.url}/v2/models/${ENDPOINT}/infer`;
+    configs: for (const { config, connections } of CONFIGS) {
+      await server.deploy(ENDPOINT, MODEL_REF, config);
+      const expectBody = await verifyTabular(url, fixture, `Slipway ${describeRuntime(config)}`);
+      if (expectBody === undefined) anomalies.push(`tabular: ${describeRuntime(config)}: two identical requests got different bodies; bodies not checked under load`);
+      for (const c of connections) {
+        const observer = new Observer(server.pid, { baseUrl: server.url, endpoint: ENDPOINT });
+        const scenario = `Slipway JSON, ${describeRuntime(config)}`;
+        const m = fromHttp(scenario, 'http-json', await load(scenario, url, c, observer, expectBody ? { expectBody } : {}));
+        served.push(m);
+        console.log(`[tabular] ${progressLine(m)}`);
+        if (server.exited) {
+          anomalies.push(`tabular: Slipway ${server.exited} during ${m.scenario}, c=${c}; stderr tail:\n${server.stderr}`);
+          break configs;
+        }
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  if (server.stderr.trim()) anomalies.push(`tabular: Slipway wrote to stderr (log level warn):\n${server.stderr.trim().slice(-2000)}`);
+
+  // 5. Raw onnxruntime again, now that the servers are gone; the better pass is the baseline.
+  const raw = bestOfPasses(rawFirst, await measureRaw(2));
+  const rawLimit = Math.max(...raw.map((r) => r.requestsPerSec));
+
+  const at = (list: Measurement[], c: number): Measurement | undefined => list.find((m) => m.concurrency === c);
+  const table = loadTable(
+    'Tabular: digits MLP, [1,64] FP32, HTTP+JSON',
+    [
+      `Raw limit: ${rawLimit.toFixed(0)} inferences/s (best raw row). ÷raw = req/s ÷ raw limit; ÷naive and ÷ceiling compare with the naive server and the HTTP ceiling at the same concurrency.`,
+      'Load: autocannon in the bench process, closed loop, c connections with one request in flight each; latencies are exact per-response times of 2xx responses.',
+    ],
+    [...raw, ...ceiling, ...naive, ...served],
+    [
+      { header: '÷raw', value: (m) => m.requestsPerSec / rawLimit },
+      { header: '÷naive', value: (m) => (m.protocol === 'in-process' ? undefined : m.requestsPerSec / (at(naive, m.concurrency)?.requestsPerSec ?? Number.NaN)) },
+      { header: '÷ceiling', value: (m) => (m.protocol === 'in-process' ? undefined : m.requestsPerSec / (at(ceiling, m.concurrency)?.requestsPerSec ?? Number.NaN)) },
+    ],
+  );
+
+  const goals: Goal[] = [];
+  const observations: string[] = [];
+  for (const c of [16, 64]) {
+    const candidates = served.filter((m) => m.concurrency === c);
+    const best = candidates.reduce<Measurement | undefined>((a, b) => (a && a.requestsPerSec >= b.requestsPerSec ? a : b), undefined);
+    const n = at(naive, c);
+    const ceil = at(ceiling, c);
+    if (!best || !n || n.latency.count === 0) continue;
+    const ratio = best.requestsPerSec / n.requestsPerSec;
+    goals.push({
+      section: 'tabular',
+      goal: `Slipway ≥ 1.3× naive at c=${c}`,
+      measured: `${fmtRatio(ratio)} (${best.requestsPerSec.toFixed(0)} req/s with ${best.scenario.replace('Slipway JSON, ', '')} vs naive ${n.requestsPerSec.toFixed(0)}; HTTP ceiling ${ceil ? ceil.requestsPerSec.toFixed(0) : '–'}, Slipway = ${ceil ? fmtRatio(best.requestsPerSec / ceil.requestsPerSec) : '–'} of it)${disturbance(best.observed?.cpu, n.observed?.cpu)}`,
+      met: ratio >= 1.3,
+    });
+  }
+  for (const m of served.filter((s) => s.concurrency >= 16)) {
+    const cpu = m.observed?.cpu;
+    if (cpu && cpu.serverMainPct >= 85) {
+      observations.push(
+        `tabular ${m.scenario}, c=${m.concurrency}: Slipway's main thread is ${cpu.serverMainPct.toFixed(0)}% busy (saturated) while its other threads use ${cpu.serverOtherPct.toFixed(0)}% and the load generator ${cpu.loadgenPct.toFixed(0)}%: the event loop (HTTP + JSON) is the bottleneck, not the model.`,
+      );
+      break;
+    }
+  }
+  return {
+    tables: [table],
+    goals,
+    observations,
+    anomalies: [...anomalies, ...anomaliesOf('tabular', [...ceiling, ...naive, ...served])],
+    data: { rawLimit, raw, ceiling, naive, served },
+  };
+}
