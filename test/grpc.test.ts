@@ -282,6 +282,23 @@ describe('errors carry the right code and the HTTP message', () => {
   });
 });
 
+describe('a model that fails at run time', () => {
+  it('answers INTERNAL naming the model and the failure, then serves the next call', async () => {
+    await cli('push', join(ROOT, 'test', 'fixtures', 'models', 'gather_fail.onnx'), '--name', 'lookup');
+    await cli('deploy', 'lookup', '--model', 'lookup');
+    const call = (idx: bigint[]): Promise<InferReply> => rpc<InferReply>('ModelInfer', {
+      model_name: 'lookup',
+      inputs: [{ name: 'idx', datatype: 'INT64', shape: [idx.length] }],
+      raw_input_contents: [Buffer.from(BigInt64Array.from(idx).buffer)],
+    });
+    const err = await call([1n, 9n]).then(() => undefined, (e: grpc.ServiceError) => e);
+    expect(err?.code).toBe(grpc.status.INTERNAL);
+    expect(err?.details).toMatch(/^model lookup:1 failed to run: /);
+    const ok = await call([1n, 3n]);
+    expect(Array.from(new Float32Array(new Uint8Array(ok.raw_output_contents[0]!).buffer))).toEqual([20, 40]);
+  });
+});
+
 describe('backpressure and deadlines over gRPC', () => {
   const slowCall = (rows: number, deadlineMs = 20_000): Promise<InferReply> => {
     const m = service.ModelInfer!;

@@ -90,6 +90,10 @@ describe('slipway profile', () => {
     expect(batched).toBeGreaterThan(0);
     if (batched > unbatched * 1.05) expect(rec.config.maxBatchSize).toBeGreaterThan(1);
 
+    // Execution providers were probed: CPU works; this build's accelerated providers cannot create a session here.
+    expect(report.host.executionProviders).toContain('cpu');
+    expect(report.host.unavailableProviders.map((p) => p.provider)).toEqual(expect.arrayContaining(['cuda']));
+
     // Stored on the version and shown with it.
     const stored = await call<ProfileReport>(`${server.url}/api/v1/models/slow/versions/1/profile`);
     expect(stored.status).toBe(200);

@@ -44,7 +44,7 @@ export function describeProfile(report: ProfileReport): string {
     ]),
   );
   const lines = [
-    `${report.model} on ${report.host.cores} cores (${report.host.cpuModel}), execution providers: ${report.host.executionProviders.join(', ')}`,
+    `${report.model} on ${report.host.cores} cores (${report.host.cpuModel}), execution providers: ${report.host.executionProviders.join(', ')}${report.host.unavailableProviders?.length ? ` (not usable here: ${report.host.unavailableProviders.map((p) => p.provider).join(', ')})` : ''}`,
     `${report.space.measured} of ${report.space.configs} configs measured, ${report.input} inputs, SLO p99 ≤ ${report.settings.sloP99Ms} ms`
       + (report.batchingBlocker ? `; batching not tried: ${report.batchingBlocker}` : ''),
     table,

@@ -67,7 +67,11 @@ export interface ProfileReport {
   model: string;
   startedAt: string;
   finishedAt: string;
-  host: { cores: number; cpuModel: string; platform: string; executionProviders: string[] };
+  /**
+   * executionProviders: what a session could be created with here (probed); only 'cpu' is swept so far — an
+   * accelerated provider found available is reported, and sweeping it is future work.
+   */
+  host: { cores: number; cpuModel: string; platform: string; executionProviders: string[]; unavailableProviders: { provider: string; reason: string }[] };
   settings: ProfileSettings;
   /** Where the request inputs came from. */
   input: 'golden' | 'random';

@@ -2,7 +2,9 @@
 
 import { InvalidInputError } from './errors.js';
 
-export type ExecutionProvider = 'cpu';
+/** Providers onnxruntime-node may offer. Deploys accept 'cpu' only for now; the others are probed by the profiler. */
+export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'tensorrt';
+export const ACCELERATED_PROVIDERS: readonly ExecutionProvider[] = ['webgpu', 'cuda', 'tensorrt'];
 
 export interface RuntimeConfig {
   /** Concurrent runner instances, each in its own worker thread. */

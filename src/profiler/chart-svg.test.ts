@@ -7,7 +7,7 @@ import { point } from './fake-points.test-util.js';
 const settings: ProfileReport['settings'] = {
   sloP99Ms: 20, budgetSeconds: 10, exhaustive: false, pricePerCoreHour: 0.1, concurrency: [1, 4], seed: 1, minRequests: 300, pointMillis: 1000, targetRps: 5000,
 };
-const extra = { input: 'random' as const, batchingBlocker: null, cpuModel: 'test cpu', platform: 'linux x64' };
+const extra = { input: 'random' as const, batchingBlocker: null, cpuModel: 'test cpu', platform: 'linux x64', providers: { available: ['cpu' as const], unavailable: [] } };
 
 /** Every tag opened is closed, in order: enough of XML to catch a broken chart. */
 function balanced(svg: string): boolean {

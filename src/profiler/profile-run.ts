@@ -6,6 +6,7 @@ import { InvalidInputError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { ProfileConfig, ProfilePoint, ProfileReport, ProfileSettings } from '../core/profile-report.js';
 import type { Registry } from '../registry/registry.js';
+import { probeProviders, type ProviderProbe } from '../runtime/provider-probe.js';
 import { batchingBlocker } from '../runtime/batch-plan.js';
 import type { Store } from '../store/store.js';
 import { capacityPlan } from './capacity.js';
@@ -66,13 +67,16 @@ export function profileSettings(request: ProfileRequest): ProfileSettings {
 /** Pure: the report from measured points. */
 export function buildReport(
   model: string, startedAt: string, settings: ProfileSettings, cores: number, points: ProfilePoint[], configs: number,
-  extra: { input: 'golden' | 'random'; batchingBlocker: string | null; cpuModel: string; platform: string },
+  extra: { input: 'golden' | 'random'; batchingBlocker: string | null; cpuModel: string; platform: string; providers: ProviderProbe },
 ): ProfileReport {
   const r = recommend(points, settings.sloP99Ms, cores);
   const pick = r.recommended ?? r.closest;
   return {
     model, startedAt, finishedAt: new Date().toISOString(),
-    host: { cores, cpuModel: extra.cpuModel, platform: extra.platform, executionProviders: ['cpu'] },
+    host: {
+      cores, cpuModel: extra.cpuModel, platform: extra.platform,
+      executionProviders: extra.providers.available, unavailableProviders: extra.providers.unavailable,
+    },
     settings, input: extra.input, batchingBlocker: extra.batchingBlocker,
     space: { configs, measured: new Set(points.map((p) => JSON.stringify(p.config))).size },
     points, pareto: paretoFront(points),
@@ -95,14 +99,18 @@ export async function profileVersion(
   const planned = settings.exhaustive ? configs : Math.min(configs, configsForBudget(settings.budgetSeconds! * 1000, settings.concurrency.length, settings.pointMillis));
   const maker = await requestMaker(version, deps.registry);
   const source = await deps.registry.modelSource(version);
+  const providers = await probeProviders(source, label);
   onEvent({ type: 'start', model: formatVersionId(version), configs, planned, cores, input: maker.input, batchingBlocker: blocker });
-  const points = await searchConfigs(space, { sloP99Ms: settings.sloP99Ms, exhaustive: settings.exhaustive, maxConfigs: planned, seed: settings.seed }, async (config, index, total) => {
+  const points = await searchConfigs(space, {
+    sloP99Ms: settings.sloP99Ms, exhaustive: settings.exhaustive, maxConfigs: planned, seed: settings.seed,
+    ...(settings.exhaustive ? {} : { deadline: Date.now() + settings.budgetSeconds! * 1000 }),
+  }, async (config, index, total) => {
     if (signal?.aborted) throw new InvalidInputError('profile cancelled: the client went away');
     onEvent({ type: 'config', index, total, config });
     return measureConfig(source, version, config, label, maker, { ...settings, cores, ...(signal ? { signal } : {}) }, (point) => onEvent({ type: 'point', point }));
   });
   const report = buildReport(formatVersionId(version), startedAt, settings, cores, points, configs, {
-    input: maker.input, batchingBlocker: blocker, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${platform()} ${process.arch}`,
+    input: maker.input, batchingBlocker: blocker, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${platform()} ${process.arch}`, providers,
   });
   await deps.store.saveProfileReport(version.name, version.version, report);
   onEvent({ type: 'report', report });

@@ -109,6 +109,8 @@ export interface SearchOptions {
   exhaustive: boolean;
   maxConfigs: number;
   seed: number;
+  /** Wall-clock end (ms since the epoch) of a budgeted search: no new config starts after it, whatever maxConfigs says. */
+  deadline?: number;
 }
 
 /**
@@ -136,7 +138,7 @@ export async function searchConfigs(
   let best = DEFAULT_CONFIG;
   let bestScore = await measure(best);
   let step = 0;
-  while (measured.size < limit) {
+  while (measured.size < limit && (options.deadline === undefined || Date.now() < options.deadline)) {
     const next = seededShuffle(neighbours(best, space), options.seed + step++).find((c) => !measured.has(configKey(c)))
       ?? all.find((c) => !measured.has(configKey(c)));
     if (!next) break;

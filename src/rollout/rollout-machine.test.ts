@@ -81,6 +81,18 @@ describe('tick', () => {
   });
 });
 
+describe('immediate', () => {
+  it('switches all traffic at once, keeps the old version warm while the gates judge, then releases it', () => {
+    const s = state({ strategy: 'immediate', steps: [100] });
+    expect(specFor(s).variants.map((v) => [v.name, v.weight])).toEqual([['m-1', 0], ['m-2', 100]]);
+    const bad = judge(policy().gates, win(200, 0.5, 10), win(1, 0, 9));
+    const back = tick(s, 100, bad);
+    expect(back.kind === 'rollback' && specFor(back.to).variants.map((v) => [v.name, v.weight])).toEqual([['m-1', 100]]);
+    const done = tick(s, 1000, good);
+    expect(done.kind === 'complete' && specFor(done.to).variants.map((v) => v.name)).toEqual(['m-2']);
+  });
+});
+
 describe('commands', () => {
   it('pause stops the clock; resume keeps the bake time that was left', () => {
     const paused = command(state(), 'pause', 400, 'ops');

@@ -39,7 +39,7 @@ async function load(message: Extract<ToWorker, { op: 'load' }>): Promise<void> {
   try {
     const { intraOpThreads, interOpThreads } = message.options;
     session = await ort.InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
+      executionProviders: [message.options.executionProvider],
       intraOpNumThreads: intraOpThreads,
       interOpNumThreads: interOpThreads,
       executionMode: interOpThreads > 1 ? 'parallel' : 'sequential',
