@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { startGrpcServer } from './api/grpc-server.js';
 import type { GrpcServer } from './api/grpc-server.js';
 import { DecodePool } from './api/decode-pool.js';
+import { UnavailableError } from './core/errors.js';
 import { buildHttpServer } from './api/http-server.js';
 import type { Config } from './config.js';
 import { FsArtifactStore } from './registry/fs-artifact-store.js';
@@ -84,7 +85,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (!config.adminToken && config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
     app.log.warn(`listening on ${config.host} with --insecure: the management API accepts anyone who can reach it`);
   }
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app.close();
+    await store.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new UnavailableError(
+        `${config.host}:${config.port} is already in use (another Slipway or Triton?): stop it, or pick another port with --port / SLIPWAY_PORT`,
+      );
+    }
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -60,3 +60,12 @@ it('rejects an invalid configuration with the setting named', () => {
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/port: expected an integer from 0 to 65535, got 99999/);
 });
+
+it('says what to do when its port is taken', () => {
+  const port = new URL(server.url).port;
+  const home = tempHome();
+  const r = spawnSync(process.execPath, [CLI, 'serve', '--port', port, '--grpc-port', '0', '--home', home], { encoding: 'utf8', timeout: 20_000 });
+  removeHome(home);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain(`127.0.0.1:${port} is already in use (another Slipway or Triton?): stop it, or pick another port with --port / SLIPWAY_PORT`);
+});

@@ -149,7 +149,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(new Error(`gRPC cannot listen on ${host}:${opts.port}: ${err.message}`, { cause: err })) : resolve(bound),
+      err
+        ? reject(new Error(`gRPC cannot listen on ${host}:${opts.port}: ${err.message}; pick another port with --grpc-port / SLIPWAY_GRPC_PORT (0 = any free one)`, { cause: err }))
+        : resolve(bound),
     );
   });
   return {
