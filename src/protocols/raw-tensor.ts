@@ -5,7 +5,7 @@
 // host's byte order, so the zero-copy views below are only right on a little-endian host (x86-64, arm64: every
 // platform onnxruntime-node ships for). A big-endian host fails loudly instead of answering wrong numbers.
 
-import type { DataType, NumericArray } from '../core/datatype.js';
+import type { DataType } from '../core/datatype.js';
 import { arrayConstructor, elementSize } from '../core/datatype.js';
 import { InternalError, InvalidInputError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';

@@ -9,7 +9,6 @@ import type { ModelVersion, PackageTest } from '../core/model-version.js';
 import { accuracy, countNaN, macroF1, meanAbsoluteError, p99, rootMeanSquaredError } from '../core/quality-metrics.js';
 import { DEFAULT_RUNTIME } from '../core/runtime-config.js';
 import type { Tensor } from '../core/tensor.js';
-import { shapeSize } from '../core/tensor.js';
 import type { TestResult, ValidationReport } from '../core/validation.js';
 import { judge, notRun } from '../core/validation.js';
 import type { Registry } from '../registry/registry.js';

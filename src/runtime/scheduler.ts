@@ -53,7 +53,7 @@ export class Scheduler {
     private readonly runner: Runner & { readonly size: number },
     private readonly config: RuntimeConfig,
     /** False when the model cannot be batched; then every request runs alone whatever maxBatchSize says. */
-    private readonly batchable: boolean,
+    batchable: boolean,
     private readonly label: string,
     /** Told the row count of every execution (for metrics); runtime knows no metrics itself. */
     private readonly onBatch: (rows: number) => void = () => undefined,
