@@ -6,6 +6,7 @@ import type { ConfigInput } from './config.js';
 import { DEFAULT_CONFIG, isLoopbackHost, loadConfig } from './config.js';
 import { InvalidInputError } from './core/errors.js';
 import { DEFAULT_RUNTIME } from './core/runtime-config.js';
+import { errorOf, expectInvalid } from '../test/support/thrown.js';
 
 let dir = '';
 
@@ -21,21 +22,6 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-function expectInvalid(fn: () => unknown, message: string): void {
-  const err = errorOf(fn);
-  expect(err).toBeInstanceOf(InvalidInputError);
-  expect(err.message).toBe(message);
 }
 
 const KNOWN = 'home, host, port, grpcPort, adminToken, insecure, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel';

@@ -1,21 +1,10 @@
 // Request deadlines from timeout parameter, header and transport deadline, capped by config.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../core/errors.js';
 import { requestDeadline } from './request-deadline.js';
+import { expectInvalid } from '../../test/support/thrown.js';
 
 const NOW = 1_000_000;
-
-function expectInvalid(fn: () => unknown, message: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(InvalidInputError);
-  expect((err as Error).message).toBe(message);
-}
 
 describe('requestDeadline', () => {
   it('sets none when the client asks for none', () => {

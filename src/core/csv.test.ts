@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { numericColumns, parseCsv } from './csv.js';
 import { InvalidInputError } from './errors.js';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
+import { errorOf } from '../../test/support/thrown.js';
 
 describe('parseCsv', () => {
   it('splits a simple header and rows', () => {

@@ -3,15 +3,7 @@ import { InvalidInputError } from './errors.js';
 import type { ModelRef } from './model-ref.js';
 import { formatModelRef, parseModelRef, parseVersion } from './model-ref.js';
 import { checkName } from './names.js';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
+import { errorOf } from '../../test/support/thrown.js';
 
 const NAME_RULE = "expected 1-63 characters of a-z, 0-9, '-' or '_', starting with a letter or digit";
 

@@ -2,15 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from './errors.js';
 import type { ExecutionProvider, RuntimeConfig } from './runtime-config.js';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from './runtime-config.js';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
+import { errorOf } from '../../test/support/thrown.js';
 
 describe('resolveRuntimeConfig', () => {
   it('has one instance, one thread each, on CPU by default', () => {

@@ -4,6 +4,7 @@ import type { InferRequest } from './infer.js';
 import type { Signature } from './signature.js';
 import { checkRequest, findOutput, shapeMatches } from './signature.js';
 import type { Tensor } from './tensor.js';
+import { errorOf } from '../../test/support/thrown.js';
 
 const signature: Signature = {
   inputs: [
@@ -23,15 +24,6 @@ function x(rows = 2): Tensor {
 
 function mask(): Tensor {
   return { name: 'mask', datatype: 'BOOL', shape: [2], data: new Uint8Array(2) };
-}
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('shapeMatches', () => {

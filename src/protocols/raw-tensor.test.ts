@@ -2,21 +2,10 @@
 
 import { describe, expect, it } from 'vitest';
 import type { DataType, NumericArray } from '../core/datatype.js';
-import { InvalidInputError } from '../core/errors.js';
 import { toHalfBits } from '../core/fp16.js';
 import type { Tensor } from '../core/tensor.js';
 import { rawToTensor, tensorToRaw } from './raw-tensor.js';
-
-function expectInvalid(fn: () => unknown, message: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(InvalidInputError);
-  expect((err as Error).message).toBe(message);
-}
+import { expectInvalid } from '../../test/support/thrown.js';
 
 /** Little-endian bytes of `values` written one by one through a DataView: the reference layout. */
 function leBytes(datatype: DataType, values: readonly (number | bigint)[]): Uint8Array {

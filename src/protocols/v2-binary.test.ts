@@ -1,22 +1,11 @@
 // Binary tensor data extension: header length, input slicing, output choice and response framing.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/infer.js';
 import { binaryOutputChoice, decodeBinaryInferRequest, encodeBinaryInferResponse, parseHeaderLength } from './v2-binary.js';
 import { encodeInferResponse } from './v2-json.js';
+import { expectInvalid } from '../../test/support/thrown.js';
 
-function expectInvalid(fn: () => unknown, message: string | RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(InvalidInputError);
-  if (typeof message === 'string') expect((err as Error).message).toBe(message);
-  else expect((err as Error).message).toMatch(message);
-}
 
 /** A binary request body: the JSON header, then each chunk. Returns the body and the header length. */
 function binaryBody(header: unknown, ...chunks: Uint8Array[]): [Buffer, number] {

@@ -1,22 +1,11 @@
 // gRPC message conversions: typed and raw contents, structural errors, raw-form responses.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../core/errors.js';
 import { toHalfBits } from '../core/fp16.js';
 import type { InferResponse } from '../core/infer.js';
 import type { GrpcInferInputTensor, GrpcModelInferRequest, GrpcTensorContents } from './v2-grpc.js';
 import { decodeModelInferRequest, encodeModelInferResponse, parseGrpcParameters, toGrpcParameters } from './v2-grpc.js';
-
-function expectInvalid(fn: () => unknown, message: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(InvalidInputError);
-  expect((err as Error).message).toBe(message);
-}
+import { expectInvalid } from '../../test/support/thrown.js';
 
 function one(datatype: string, shape: (string | number)[], contents: GrpcTensorContents | null, raw?: Uint8Array): GrpcModelInferRequest {
   const input: GrpcInferInputTensor = { name: 'x', datatype, shape, contents };

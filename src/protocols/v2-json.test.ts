@@ -13,15 +13,7 @@ import {
   parseJsonBody,
   tensorValues,
 } from './v2-json.js';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
+import { errorOf, expectInvalid } from '../../test/support/thrown.js';
 
 /** A request body with one input. */
 function body(datatype: string, shape: unknown, data: unknown, extra: Record<string, unknown> = {}): unknown {
@@ -33,12 +25,6 @@ function decodeOne(datatype: string, shape: unknown, data: unknown): Tensor {
   const request = decodeInferRequest(body(datatype, shape, data));
   expect(request.inputs).toHaveLength(1);
   return request.inputs[0]!;
-}
-
-function expectInvalid(fn: () => unknown, message: string): void {
-  const err = errorOf(fn);
-  expect(err).toBeInstanceOf(InvalidInputError);
-  expect(err.message).toBe(message);
 }
 
 describe('parseJsonBody', () => {

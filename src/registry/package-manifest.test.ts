@@ -11,24 +11,10 @@ import {
   parseManifest,
   referencedFiles,
 } from './package-manifest.js';
+import { errorOf, expectInvalid } from '../../test/support/thrown.js';
 
 function example(name: string): string {
   return readFileSync(fileURLToPath(new URL(`../../examples/${name}/slipway.yaml`, import.meta.url)), 'utf8');
-}
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-function expectInvalid(fn: () => unknown, message: string): void {
-  const err = errorOf(fn);
-  expect(err).toBeInstanceOf(InvalidInputError);
-  expect(err.message).toBe(message);
 }
 
 const PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';

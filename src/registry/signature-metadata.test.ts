@@ -1,26 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../core/errors.js';
 import type { PackageManifest } from '../core/model-version.js';
 import type { Signature } from '../core/signature.js';
 import { withPackageMetadata } from './signature-metadata.js';
+import { expectInvalid } from '../../test/support/thrown.js';
 
 function manifest(extra: Partial<PackageManifest> = {}): PackageManifest {
   return { name: 'm', description: '', model: 'model.onnx', task: 'classification', tests: [], ...extra };
-}
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to throw');
-}
-
-function expectInvalid(fn: () => unknown, message: string): void {
-  const err = errorOf(fn);
-  expect(err).toBeInstanceOf(InvalidInputError);
-  expect(err.message).toBe(message);
 }
 
 /** Like an sklearn classifier exported to ONNX: class ids and per-class scores. */
