@@ -18,6 +18,7 @@ import {
 } from './api-schemas.js';
 import { actorOf, requireAdminToken } from './auth.js';
 import type { Store } from '../store/store.js';
+import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ManagementOptions {
   registry: Registry;
@@ -60,11 +61,6 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
   const modelParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
-  const versionParams = {
-    type: 'object',
-    properties: { name: { type: 'string' }, version: { type: 'string' } },
-    required: ['name', 'version'],
-  } as const;
 
   app.get('/api/v1/models', {
     schema: { tags: ['models'], summary: 'List models with their versions and aliases', response: { 200: { type: 'array', items: modelSummarySchema } } },
@@ -158,10 +154,9 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
 
   app.get('/api/v1/models/:name/versions/:version', {
     schema: { tags: ['models'], summary: 'One model version', params: versionParams, response: { 200: modelVersionSchema, ...errors(400, 404) } },
-  }, async (request: FastifyRequest<{ Params: { name: string; version: string } }>) => {
-    const name = checkName('model', request.params.name);
-    const version = await registry.get(name, parseVersion(request.params.version));
-    return withAliases(version, await registry.listAliases(name));
+  }, async (request: VersionRequest) => {
+    const version = await versionOf(registry, request.params);
+    return withAliases(version, await registry.listAliases(version.name));
   });
 
   app.delete('/api/v1/models/:name/versions/:version', {

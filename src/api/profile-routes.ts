@@ -4,25 +4,18 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
-import { parseVersion } from '../core/model-ref.js';
-import { checkName } from '../core/names.js';
 import { profileSettings, profileVersion, type ProfileEvent, type ProfileRequest } from '../profiler/profile-run.js';
 import type { Registry } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
 import { errorSchema } from './api-schemas.js';
 import { requireAdminToken } from './auth.js';
+import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ProfileRouteOptions {
   registry: Registry;
   store: Store;
   adminToken: string | undefined;
 }
-
-const versionParams = {
-  type: 'object',
-  properties: { name: { type: 'string' }, version: { type: 'string' } },
-  required: ['name', 'version'],
-} as const;
 
 const profileBody = {
   type: 'object',
@@ -43,8 +36,6 @@ const profileBody = {
 
 const reportSchema = { type: 'object', additionalProperties: true } as const;
 
-type VersionRequest = FastifyRequest<{ Params: { name: string; version: string } }>;
-
 export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app: FastifyInstance, opts) => {
   const { registry, store } = opts;
   // One profile at a time: two sweeps on one host would measure each other.
@@ -60,7 +51,7 @@ export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app
       response: { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema },
     },
   }, async (request: FastifyRequest<{ Params: { name: string; version: string }; Body: ProfileRequest }>, reply: FastifyReply) => {
-    const version = await registry.get(checkName('model', request.params.name), parseVersion(request.params.version));
+    const version = await versionOf(registry, request.params);
     profileSettings(request.body);
     if (running) throw new ConflictError(`a profile of ${running} is running on this server; wait for it to finish`);
     const id = formatVersionId(version);
@@ -90,7 +81,7 @@ export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app
       response: { 200: reportSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
     },
   }, async (request: VersionRequest) => {
-    const version = await registry.get(checkName('model', request.params.name), parseVersion(request.params.version));
+    const version = await versionOf(registry, request.params);
     const report = await store.getProfileReport(version.name, version.version);
     if (!report) {
       const id = formatVersionId(version);

@@ -1,29 +1,20 @@
 // Validation of model versions over the management API: run a version's package tests, read its stored report.
 
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { NotFoundError } from '../core/errors.js';
-import { parseVersion } from '../core/model-ref.js';
-import { checkName } from '../core/names.js';
 import type { Registry } from '../registry/registry.js';
 import { validateAndSave } from '../rollout/validation.js';
 import type { Store } from '../store/store.js';
 import { errorSchema, validationReportSchema } from './api-schemas.js';
 import { requireAdminToken } from './auth.js';
+import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ValidationRouteOptions {
   registry: Registry;
   store: Store;
   adminToken: string | undefined;
 }
-
-const versionParams = {
-  type: 'object',
-  properties: { name: { type: 'string' }, version: { type: 'string' } },
-  required: ['name', 'version'],
-} as const;
-
-type VersionRequest = FastifyRequest<{ Params: { name: string; version: string } }>;
 
 export const validationRoutes: FastifyPluginAsync<ValidationRouteOptions> = async (app: FastifyInstance, opts) => {
   const { registry, store } = opts;
@@ -37,7 +28,7 @@ export const validationRoutes: FastifyPluginAsync<ValidationRouteOptions> = asyn
       response: { 200: validationReportSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
     },
   }, async (request: VersionRequest) => {
-    const version = await registry.get(checkName('model', request.params.name), parseVersion(request.params.version));
+    const version = await versionOf(registry, request.params);
     const report = await validateAndSave(version, { registry, store });
     request.log.info({ model: report.model, passed: report.passed }, 'model version validated');
     return report;
@@ -51,7 +42,7 @@ export const validationRoutes: FastifyPluginAsync<ValidationRouteOptions> = asyn
       response: { 200: validationReportSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
     },
   }, async (request: VersionRequest) => {
-    const version = await registry.get(checkName('model', request.params.name), parseVersion(request.params.version));
+    const version = await versionOf(registry, request.params);
     const report = await store.getValidationReport(version.name, version.version);
     if (!report) {
       const id = formatVersionId(version);
