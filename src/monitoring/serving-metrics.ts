@@ -65,6 +65,13 @@ export class ServingMetrics {
         for (const p of state().pendingByVersion()) this.set({ model: p.endpoint, version: String(p.version) }, p.pending);
       },
     });
+    // Four gauges read the same windows in one scrape; a snapshot sorts latency samples, so take it once per scrape.
+    let windows: { at: number; list: ReturnType<ServingState['variantWindows']> } = { at: 0, list: [] };
+    const currentWindows = (): ReturnType<ServingState['variantWindows']> => {
+      const now = Date.now();
+      if (now - windows.at > 1000) windows = { at: now, list: state().variantWindows() };
+      return windows.list;
+    };
     const windowGauge = (name: string, help: string, read: (w: ReturnType<ServingState['variantWindows']>[number]) => number | null): void => {
       new Gauge({
         name,
@@ -73,7 +80,7 @@ export class ServingMetrics {
         registers: r,
         collect() {
           this.reset();
-          for (const w of state().variantWindows()) {
+          for (const w of currentWindows()) {
             const value = read(w);
             if (value !== null) this.set({ endpoint: w.endpoint, variant: w.variant, shadow: String(w.shadow) }, value);
           }

@@ -1,6 +1,6 @@
 // Turning measured points into answers: cost, the Pareto front, the recommendations and what to change when none fits.
 
-import type { ProfileChoice, ProfileConfig, ProfilePoint } from '../core/profile-report.js';
+import type { ProfileConfig, ProfilePoint, ProfileReport } from '../core/profile-report.js';
 
 /** Documented default price: 0.10 USD per core-hour (a typical on-demand x86 vCPU), times the cores a config uses. */
 export const DEFAULT_PRICE_PER_CORE_HOUR = 0.1;
@@ -42,14 +42,8 @@ export function describeConfig(c: ProfileConfig): string {
   return `${c.instances} instance${c.instances === 1 ? '' : 's'} × ${c.intraOpThreads} thread${c.intraOpThreads === 1 ? '' : 's'}, ${batching}`;
 }
 
-export interface Recommendations {
-  meetsSlo: boolean;
-  recommended: ProfileChoice | null;
-  minLatency: ProfileChoice;
-  minCost: ProfileChoice | null;
-  closest: ProfileChoice | null;
-  suggestions: string[];
-}
+/** The answer part of a report (see core/profile-report.ts for what each field means). */
+export type Recommendations = Pick<ProfileReport, 'meetsSlo' | 'recommended' | 'minLatency' | 'minCost' | 'closest' | 'suggestions'>;
 
 /**
  * The answers: highest throughput within the SLO (a config within NOISE_BAND of it that is simpler wins, so a queue
