@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { InternalError, InvalidInputError } from '../core/errors.js';
 import type { InferRequest } from '../core/infer.js';
 import { decodeBinaryInferRequest } from '../protocols/v2-binary.js';
-import { workerScript } from '../runtime/worker-script.js';
+import { workerScript } from '../core/worker-script.js';
 import type { DecodeReply, DecodeTask } from './decode-messages.js';
 
 /** Below this a thread hop (~0.1 ms both ways) costs more than decoding inline. */

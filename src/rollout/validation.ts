@@ -18,7 +18,7 @@ import { warmupRequest } from '../serving/warmup.js';
 import type { Store } from '../store/store.js';
 import {
   chunkTensor, classIdResolver, featureColumns, predictedClasses, predictedValues, rowShape, targetClasses, targetValues,
-} from './golden-data.js';
+} from '../core/table-tensors.js';
 
 /** Rows per inference of a data test: large enough to be quick, small enough to keep one message modest. */
 const CHUNK_ROWS = 256;

@@ -6,7 +6,7 @@ import type { Signature } from '../core/signature.js';
 import type { ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 import { transferablesOf } from './worker-messages.js';
-import { workerScript } from './worker-script.js';
+import { workerScript } from '../core/worker-script.js';
 
 const WORKER = workerScript(import.meta.url, 'onnx-worker');
 

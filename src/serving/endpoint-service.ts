@@ -13,12 +13,14 @@ import type { RuntimeConfig } from '../core/runtime-config.js';
 import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import { checkRequest } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
+import type { CapturePipeline } from '../monitoring/capture-pipeline.js';
 import type { RejectionReason, ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { ChangeContext, EndpointRecord, Store } from '../store/store.js';
 import { hasNaN } from './agreement.js';
 import type { LiveVariant } from './live-variant.js';
 import { pickSticky, pickWeighted } from './route-choice.js';
+import { CaptureTap } from './capture-tap.js';
 import { cloneInputs, runCopy } from './shadow-copies.js';
 import { VariantLoader } from './variant-loader.js';
 import type { WindowSnapshot } from './variant-window.js';
@@ -78,6 +80,8 @@ export class EndpointService {
     private readonly registry: Registry,
     private readonly defaultRuntime: RuntimeConfig,
     private readonly metrics: ServingMetrics,
+    /** Where sampled requests are recorded (absent: capture is not part of this server, e.g. the profiler). */
+    private readonly capture?: CapturePipeline,
   ) {
     this.loader = new VariantLoader(registry);
     this.versions = new VersionCache(this.loader, defaultRuntime);
@@ -193,13 +197,19 @@ export class EndpointService {
     const routed = this.route(entry, options);
     // The usual path routes synchronously: nothing may run between the pick and run(), which counts the request in flight.
     const variant = routed instanceof Promise ? await routed : routed;
+    // Before anything runs: the tap copies the inputs, and running moves their buffers to another thread.
+    const tap = CaptureTap.open(this.capture, endpoint, request);
+    const rowsOf = (): number => (variant.signature.inputs[0]?.shape[0] === -1 ? (request.inputs[0]?.shape[0] ?? 1) : 1);
+    const captured = { variant: variant.spec.name, model: variant.version.name, version: variant.version.version };
     let outputNames: string[];
     try {
       outputNames = checkRequest(variant.signature, request);
     } catch (err) {
       this.metrics.observeRequest({ endpoint, variant: variant.spec.name, version: variant.version.version, ok: false, durationMicros: 0 }, 'invalid');
+      tap?.close(captured, 'invalid', performance.now() - started, request.inputs[0]?.shape[0] ?? 1, undefined, (err as Error).message);
       throw err;
     }
+    const rows = rowsOf();
     const copies = options.version === undefined && options.pin === undefined ? this.copyTargets(entry, variant) : [];
     // Every copy is taken before anything runs: running moves buffers to another thread, and a moved buffer cannot be read.
     const copyInputs = copies.map(() => cloneInputs(request.inputs));
@@ -213,12 +223,11 @@ export class EndpointService {
       const result = await running;
       const elapsedMs = performance.now() - started;
       variant.window.record(!hasNaN(result.outputs), elapsedMs);
-      const firstDynamic = variant.signature.inputs[0]?.shape[0] === -1;
       this.metrics.observeRequest({
         endpoint, variant: variant.spec.name, version: variant.version.version, ok: true,
-        durationMicros: elapsedMs * 1000, queueMicros: result.queueMicros, computeMicros: result.computeMicros,
-        rows: firstDynamic ? (request.inputs[0]?.shape[0] ?? 1) : 1,
+        durationMicros: elapsedMs * 1000, queueMicros: result.queueMicros, computeMicros: result.computeMicros, rows,
       });
+      tap?.close(captured, 'ok', elapsedMs, rows, result.outputs);
       const response: InferResponse = {
         modelName: endpoint,
         modelVersion: String(variant.version.version),
@@ -231,6 +240,7 @@ export class EndpointService {
       const reason = reasonOf(err);
       // Refusals (overload, deadline, client gone) say nothing about the model; failures to run do.
       if (reason === 'error') variant.window.record(false, performance.now() - started);
+      tap?.close(captured, reason, performance.now() - started, rows, undefined, (err as Error).message);
       this.metrics.observeRequest(
         { endpoint, variant: variant.spec.name, version: variant.version.version, ok: false, durationMicros: (performance.now() - started) * 1000 },
         reason,

@@ -100,4 +100,113 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON DELETE CASCADE
   );
   `,
+  `
+  -- The closed loop (issue 5). Settings of capture, monitor and retraining per endpoint, as JSON.
+  CREATE TABLE endpoint_settings (
+    endpoint   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    config     TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (endpoint, kind)
+  );
+  -- Captured requests; tensors in the capture codec's binary form. Written by the capture writer's own connection.
+  CREATE TABLE captures (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint   TEXT    NOT NULL,
+    request_id TEXT    NOT NULL,
+    time       INTEGER NOT NULL,
+    variant    TEXT    NOT NULL,
+    model      TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    status     TEXT    NOT NULL,
+    latency_ms REAL    NOT NULL,
+    rows       INTEGER NOT NULL,
+    inputs     BLOB,
+    outputs    BLOB,
+    truncated  INTEGER NOT NULL,
+    error      TEXT
+  );
+  CREATE INDEX captures_endpoint_id ON captures (endpoint, id);
+  CREATE INDEX captures_endpoint_time ON captures (endpoint, time);
+  CREATE INDEX captures_request ON captures (endpoint, request_id);
+  -- Ground truth per request id; the latest post wins.
+  CREATE TABLE feedback (
+    endpoint    TEXT    NOT NULL,
+    request_id  TEXT    NOT NULL,
+    label       TEXT    NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (endpoint, request_id)
+  );
+  CREATE TABLE baselines (
+    name       TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    created_at TEXT    NOT NULL,
+    profile    TEXT    NOT NULL,
+    PRIMARY KEY (name, version),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON DELETE CASCADE
+  );
+  CREATE TABLE monitor_windows (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint      TEXT    NOT NULL,
+    start_time    INTEGER NOT NULL,
+    end_time      INTEGER NOT NULL,
+    first_capture INTEGER NOT NULL,
+    last_capture  INTEGER NOT NULL,
+    baseline      TEXT    NOT NULL,
+    drifted       INTEGER NOT NULL,
+    evaluation    TEXT    NOT NULL,
+    created_at    TEXT    NOT NULL
+  );
+  CREATE INDEX monitor_windows_endpoint ON monitor_windows (endpoint, id);
+  CREATE TABLE monitor_events (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint  TEXT    NOT NULL,
+    window_id INTEGER NOT NULL REFERENCES monitor_windows (id) ON DELETE CASCADE,
+    time      TEXT    NOT NULL,
+    kind      TEXT    NOT NULL,
+    severity  TEXT    NOT NULL,
+    features  TEXT    NOT NULL,
+    findings  TEXT    NOT NULL
+  );
+  CREATE INDEX monitor_events_endpoint ON monitor_events (endpoint, id);
+  CREATE TABLE webhook_deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id        INTEGER,
+    url             TEXT    NOT NULL,
+    headers         TEXT    NOT NULL,
+    payload         TEXT    NOT NULL,
+    attempts        INTEGER NOT NULL,
+    status          TEXT    NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    created_at      TEXT    NOT NULL,
+    delivered_at    TEXT
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+  CREATE TABLE retrain_runs (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    endpoint          TEXT    NOT NULL,
+    trigger           TEXT    NOT NULL,
+    event_id          INTEGER,
+    status            TEXT    NOT NULL,
+    started_at        TEXT    NOT NULL,
+    finished_at       TEXT,
+    exit_code         INTEGER,
+    log               TEXT    NOT NULL,
+    dataset           TEXT,
+    dataset_rows      INTEGER,
+    output_dir        TEXT,
+    produced_version  TEXT,
+    validation_passed INTEGER,
+    rollout_id        TEXT,
+    error             TEXT
+  );
+  CREATE INDEX retrain_runs_endpoint ON retrain_runs (endpoint, id);
+  -- Where each endpoint's monitor stands: captures up to after_id belong to evaluated windows (or predate the monitor).
+  CREATE TABLE monitor_cursors (
+    endpoint TEXT    PRIMARY KEY,
+    after_id INTEGER NOT NULL,
+    windows  INTEGER NOT NULL
+  );
+  `,
 ];

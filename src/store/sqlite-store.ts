@@ -8,6 +8,9 @@ import type { ModelAlias, ModelVersion } from '../core/model-version.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { ProfileReport } from '../core/profile-report.js';
 import type { ValidationReport } from '../core/validation.js';
+import { CaptureWriterClient } from './capture-writer-client.js';
+import type { LoopStore } from './loop-store.js';
+import { SqliteLoopStore } from './sqlite-loop-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { ChangeContext, EndpointEvent, EndpointRecord, NewModelVersion, Store } from './store.js';
 
@@ -53,6 +56,8 @@ interface EventRow {
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly captureWriter: CaptureWriterClient;
+  readonly loop: LoopStore;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -62,6 +67,8 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.captureWriter = new CaptureWriterClient(file);
+    this.loop = new SqliteLoopStore(this.db, this.captureWriter);
   }
 
   private migrate(): void {
@@ -308,6 +315,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.captureWriter.close();
     this.db.close();
   }
 

@@ -5,6 +5,7 @@ import type { ModelAlias, ModelVersion } from '../core/model-version.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { ProfileReport } from '../core/profile-report.js';
 import type { ValidationReport } from '../core/validation.js';
+import type { LoopStore } from './loop-store.js';
 
 export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt'>;
 
@@ -38,6 +39,9 @@ export interface EndpointEvent {
 }
 
 export interface Store {
+  /** Captures, feedback, baselines, monitors, alerts and retraining runs (the closed loop). */
+  readonly loop: LoopStore;
+
   /** Allocates the next version number of the model and stores it, atomically. */
   createModelVersion(draft: NewModelVersion): Promise<ModelVersion>;
   getModelVersion(name: string, version: number): Promise<ModelVersion | undefined>;

@@ -1,13 +1,13 @@
-// Golden test data <-> tensors: feature columns into the model's first input, outputs and targets into comparable numbers.
+// Tabular data <-> tensors: feature columns into the model's first input, outputs and targets into comparable numbers.
 
-import type { CsvTable } from '../core/csv.js';
-import type { DataType, TensorData } from '../core/datatype.js';
-import { allocate } from '../core/datatype.js';
-import { InvalidInputError } from '../core/errors.js';
-import { fromHalfBits, toHalfBits } from '../core/fp16.js';
-import type { TensorSpec } from '../core/signature.js';
-import type { Tensor } from '../core/tensor.js';
-import { formatShape, shapeSize } from '../core/tensor.js';
+import type { CsvTable } from './csv.js';
+import type { DataType, TensorData } from './datatype.js';
+import { allocate } from './datatype.js';
+import { InvalidInputError } from './errors.js';
+import { fromHalfBits, toHalfBits } from './fp16.js';
+import type { TensorSpec } from './signature.js';
+import type { Tensor } from './tensor.js';
+import { formatShape, shapeSize } from './tensor.js';
 
 /** The columns that feed the input: its feature names, or (a package without them) every column but the target. */
 export function featureColumns(input: TensorSpec, table: CsvTable, target: string | undefined): string[] {

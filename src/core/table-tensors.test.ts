@@ -1,12 +1,12 @@
 // Golden data handling without a model: feature tensors, argmax, class ids through labels, targets with their lines.
 
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../core/csv.js';
-import type { TensorSpec } from '../core/signature.js';
-import type { Tensor } from '../core/tensor.js';
+import { parseCsv } from './csv.js';
+import type { TensorSpec } from './signature.js';
+import type { Tensor } from './tensor.js';
 import {
   castValues, chunkTensor, classIdResolver, featureColumns, predictedClasses, predictedValues, rowShape, targetClasses, targetValues,
-} from './golden-data.js';
+} from './table-tensors.js';
 
 const input: TensorSpec = { name: 'input', datatype: 'FP32', shape: [-1, 3], features: ['a', 'b', 'c'] };
 

@@ -1,0 +1,111 @@
+// The compact binary form of a captured request's tensors: raw element bytes with a small header, cheap to write on the
+// serving path (one copy) and exact to read back (every datatype, FP16 bits and 64-bit integers included).
+
+import type { DataType, NumericArray } from '../core/datatype.js';
+import { arrayConstructor, DATATYPES, elementSize } from '../core/datatype.js';
+import { InvalidInputError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { shapeSize } from '../core/tensor.js';
+
+const MAGIC = 0x53; // 'S': a format byte, so a later layout can be told apart
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Bytes the encoded form of `tensors` takes (for the payload limit, before any copy is made). */
+export function encodedSize(tensors: readonly Tensor[]): number {
+  let size = 2;
+  for (const t of tensors) {
+    size += 2 + Buffer.byteLength(t.name) + 2 + 4 * t.shape.length + 4;
+    if (Array.isArray(t.data)) for (const s of t.data) size += 4 + Buffer.byteLength(s);
+    else size += t.data.byteLength;
+  }
+  return size;
+}
+
+/** Layout: magic u8, count u8; per tensor: name length u16, name, datatype index u8, rank u8, dims u32 each, data length u32, data. */
+export function encodeTensors(tensors: readonly Tensor[]): Uint8Array {
+  if (tensors.length > 255) throw new InvalidInputError(`a capture holds at most 255 tensors, got ${tensors.length}`);
+  const out = new Uint8Array(encodedSize(tensors));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  out[at++] = MAGIC;
+  out[at++] = tensors.length;
+  for (const t of tensors) {
+    const name = encoder.encode(t.name);
+    view.setUint16(at, name.length, true);
+    out.set(name, at + 2);
+    at += 2 + name.length;
+    out[at++] = DATATYPES.indexOf(t.datatype);
+    out[at++] = t.shape.length;
+    for (const d of t.shape) {
+      view.setUint32(at, d, true);
+      at += 4;
+    }
+    const lengthAt = at;
+    at += 4;
+    if (Array.isArray(t.data)) {
+      for (const s of t.data) {
+        const bytes = encoder.encode(s);
+        view.setUint32(at, bytes.length, true);
+        out.set(bytes, at + 4);
+        at += 4 + bytes.length;
+      }
+    } else {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+      at += t.data.byteLength;
+    }
+    view.setUint32(lengthAt, at - lengthAt - 4, true);
+  }
+  return out;
+}
+
+/** The tensors of an encoded capture; a damaged record is an error naming what was wrong, never a wrong tensor. */
+export function decodeTensors(bytes: Uint8Array): Tensor[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const need = (at: number, n: number): void => {
+    if (at + n > bytes.length) throw new InvalidInputError(`capture payload is truncated: needed ${n} bytes at offset ${at} of ${bytes.length}`);
+  };
+  need(0, 2);
+  if (bytes[0] !== MAGIC) throw new InvalidInputError(`capture payload has format byte ${bytes[0]}, expected ${MAGIC}`);
+  const count = bytes[1]!;
+  let at = 2;
+  const tensors: Tensor[] = [];
+  for (let i = 0; i < count; i++) {
+    need(at, 2);
+    const nameLength = view.getUint16(at, true);
+    need(at + 2, nameLength + 2);
+    const name = decoder.decode(bytes.subarray(at + 2, at + 2 + nameLength));
+    at += 2 + nameLength;
+    const datatype = DATATYPES[bytes[at++]!] as DataType | undefined;
+    if (!datatype) throw new InvalidInputError(`capture payload: tensor "${name}" has an unknown datatype index ${bytes[at - 1]}`);
+    const rank = bytes[at++]!;
+    need(at, 4 * rank + 4);
+    const shape: number[] = [];
+    for (let d = 0; d < rank; d++, at += 4) shape.push(view.getUint32(at, true));
+    const length = view.getUint32(at, true);
+    at += 4;
+    need(at, length);
+    const count = shapeSize(shape);
+    if (datatype === 'BYTES') {
+      const strings: string[] = [];
+      let p = at;
+      for (let s = 0; s < count; s++) {
+        if (p + 4 > at + length) throw new InvalidInputError(`capture payload: tensor "${name}" holds fewer strings than its shape`);
+        const n = view.getUint32(p, true);
+        strings.push(decoder.decode(bytes.subarray(p + 4, p + 4 + n)));
+        p += 4 + n;
+      }
+      tensors.push({ name, datatype, shape, data: strings });
+    } else {
+      if (length !== count * elementSize(datatype)) {
+        throw new InvalidInputError(`capture payload: tensor "${name}" has ${length} bytes, expected ${count * elementSize(datatype)} for shape [${shape.join(',')}]`);
+      }
+      // A copy: the typed array must be aligned to its element size, which an offset inside the record may not be.
+      const copy = bytes.slice(at, at + length);
+      const Ctor = arrayConstructor(datatype);
+      tensors.push({ name, datatype, shape, data: new Ctor(copy.buffer, 0, count) as NumericArray });
+    }
+    at += length;
+  }
+  return tensors;
+}

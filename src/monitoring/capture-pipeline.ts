@@ -1,0 +1,129 @@
+// The capture pipeline: per-endpoint capture settings, a bounded in-memory buffer that the serving path only appends
+// to (dropping and counting when full, never waiting), batched flushes to the store, and retention.
+
+import type { CaptureConfig, CaptureRecord } from '../core/capture-config.js';
+import type { LoopStore } from '../store/loop-store.js';
+import type { LoopMetrics } from './loop-metrics.js';
+
+export interface CapturePipelineOptions {
+  /** Records held in memory at most; past it new records are dropped (and counted). */
+  bufferRecords: number;
+  /** Bytes of tensors held in memory at most. */
+  bufferBytes: number;
+  /** A flush starts as soon as this many records wait, else every flushIntervalMs. */
+  batchRecords: number;
+  flushIntervalMs: number;
+  /** How often retention removes old records. */
+  retentionIntervalMs: number;
+}
+
+export const DEFAULT_PIPELINE: CapturePipelineOptions = {
+  bufferRecords: 20_000,
+  bufferBytes: 64 * 1024 * 1024,
+  batchRecords: 2_000,
+  flushIntervalMs: 200,
+  retentionIntervalMs: 60_000,
+};
+
+export class CapturePipeline {
+  private readonly configs = new Map<string, CaptureConfig>();
+  private buffer: CaptureRecord[] = [];
+  private bytes = 0;
+  private flushing: Promise<void> | undefined;
+  private readonly flushTimer: NodeJS.Timeout;
+  private readonly retentionTimer: NodeJS.Timeout;
+  private closed = false;
+  /** Called after each successful flush with the records written (monitors look at new data then). */
+  onFlushed: (endpoints: Set<string>) => void = () => undefined;
+
+  constructor(
+    private readonly store: Pick<LoopStore, 'appendCaptures' | 'trimCaptures'>,
+    private readonly metrics: LoopMetrics,
+    private readonly options: CapturePipelineOptions = DEFAULT_PIPELINE,
+    private readonly log: (details: object, message: string) => void = () => undefined,
+  ) {
+    this.flushTimer = setInterval(() => void this.flush(), options.flushIntervalMs);
+    this.retentionTimer = setInterval(() => void this.applyRetention(), options.retentionIntervalMs);
+    this.flushTimer.unref();
+    this.retentionTimer.unref();
+  }
+
+  /** Sets (or, with undefined, forgets) an endpoint's capture settings. */
+  configure(endpoint: string, config: CaptureConfig | undefined): void {
+    if (config) this.configs.set(endpoint, config);
+    else this.configs.delete(endpoint);
+  }
+
+  /** The endpoint's settings while capture is on; undefined (one map lookup) when it is off. */
+  active(endpoint: string): CaptureConfig | undefined {
+    const config = this.configs.get(endpoint);
+    return config?.enabled ? config : undefined;
+  }
+
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** Takes a record if there is room; otherwise drops it and counts the drop. Never waits. */
+  offer(record: CaptureRecord): void {
+    const size = (record.inputs?.byteLength ?? 0) + (record.outputs?.byteLength ?? 0);
+    if (this.closed || this.buffer.length >= this.options.bufferRecords || this.bytes + size > this.options.bufferBytes) {
+      this.metrics.droppedRecords(record.endpoint, 'buffer_full');
+      return;
+    }
+    this.buffer.push(record);
+    this.bytes += size;
+    if (this.buffer.length >= this.options.batchRecords && !this.flushing) void this.flush();
+  }
+
+  /** Writes everything buffered now (one flush at a time; a call during a flush waits for it and then writes the rest). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.bytes = 0;
+    this.flushing = this.write(batch).finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  /** Flushes what is buffered and stops taking records. */
+  async close(): Promise<void> {
+    clearInterval(this.flushTimer);
+    clearInterval(this.retentionTimer);
+    await this.flush();
+    this.closed = true;
+  }
+
+  /** Removes records past each endpoint's retention (age and count). */
+  async applyRetention(now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const [endpoint, config] of this.configs) {
+      if (config.retentionMs === 0 && config.retentionRows === 0) continue;
+      try {
+        removed += await this.store.trimCaptures(
+          endpoint, config.retentionMs > 0 ? now - config.retentionMs : null, config.retentionRows > 0 ? config.retentionRows : null,
+        );
+      } catch (err) {
+        this.log({ endpoint, err: (err as Error).message }, 'capture retention failed');
+      }
+    }
+    return removed;
+  }
+
+  private async write(batch: CaptureRecord[]): Promise<void> {
+    const perEndpoint = new Map<string, number>();
+    for (const r of batch) perEndpoint.set(r.endpoint, (perEndpoint.get(r.endpoint) ?? 0) + 1);
+    try {
+      await this.store.appendCaptures(batch);
+      for (const [endpoint, n] of perEndpoint) this.metrics.capturedRecords(endpoint, n);
+      this.onFlushed(new Set(perEndpoint.keys()));
+    } catch (err) {
+      // Lost, not retried: a store that cannot write would otherwise grow the buffer without bound. Counted and logged.
+      for (const [endpoint, n] of perEndpoint) this.metrics.droppedRecords(endpoint, 'write_error', n);
+      this.log({ records: batch.length, err: (err as Error).message }, 'capture write failed; records dropped');
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Taking a captured copy of one request on the serving path: the sampling decision, the inputs encoded before they
+// move to a worker thread, the outputs after, the payload limit. The record goes to the capture pipeline's buffer.
+
+import { randomUUID } from 'node:crypto';
+import type { CaptureConfig, CaptureStatus } from '../core/capture-config.js';
+import type { InferRequest } from '../core/infer.js';
+import type { Tensor } from '../core/tensor.js';
+import { encodedSize, encodeTensors } from '../monitoring/capture-codec.js';
+import type { CapturePipeline } from '../monitoring/capture-pipeline.js';
+
+/** What a variant adds to its captured record. */
+export interface CapturedVariant {
+  variant: string;
+  model: string;
+  version: number;
+}
+
+export class CaptureTap {
+  private inputs: Uint8Array | null = null;
+  private used = 0;
+  private truncated = false;
+  private readonly time = Date.now();
+
+  private constructor(
+    private readonly pipeline: CapturePipeline,
+    private readonly config: CaptureConfig,
+    private readonly endpoint: string,
+    private readonly requestId: string,
+  ) {}
+
+  /**
+   * With capture on, every request gets an id (the client's, or a new one returned in the response) so feedback can
+   * name it; a sampled one gets a tap. Must run before the inputs are handed to the runner (that moves their buffers).
+   */
+  static open(pipeline: CapturePipeline | undefined, endpoint: string, request: InferRequest): CaptureTap | undefined {
+    const config = pipeline?.active(endpoint);
+    if (!config) return undefined;
+    request.id ??= randomUUID();
+    if (config.sampleRate < 1 && Math.random() >= config.sampleRate) return undefined;
+    const tap = new CaptureTap(pipeline!, config, endpoint, request.id);
+    if (config.keep !== 'outputs') tap.inputs = tap.encode(request.inputs);
+    return tap;
+  }
+
+  /** Hands the finished record to the pipeline (which drops it, counted, when its buffer is full). */
+  close(variant: CapturedVariant, status: CaptureStatus, latencyMs: number, rows: number, outputs?: Tensor[], error?: string): void {
+    const encodedOutputs = outputs && this.config.keep !== 'inputs' ? this.encode(outputs) : null;
+    this.pipeline.offer({
+      endpoint: this.endpoint, requestId: this.requestId, time: this.time, variant: variant.variant, model: variant.model,
+      version: variant.version, status, latencyMs, rows, inputs: this.inputs, outputs: encodedOutputs, truncated: this.truncated,
+      error: error ?? null,
+    });
+  }
+
+  /** Encodes within what is left of the payload limit; past it the tensors are left out and the record says so. */
+  private encode(tensors: Tensor[]): Uint8Array | null {
+    const size = encodedSize(tensors);
+    if (this.used + size > this.config.maxPayloadBytes) {
+      this.truncated = true;
+      return null;
+    }
+    this.used += size;
+    return encodeTensors(tensors);
+  }
+}

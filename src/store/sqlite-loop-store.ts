@@ -1,0 +1,424 @@
+// The closed loop's tables in the embedded SQLite file. Captures are written by a worker thread with its own
+// connection (capture-writer), so a flush never blocks the event loop; everything else runs on the main connection.
+
+import type Database from 'better-sqlite3';
+import type { BaselineProfile } from '../core/baseline.js';
+import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
+import { NotFoundError } from '../core/errors.js';
+import type { MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
+import type { RetrainRun } from '../core/retrain-policy.js';
+import type { CaptureWriterClient } from './capture-writer-client.js';
+import type {
+  CaptureQuery, CaptureStats, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewRetrainRun, SettingKind,
+} from './loop-store.js';
+
+interface CaptureRow {
+  id: number;
+  endpoint: string;
+  request_id: string;
+  time: number;
+  variant: string;
+  model: string;
+  version: number;
+  status: string;
+  latency_ms: number;
+  rows: number;
+  inputs: Buffer | null;
+  outputs: Buffer | null;
+  truncated: number;
+  error: string | null;
+}
+
+interface WindowRow {
+  id: number;
+  endpoint: string;
+  start_time: number;
+  end_time: number;
+  first_capture: number;
+  last_capture: number;
+  baseline: string;
+  drifted: number;
+  evaluation: string;
+  created_at: string;
+}
+
+interface EventRow {
+  id: number;
+  endpoint: string;
+  window_id: number;
+  time: string;
+  kind: string;
+  severity: string;
+  features: string;
+  findings: string;
+}
+
+interface DeliveryRow {
+  id: number;
+  event_id: number | null;
+  url: string;
+  headers: string;
+  payload: string;
+  attempts: number;
+  status: string;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+interface RunRow {
+  id: number;
+  endpoint: string;
+  trigger: string;
+  event_id: number | null;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  exit_code: number | null;
+  log: string;
+  dataset: string | null;
+  dataset_rows: number | null;
+  output_dir: string | null;
+  produced_version: string | null;
+  validation_passed: number | null;
+  rollout_id: string | null;
+  error: string | null;
+}
+
+/** SQLite allows 32766 bound parameters; id lists are sent in chunks well below it. */
+const ID_CHUNK = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function toCapture(row: CaptureRow): CaptureRecord {
+  return {
+    id: row.id, endpoint: row.endpoint, requestId: row.request_id, time: row.time, variant: row.variant, model: row.model,
+    version: row.version, status: row.status as CaptureStatus, latencyMs: row.latency_ms, rows: row.rows,
+    inputs: row.inputs, outputs: row.outputs, truncated: row.truncated === 1, error: row.error,
+  };
+}
+
+function toWindow(row: WindowRow): MonitorWindow {
+  return {
+    id: row.id, endpoint: row.endpoint, start: row.start_time, end: row.end_time, firstCapture: row.first_capture,
+    lastCapture: row.last_capture, baseline: row.baseline, drifted: row.drifted === 1,
+    evaluation: JSON.parse(row.evaluation) as MonitorWindow['evaluation'], createdAt: row.created_at,
+  };
+}
+
+function toEvent(row: EventRow): MonitorEvent {
+  return {
+    id: row.id, endpoint: row.endpoint, windowId: row.window_id, time: row.time, kind: row.kind as MonitorEvent['kind'],
+    severity: row.severity as MonitorEvent['severity'], features: JSON.parse(row.features) as string[],
+    findings: JSON.parse(row.findings) as MonitorEvent['findings'],
+  };
+}
+
+function toDelivery(row: DeliveryRow): WebhookDelivery {
+  return {
+    id: row.id, eventId: row.event_id, url: row.url, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload,
+    attempts: row.attempts, status: row.status as WebhookDelivery['status'], nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error, createdAt: row.created_at, deliveredAt: row.delivered_at,
+  };
+}
+
+function toRun(row: RunRow): RetrainRun {
+  return {
+    id: row.id, endpoint: row.endpoint, trigger: row.trigger as RetrainRun['trigger'], eventId: row.event_id,
+    status: row.status as RetrainRun['status'], startedAt: row.started_at, finishedAt: row.finished_at, exitCode: row.exit_code,
+    log: row.log, dataset: row.dataset, datasetRows: row.dataset_rows, outputDir: row.output_dir, producedVersion: row.produced_version,
+    validationPassed: row.validation_passed === null ? null : row.validation_passed === 1, rolloutId: row.rollout_id, error: row.error,
+  };
+}
+
+const RUN_COLUMNS: Record<string, string> = {
+  status: 'status', finishedAt: 'finished_at', exitCode: 'exit_code', log: 'log', dataset: 'dataset', datasetRows: 'dataset_rows',
+  outputDir: 'output_dir', producedVersion: 'produced_version', validationPassed: 'validation_passed', rolloutId: 'rollout_id', error: 'error',
+};
+
+export class SqliteLoopStore implements LoopStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writer: CaptureWriterClient,
+  ) {}
+
+  async getSetting<T>(endpoint: string, kind: SettingKind): Promise<T | undefined> {
+    const row = this.db.prepare('SELECT config FROM endpoint_settings WHERE endpoint = ? AND kind = ?').get(endpoint, kind) as { config: string } | undefined;
+    return row && (JSON.parse(row.config) as T);
+  }
+
+  async putSetting(endpoint: string, kind: SettingKind, config: object): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO endpoint_settings (endpoint, kind, config, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (endpoint, kind) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
+      )
+      .run(endpoint, kind, JSON.stringify(config), new Date().toISOString());
+  }
+
+  async listSettings<T>(kind: SettingKind): Promise<{ endpoint: string; config: T }[]> {
+    const rows = this.db.prepare('SELECT endpoint, config FROM endpoint_settings WHERE kind = ? ORDER BY endpoint').all(kind) as { endpoint: string; config: string }[];
+    return rows.map((r) => ({ endpoint: r.endpoint, config: JSON.parse(r.config) as T }));
+  }
+
+  async deleteSettings(endpoint: string): Promise<void> {
+    this.db.prepare('DELETE FROM endpoint_settings WHERE endpoint = ?').run(endpoint);
+  }
+
+  appendCaptures(records: CaptureRecord[]): Promise<void> {
+    return this.writer.append(records);
+  }
+
+  async captures(query: CaptureQuery): Promise<CaptureRecord[]> {
+    const where = ['endpoint = ?'];
+    const params: (string | number)[] = [query.endpoint];
+    if (query.afterId !== undefined) { where.push('id > ?'); params.push(query.afterId); }
+    if (query.untilId !== undefined) { where.push('id <= ?'); params.push(query.untilId); }
+    if (query.since !== undefined) { where.push('time >= ?'); params.push(query.since); }
+    if (query.until !== undefined) { where.push('time < ?'); params.push(query.until); }
+    if (query.variant !== undefined) { where.push('variant = ?'); params.push(query.variant); }
+    if (query.statuses && query.statuses.length > 0) {
+      where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
+      params.push(...query.statuses);
+    }
+    params.push(query.limit);
+    const rows = this.db.prepare(`SELECT * FROM captures WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...params) as CaptureRow[];
+    return rows.map(toCapture);
+  }
+
+  async captureStats(endpoint: string): Promise<CaptureStats> {
+    const row = this.db
+      .prepare(
+        `SELECT count(*) AS records, coalesce(sum(rows), 0) AS rows,
+                coalesce(sum(length(inputs)), 0) + coalesce(sum(length(outputs)), 0) AS bytes, min(time) AS oldest, max(time) AS newest
+         FROM captures WHERE endpoint = ?`,
+      )
+      .get(endpoint) as { records: number; rows: number; bytes: number; oldest: number | null; newest: number | null };
+    const feedback = this.db
+      .prepare('SELECT count(*) AS n FROM feedback f WHERE f.endpoint = ? AND EXISTS (SELECT 1 FROM captures c WHERE c.endpoint = f.endpoint AND c.request_id = f.request_id)')
+      .get(endpoint) as { n: number };
+    return { ...row, withFeedback: feedback.n };
+  }
+
+  async trimCaptures(endpoint: string, before: number | null, keepRows: number | null): Promise<number> {
+    let removed = 0;
+    if (before !== null) {
+      removed += this.db.prepare('DELETE FROM captures WHERE endpoint = ? AND time < ?').run(endpoint, before).changes;
+      this.db.prepare('DELETE FROM feedback WHERE endpoint = ? AND received_at < ?').run(endpoint, before);
+    }
+    if (keepRows !== null) {
+      const edge = this.db.prepare('SELECT id FROM captures WHERE endpoint = ? ORDER BY id DESC LIMIT 1 OFFSET ?').get(endpoint, keepRows) as { id: number } | undefined;
+      if (edge) removed += this.db.prepare('DELETE FROM captures WHERE endpoint = ? AND id <= ?').run(endpoint, edge.id).changes;
+    }
+    return removed;
+  }
+
+  async knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>> {
+    const known = new Set<string>();
+    for (const part of chunks([...new Set(requestIds)], ID_CHUNK)) {
+      const rows = this.db
+        .prepare(`SELECT DISTINCT request_id FROM captures WHERE endpoint = ? AND request_id IN (${part.map(() => '?').join(', ')})`)
+        .all(endpoint, ...part) as { request_id: string }[];
+      for (const r of rows) known.add(r.request_id);
+    }
+    return known;
+  }
+
+  async putFeedback(endpoint: string, items: FeedbackItem[]): Promise<void> {
+    const insert = this.db.prepare(
+      `INSERT INTO feedback (endpoint, request_id, label, received_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (endpoint, request_id) DO UPDATE SET label = excluded.label, received_at = excluded.received_at`,
+    );
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const item of items) insert.run(endpoint, item.requestId, JSON.stringify(item.label), now);
+    })();
+  }
+
+  async feedbackFor(endpoint: string, requestIds: string[]): Promise<Map<string, FeedbackLabel>> {
+    const labels = new Map<string, FeedbackLabel>();
+    for (const part of chunks([...new Set(requestIds)], ID_CHUNK)) {
+      const rows = this.db
+        .prepare(`SELECT request_id, label FROM feedback WHERE endpoint = ? AND request_id IN (${part.map(() => '?').join(', ')})`)
+        .all(endpoint, ...part) as { request_id: string; label: string }[];
+      for (const r of rows) labels.set(r.request_id, JSON.parse(r.label) as FeedbackLabel);
+    }
+    return labels;
+  }
+
+  async saveBaseline(name: string, version: number, profile: BaselineProfile): Promise<void> {
+    this.db.transaction(() => {
+      const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
+      if (!exists) throw new NotFoundError(`model version ${name}:${version} not found`);
+      this.db
+        .prepare(
+          `INSERT INTO baselines (name, version, created_at, profile) VALUES (?, ?, ?, ?)
+           ON CONFLICT (name, version) DO UPDATE SET created_at = excluded.created_at, profile = excluded.profile`,
+        )
+        .run(name, version, profile.createdAt, JSON.stringify(profile));
+    })();
+  }
+
+  async getBaseline(name: string, version: number): Promise<BaselineProfile | undefined> {
+    const row = this.db.prepare('SELECT profile FROM baselines WHERE name = ? AND version = ?').get(name, version) as { profile: string } | undefined;
+    return row && (JSON.parse(row.profile) as BaselineProfile);
+  }
+
+  async monitorCursor(endpoint: string): Promise<MonitorCursor> {
+    const row = this.db.prepare('SELECT after_id, windows FROM monitor_cursors WHERE endpoint = ?').get(endpoint) as { after_id: number; windows: number } | undefined;
+    return { afterId: row?.after_id ?? 0, windows: row?.windows ?? 0 };
+  }
+
+  async saveWindow(
+    window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[],
+  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] }> {
+    return this.db.transaction(() => {
+      const createdAt = new Date().toISOString();
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO monitor_windows (endpoint, start_time, end_time, first_capture, last_capture, baseline, drifted, evaluation, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(window.endpoint, window.start, window.end, window.firstCapture, window.lastCapture, window.baseline, window.drifted ? 1 : 0, JSON.stringify(window.evaluation), createdAt)
+          .lastInsertRowid,
+      );
+      const insertEvent = this.db.prepare(
+        'INSERT INTO monitor_events (endpoint, window_id, time, kind, severity, features, findings) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      const stored = events.map((e): MonitorEvent => {
+        const eventId = Number(insertEvent.run(e.endpoint, id, createdAt, e.kind, e.severity, JSON.stringify(e.features), JSON.stringify(e.findings)).lastInsertRowid);
+        return { ...e, id: eventId, windowId: id, time: createdAt };
+      });
+      this.db
+        .prepare(
+          `INSERT INTO monitor_cursors (endpoint, after_id, windows) VALUES (?, ?, 1)
+           ON CONFLICT (endpoint) DO UPDATE SET after_id = excluded.after_id, windows = windows + 1`,
+        )
+        .run(window.endpoint, window.lastCapture);
+      return { window: { ...window, id, createdAt }, events: stored };
+    })();
+  }
+
+  async windows(endpoint: string, limit: number): Promise<MonitorWindow[]> {
+    const rows = this.db.prepare('SELECT * FROM monitor_windows WHERE endpoint = ? ORDER BY id DESC LIMIT ?').all(endpoint, limit) as WindowRow[];
+    return rows.map(toWindow);
+  }
+
+  async driftedRanges(endpoint: string): Promise<{ first: number; last: number }[]> {
+    return this.db
+      .prepare('SELECT first_capture AS first, last_capture AS last FROM monitor_windows WHERE endpoint = ? AND drifted = 1 ORDER BY first_capture')
+      .all(endpoint) as { first: number; last: number }[];
+  }
+
+  async events(endpoint: string | undefined, options: { limit: number; since?: number; kind?: string }): Promise<MonitorEvent[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (endpoint !== undefined) { where.push('endpoint = ?'); params.push(endpoint); }
+    if (options.since !== undefined) { where.push('time >= ?'); params.push(new Date(options.since).toISOString()); }
+    if (options.kind !== undefined) { where.push('kind = ?'); params.push(options.kind); }
+    params.push(options.limit);
+    const rows = this.db
+      .prepare(`SELECT * FROM monitor_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
+      .all(...params) as EventRow[];
+    return rows.map(toEvent);
+  }
+
+  async resetMonitor(endpoint: string, afterId: number): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO monitor_cursors (endpoint, after_id, windows) VALUES (?, ?, 0)
+         ON CONFLICT (endpoint) DO UPDATE SET after_id = excluded.after_id`,
+      )
+      .run(endpoint, afterId);
+  }
+
+  async lastCaptureId(endpoint: string): Promise<number> {
+    const row = this.db.prepare('SELECT max(id) AS id FROM captures WHERE endpoint = ?').get(endpoint) as { id: number | null };
+    return row.id ?? 0;
+  }
+
+  async enqueueDelivery(
+    d: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt'>,
+  ): Promise<WebhookDelivery> {
+    const createdAt = new Date().toISOString();
+    const id = Number(
+      this.db
+        .prepare(
+          `INSERT INTO webhook_deliveries (event_id, url, headers, payload, attempts, status, next_attempt_at, created_at)
+           VALUES (?, ?, ?, ?, 0, 'pending', ?, ?)`,
+        )
+        .run(d.eventId, d.url, JSON.stringify(d.headers), d.payload, d.nextAttemptAt, createdAt).lastInsertRowid,
+    );
+    return { ...d, id, attempts: 0, status: 'pending', lastError: null, createdAt, deliveredAt: null };
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]> {
+    const rows = this.db
+      .prepare(`SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`)
+      .all(now, limit) as DeliveryRow[];
+    return rows.map(toDelivery);
+  }
+
+  async updateDelivery(
+    id: number, c: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string },
+  ): Promise<void> {
+    this.db
+      .prepare('UPDATE webhook_deliveries SET attempts = ?, status = ?, next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE id = ?')
+      .run(c.attempts, c.status, c.nextAttemptAt, c.lastError, c.deliveredAt ?? null, id);
+  }
+
+  async deliveries(eventId: number | undefined, limit: number): Promise<WebhookDelivery[]> {
+    const rows = (
+      eventId === undefined
+        ? this.db.prepare('SELECT * FROM webhook_deliveries ORDER BY id DESC LIMIT ?').all(limit)
+        : this.db.prepare('SELECT * FROM webhook_deliveries WHERE event_id = ? ORDER BY id DESC LIMIT ?').all(eventId, limit)
+    ) as DeliveryRow[];
+    return rows.map(toDelivery);
+  }
+
+  async startRetrainRun(run: NewRetrainRun): Promise<RetrainRun> {
+    const id = Number(
+      this.db
+        .prepare(`INSERT INTO retrain_runs (endpoint, trigger, event_id, status, started_at, log) VALUES (?, ?, ?, 'running', ?, '')`)
+        .run(run.endpoint, run.trigger, run.eventId, new Date().toISOString()).lastInsertRowid,
+    );
+    return (await this.retrainRun(id))!;
+  }
+
+  async updateRetrainRun(id: number, change: Partial<Omit<RetrainRun, 'id' | 'endpoint' | 'trigger' | 'eventId' | 'startedAt'>>): Promise<RetrainRun> {
+    const sets: string[] = [];
+    const params: (string | number | null)[] = [];
+    for (const [key, value] of Object.entries(change)) {
+      const column = RUN_COLUMNS[key];
+      if (!column || value === undefined) continue;
+      sets.push(`${column} = ?`);
+      params.push(typeof value === 'boolean' ? (value ? 1 : 0) : (value as string | number | null));
+    }
+    if (sets.length > 0) this.db.prepare(`UPDATE retrain_runs SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
+    const run = await this.retrainRun(id);
+    if (!run) throw new NotFoundError(`retraining run ${id} not found`);
+    return run;
+  }
+
+  async retrainRuns(endpoint: string, limit: number): Promise<RetrainRun[]> {
+    const rows = this.db.prepare('SELECT * FROM retrain_runs WHERE endpoint = ? ORDER BY id DESC LIMIT ?').all(endpoint, limit) as RunRow[];
+    return rows.map(toRun);
+  }
+
+  async retrainRun(id: number): Promise<RetrainRun | undefined> {
+    const row = this.db.prepare('SELECT * FROM retrain_runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row && toRun(row);
+  }
+
+  async failInterruptedRuns(reason: string): Promise<number> {
+    return this.db
+      .prepare(`UPDATE retrain_runs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running'`)
+      .run(new Date().toISOString(), reason).changes;
+  }
+}
