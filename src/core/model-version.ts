@@ -28,8 +28,11 @@ export interface PackageManifest {
   task: ModelTask;
   /** Feature names of the first input's last dimension. */
   features?: string[];
+  /** Features holding category codes rather than quantities: monitored by frequencies (chi-squared), not by KS. */
+  categorical?: string[];
   /** Class labels of the classification output. */
   labels?: string[];
+  /** Package-relative baseline data (CSV, JSON Lines or Parquet) that live traffic is compared with. */
   baseline?: string;
   tests: PackageTest[];
 }

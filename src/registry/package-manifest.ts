@@ -80,7 +80,7 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(top level)', 'a mapping of fields', doc);
   const obj = doc as Obj;
-  const known = new Set(['name', 'description', 'model', 'task', 'features', 'labels', 'baseline', 'tests']);
+  const known = new Set(['name', 'description', 'model', 'task', 'features', 'categorical', 'labels', 'baseline', 'tests']);
   for (const key of Object.keys(obj)) if (!known.has(key)) fail(key, `one of the fields ${[...known].join(', ')}`, key);
   const name = nameOverride ?? str(obj, 'name');
   if (!name) fail('name', 'the model name', obj.name);
@@ -98,6 +98,12 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
   };
   const features = strList(obj, 'features');
   if (features) manifest.features = features;
+  const categorical = strList(obj, 'categorical');
+  if (categorical) {
+    const unknown = categorical.filter((c) => !features?.includes(c));
+    if (unknown.length > 0) fail('categorical', 'names listed in "features"', unknown);
+    manifest.categorical = categorical;
+  }
   const labels = strList(obj, 'labels');
   if (labels) manifest.labels = labels;
   const baseline = str(obj, 'baseline');

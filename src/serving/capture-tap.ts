@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { CaptureConfig, CaptureStatus } from '../core/capture-config.js';
 import type { InferRequest } from '../core/infer.js';
 import type { Tensor } from '../core/tensor.js';
-import { encodedSize, encodeTensors } from '../monitoring/capture-codec.js';
+import { encodedSize, encodeTensors } from '../core/capture-codec.js';
 import type { CapturePipeline } from '../monitoring/capture-pipeline.js';
 
 /** What a variant adds to its captured record. */

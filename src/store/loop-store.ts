@@ -76,6 +76,8 @@ export interface LoopStore {
   events(endpoint: string | undefined, options: { limit: number; since?: number; kind?: string }): Promise<MonitorEvent[]>;
   /** Starts the monitor's windows after capture `afterId` (evaluated windows are kept). */
   resetMonitor(endpoint: string, afterId: number): Promise<void>;
+  /** Rows of successful captures after `afterId`, and the time of the first capture after it (null when none). */
+  rowsAfter(endpoint: string, afterId: number): Promise<{ rows: number; firstTime: number | null }>;
   /** The newest capture id of the endpoint (0 when none). */
   lastCaptureId(endpoint: string): Promise<number>;
 

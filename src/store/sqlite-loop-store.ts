@@ -338,6 +338,12 @@ export class SqliteLoopStore implements LoopStore {
       .run(endpoint, afterId);
   }
 
+  async rowsAfter(endpoint: string, afterId: number): Promise<{ rows: number; firstTime: number | null }> {
+    const sum = this.db.prepare(`SELECT coalesce(sum(rows), 0) AS rows FROM captures WHERE endpoint = ? AND id > ? AND status = 'ok'`).get(endpoint, afterId) as { rows: number };
+    const first = this.db.prepare('SELECT time FROM captures WHERE endpoint = ? AND id > ? ORDER BY id LIMIT 1').get(endpoint, afterId) as { time: number } | undefined;
+    return { rows: sum.rows, firstTime: first?.time ?? null };
+  }
+
   async lastCaptureId(endpoint: string): Promise<number> {
     const row = this.db.prepare('SELECT max(id) AS id FROM captures WHERE endpoint = ?').get(endpoint) as { id: number | null };
     return row.id ?? 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Tensor } from '../core/tensor.js';
+import type { Tensor } from './tensor.js';
 import { decodeTensors, encodedSize, encodeTensors } from './capture-codec.js';
 
 const tensors: Tensor[] = [

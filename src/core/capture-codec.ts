@@ -1,11 +1,11 @@
 // The compact binary form of a captured request's tensors: raw element bytes with a small header, cheap to write on the
 // serving path (one copy) and exact to read back (every datatype, FP16 bits and 64-bit integers included).
 
-import type { DataType, NumericArray } from '../core/datatype.js';
-import { arrayConstructor, DATATYPES, elementSize } from '../core/datatype.js';
-import { InvalidInputError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
-import { shapeSize } from '../core/tensor.js';
+import type { DataType, NumericArray } from './datatype.js';
+import { arrayConstructor, DATATYPES, elementSize } from './datatype.js';
+import { InvalidInputError } from './errors.js';
+import type { Tensor } from './tensor.js';
+import { shapeSize } from './tensor.js';
 
 const MAGIC = 0x53; // 'S': a format byte, so a later layout can be told apart
 const encoder = new TextEncoder();

@@ -1,0 +1,125 @@
+// Builds and stores a version's baseline: from its package's baseline file (running the model on it for the output
+// distribution) or from a chosen range of an endpoint's captures.
+
+import type { BaselineProfile, FeatureColumn } from '../core/baseline.js';
+import type { CsvTable } from '../core/csv.js';
+import { numericColumns } from '../core/csv.js';
+import { formatVersionId } from '../core/endpoint-spec.js';
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import type { ModelVersion } from '../core/model-version.js';
+import { DEFAULT_RUNTIME } from '../core/runtime-config.js';
+import { chunkTensor, rowShape } from '../core/table-tensors.js';
+import type { Registry } from '../registry/registry.js';
+import { readDataTable } from '../registry/data-table.js';
+import { InstancePool } from '../runtime/instance-pool.js';
+import type { LoopStore } from '../store/loop-store.js';
+import { profileColumns } from './baseline-profile.js';
+import { decodeTensors } from '../core/capture-codec.js';
+import type { CaptureLayout } from '../core/capture-layout.js';
+import { ColumnCollector, layoutOf, PREDICTION_COLUMN, predictionRows } from '../core/capture-layout.js';
+
+/** Rows per inference when the model is run over the baseline file. */
+const CHUNK_ROWS = 256;
+/** Captures read per query when a baseline is built from a range of them. */
+const PAGE = 2000;
+
+export interface BaselineDeps {
+  registry: Pick<Registry, 'artifacts' | 'modelSource'>;
+  store: Pick<LoopStore, 'saveBaseline' | 'captures'>;
+}
+
+function featureColumnsOf(layout: CaptureLayout, table: CsvTable, path: string): FeatureColumn[] {
+  return layout.features.map((slot): FeatureColumn => {
+    const at = table.header.indexOf(slot.name);
+    if (at < 0) throw new InvalidInputError(`${path}: expected a column "${slot.name}" (a feature of the model), the header has ${table.header.join(', ')}`);
+    if (slot.kind === 'categorical') return { name: slot.name, kind: 'categorical', values: table.rows.map((r) => (r[at]!.trim() === '' ? null : r[at]!.trim())) };
+    return {
+      name: slot.name, kind: 'numeric',
+      values: Float64Array.from(table.rows, (r) => {
+        const cell = r[at]!.trim();
+        return cell === '' ? Number.NaN : Number(cell);
+      }),
+    };
+  });
+}
+
+/**
+ * The model's predictions on the baseline rows, for the output distribution. Only for one numeric tabular input
+ * without missing values: anything else cannot be fed from a table, and the baseline then has no output profile.
+ */
+async function predictionsOn(version: ModelVersion, layout: CaptureLayout, table: CsvTable, path: string, deps: BaselineDeps): Promise<FeatureColumn[]> {
+  const inputs = version.signature.inputs;
+  const spec = layout.output;
+  if (!spec || inputs.length !== 1 || inputs[0]!.datatype === 'BYTES' || layout.features.length === 0) return [];
+  let features: Float32Array;
+  try {
+    features = numericColumns(table, layout.features.map((f) => f.name), path);
+  } catch {
+    return [];
+  }
+  const input = inputs[0]!;
+  const row = rowShape(input, layout.features.length);
+  const runner = await InstancePool.load(await deps.registry.modelSource(version), { ...DEFAULT_RUNTIME, instances: 1 }, formatVersionId(version));
+  try {
+    const predictions: (number | string | null)[] = [];
+    const rows = table.rows.length;
+    const fixed = input.shape[0] !== -1;
+    const batch = fixed ? input.shape[0]! : CHUNK_ROWS;
+    for (let from = 0; from < rows; from += batch) {
+      const count = Math.min(batch, rows - from);
+      const tensor = chunkTensor(input, row, features, from, count, fixed ? batch : count);
+      const { outputs } = await runner.run({ inputs: [tensor], outputNames: [spec.name] });
+      predictions.push(...predictionRows(layout, outputs, count));
+    }
+    return spec.kind === 'numeric'
+      ? [{ name: PREDICTION_COLUMN, kind: 'numeric', values: Float64Array.from(predictions, (p) => (typeof p === 'number' ? p : Number.NaN)) }]
+      : [{ name: PREDICTION_COLUMN, kind: 'categorical', values: predictions.map((p) => (p === null ? null : String(p))) }];
+  } finally {
+    await runner.dispose();
+  }
+}
+
+/** Profiles the package's baseline file and stores it on the version; undefined when the package has none. */
+export async function buildPackageBaseline(version: ModelVersion, deps: BaselineDeps): Promise<BaselineProfile | undefined> {
+  const path = version.manifest.baseline;
+  if (!path) return undefined;
+  const file = version.files.find((f) => f.path === path);
+  if (!file) throw new NotFoundError(`model version ${formatVersionId(version)} has no file "${path}"`);
+  const table = await readDataTable(await deps.registry.artifacts.read(file.sha256), path);
+  if (table.rows.length === 0) throw new InvalidInputError(`${path}: expected at least one data row`);
+  const layout = layoutOf(version);
+  const profile = profileColumns(featureColumnsOf(layout, table, path), await predictionsOn(version, layout, table, path, deps), { kind: 'package', file: path });
+  await deps.store.saveBaseline(version.name, version.version, profile);
+  return profile;
+}
+
+/** Profiles the endpoint's successful captures in [since, until) (optionally of one variant) and stores it on the version. */
+export async function buildCaptureBaseline(
+  version: ModelVersion, range: { endpoint: string; since?: number; until?: number; variant?: string }, deps: BaselineDeps,
+): Promise<BaselineProfile> {
+  const layout = layoutOf(version);
+  const collector = new ColumnCollector(layout);
+  let afterId = 0;
+  for (;;) {
+    const page = await deps.store.captures({ ...range, afterId, statuses: ['ok'], limit: PAGE });
+    for (const record of page) {
+      if (record.inputs === null && record.outputs === null) continue;
+      collector.add(record.inputs && decodeTensors(record.inputs), record.outputs && decodeTensors(record.outputs), record.rows);
+    }
+    if (page.length < PAGE) break;
+    afterId = page[page.length - 1]!.id!;
+    // Let requests be answered between pages: a large range is many pages.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (collector.rows === 0) {
+    throw new InvalidInputError(`endpoint "${range.endpoint}" has no captured requests with payloads in that range; widen --since/--until or turn capture on`);
+  }
+  const source = {
+    kind: 'captures' as const, endpoint: range.endpoint,
+    ...(range.since !== undefined ? { since: new Date(range.since).toISOString() } : {}),
+    ...(range.until !== undefined ? { until: new Date(range.until).toISOString() } : {}),
+  };
+  const profile = profileColumns(collector.features(), collector.outputs(), source);
+  await deps.store.saveBaseline(version.name, version.version, profile);
+  return profile;
+}

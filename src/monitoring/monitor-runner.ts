@@ -1,0 +1,222 @@
+// Runs each endpoint's monitor: cuts its captures into tumbling windows (by rows or by time), compares each window
+// with the baseline, stores the window with its alert events (and the new cursor) in one transaction, and hands the
+// events on (webhook, retraining). Works from stored captures only, so a restart resumes exactly at the cursor.
+
+import type { BaselineProfile, Finding, Severity } from '../core/baseline.js';
+import { decodeTensors } from '../core/capture-codec.js';
+import { ColumnCollector, layoutOf } from '../core/capture-layout.js';
+import type { CaptureRecord } from '../core/capture-config.js';
+import type { MonitorConfig } from '../core/monitor-config.js';
+import type { MonitorEvent, MonitorWindow } from '../core/monitor-event.js';
+import type { ModelVersion } from '../core/model-version.js';
+import type { LoopStore } from '../store/loop-store.js';
+import { evaluateWindow, resolveThresholds } from './drift-check.js';
+import type { LoopMetrics } from './loop-metrics.js';
+
+/** Captures read per query while a window is assembled. */
+const PAGE = 2000;
+/** A time window is closed this long after its end: captures of its last moments may still be in the buffer. */
+const CLOSE_GRACE_MS = 2000;
+const TICK_MS = 1000;
+
+export interface MonitorDeps {
+  store: LoopStore;
+  /** A registry version (NotFoundError when gone). */
+  version: (name: string, version: number) => Promise<ModelVersion>;
+  metrics: LoopMetrics;
+  /** Every event stored, with the window it came from. */
+  onEvent: (event: MonitorEvent, window: MonitorWindow, config: MonitorConfig) => void;
+  log: (details: object, message: string) => void;
+}
+
+export interface MonitorStatus {
+  endpoint: string;
+  config: MonitorConfig;
+  /** Why windows are not being evaluated right now (no baseline, …); null when all is well. */
+  problem: string | null;
+  /** Rows captured since the last window, towards the next one. */
+  pendingRows: number;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { warning: 1, critical: 2 };
+
+/** Groups a window's findings into one event per kind: a 64-feature drift is one alert, not 64. */
+export function eventsOf(endpoint: string, findings: Finding[]): Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[] {
+  const byKind = new Map<Finding['kind'], Finding[]>();
+  for (const f of findings) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+  return [...byKind.entries()].map(([kind, list]) => ({
+    endpoint,
+    kind,
+    severity: list.some((f) => f.severity === 'critical') ? 'critical' : 'warning',
+    features: [...new Set(list.map((f) => f.feature))],
+    findings: list,
+  }));
+}
+
+export function severityAtLeast(severity: Severity, min: Severity): boolean {
+  return SEVERITY_RANK[severity] >= SEVERITY_RANK[min];
+}
+
+export class MonitorRunner {
+  private readonly configs = new Map<string, MonitorConfig>();
+  private readonly problems = new Map<string, string | null>();
+  private readonly baselines = new Map<string, BaselineProfile | null>();
+  private readonly running = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: MonitorDeps) {}
+
+  configure(endpoint: string, config: MonitorConfig | undefined): void {
+    if (config) this.configs.set(endpoint, config);
+    else this.configs.delete(endpoint);
+    this.problems.delete(endpoint);
+  }
+
+  /** Forgets cached baselines (a baseline was rebuilt). */
+  baselineChanged(name: string, version: number): void {
+    this.baselines.delete(`${name}:${version}`);
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async status(endpoint: string): Promise<MonitorStatus | undefined> {
+    const config = this.configs.get(endpoint);
+    if (!config) return undefined;
+    const cursor = await this.deps.store.monitorCursor(endpoint);
+    const pending = await this.deps.store.rowsAfter(endpoint, cursor.afterId);
+    return { endpoint, config, problem: this.problems.get(endpoint) ?? null, pendingRows: pending.rows };
+  }
+
+  /** Evaluates every window that is complete, for every enabled monitor. */
+  async tick(now = Date.now()): Promise<void> {
+    await Promise.all([...this.configs.entries()].filter(([, c]) => c.enabled).map(([endpoint]) => this.evaluate(endpoint, now)));
+  }
+
+  /** Evaluates the endpoint's complete windows (one at a time; a call while one runs returns at once). */
+  async evaluate(endpoint: string, now = Date.now()): Promise<MonitorWindow[]> {
+    const config = this.configs.get(endpoint);
+    if (!config?.enabled || this.running.has(endpoint)) return [];
+    this.running.add(endpoint);
+    const done: MonitorWindow[] = [];
+    try {
+      for (;;) {
+        const window = await this.nextWindow(endpoint, config, now);
+        if (!window) break;
+        done.push(window);
+      }
+    } catch (err) {
+      this.problems.set(endpoint, (err as Error).message);
+      this.deps.log({ endpoint, err: (err as Error).message }, 'monitor window failed');
+    } finally {
+      this.running.delete(endpoint);
+    }
+    return done;
+  }
+
+  /** Reads, evaluates and stores the next complete window; undefined when none is complete yet. */
+  private async nextWindow(endpoint: string, config: MonitorConfig, now: number): Promise<MonitorWindow | undefined> {
+    const { store } = this.deps;
+    const cursor = await store.monitorCursor(endpoint);
+    const pending = await store.rowsAfter(endpoint, cursor.afterId);
+    if (pending.firstTime === null) return undefined;
+    let windowEnd: number | undefined;
+    if (config.windowMs !== null) {
+      const start = Math.floor(pending.firstTime / config.windowMs) * config.windowMs;
+      windowEnd = start + config.windowMs;
+      if (now < windowEnd + CLOSE_GRACE_MS) return undefined;
+    } else if (pending.rows < (config.windowRows ?? Infinity)) {
+      return undefined;
+    }
+    const records = await this.readWindow(endpoint, cursor.afterId, config, windowEnd);
+    if (records.length === 0) return undefined;
+    const served = records.filter((r) => r.status === 'ok');
+    const baselineRef = config.baseline ?? mostServed(served.length > 0 ? served : records);
+    const version = await this.deps.version(baselineRef.model, baselineRef.version);
+    const baseline = await this.baseline(version);
+    const label = `${version.name}:${version.version}`;
+    if (!baseline) {
+      this.problems.set(endpoint, `model version ${label} has no baseline: push its package with a baseline file, or build one from captures with "slipway baseline ${label} --from-endpoint ${endpoint} --since …"`);
+      return undefined;
+    }
+    this.problems.set(endpoint, null);
+    const collector = new ColumnCollector(layoutOf(version));
+    for (const r of served) {
+      if (r.inputs === null && r.outputs === null) continue;
+      collector.add(r.inputs && decodeTensors(r.inputs), r.outputs && decodeTensors(r.outputs), r.rows);
+    }
+    const schemaViolations = records.filter((r) => r.status === 'invalid').length;
+    const evaluation = evaluateWindow(
+      baseline,
+      { features: collector.features(), outputs: collector.outputs(), requests: served.length + schemaViolations, schemaViolations },
+      resolveThresholds(config.thresholds),
+    );
+    const first = records[0]!;
+    const last = records[records.length - 1]!;
+    const events = eventsOf(endpoint, evaluation.findings);
+    const saved = await store.saveWindow(
+      {
+        endpoint, start: windowEnd !== undefined ? windowEnd - config.windowMs! : first.time, end: windowEnd ?? last.time + 1,
+        firstCapture: first.id!, lastCapture: last.id!, baseline: label,
+        drifted: evaluation.findings.some((f) => f.kind !== 'data_quality'), evaluation,
+      },
+      events,
+    );
+    this.deps.metrics.window(endpoint, evaluation);
+    for (const event of saved.events) {
+      this.deps.metrics.alert(endpoint, event.kind, event.severity);
+      try {
+        this.deps.onEvent(event, saved.window, config);
+      } catch (err) {
+        this.deps.log({ endpoint, event: event.id, err: (err as Error).message }, 'monitor event handler failed');
+      }
+    }
+    return saved.window;
+  }
+
+  /** The captures of the next window: up to `windowRows` served rows, or every capture before `windowEnd`. */
+  private async readWindow(endpoint: string, afterId: number, config: MonitorConfig, windowEnd: number | undefined): Promise<CaptureRecord[]> {
+    const records: CaptureRecord[] = [];
+    let rows = 0;
+    let cursor = afterId;
+    for (;;) {
+      const page = await this.deps.store.captures({
+        endpoint, afterId: cursor, limit: PAGE, statuses: ['ok', 'invalid'], ...(windowEnd !== undefined ? { until: windowEnd } : {}),
+      });
+      for (const r of page) {
+        records.push(r);
+        if (r.status === 'ok') rows += r.rows;
+        if (windowEnd === undefined && rows >= config.windowRows!) return records;
+      }
+      if (page.length < PAGE) return records;
+      cursor = page[page.length - 1]!.id!;
+    }
+  }
+
+  private async baseline(version: ModelVersion): Promise<BaselineProfile | undefined> {
+    const key = `${version.name}:${version.version}`;
+    if (!this.baselines.has(key) || this.baselines.get(key) === null) {
+      this.baselines.set(key, (await this.deps.store.getBaseline(version.name, version.version)) ?? null);
+    }
+    return this.baselines.get(key) ?? undefined;
+  }
+}
+
+/** The model version that served most rows of the window: its baseline is the one the window is compared with. */
+function mostServed(records: CaptureRecord[]): { model: string; version: number } {
+  const counts = new Map<string, { model: string; version: number; rows: number }>();
+  for (const r of records) {
+    const key = `${r.model}:${r.version}`;
+    const entry = counts.get(key) ?? { model: r.model, version: r.version, rows: 0 };
+    entry.rows += r.rows;
+    counts.set(key, entry);
+  }
+  return [...counts.values()].sort((a, b) => b.rows - a.rows)[0]!;
+}

@@ -1,0 +1,104 @@
+// Delivers alert webhooks: each delivery is stored first, then POSTed off the serving path, retried with exponential
+// backoff until it succeeds or runs out of attempts; every failure is recorded, and pending ones survive a restart.
+
+import type { WebhookDelivery } from '../core/monitor-event.js';
+import type { LoopStore } from '../store/loop-store.js';
+import type { LoopMetrics } from './loop-metrics.js';
+
+export interface WebhookOptions {
+  maxAttempts: number;
+  /** Delay before the second attempt; doubled for each further one, up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** One attempt is abandoned after this long. */
+  timeoutMs: number;
+  pollMs: number;
+}
+
+export const DEFAULT_WEBHOOK: WebhookOptions = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 5000, pollMs: 500 };
+
+/** Delay after the given (1-based) failed attempt: base·2^(n-1), capped, with up to 10% jitter so retries spread. */
+export function backoffMs(attempt: number, options: Pick<WebhookOptions, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random()): number {
+  const delay = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(delay * (1 + 0.1 * random));
+}
+
+export class WebhookSender {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<number>();
+  private sweeping = false;
+
+  constructor(
+    private readonly store: Pick<LoopStore, 'enqueueDelivery' | 'dueDeliveries' | 'updateDelivery'>,
+    private readonly metrics: LoopMetrics,
+    private readonly options: WebhookOptions = DEFAULT_WEBHOOK,
+    private readonly log: (details: object, message: string) => void = () => undefined,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.sweep(), this.options.pollMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Stores a delivery and starts its first attempt; returns at once (the POST happens in the background). */
+  async send(url: string, headers: Record<string, string>, body: object, eventId: number | null): Promise<WebhookDelivery> {
+    const delivery = await this.store.enqueueDelivery({ eventId, url, headers, payload: JSON.stringify(body), nextAttemptAt: Date.now() });
+    void this.attempt(delivery);
+    return delivery;
+  }
+
+  /** Attempts every delivery that is due (after a restart, those left pending). */
+  async sweep(now = Date.now()): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const due = await this.store.dueDeliveries(now, 50);
+      await Promise.all(due.filter((d) => !this.inFlight.has(d.id)).map((d) => this.attempt(d)));
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private async attempt(delivery: WebhookDelivery): Promise<void> {
+    if (this.inFlight.has(delivery.id)) return;
+    this.inFlight.add(delivery.id);
+    const attempts = delivery.attempts + 1;
+    let error: string | null = null;
+    try {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'slipway-webhook', 'x-slipway-delivery': String(delivery.id), ...delivery.headers },
+        body: delivery.payload,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      // The body is not needed; reading it frees the connection.
+      await response.arrayBuffer().catch(() => undefined);
+      if (!response.ok) error = `HTTP ${response.status} ${response.statusText}`.trim();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      error = cause?.code ?? cause?.message ?? (err as Error).message;
+    }
+    try {
+      if (error === null) {
+        await this.store.updateDelivery(delivery.id, { attempts, status: 'delivered', nextAttemptAt: 0, lastError: null, deliveredAt: new Date().toISOString() });
+        this.metrics.delivery('delivered');
+      } else if (attempts >= this.options.maxAttempts) {
+        await this.store.updateDelivery(delivery.id, { attempts, status: 'failed', nextAttemptAt: 0, lastError: error });
+        this.metrics.delivery('failed');
+        this.log({ delivery: delivery.id, url: delivery.url, attempts, err: error }, 'webhook delivery failed for good');
+      } else {
+        await this.store.updateDelivery(delivery.id, { attempts, status: 'pending', nextAttemptAt: Date.now() + backoffMs(attempts, this.options), lastError: error });
+        this.metrics.delivery('retry');
+      }
+    } catch (err) {
+      this.log({ delivery: delivery.id, err: (err as Error).message }, 'webhook delivery could not be recorded');
+    } finally {
+      this.inFlight.delete(delivery.id);
+    }
+  }
+}
