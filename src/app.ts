@@ -17,6 +17,8 @@ import { ServingMetrics, type ServingState } from './monitoring/serving-metrics.
 import { RolloutController } from './rollout/rollout-controller.js';
 import { EndpointService } from './serving/endpoint-service.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import type { LoopOptions } from './loop-service.js';
+import { LoopService } from './loop-service.js';
 import type { Store } from './store/store.js';
 
 export interface RunningServer {
@@ -27,6 +29,7 @@ export interface RunningServer {
   grpcUrl: string;
   registry: Registry;
   endpoints: EndpointService;
+  loop: LoopService;
   /** Resolves once every stored endpoint has been loaded (or has failed to). */
   restored: Promise<void>;
   close(): Promise<void>;
@@ -45,7 +48,12 @@ const inspectModel: ModelInspector = async (source, label) => {
   return signature;
 };
 
-export async function startServer(config: Config): Promise<RunningServer> {
+/** Settings for tests and benchmarks that the config file does not carry (buffer sizes, webhook timing). */
+export interface ServerOptions {
+  loop?: Pick<LoopOptions, 'pipeline' | 'webhook'>;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   await mkdir(config.home, { recursive: true });
   const store: Store = new SqliteStore(join(config.home, 'slipway.db'));
   const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
@@ -54,15 +62,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // Metrics read serving's state lazily, at scrape time: they are created before the endpoints.
   let servingState: ServingState | undefined;
   const metrics = new ServingMetrics(() => servingState ?? { pendingByVersion: () => [], variantWindows: () => [] });
-  const endpoints = new EndpointService(store, registry, config.runtime, metrics);
-  // Rollout logs go to the HTTP server's logger, which exists only later: look it up when needed.
+  // Loop and rollout logs go to the HTTP server's logger, which exists only later: look it up when needed.
   let log: (details: object, message: string) => void = () => undefined;
-  const rollouts = new RolloutController(store, endpoints, registry, (details, message) => log(details, message));
+  let rollouts: RolloutController | undefined;
+  let endpoints: EndpointService | undefined;
+  const loop = new LoopService({
+    store, registry, home: config.home, metricsRegistry: metrics.registry, log: (details, message) => log(details, message),
+    endpoints: () => endpoints!, rollouts: () => rollouts!, ...(options.loop ?? {}),
+  });
+  endpoints = new EndpointService(store, registry, config.runtime, metrics, loop.pipeline);
+  endpoints.onRemoved = (name) => void loop.forget(name);
+  rollouts = new RolloutController(store, endpoints, registry, (details, message) => log(details, message));
   servingState = endpoints;
   const decoder = new DecodePool();
   let started = false;
   const app = await buildHttpServer({
     rollouts,
+    loop,
     defaultRuntime: config.runtime,
     registry,
     endpoints,
@@ -120,7 +136,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const restored = endpoints
     .restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load'))
-    .then(() => rollouts.restore())
+    .then(() => rollouts!.restore())
+    .then(() => loop.start())
     .then(() => {
       started = true;
     });
@@ -131,11 +148,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     grpcUrl: grpc.address,
     registry,
     endpoints,
+    loop,
     restored,
     async close() {
       await Promise.all([grpc.close(), app.close()]);
-      rollouts.close();
-      await Promise.all([endpoints.close(), decoder.close()]);
+      rollouts!.close();
+      // After the servers: the last answered requests' captures are flushed before the store closes.
+      await loop.close();
+      await Promise.all([endpoints!.close(), decoder.close()]);
       await store.close();
     },
   };

@@ -14,6 +14,8 @@ import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
+import type { LoopService } from '../loop-service.js';
+import { loopRoutes } from './loop-routes.js';
 import { managementRoutes } from './management-routes.js';
 import { profileRoutes } from './profile-routes.js';
 import { validationRoutes } from './validation-routes.js';
@@ -25,6 +27,7 @@ export interface HttpServerOptions {
   store: Store;
   metrics: ServingMetrics;
   rollouts: RolloutController;
+  loop: LoopService;
   /** The server's runtime defaults (config.runtime), for manifests that leave runtime settings out. */
   defaultRuntime: RuntimeConfig;
   version: string;
@@ -62,9 +65,11 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     store: opts.store,
     adminToken: opts.adminToken,
     maxUploadBytes: opts.maxUploadBytes,
+    onPushed: (version) => opts.loop.buildBaseline(version),
   });
   await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, store: opts.store, adminToken: opts.adminToken });
   await app.register(endpointSpecRoutes, { registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
+  await app.register(loopRoutes, { loop: opts.loop, registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
   await app.register(validationRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
   await app.register(profileRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>

@@ -26,6 +26,8 @@ export interface ManagementOptions {
   store: Store;
   adminToken: string | undefined;
   maxUploadBytes: number;
+  /** After a push is validated: builds the version's baseline (a failure is logged; the version stays). */
+  onPushed: (version: ModelVersion) => Promise<unknown>;
 }
 
 const MAX_PACKAGE_FILES = 64;
@@ -124,6 +126,11 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
         } catch (err) {
           request.log.error({ model: formatVersionId(version), err }, 'validation report could not be stored');
         }
+      }
+      try {
+        await opts.onPushed(version);
+      } catch (err) {
+        request.log.warn({ model: formatVersionId(version), err: (err as Error).message }, 'baseline could not be built; monitors of this version need one built from captures');
       }
       return reply.status(201).send({ ...withAliases(version, []), ...(validation ? { validation } : {}) });
     } finally {

@@ -28,6 +28,13 @@ describe('capture codec', () => {
     expect(decodeTensors(outer.subarray(3))[0]!.data).toEqual(tensors[1]!.data);
   });
 
+  it('reads a Node Buffer (as the database returns it) without reading its neighbours in the pool', () => {
+    const bytes = encodeTensors([tensors[0]!]);
+    const pooled = Buffer.from(bytes); // small Buffers share one pool: byteOffset is not 0
+    const back = decodeTensors(pooled)[0]!;
+    expect(Array.from(back.data as Float32Array)).toEqual(Array.from(tensors[0]!.data as Float32Array));
+  });
+
   it('refuses damaged records with a reason', () => {
     const bytes = encodeTensors(tensors);
     expect(() => decodeTensors(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);

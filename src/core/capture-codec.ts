@@ -101,7 +101,8 @@ export function decodeTensors(bytes: Uint8Array): Tensor[] {
         throw new InvalidInputError(`capture payload: tensor "${name}" has ${length} bytes, expected ${count * elementSize(datatype)} for shape [${shape.join(',')}]`);
       }
       // A copy: the typed array must be aligned to its element size, which an offset inside the record may not be.
-      const copy = bytes.slice(at, at + length);
+      // Uint8Array's slice, not Buffer's: on a Buffer (what SQLite returns) slice is a view into a shared pool.
+      const copy = Uint8Array.prototype.slice.call(bytes, at, at + length);
       const Ctor = arrayConstructor(datatype);
       tensors.push({ name, datatype, shape, data: new Ctor(copy.buffer, 0, count) as NumericArray });
     }

@@ -81,7 +81,8 @@ export function rowWriter(format: ExportFormat, columns: ExportColumn[], sink: S
       });
     }
     case 'parquet': {
-      const writer = new ParquetStreamWriter(columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })), sink);
+      const writer = new ParquetStreamWriter(columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })), (chunk) => sink(chunk.slice()));
+      // The writer reuses its chunk buffers once the sink returns; a stream sink may still hold them, so it gets a copy.
       return { write: (row) => writer.writeRow(row), close: () => writer.close() };
     }
   }

@@ -28,8 +28,15 @@ export interface BaselineDeps {
   store: Pick<LoopStore, 'saveBaseline' | 'captures'>;
 }
 
-function featureColumnsOf(layout: CaptureLayout, table: CsvTable, path: string): FeatureColumn[] {
+/**
+ * The baseline's feature columns, each value at the precision the model receives it: an FP32 input sees
+ * float32(-0.044641636), not the double the file spells, and a baseline at double precision would call every live
+ * value of a two-valued feature out of range.
+ */
+function featureColumnsOf(version: ModelVersion, layout: CaptureLayout, table: CsvTable, path: string): FeatureColumn[] {
+  const float32 = new Set(version.signature.inputs.filter((i) => i.datatype === 'FP32').map((i) => i.name));
   return layout.features.map((slot): FeatureColumn => {
+    const round = float32.has(slot.input) ? Math.fround : (v: number): number => v;
     const at = table.header.indexOf(slot.name);
     if (at < 0) throw new InvalidInputError(`${path}: expected a column "${slot.name}" (a feature of the model), the header has ${table.header.join(', ')}`);
     if (slot.kind === 'categorical') return { name: slot.name, kind: 'categorical', values: table.rows.map((r) => (r[at]!.trim() === '' ? null : r[at]!.trim())) };
@@ -37,7 +44,7 @@ function featureColumnsOf(layout: CaptureLayout, table: CsvTable, path: string):
       name: slot.name, kind: 'numeric',
       values: Float64Array.from(table.rows, (r) => {
         const cell = r[at]!.trim();
-        return cell === '' ? Number.NaN : Number(cell);
+        return cell === '' ? Number.NaN : round(Number(cell));
       }),
     };
   });
@@ -88,7 +95,7 @@ export async function buildPackageBaseline(version: ModelVersion, deps: Baseline
   const table = await readDataTable(await deps.registry.artifacts.read(file.sha256), path);
   if (table.rows.length === 0) throw new InvalidInputError(`${path}: expected at least one data row`);
   const layout = layoutOf(version);
-  const profile = profileColumns(featureColumnsOf(layout, table, path), await predictionsOn(version, layout, table, path, deps), { kind: 'package', file: path });
+  const profile = profileColumns(featureColumnsOf(version, layout, table, path), await predictionsOn(version, layout, table, path, deps), { kind: 'package', file: path });
   await deps.store.saveBaseline(version.name, version.version, profile);
   return profile;
 }

@@ -74,6 +74,8 @@ export class EndpointService {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly loader: VariantLoader;
   private readonly versions: VersionCache;
+  /** Told when an endpoint was removed (its loop settings go with it). */
+  onRemoved: (endpoint: string) => void = () => undefined;
 
   constructor(
     private readonly store: Store,
@@ -143,6 +145,7 @@ export class EndpointService {
       await this.store.deleteEndpoint(endpoint, change);
       const entry = this.live.get(endpoint);
       this.live.delete(endpoint);
+      this.onRemoved(endpoint);
       if (entry) await Promise.all(entry.variants.map((v) => v.retire()));
     });
   }

@@ -1,0 +1,224 @@
+// The closed loop's API: capture, monitor and retraining settings per endpoint; feedback; live quality; baselines;
+// monitor status, windows and events; webhook deliveries; dataset export (streamed); retraining runs.
+
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { parseDuration } from '../core/duration.js';
+import type { DatasetQuery, ExportFormat } from '../core/dataset-query.js';
+import { EXPORT_FORMATS } from '../core/dataset-query.js';
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { parseModelRef } from '../core/model-ref.js';
+import { checkName } from '../core/names.js';
+import { parseTimePoint } from '../core/time-point.js';
+import type { LoopService } from '../loop-service.js';
+import type { Registry } from '../registry/registry.js';
+import type { Store } from '../store/store.js';
+import { errorSchema } from './api-schemas.js';
+import { requireAdminToken } from './auth.js';
+
+export interface LoopRouteOptions {
+  loop: LoopService;
+  registry: Registry;
+  store: Store;
+  adminToken: string | undefined;
+}
+
+const params = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema };
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  parquet: 'application/vnd.apache.parquet',
+  csv: 'text/csv; charset=utf-8',
+  jsonl: 'application/x-ndjson',
+};
+
+type NameRequest = FastifyRequest<{ Params: { name: string } }>;
+type Query = Record<string, string | undefined>;
+
+function endpointOf(request: NameRequest): string {
+  return checkName('endpoint', request.params.name);
+}
+
+function flag(query: Query, key: string): boolean {
+  const v = query[key];
+  if (v === undefined || v === '' || v === 'true' || v === '1') return v !== undefined;
+  if (v === 'false' || v === '0') return false;
+  throw new InvalidInputError(`query parameter "${key}": expected true or false, got ${JSON.stringify(v)}`);
+}
+
+function limitOf(query: Query, fallback: number, max: number): number {
+  const v = query.limit;
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidInputError(`query parameter "limit": expected a whole number from 1 to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function timeOf(query: Query, key: string): number | undefined {
+  const v = query[key];
+  return v === undefined || v === '' ? undefined : parseTimePoint(v, `query parameter "${key}"`);
+}
+
+export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: FastifyInstance, opts) => {
+  const { loop, registry, store } = opts;
+  app.addHook('preHandler', requireAdminToken(opts.adminToken));
+
+  const settings = (kind: 'capture' | 'monitor' | 'retrain', summary: string, get: (e: string) => Promise<object>, put: (e: string, body: unknown) => Promise<object>): void => {
+    app.get(`/api/v1/endpoints/:name/${kind}`, { schema: { tags: ['loop'], summary: `The endpoint's ${summary}`, params, response: { 200: anyObject, ...errors } } },
+      async (request: NameRequest) => {
+        const endpoint = endpointOf(request);
+        return get(endpoint);
+      });
+    app.put(`/api/v1/endpoints/:name/${kind}`, { schema: { tags: ['loop'], summary: `Change the endpoint's ${summary} (fields left out keep their value)`, params, body: anyObject, response: { 200: anyObject, ...errors } } },
+      async (request: NameRequest) => put(endpointOf(request), request.body));
+  };
+  settings('capture', 'capture settings', (e) => loop.captureConfig(e), (e, b) => loop.setCapture(e, b));
+  settings('monitor', 'monitor settings', (e) => loop.monitorConfig(e), (e, b) => loop.setMonitor(e, b));
+  settings('retrain', 'retraining policy', (e) => loop.retrainPolicy(e), (e, b) => loop.setRetrain(e, b));
+
+  app.post('/api/v1/endpoints/:name/feedback', {
+    schema: {
+      tags: ['loop'], summary: 'Post ground truth for served requests: {feedback: [{request_id, label | value}]}; unknown ids are reported back',
+      params, body: {}, response: { 200: anyObject, ...errors },
+    },
+  }, async (request: NameRequest) => loop.feedback(endpointOf(request), request.body));
+
+  app.get('/api/v1/endpoints/:name/quality', {
+    schema: { tags: ['loop'], summary: 'Live quality per variant over time buckets (accuracy/F1 or MAE/RMSE), from feedback joined to captures', params, response: { 200: anyObject, ...errors } },
+  }, async (request: NameRequest) => {
+    const q = request.query as Query;
+    const now = Date.now();
+    return loop.quality({
+      endpoint: endpointOf(request),
+      since: timeOf(q, 'since') ?? now - 86_400_000,
+      until: timeOf(q, 'until') ?? now + 1,
+      bucketMs: q.bucket ? parseDuration(q.bucket, 'query parameter "bucket"') : 3_600_000,
+      ...(q.variant ? { variant: q.variant } : {}),
+    });
+  });
+
+  app.get('/api/v1/endpoints/:name/monitor/status', {
+    schema: { tags: ['loop'], summary: 'Capture, monitor and retraining at a glance: settings, stored captures, the last window, recent alerts, the last run', params, response: { 200: anyObject, ...errors } },
+  }, async (request: NameRequest) => loop.status(endpointOf(request)));
+
+  app.get('/api/v1/endpoints/:name/monitor/windows', {
+    schema: { tags: ['loop'], summary: 'Evaluated monitor windows, newest first, with every statistic per feature', params, response: { 200: { type: 'array', items: anyObject }, ...errors } },
+  }, async (request: NameRequest) => store.loop.windows(endpointOf(request), limitOf(request.query as Query, 20, 1000)));
+
+  app.get('/api/v1/monitor/events', {
+    schema: { tags: ['loop'], summary: 'Alert events (drift, prediction drift, data quality), newest first', response: { 200: { type: 'array', items: anyObject }, ...errors } },
+  }, async (request) => {
+    const q = request.query as Query;
+    const since = timeOf(q, 'since');
+    return store.loop.events(q.endpoint ? checkName('endpoint', q.endpoint) : undefined, {
+      limit: limitOf(q, 50, 1000), ...(since !== undefined ? { since } : {}), ...(q.kind ? { kind: q.kind } : {}),
+    });
+  });
+
+  app.get('/api/v1/webhook-deliveries', {
+    schema: { tags: ['loop'], summary: 'Webhook deliveries with their attempts, status and last error, newest first', response: { 200: { type: 'array', items: anyObject }, ...errors } },
+  }, async (request) => {
+    const q = request.query as Query;
+    const event = q.event === undefined ? undefined : Number(q.event);
+    if (event !== undefined && !Number.isInteger(event)) throw new InvalidInputError(`query parameter "event": expected an event id, got ${JSON.stringify(q.event)}`);
+    return store.loop.deliveries(event, limitOf(q, 50, 1000));
+  });
+
+  app.get('/api/v1/endpoints/:name/export', {
+    schema: {
+      tags: ['loop'], summary: 'Stream captured rows (features under their names, prediction, optional ground truth) as parquet, csv or jsonl',
+      params, response: { 400: errorSchema, 401: errorSchema, 404: errorSchema },
+    },
+  }, async (request: NameRequest, reply: FastifyReply) => {
+    const q = request.query as Query;
+    const format = (q.format ?? 'parquet') as ExportFormat;
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new InvalidInputError(`query parameter "format": expected one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(q.format)}`);
+    const endpoint = endpointOf(request);
+    const since = timeOf(q, 'since');
+    const until = timeOf(q, 'until');
+    const query: DatasetQuery = {
+      endpoint, format, withFeedback: flag(q, 'withFeedback'), onlyLabelled: flag(q, 'onlyLabelled'), onlyDriftedWindows: flag(q, 'onlyDriftedWindows'),
+      ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), ...(q.variant ? { variant: q.variant } : {}),
+    };
+    // Errors that can be known before the first byte (an unknown endpoint) are answered as errors, not as a broken file.
+    await loop.describeForExport(endpoint);
+    const body = new PassThrough();
+    const aborted = new AbortController();
+    reply.raw.once('close', () => aborted.abort());
+    void loop
+      .export(query, async (chunk) => {
+        if (aborted.signal.aborted) throw new Error('client went away');
+        if (!body.write(chunk)) await new Promise<void>((resolve) => { body.once('drain', resolve); aborted.signal.addEventListener('abort', () => resolve(), { once: true }); });
+      })
+      .then((result) => {
+        request.log.info({ endpoint, rows: result.rows, format }, 'dataset exported');
+        body.end();
+      }, (err: Error) => {
+        // Mid-stream the status is sent; a destroyed stream makes the client see a truncated transfer, not a valid file.
+        request.log.error({ endpoint, err: err.message }, 'dataset export failed');
+        body.destroy(err);
+      });
+    return reply
+      .header('content-type', CONTENT_TYPES[format])
+      .header('content-disposition', `attachment; filename="${endpoint}.${format}"`)
+      .send(body);
+  });
+
+  app.post('/api/v1/models/:name/versions/:version/baseline', {
+    schema: {
+      tags: ['loop'], summary: 'Build the version\'s baseline: from its package\'s baseline file, or from an endpoint\'s captures ({fromEndpoint, since, until, variant})',
+      params: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } }, required: ['name', 'version'] },
+      body: {}, response: { 200: anyObject, ...errors },
+    },
+  }, async (request: FastifyRequest<{ Params: { name: string; version: string } }>) => {
+    const version = await registry.resolve(parseModelRef(`${request.params.name}:${request.params.version}`));
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const str = (key: string): string | undefined => {
+      const v = body[key];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'string') throw new InvalidInputError(`field "${key}": expected a string, got ${JSON.stringify(v)}`);
+      return v;
+    };
+    const from = str('fromEndpoint');
+    const since = str('since');
+    const until = str('until');
+    const variant = str('variant');
+    const profile = await loop.buildBaseline(version, from === undefined ? undefined : {
+      endpoint: checkName('endpoint', from),
+      ...(since !== undefined ? { since: parseTimePoint(since, 'since') } : {}),
+      ...(until !== undefined ? { until: parseTimePoint(until, 'until') } : {}),
+      ...(variant !== undefined ? { variant } : {}),
+    });
+    if (!profile) throw new InvalidInputError(`model version ${version.name}:${version.version} has no baseline file in its package; build one from captures with {"fromEndpoint": "…"}`);
+    return profile;
+  });
+
+  app.get('/api/v1/models/:name/versions/:version/baseline', {
+    schema: {
+      tags: ['loop'], summary: 'The version\'s baseline profile',
+      params: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } }, required: ['name', 'version'] },
+      response: { 200: anyObject, ...errors },
+    },
+  }, async (request: FastifyRequest<{ Params: { name: string; version: string } }>) => {
+    const version = await registry.resolve(parseModelRef(`${request.params.name}:${request.params.version}`));
+    const profile = await store.loop.getBaseline(version.name, version.version);
+    if (!profile) throw new NotFoundError(`model version ${version.name}:${version.version} has no baseline; push a package with a baseline file or build one from captures`);
+    return profile;
+  });
+
+  app.post('/api/v1/endpoints/:name/retrain/runs', {
+    schema: { tags: ['loop'], summary: 'Start a retraining run now (by hand)', params, response: { 202: anyObject, ...errors } },
+  }, async (request: NameRequest, reply) => reply.status(202).send(await loop.retrainer.run(endpointOf(request), 'manual')));
+
+  app.get('/api/v1/endpoints/:name/retrain/runs', {
+    schema: { tags: ['loop'], summary: 'Retraining runs of the endpoint, newest first', params, response: { 200: { type: 'array', items: anyObject }, ...errors } },
+  }, async (request: NameRequest) => store.loop.retrainRuns(endpointOf(request), limitOf(request.query as Query, 20, 1000)));
+
+  app.get('/api/v1/retrain/runs/:id', {
+    schema: { tags: ['loop'], summary: 'One retraining run with its log', params: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] }, response: { 200: anyObject, ...errors } },
+  }, async (request: FastifyRequest<{ Params: { id: number } }>) => {
+    const run = await store.loop.retrainRun(request.params.id);
+    if (!run) throw new NotFoundError(`retraining run ${request.params.id} not found`);
+    return run;
+  });
+};

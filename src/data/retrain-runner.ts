@@ -1,0 +1,226 @@
+// Retraining jobs: on a drift alert, a schedule or by hand, export the endpoint's dataset, run the configured command
+// (or call the webhook), and when the job leaves a model package behind push it, validate it and, if the policy says
+// so, start a rollout. Every run is recorded with its log, exit status and the version it produced.
+
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Severity } from '../core/baseline.js';
+import type { DatasetQuery } from '../core/dataset-query.js';
+import { ConflictError } from '../core/errors.js';
+import type { ModelVersion } from '../core/model-version.js';
+import type { MonitorEvent } from '../core/monitor-event.js';
+import type { RetrainPolicy, RetrainRollout, RetrainRun, RetrainTrigger } from '../core/retrain-policy.js';
+import type { ValidationReport } from '../core/validation.js';
+import type { LoopStore } from '../store/loop-store.js';
+
+/** The job's output kept in the run record: the end of it, where the error usually is. */
+const MAX_LOG_BYTES = 64 * 1024;
+const SCHEDULE_TICK_MS = 30_000;
+/** After a timeout, SIGTERM; this long later, SIGKILL. */
+const KILL_GRACE_MS = 5000;
+
+export interface RetrainDeps {
+  store: Pick<LoopStore, 'startRetrainRun' | 'updateRetrainRun' | 'retrainRuns' | 'failInterruptedRuns'>;
+  /** Where runs keep their dataset and output directory (`<dir>/<endpoint>/<run id>/`). */
+  workDir: string;
+  /** The version the endpoint serves now (the model a new version is pushed as). */
+  servingVersion: (endpoint: string) => Promise<ModelVersion>;
+  exportTo: (query: DatasetQuery, file: string) => Promise<{ rows: number }>;
+  /** The package in a directory (slipway.yaml, or one .onnx file), if the job left one. */
+  findPackage: (dir: string) => Promise<string | undefined>;
+  push: (location: string, model: string) => Promise<ModelVersion>;
+  validate: (version: ModelVersion) => Promise<ValidationReport>;
+  /** Builds the new version's baseline (its package's baseline file); failures are logged, not fatal. */
+  baseline: (version: ModelVersion) => Promise<void>;
+  startRollout: (endpoint: string, version: ModelVersion, rollout: RetrainRollout, reason: string) => Promise<string>;
+  notify: (url: string, body: object) => Promise<void>;
+  onFinished: (run: RetrainRun) => void;
+  log: (details: object, message: string) => void;
+}
+
+export function severityRank(s: Severity): number {
+  return s === 'critical' ? 2 : 1;
+}
+
+/** Whether an event should start an automatic run under a policy, given when the last run started. */
+export function shouldRunOnEvent(policy: RetrainPolicy, event: Pick<MonitorEvent, 'kind' | 'severity'>, lastStart: number | undefined, now: number): boolean {
+  if (!policy.enabled || !policy.onDrift) return false;
+  if (event.kind === 'data_quality') return false;
+  if (severityRank(event.severity) < severityRank(policy.minSeverity)) return false;
+  return lastStart === undefined || now - lastStart >= policy.cooldownMs;
+}
+
+export class RetrainRunner {
+  private readonly policies = new Map<string, RetrainPolicy>();
+  private readonly running = new Map<string, Promise<RetrainRun>>();
+  private readonly lastStart = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: RetrainDeps) {}
+
+  /** Marks runs a crash interrupted as failed, learns when each endpoint last ran, and starts the schedule. */
+  async start(): Promise<void> {
+    const interrupted = await this.deps.store.failInterruptedRuns('the server stopped while the job ran');
+    if (interrupted > 0) this.deps.log({ runs: interrupted }, 'retraining runs interrupted by a restart marked failed');
+    this.timer ??= setInterval(() => void this.scheduleTick(), SCHEDULE_TICK_MS);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async configure(endpoint: string, policy: RetrainPolicy | undefined): Promise<void> {
+    if (!policy) {
+      this.policies.delete(endpoint);
+      return;
+    }
+    this.policies.set(endpoint, policy);
+    if (!this.lastStart.has(endpoint)) {
+      const [last] = await this.deps.store.retrainRuns(endpoint, 1);
+      if (last) this.lastStart.set(endpoint, Date.parse(last.startedAt));
+    }
+  }
+
+  /** A monitor event: starts a run when the policy asks for one (and none is running, and the cooldown is over). */
+  onEvent(event: MonitorEvent): void {
+    const policy = this.policies.get(event.endpoint);
+    if (!policy || this.running.has(event.endpoint)) return;
+    if (!shouldRunOnEvent(policy, event, this.lastStart.get(event.endpoint), Date.now())) return;
+    this.run(event.endpoint, 'drift', event.id).catch((err: Error) => this.deps.log({ endpoint: event.endpoint, err: err.message }, 'retraining run could not start'));
+  }
+
+  /** Starts a run now; resolves with the recorded run once it has started (the job goes on in the background). */
+  async run(endpoint: string, trigger: RetrainTrigger, eventId: number | null = null): Promise<RetrainRun> {
+    const policy = this.policies.get(endpoint);
+    if (!policy || (!policy.command && !policy.webhook)) {
+      throw new ConflictError(`endpoint "${endpoint}" has no retraining policy with a command or webhook; set one with "slipway retrain set ${endpoint} --command …"`);
+    }
+    if (this.running.has(endpoint)) throw new ConflictError(`endpoint "${endpoint}" already has a retraining run in progress`);
+    const run = await this.deps.store.startRetrainRun({ endpoint, trigger, eventId });
+    this.lastStart.set(endpoint, Date.now());
+    const job = this.execute(run, policy).finally(() => this.running.delete(endpoint));
+    this.running.set(endpoint, job);
+    void job.then((finished) => this.deps.onFinished(finished));
+    return run;
+  }
+
+  /** The run in progress for an endpoint, to wait for (tests, shutdown). */
+  current(endpoint: string): Promise<RetrainRun> | undefined {
+    return this.running.get(endpoint);
+  }
+
+  private async scheduleTick(now = Date.now()): Promise<void> {
+    for (const [endpoint, policy] of this.policies) {
+      if (!policy.enabled || policy.scheduleMs === null || this.running.has(endpoint)) continue;
+      const last = this.lastStart.get(endpoint);
+      if (last !== undefined && now - last < policy.scheduleMs) continue;
+      if (last === undefined) {
+        // A new schedule waits one period rather than running the moment it is set.
+        this.lastStart.set(endpoint, now);
+        continue;
+      }
+      await this.run(endpoint, 'schedule').catch((err: Error) => this.deps.log({ endpoint, err: err.message }, 'scheduled retraining could not start'));
+    }
+  }
+
+  private async execute(run: RetrainRun, policy: RetrainPolicy): Promise<RetrainRun> {
+    const { deps } = this;
+    const dir = join(deps.workDir, run.endpoint, String(run.id));
+    const outputDir = join(dir, 'output');
+    const dataset = join(dir, `dataset.${policy.dataset.format}`);
+    let log = '';
+    try {
+      await mkdir(outputDir, { recursive: true });
+      const serving = await deps.servingVersion(run.endpoint);
+      const exported = await deps.exportTo({
+        endpoint: run.endpoint, since: Date.now() - policy.dataset.lookbackMs, withFeedback: policy.dataset.withFeedback,
+        onlyLabelled: policy.dataset.onlyLabelled, onlyDriftedWindows: policy.dataset.onlyDriftedWindows, format: policy.dataset.format,
+      }, dataset);
+      await deps.store.updateRetrainRun(run.id, { dataset, datasetRows: exported.rows, outputDir });
+      const env: Record<string, string> = {
+        SLIPWAY_DATASET: dataset, SLIPWAY_DATASET_FORMAT: policy.dataset.format, SLIPWAY_DATASET_ROWS: String(exported.rows),
+        SLIPWAY_OUTPUT_DIR: outputDir, SLIPWAY_ENDPOINT: run.endpoint, SLIPWAY_MODEL: serving.name,
+        SLIPWAY_MODEL_VERSION: String(serving.version), SLIPWAY_RUN_ID: String(run.id), SLIPWAY_TRIGGER: run.trigger,
+      };
+      if (policy.webhook) {
+        await deps.notify(policy.webhook, { type: 'retrain', run: run.id, endpoint: run.endpoint, trigger: run.trigger, model: `${serving.name}:${serving.version}`, dataset, datasetRows: exported.rows, format: policy.dataset.format, outputDir });
+      }
+      let exitCode: number | null = null;
+      if (policy.command) {
+        const result = await runCommand(policy.command, env, dir, policy.timeoutMs);
+        log = result.log;
+        exitCode = result.exitCode;
+        await deps.store.updateRetrainRun(run.id, { log, exitCode });
+        if (result.exitCode !== 0) {
+          const why = result.timedOut
+            ? `the job ran past its timeout (${policy.timeoutMs} ms) and was stopped`
+            : result.exitCode === null && result.signal === null ? `the job could not start: ${result.log.split('\n').pop() ?? ''}`
+            : `the job exited with ${result.signal ? `signal ${result.signal}` : `code ${result.exitCode}`}`;
+          return await this.finish(run, { status: 'failed', error: why });
+        }
+      }
+      const location = await deps.findPackage(outputDir);
+      if (!location) {
+        // Without a command the webhook's receiver trains and pushes on its own; with one, an empty output is worth saying.
+        return await this.finish(run, { status: 'succeeded', error: policy.command ? 'the job left no model package in SLIPWAY_OUTPUT_DIR; nothing was pushed' : null });
+      }
+      const version = await deps.push(location, serving.name);
+      const produced = `${version.name}:${version.version}`;
+      await deps.store.updateRetrainRun(run.id, { producedVersion: produced });
+      const report = await deps.validate(version);
+      await deps.store.updateRetrainRun(run.id, { validationPassed: report.passed });
+      await deps.baseline(version).catch((err: Error) => deps.log({ model: produced, err: err.message }, 'baseline of the retrained version failed'));
+      if (!report.passed) {
+        const failed = report.tests.filter((t) => !t.passed).map((t) => t.name).join(', ');
+        return await this.finish(run, { status: 'failed', error: `${produced} failed validation (${failed}); no rollout started` });
+      }
+      if (!policy.rollout) return await this.finish(run, { status: 'succeeded' });
+      const rolloutId = await deps.startRollout(run.endpoint, version, policy.rollout, `retraining run ${run.id} (${run.trigger})`);
+      return await this.finish(run, { status: 'succeeded', rolloutId });
+    } catch (err) {
+      return await this.finish(run, { status: 'failed', error: (err as Error).message });
+    }
+  }
+
+  private async finish(run: RetrainRun, change: Partial<RetrainRun>): Promise<RetrainRun> {
+    return this.deps.store.updateRetrainRun(run.id, { ...change, finishedAt: new Date().toISOString() });
+  }
+}
+
+interface CommandResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  log: string;
+}
+
+/** Runs argv without a shell, output into a bounded log, stopped at the timeout. */
+function runCommand(argv: string[], env: Record<string, string>, cwd: string, timeoutMs: number): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    let log = '';
+    const append = (chunk: Buffer): void => {
+      log += chunk.toString('utf8');
+      if (log.length > MAX_LOG_BYTES * 2) log = log.slice(-MAX_LOG_BYTES);
+    };
+    let timedOut = false;
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ exitCode: null, signal: null, timedOut: false, log: `${log}\ncould not start ${JSON.stringify(argv[0])}: ${err.message}`.slice(-MAX_LOG_BYTES) });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code, signal, timedOut, log: log.slice(-MAX_LOG_BYTES) });
+    });
+  });
+}
