@@ -18,6 +18,13 @@ const PAGE = 2000;
 /** A time window is closed this long after its end: captures of its last moments may still be in the buffer. */
 const CLOSE_GRACE_MS = 2000;
 const TICK_MS = 1000;
+/**
+ * A time window with more captures than this is evaluated on an even sample of them (every k-th id): memory stays
+ * bounded at any traffic, and the drift tests compare far fewer rows than this anyway (drift-check's testRowsCap).
+ */
+export const MAX_WINDOW_RECORDS = 50_000;
+/** Pending rows shown by status are counted up to this many records. */
+const STATUS_SCAN = 1_000_000;
 
 export interface MonitorDeps {
   store: LoopStore;
@@ -91,7 +98,7 @@ export class MonitorRunner {
     const config = this.configs.get(endpoint);
     if (!config) return undefined;
     const cursor = await this.deps.store.monitorCursor(endpoint);
-    const pending = await this.deps.store.rowsAfter(endpoint, cursor.afterId);
+    const pending = await this.deps.store.rowsAfter(endpoint, cursor.afterId, config.windowRows ?? STATUS_SCAN);
     return { endpoint, config, problem: this.problems.get(endpoint) ?? null, pendingRows: pending.rows };
   }
 
@@ -125,7 +132,8 @@ export class MonitorRunner {
   private async nextWindow(endpoint: string, config: MonitorConfig, now: number): Promise<MonitorWindow | undefined> {
     const { store } = this.deps;
     const cursor = await store.monitorCursor(endpoint);
-    const pending = await store.rowsAfter(endpoint, cursor.afterId);
+    // A rows window needs only to know whether windowRows have arrived: the scan stops there.
+    const pending = await store.rowsAfter(endpoint, cursor.afterId, config.windowRows ?? 1);
     if (pending.firstTime === null) return undefined;
     let windowEnd: number | undefined;
     if (config.windowMs !== null) {
@@ -135,7 +143,8 @@ export class MonitorRunner {
     } else if (pending.rows < (config.windowRows ?? Infinity)) {
       return undefined;
     }
-    const records = await this.readWindow(endpoint, cursor.afterId, config, windowEnd);
+    const read = await this.readWindow(endpoint, cursor.afterId, config, windowEnd);
+    const records = read.records;
     if (records.length === 0) return undefined;
     const served = records.filter((r) => r.status === 'ok');
     const baselineRef = config.baseline ?? mostServed(served.length > 0 ? served : records);
@@ -164,7 +173,7 @@ export class MonitorRunner {
     const saved = await store.saveWindow(
       {
         endpoint, start: windowEnd !== undefined ? windowEnd - config.windowMs! : first.time, end: windowEnd ?? last.time + 1,
-        firstCapture: first.id!, lastCapture: last.id!, baseline: label,
+        firstCapture: cursor.afterId + 1, lastCapture: read.lastId, baseline: label,
         drifted: evaluation.findings.some((f) => f.kind !== 'data_quality'), evaluation,
       },
       events,
@@ -181,22 +190,39 @@ export class MonitorRunner {
     return saved.window;
   }
 
-  /** The captures of the next window: up to `windowRows` served rows, or every capture before `windowEnd`. */
-  private async readWindow(endpoint: string, afterId: number, config: MonitorConfig, windowEnd: number | undefined): Promise<CaptureRecord[]> {
+  /**
+   * The captures of the next window — up to `windowRows` served rows, or the captures before `windowEnd` (an even
+   * sample of them past MAX_WINDOW_RECORDS) — and the id the window ends at (the monitor's next cursor).
+   */
+  private async readWindow(
+    endpoint: string, afterId: number, config: MonitorConfig, windowEnd: number | undefined,
+  ): Promise<{ records: CaptureRecord[]; lastId: number }> {
+    const statuses: CaptureRecord['status'][] = ['ok', 'invalid'];
+    let sampleEvery = 1;
+    let lastId: number | undefined;
+    if (windowEnd !== undefined) {
+      const bounds = await this.deps.store.windowBounds(endpoint, afterId, windowEnd, statuses);
+      if (bounds.lastId === null) return { records: [], lastId: afterId };
+      lastId = bounds.lastId;
+      sampleEvery = Math.ceil(bounds.records / MAX_WINDOW_RECORDS);
+    }
     const records: CaptureRecord[] = [];
     let rows = 0;
     let cursor = afterId;
     for (;;) {
       const page = await this.deps.store.captures({
-        endpoint, afterId: cursor, limit: PAGE, statuses: ['ok', 'invalid'], ...(windowEnd !== undefined ? { until: windowEnd } : {}),
+        endpoint, afterId: cursor, limit: PAGE, statuses, sampleEvery,
+        ...(windowEnd !== undefined ? { until: windowEnd, untilId: lastId } : {}),
       });
       for (const r of page) {
         records.push(r);
         if (r.status === 'ok') rows += r.rows;
-        if (windowEnd === undefined && rows >= config.windowRows!) return records;
+        if (windowEnd === undefined && rows >= config.windowRows!) return { records, lastId: r.id! };
       }
-      if (page.length < PAGE) return records;
+      if (page.length < PAGE) return { records, lastId: lastId ?? records[records.length - 1]?.id ?? afterId };
       cursor = page[page.length - 1]!.id!;
+      // A window is many pages at high traffic: let requests be answered between them.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

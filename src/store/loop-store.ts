@@ -18,6 +18,8 @@ export interface CaptureQuery {
   until?: number;
   variant?: string;
   statuses?: CaptureStatus[];
+  /** Only records whose id is a multiple of this: an even sample of a range too large to read whole. */
+  sampleEvery?: number;
   limit: number;
 }
 
@@ -76,8 +78,13 @@ export interface LoopStore {
   events(endpoint: string | undefined, options: { limit: number; since?: number; kind?: string }): Promise<MonitorEvent[]>;
   /** Starts the monitor's windows after capture `afterId` (evaluated windows are kept). */
   resetMonitor(endpoint: string, afterId: number): Promise<void>;
-  /** Rows of successful captures after `afterId`, and the time of the first capture after it (null when none). */
-  rowsAfter(endpoint: string, afterId: number): Promise<{ rows: number; firstTime: number | null }>;
+  /**
+   * Rows of successful captures after `afterId`, counting at most `cap` records (the scan stays bounded however far a
+   * stalled monitor fell behind), and the time of the first capture after it (null when none).
+   */
+  rowsAfter(endpoint: string, afterId: number, cap: number): Promise<{ rows: number; firstTime: number | null }>;
+  /** How many captures (of these statuses) lie after `afterId` and before `until`, and the last one's id. */
+  windowBounds(endpoint: string, afterId: number, until: number, statuses: CaptureStatus[]): Promise<{ records: number; lastId: number | null }>;
   /** The newest capture id of the endpoint (0 when none). */
   lastCaptureId(endpoint: string): Promise<number>;
 

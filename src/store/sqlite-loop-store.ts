@@ -182,6 +182,7 @@ export class SqliteLoopStore implements LoopStore {
     if (query.since !== undefined) { where.push('time >= ?'); params.push(query.since); }
     if (query.until !== undefined) { where.push('time < ?'); params.push(query.until); }
     if (query.variant !== undefined) { where.push('variant = ?'); params.push(query.variant); }
+    if (query.sampleEvery !== undefined && query.sampleEvery > 1) { where.push('id % ? = 0'); params.push(query.sampleEvery); }
     if (query.statuses && query.statuses.length > 0) {
       where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
       params.push(...query.statuses);
@@ -338,10 +339,19 @@ export class SqliteLoopStore implements LoopStore {
       .run(endpoint, afterId);
   }
 
-  async rowsAfter(endpoint: string, afterId: number): Promise<{ rows: number; firstTime: number | null }> {
-    const sum = this.db.prepare(`SELECT coalesce(sum(rows), 0) AS rows FROM captures WHERE endpoint = ? AND id > ? AND status = 'ok'`).get(endpoint, afterId) as { rows: number };
+  async rowsAfter(endpoint: string, afterId: number, cap: number): Promise<{ rows: number; firstTime: number | null }> {
+    const sum = this.db
+      .prepare(`SELECT coalesce(sum(rows), 0) AS rows FROM (SELECT rows FROM captures WHERE endpoint = ? AND id > ? AND status = 'ok' ORDER BY id LIMIT ?)`)
+      .get(endpoint, afterId, cap) as { rows: number };
     const first = this.db.prepare('SELECT time FROM captures WHERE endpoint = ? AND id > ? ORDER BY id LIMIT 1').get(endpoint, afterId) as { time: number } | undefined;
     return { rows: sum.rows, firstTime: first?.time ?? null };
+  }
+
+  async windowBounds(endpoint: string, afterId: number, until: number, statuses: CaptureStatus[]): Promise<{ records: number; lastId: number | null }> {
+    const row = this.db
+      .prepare(`SELECT count(*) AS records, max(id) AS lastId FROM captures WHERE endpoint = ? AND id > ? AND time < ? AND status IN (${statuses.map(() => '?').join(', ')})`)
+      .get(endpoint, afterId, until, ...statuses) as { records: number; lastId: number | null };
+    return row;
   }
 
   async lastCaptureId(endpoint: string): Promise<number> {
