@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { BaselineProfile } from './core/baseline.js';
 import type { CaptureConfig } from './core/capture-config.js';
 import { DEFAULT_CAPTURE, parseCaptureConfig } from './core/capture-config.js';
+import type { LoopSettings } from './core/loop-manifest.js';
 import type { DatasetQuery } from './core/dataset-query.js';
 import { NotFoundError } from './core/errors.js';
 import type { ModelVersion } from './core/model-version.js';
@@ -134,7 +135,10 @@ export class LoopService {
 
   async setCapture(endpoint: string, body: unknown): Promise<CaptureConfig> {
     this.opts.endpoints().status(endpoint);
-    const config = parseCaptureConfig(body, await this.captureConfig(endpoint));
+    return this.putCapture(endpoint, parseCaptureConfig(body, await this.captureConfig(endpoint)));
+  }
+
+  private async putCapture(endpoint: string, config: CaptureConfig): Promise<CaptureConfig> {
     await this.store.loop.putSetting(endpoint, 'capture', config);
     this.pipeline.configure(endpoint, config);
     return config;
@@ -147,8 +151,11 @@ export class LoopService {
   /** A monitor that is turned on starts its windows at the newest capture: history is exported, not alerted on. */
   async setMonitor(endpoint: string, body: unknown): Promise<MonitorConfig> {
     this.opts.endpoints().status(endpoint);
+    return this.putMonitor(endpoint, parseMonitorConfig(body, await this.monitorConfig(endpoint)));
+  }
+
+  private async putMonitor(endpoint: string, config: MonitorConfig): Promise<MonitorConfig> {
     const before = await this.monitorConfig(endpoint);
-    const config = parseMonitorConfig(body, before);
     if (config.enabled && !before.enabled) {
       await this.pipeline.flush();
       await this.store.loop.resetMonitor(endpoint, await this.store.loop.lastCaptureId(endpoint));
@@ -164,7 +171,27 @@ export class LoopService {
 
   async setRetrain(endpoint: string, body: unknown): Promise<RetrainPolicy> {
     this.opts.endpoints().status(endpoint);
-    const policy = parseRetrainPolicy(body, await this.retrainPolicy(endpoint));
+    return this.putRetrain(endpoint, parseRetrainPolicy(body, await this.retrainPolicy(endpoint)));
+  }
+
+  /** The settings the endpoint has stored (a kind never set is absent): what `slipway get` writes. */
+  async settingsOf(endpoint: string): Promise<LoopSettings> {
+    const loop = this.store.loop;
+    const [capture, monitor, retrain] = await Promise.all([
+      loop.getSetting<CaptureConfig>(endpoint, 'capture'), loop.getSetting<MonitorConfig>(endpoint, 'monitor'), loop.getSetting<RetrainPolicy>(endpoint, 'retrain'),
+    ]);
+    return { ...(capture ? { capture } : {}), ...(monitor ? { monitor } : {}), ...(retrain ? { retrain } : {}) };
+  }
+
+  /** Replaces the kinds of settings given (from a manifest); the endpoint must exist. */
+  async applySettings(endpoint: string, settings: LoopSettings): Promise<void> {
+    this.opts.endpoints().status(endpoint);
+    if (settings.capture) await this.putCapture(endpoint, settings.capture);
+    if (settings.monitor) await this.putMonitor(endpoint, settings.monitor);
+    if (settings.retrain) await this.putRetrain(endpoint, settings.retrain);
+  }
+
+  private async putRetrain(endpoint: string, policy: RetrainPolicy): Promise<RetrainPolicy> {
     await this.store.loop.putSetting(endpoint, 'retrain', policy);
     await this.retrainer.configure(endpoint, policy);
     return policy;

@@ -13,8 +13,12 @@ import type { EndpointService, EndpointStatus } from '../serving/endpoint-servic
 import { errorSchema, runtimeSchema } from './api-schemas.js';
 import { actorOf, requireAdminToken } from './auth.js';
 import { resolveManifest } from './manifest-resolution.js';
+import { diffLoopSections, loopSections, parseLoopSections } from '../core/loop-manifest.js';
+import type { LoopService } from '../loop-service.js';
 
 export interface EndpointSpecRouteOptions {
+  /** The closed loop's settings travel in the same document. */
+  loop: LoopService;
   registry: Registry;
   endpoints: EndpointService;
   rollouts: RolloutController;
@@ -61,6 +65,9 @@ const manifestProperties = {
       grace: { type: 'string', description: 'e.g. "5m"' },
     },
   },
+  capture: { type: 'object', additionalProperties: true, description: 'capture settings (as PUT .../capture); replaces the endpoint\'s when written' },
+  monitor: { type: 'object', additionalProperties: true, description: 'monitor settings (as PUT .../monitor); replaces the endpoint\'s when written' },
+  retrain: { type: 'object', additionalProperties: true, description: 'retraining policy (as PUT .../retrain); replaces the endpoint\'s when written' },
 } as const;
 
 export const endpointManifestSchema = { type: 'object', required: ['name', 'variants'], additionalProperties: false, properties: manifestProperties } as const;
@@ -122,8 +129,11 @@ export const endpointSpecRoutes: FastifyPluginAsync<EndpointSpecRouteOptions> = 
       params,
       response: { 200: manifestResponseSchema, ...errors },
     },
-  }, async (request: FastifyRequest<{ Params: { name: string } }>) =>
-    manifestOf(endpoints.status(checkName('endpoint', request.params.name)).record.spec));
+  }, async (request: FastifyRequest<{ Params: { name: string } }>) => {
+    const name = checkName('endpoint', request.params.name);
+    const manifest = manifestOf(endpoints.status(name).record.spec);
+    return { ...manifest, ...loopSections(await opts.loop.settingsOf(name)) };
+  });
 
   app.put('/api/v1/endpoints/:name/spec', {
     schema: {
@@ -151,18 +161,27 @@ export const endpointSpecRoutes: FastifyPluginAsync<EndpointSpecRouteOptions> = 
     if (manifest.name !== name) throw new InvalidInputError(`name: expected "${name}" (the endpoint in the path), got "${manifest.name}"`);
     const live = liveStatus(name);
     const desired = await resolveManifest(manifest, { registry, defaultRuntime: opts.defaultRuntime, live: live?.record.spec });
-    const diff = diffSpecs(live?.record.spec, desired);
+    const specDiff = diffSpecs(live?.record.spec, desired);
+    const settings = parseLoopSections({ capture: manifest.capture, monitor: manifest.monitor, retrain: manifest.retrain });
+    const loopDiff = diffLoopSections(live ? await opts.loop.settingsOf(name) : {}, settings);
+    const diff = [...specDiff, ...loopDiff];
     const current = live ? { revision: live.record.revision } : {};
     if (dryRun) return { diff, applied: false, ...current };
     await refuseDuringRollout(name);
     // Nothing to change: no apply, no revision. A failed endpoint is applied anyway: that is how it loads again.
     if (diff.length === 0 && live?.state !== 'failed') return { diff, applied: false, ...current };
-    const record = await endpoints.apply(desired, {
-      actor: actorOf(request),
-      reason: reason ?? (live ? 'applied a spec' : 'created from a spec'),
-      details: { diff },
-    });
-    request.log.info({ endpoint: name, revision: record.revision, changes: diff.length }, 'endpoint spec applied');
-    return { diff, applied: true, revision: record.revision };
+    let revision = live?.record.revision;
+    if (specDiff.length > 0 || live?.state === 'failed' || !live) {
+      const record = await endpoints.apply(desired, {
+        actor: actorOf(request),
+        reason: reason ?? (live ? 'applied a spec' : 'created from a spec'),
+        details: { diff },
+      });
+      revision = record.revision;
+    }
+    // Loop settings are not part of the spec's revisions: they change without reloading or re-versioning anything.
+    if (loopDiff.length > 0) await opts.loop.applySettings(name, settings);
+    request.log.info({ endpoint: name, revision, changes: diff.length }, 'endpoint spec applied');
+    return { diff, applied: true, ...(revision !== undefined ? { revision } : {}) };
   });
 };

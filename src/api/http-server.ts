@@ -68,7 +68,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     onPushed: (version) => opts.loop.buildBaseline(version),
   });
   await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, store: opts.store, adminToken: opts.adminToken });
-  await app.register(endpointSpecRoutes, { registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
+  await app.register(endpointSpecRoutes, { loop: opts.loop, registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
   await app.register(loopRoutes, { loop: opts.loop, registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
   await app.register(validationRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
   await app.register(profileRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });

@@ -6,6 +6,7 @@ import type { EndpointSpec, RoutingSpec } from './endpoint-spec.js';
 import { DEFAULT_ROUTING, formatVersionId } from './endpoint-spec.js';
 import { InvalidInputError } from './errors.js';
 import { parseModelRef } from './model-ref.js';
+import { loopSections, parseLoopSections } from './loop-manifest.js';
 import { checkName } from './names.js';
 import type { RolloutPolicy, RolloutStrategy } from './rollout-policy.js';
 import { checkSteps, DEFAULT_POLICY, formatGate, parseGate, STRATEGIES } from './rollout-policy.js';
@@ -44,11 +45,15 @@ export interface EndpointManifest {
   routing: RoutingSpec;
   /** Defaults for `slipway rollout` on this endpoint; absent: the server's defaults. */
   rollout?: RolloutManifest;
+  /** The closed loop's settings (core/loop-manifest.ts); a section left out leaves those settings as they are. */
+  capture?: Record<string, unknown>;
+  monitor?: Record<string, unknown>;
+  retrain?: Record<string, unknown>;
 }
 
 type Obj = Record<string, unknown>;
 
-const TOP_FIELDS = ['kind', 'name', 'variants', 'routing', 'rollout'] as const;
+const TOP_FIELDS = ['kind', 'name', 'variants', 'routing', 'rollout', 'capture', 'monitor', 'retrain'] as const;
 const VARIANT_FIELDS = ['name', 'model', 'weight', 'shadow', 'compareWith', 'runtime'] as const;
 const ROUTING_FIELDS = ['stickyHeader'] as const;
 const ROLLOUT_FIELDS = ['strategy', 'steps', 'bake', 'gates', 'grace'] as const;
@@ -225,6 +230,7 @@ export function parseEndpointManifest(doc: unknown): EndpointManifest {
   }
   const manifest: EndpointManifest = { kind: MANIFEST_KIND, name, variants, routing: parseRouting(obj.routing) };
   if (present(obj.rollout)) manifest.rollout = parseRollout(obj.rollout);
+  Object.assign(manifest, loopSections(parseLoopSections(obj)));
   return manifest;
 }
 
