@@ -73,7 +73,7 @@ describe('parseEndpointManifest', () => {
     expect(messageOf(withVariant(1, { weight: '10' }))).toBe('variants[1].weight: expected a number from 0 to 100, got "10"');
     expect(messageOf(withVariant(2, { weight: 10 }))).toBe('variants[2].weight: a shadow variant takes no live traffic, so its weight must be 0 or absent, got 10');
     expect(messageOf(withVariant(0, { wieght: 1 }))).toBe('variants[0].wieght: unknown field; expected one of name, model, weight, shadow, compareWith, runtime');
-    expect(messageOf({ ...doc(), replicas: 3 })).toBe('replicas: unknown field; expected one of kind, name, variants, routing, rollout');
+    expect(messageOf({ ...doc(), replicas: 3 })).toBe('replicas: unknown field; expected one of kind, name, variants, routing, rollout, capture, monitor, retrain');
     expect(messageOf(withVariant(1, { name: 'stable' }))).toBe('variants[1].name: "stable" is already the name of variants[0]; variant names must be unique');
     expect(messageOf(withVariant(1, { name: 'Canary' }))).toMatch(/^variants\[1\]\.name: variant name "Canary" is invalid: expected 1-63 characters/);
     expect(messageOf(withVariant(1, { model: 'digits:0' }))).toBe('variants[1].model: model version in "digits:0" is invalid: expected a positive integer');
