@@ -16,6 +16,8 @@ export interface CaptureConfig {
   retentionMs: number;
   /** At most this many records are kept for the endpoint, the oldest removed first (0 = no count limit). */
   retentionRows: number;
+  /** At most this many bytes of tensors are kept for the endpoint, the oldest records removed first (0 = no size limit). */
+  retentionBytes: number;
 }
 
 export const DEFAULT_CAPTURE: CaptureConfig = {
@@ -25,11 +27,12 @@ export const DEFAULT_CAPTURE: CaptureConfig = {
   maxPayloadBytes: 64 * 1024,
   retentionMs: 7 * 86_400_000,
   retentionRows: 0,
+  retentionBytes: 0,
 };
 
 /** Reads a capture settings body; fields left out keep their value in `base`. */
 export function parseCaptureConfig(body: unknown, base: CaptureConfig = DEFAULT_CAPTURE): CaptureConfig {
-  const obj = fieldsOf(body, '', ['enabled', 'sampleRate', 'keep', 'maxPayloadBytes', 'retention', 'retentionRows']);
+  const obj = fieldsOf(body, '', ['enabled', 'sampleRate', 'keep', 'maxPayloadBytes', 'retention', 'retentionRows', 'retentionBytes']);
   return {
     enabled: optBool(obj, 'enabled', '') ?? base.enabled,
     sampleRate: optNumber(obj, 'sampleRate', '', 0, 1) ?? base.sampleRate,
@@ -37,6 +40,7 @@ export function parseCaptureConfig(body: unknown, base: CaptureConfig = DEFAULT_
     maxPayloadBytes: optInteger(obj, 'maxPayloadBytes', '', 0, 64 * 1024 * 1024) ?? base.maxPayloadBytes,
     retentionMs: optDuration(obj, 'retention', '') ?? base.retentionMs,
     retentionRows: optInteger(obj, 'retentionRows', '', 0, Number.MAX_SAFE_INTEGER) ?? base.retentionRows,
+    retentionBytes: optInteger(obj, 'retentionBytes', '', 0, Number.MAX_SAFE_INTEGER) ?? base.retentionBytes,
   };
 }
 

@@ -13,7 +13,7 @@ const doc = {
 describe('loop sections of an endpoint manifest', () => {
   it('are canonical: every field written, and parsing the canonical form again gives it back', () => {
     const manifest = parseEndpointManifest(doc);
-    expect(manifest.capture).toEqual({ enabled: true, sampleRate: 0.5, keep: 'both', maxPayloadBytes: 65536, retention: '14d', retentionRows: 0 });
+    expect(manifest.capture).toEqual({ enabled: true, sampleRate: 0.5, keep: 'both', maxPayloadBytes: 65536, retention: '14d', retentionRows: 0, retentionBytes: 0 });
     expect(manifest.monitor).toMatchObject({ enabled: true, window: '10m', baseline: null, thresholds: { alpha: 0.05 } });
     expect(manifest.retrain).toMatchObject({ schedule: '1d', cooldown: '1h', rollout: { strategy: 'canary', steps: [50, 100], bake: '30s' } });
     expect(parseEndpointManifest(JSON.parse(JSON.stringify(manifest)))).toEqual(manifest);

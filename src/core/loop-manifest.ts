@@ -29,7 +29,7 @@ function longDuration(ms: number): string {
 }
 
 export function captureSection(c: CaptureConfig): Record<string, unknown> {
-  return { enabled: c.enabled, sampleRate: c.sampleRate, keep: c.keep, maxPayloadBytes: c.maxPayloadBytes, retention: longDuration(c.retentionMs), retentionRows: c.retentionRows };
+  return { enabled: c.enabled, sampleRate: c.sampleRate, keep: c.keep, maxPayloadBytes: c.maxPayloadBytes, retention: longDuration(c.retentionMs), retentionRows: c.retentionRows, retentionBytes: c.retentionBytes };
 }
 
 export function monitorSection(m: MonitorConfig): Record<string, unknown> {

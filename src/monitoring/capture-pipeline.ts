@@ -97,15 +97,17 @@ export class CapturePipeline {
     this.closed = true;
   }
 
-  /** Removes records past each endpoint's retention (age and count). */
+  /** Removes records past each endpoint's retention (age, count, size). */
   async applyRetention(now = Date.now()): Promise<number> {
     let removed = 0;
     for (const [endpoint, config] of this.configs) {
-      if (config.retentionMs === 0 && config.retentionRows === 0) continue;
+      if (config.retentionMs === 0 && config.retentionRows === 0 && config.retentionBytes === 0) continue;
       try {
-        removed += await this.store.trimCaptures(
-          endpoint, config.retentionMs > 0 ? now - config.retentionMs : null, config.retentionRows > 0 ? config.retentionRows : null,
-        );
+        removed += await this.store.trimCaptures(endpoint, {
+          before: config.retentionMs > 0 ? now - config.retentionMs : null,
+          keepRows: config.retentionRows > 0 ? config.retentionRows : null,
+          keepBytes: config.retentionBytes > 0 ? config.retentionBytes : null,
+        });
       } catch (err) {
         this.log({ endpoint, err: (err as Error).message }, 'capture retention failed');
       }

@@ -6,13 +6,14 @@ import type { CaptureRecord } from '../core/capture-config.js';
 import { InternalError } from '../core/errors.js';
 import { workerScript } from '../core/worker-script.js';
 import type { WriterReply, WriterRequest } from './capture-writer-messages.js';
+import type { RetentionLimits } from './loop-store.js';
 
 const WORKER = workerScript(import.meta.url, 'capture-writer');
 
 export class CaptureWriterClient {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (reply: WriterReply) => void; reject: (err: Error) => void }>();
 
   constructor(private readonly file: string) {}
 
@@ -25,7 +26,12 @@ export class CaptureWriterClient {
         if (bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) transfer.push(bytes.buffer);
       }
     }
-    return this.send({ type: 'append', id: this.nextId++, records }, transfer);
+    return this.send({ type: 'append', id: this.nextId++, records }, transfer).then(() => undefined);
+  }
+
+  async trim(endpoint: string, limits: RetentionLimits): Promise<number> {
+    const reply = await this.send({ type: 'trim', id: this.nextId++, endpoint, limits }, []);
+    return reply.removed ?? 0;
   }
 
   async close(): Promise<void> {
@@ -35,9 +41,9 @@ export class CaptureWriterClient {
     this.worker = undefined;
   }
 
-  private send(message: WriterRequest, transfer: ArrayBuffer[]): Promise<void> {
+  private send(message: WriterRequest, transfer: ArrayBuffer[]): Promise<WriterReply> {
     const worker = this.start();
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<WriterReply>((resolve, reject) => {
       this.pending.set(message.id, { resolve, reject });
       worker.postMessage(message, transfer);
     });
@@ -50,7 +56,7 @@ export class CaptureWriterClient {
       const waiter = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (reply.error !== undefined) waiter?.reject(new InternalError(`capture writer: ${reply.error}`));
-      else waiter?.resolve();
+      else waiter?.resolve(reply);
     });
     const failAll = (err: Error): void => {
       for (const waiter of this.pending.values()) waiter.reject(new InternalError(`capture writer stopped: ${err.message}`));

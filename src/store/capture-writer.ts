@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { CaptureRecord } from '../core/capture-config.js';
 import type { WriterReply, WriterRequest } from './capture-writer-messages.js';
+import type { RetentionLimits } from './loop-store.js';
 
 const { file } = workerData as { file: string };
 const db = new Database(file);
@@ -14,16 +15,50 @@ db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 10000');
 
 const insert = db.prepare(
-  `INSERT INTO captures (endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  `INSERT INTO captures (endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );
+/** Retention deletes this many records per transaction, so the main connection never waits long for the lock. */
+const TRIM_CHUNK = 5000;
+const deleteBefore = db.prepare('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND time < ? ORDER BY id LIMIT ?)');
+const deleteFeedbackBefore = db.prepare('DELETE FROM feedback WHERE endpoint = ? AND received_at < ?');
+const rowEdge = db.prepare('SELECT id FROM captures WHERE endpoint = ? ORDER BY id DESC LIMIT 1 OFFSET ?');
+const byteEdge = db.prepare(
+  `SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY id DESC) AS newer FROM captures WHERE endpoint = ?) WHERE newer > ? ORDER BY id DESC LIMIT 1`,
+);
+const deleteUpTo = db.prepare('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND id <= ? ORDER BY id LIMIT ?)');
+
+function deleteInChunks(step: () => number): number {
+  let removed = 0;
+  for (;;) {
+    const n = step();
+    removed += n;
+    if (n < TRIM_CHUNK) return removed;
+  }
+}
+
+function trim(endpoint: string, limits: RetentionLimits): number {
+  let removed = 0;
+  if (limits.before !== null) {
+    const before = limits.before;
+    removed += deleteInChunks(() => deleteBefore.run(endpoint, before, TRIM_CHUNK).changes);
+    deleteFeedbackBefore.run(endpoint, before);
+  }
+  const edges = [
+    limits.keepRows !== null ? (rowEdge.get(endpoint, limits.keepRows) as { id: number } | undefined) : undefined,
+    limits.keepBytes !== null ? (byteEdge.get(endpoint, limits.keepBytes) as { id: number } | undefined) : undefined,
+  ];
+  const edge = Math.max(...edges.map((e) => e?.id ?? 0));
+  if (edge > 0) removed += deleteInChunks(() => deleteUpTo.run(endpoint, edge, TRIM_CHUNK).changes);
+  return removed;
+}
 const appendAll = db.transaction((records: CaptureRecord[]) => {
   for (const r of records) {
     insert.run(
       r.endpoint, r.requestId, r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows,
       r.inputs && Buffer.from(r.inputs.buffer, r.inputs.byteOffset, r.inputs.byteLength),
       r.outputs && Buffer.from(r.outputs.buffer, r.outputs.byteOffset, r.outputs.byteLength),
-      r.truncated ? 1 : 0, r.error,
+      r.truncated ? 1 : 0, r.error, (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0),
     );
   }
 });
@@ -36,7 +71,8 @@ parentPort!.on('message', (message: WriterRequest) => {
   }
   let reply: WriterReply = { id: message.id };
   try {
-    appendAll(message.records);
+    if (message.type === 'trim') reply.removed = trim(message.endpoint, message.limits);
+    else appendAll(message.records);
   } catch (err) {
     reply = { id: message.id, error: (err as Error).message };
   }

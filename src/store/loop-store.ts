@@ -31,6 +31,12 @@ export interface FeedbackItem {
   label: FeedbackLabel;
 }
 
+export interface RetentionLimits {
+  before: number | null;
+  keepRows: number | null;
+  keepBytes: number | null;
+}
+
 export interface CaptureStats {
   records: number;
   rows: number;
@@ -58,8 +64,11 @@ export interface LoopStore {
   appendCaptures(records: CaptureRecord[]): Promise<void>;
   captures(query: CaptureQuery): Promise<CaptureRecord[]>;
   captureStats(endpoint: string): Promise<CaptureStats>;
-  /** Removes an endpoint's records older than `before` and, past `keepRows`, the oldest; returns how many went. */
-  trimCaptures(endpoint: string, before: number | null, keepRows: number | null): Promise<number>;
+  /**
+   * Removes an endpoint's records older than `before` and the oldest past `keepRows` records or `keepBytes` of tensors;
+   * returns how many went. Runs off the event loop (in SQLite, on the capture writer's thread), in small transactions.
+   */
+  trimCaptures(endpoint: string, limits: RetentionLimits): Promise<number>;
   /** Which of these request ids have a capture for the endpoint. */
   knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>>;
 

@@ -9,7 +9,7 @@ import type { MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monit
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type { CaptureWriterClient } from './capture-writer-client.js';
 import type {
-  CaptureQuery, CaptureStats, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewRetrainRun, SettingKind,
+  CaptureQuery, CaptureStats, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewRetrainRun, RetentionLimits, SettingKind,
 } from './loop-store.js';
 
 interface CaptureRow {
@@ -196,7 +196,7 @@ export class SqliteLoopStore implements LoopStore {
     const row = this.db
       .prepare(
         `SELECT count(*) AS records, coalesce(sum(rows), 0) AS rows,
-                coalesce(sum(length(inputs)), 0) + coalesce(sum(length(outputs)), 0) AS bytes, min(time) AS oldest, max(time) AS newest
+                coalesce(sum(bytes), 0) AS bytes, min(time) AS oldest, max(time) AS newest
          FROM captures WHERE endpoint = ?`,
       )
       .get(endpoint) as { records: number; rows: number; bytes: number; oldest: number | null; newest: number | null };
@@ -206,17 +206,8 @@ export class SqliteLoopStore implements LoopStore {
     return { ...row, withFeedback: feedback.n };
   }
 
-  async trimCaptures(endpoint: string, before: number | null, keepRows: number | null): Promise<number> {
-    let removed = 0;
-    if (before !== null) {
-      removed += this.db.prepare('DELETE FROM captures WHERE endpoint = ? AND time < ?').run(endpoint, before).changes;
-      this.db.prepare('DELETE FROM feedback WHERE endpoint = ? AND received_at < ?').run(endpoint, before);
-    }
-    if (keepRows !== null) {
-      const edge = this.db.prepare('SELECT id FROM captures WHERE endpoint = ? ORDER BY id DESC LIMIT 1 OFFSET ?').get(endpoint, keepRows) as { id: number } | undefined;
-      if (edge) removed += this.db.prepare('DELETE FROM captures WHERE endpoint = ? AND id <= ?').run(endpoint, edge.id).changes;
-    }
-    return removed;
+  trimCaptures(endpoint: string, limits: RetentionLimits): Promise<number> {
+    return this.writer.trim(endpoint, limits);
   }
 
   async knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>> {

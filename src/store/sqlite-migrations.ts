@@ -124,7 +124,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     inputs     BLOB,
     outputs    BLOB,
     truncated  INTEGER NOT NULL,
-    error      TEXT
+    error      TEXT,
+    -- Bytes of inputs and outputs, kept so retention by size needs no blob reads.
+    bytes      INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX captures_endpoint_id ON captures (endpoint, id);
   CREATE INDEX captures_endpoint_time ON captures (endpoint, time);

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CaptureRecord } from '../core/capture-config.js';
+import { SqliteStore } from './sqlite-store.js';
+
+let dir: string;
+let store: SqliteStore;
+
+function record(i: number, bytes = 10, time = 1_000 + i): CaptureRecord {
+  return {
+    endpoint: 'e', requestId: `r${i}`, time, variant: 'primary', model: 'm', version: 1, status: i % 10 === 9 ? 'invalid' : 'ok',
+    latencyMs: 1, rows: 2, inputs: new Uint8Array(bytes).fill(i % 256), outputs: null, truncated: false, error: null,
+  };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'slipway-loop-store-'));
+  store = new SqliteStore(join(dir, 'slipway.db'));
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SQLite loop store', () => {
+  it('appends captures on the writer thread in order, with their bytes intact', async () => {
+    await store.loop.appendCaptures(Array.from({ length: 50 }, (_, i) => record(i)));
+    await store.loop.appendCaptures(Array.from({ length: 50 }, (_, i) => record(50 + i)));
+    const all = await store.loop.captures({ endpoint: 'e', limit: 1000 });
+    expect(all.map((r) => r.requestId)).toEqual(Array.from({ length: 100 }, (_, i) => `r${i}`));
+    expect(Array.from(all[7]!.inputs!)).toEqual(new Array(10).fill(7));
+    expect(await store.loop.captureStats('e')).toMatchObject({ records: 100, rows: 200, bytes: 1000, oldest: 1000, newest: 1099 });
+    const page = await store.loop.captures({ endpoint: 'e', afterId: all[9]!.id!, statuses: ['ok'], limit: 5 });
+    expect(page.map((r) => r.requestId)).toEqual(['r10', 'r11', 'r12', 'r13', 'r14']);
+    expect((await store.loop.rowsAfter('e', 0, 1000)).rows).toBe(180); // 90 ok records of 2 rows
+    expect((await store.loop.rowsAfter('e', 0, 10)).rows).toBe(20); // the scan stops at the cap
+  });
+
+  it('trims by age, by count and by size, oldest first', async () => {
+    await store.loop.appendCaptures(Array.from({ length: 100 }, (_, i) => record(i, 10)));
+    expect(await store.loop.trimCaptures('e', { before: 1010, keepRows: null, keepBytes: null })).toBe(10);
+    expect(await store.loop.trimCaptures('e', { before: null, keepRows: 60, keepBytes: null })).toBe(30);
+    expect(await store.loop.trimCaptures('e', { before: null, keepRows: null, keepBytes: 255 })).toBe(35);
+    const left = await store.loop.captures({ endpoint: 'e', limit: 1000 });
+    expect(left.map((r) => r.requestId)).toEqual(Array.from({ length: 25 }, (_, i) => `r${75 + i}`));
+  });
+
+  it('stores feedback only as asked, and joins it by request id', async () => {
+    await store.loop.appendCaptures([record(1), record(2)]);
+    expect([...(await store.loop.knownRequestIds('e', ['r1', 'r2', 'zz']))].sort()).toEqual(['r1', 'r2']);
+    await store.loop.putFeedback('e', [{ requestId: 'r1', label: 'cat' }, { requestId: 'r2', label: [1, 2] }]);
+    await store.loop.putFeedback('e', [{ requestId: 'r1', label: 'dog' }]);
+    expect(await store.loop.feedbackFor('e', ['r1', 'r2', 'zz'])).toEqual(new Map<string, unknown>([['r1', 'dog'], ['r2', [1, 2]]]));
+    expect((await store.loop.captureStats('e')).withFeedback).toBe(2);
+  });
+
+  it('saves a window, its events and the cursor in one step', async () => {
+    await store.loop.resetMonitor('e', 41);
+    expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 41, windows: 0 });
+    const evaluation = { rows: 1, requests: 1, features: [], outputs: [], findings: [], tests: 0, alphaPerTest: 0.01 };
+    const saved = await store.loop.saveWindow(
+      { endpoint: 'e', start: 0, end: 10, firstCapture: 42, lastCapture: 99, baseline: 'm:1', drifted: true, evaluation },
+      [{ endpoint: 'e', kind: 'feature_drift', severity: 'critical', features: ['a'], findings: [] }],
+    );
+    expect(saved.events[0]).toMatchObject({ windowId: saved.window.id, kind: 'feature_drift' });
+    expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 99, windows: 1 });
+    expect(await store.loop.driftedRanges('e')).toEqual([{ first: 42, last: 99 }]);
+    expect((await store.loop.events('e', { limit: 10 }))[0]!.features).toEqual(['a']);
+  });
+
+  it('keeps webhook deliveries and retraining runs', async () => {
+    const d = await store.loop.enqueueDelivery({ eventId: null, url: 'http://127.0.0.1:1/x', headers: {}, payload: '{}', nextAttemptAt: 5 });
+    expect((await store.loop.dueDeliveries(4, 10))).toHaveLength(0);
+    expect((await store.loop.dueDeliveries(5, 10)).map((x) => x.id)).toEqual([d.id]);
+    await store.loop.updateDelivery(d.id, { attempts: 1, status: 'failed', nextAttemptAt: 0, lastError: 'ECONNREFUSED' });
+    expect((await store.loop.deliveries(undefined, 10))[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: 'ECONNREFUSED' });
+    const run = await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'manual', eventId: null });
+    expect(run.status).toBe('running');
+    expect(await store.loop.failInterruptedRuns('restart')).toBe(1);
+    expect(await store.loop.retrainRun(run.id)).toMatchObject({ status: 'failed', error: 'restart' });
+  });
+});
