@@ -18,7 +18,7 @@ function example(name: string): string {
 }
 
 const PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';
-const FIELDS = 'name, description, model, task, features, labels, baseline, tests';
+const FIELDS = 'name, description, model, task, features, categorical, labels, baseline, tests';
 
 describe('parseManifest: the bundled examples', () => {
   it('parses examples/digits/slipway.yaml', () => {
@@ -126,6 +126,11 @@ describe('parseManifest: errors', () => {
 
   it('rejects an unknown field, listing the known ones', () => {
     expectInvalid(() => parseManifest('name: m\nlabel: [a, b]\n'), `slipway.yaml: field "label": expected one of the fields ${FIELDS}, got "label"`);
+  });
+
+  it('reads categorical features, which must be among the features', () => {
+    expect(parseManifest('name: m\nfeatures: [age, colour]\ncategorical: [colour]\n').categorical).toEqual(['colour']);
+    expectInvalid(() => parseManifest('name: m\nfeatures: [age]\ncategorical: [colour]\n'), 'slipway.yaml: field "categorical": expected names listed in "features", got ["colour"]');
   });
 
   it('requires a name unless one is given', () => {
