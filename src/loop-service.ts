@@ -129,7 +129,13 @@ export class LoopService {
     await this.pipeline.close();
   }
 
+  /** NotFoundError for an endpoint that does not exist: settings of a typo are not defaults. */
+  requireEndpoint(endpoint: string): void {
+    this.opts.endpoints().status(endpoint);
+  }
+
   async captureConfig(endpoint: string): Promise<CaptureConfig> {
+    this.requireEndpoint(endpoint);
     return (await this.store.loop.getSetting<CaptureConfig>(endpoint, 'capture')) ?? DEFAULT_CAPTURE;
   }
 
@@ -145,6 +151,7 @@ export class LoopService {
   }
 
   async monitorConfig(endpoint: string): Promise<MonitorConfig> {
+    this.requireEndpoint(endpoint);
     return (await this.store.loop.getSetting<MonitorConfig>(endpoint, 'monitor')) ?? DEFAULT_MONITOR;
   }
 
@@ -166,6 +173,7 @@ export class LoopService {
   }
 
   async retrainPolicy(endpoint: string): Promise<RetrainPolicy> {
+    this.requireEndpoint(endpoint);
     return (await this.store.loop.getSetting<RetrainPolicy>(endpoint, 'retrain')) ?? DEFAULT_RETRAIN;
   }
 
@@ -225,6 +233,7 @@ export class LoopService {
   }
 
   async status(endpoint: string): Promise<LoopStatus> {
+    this.requireEndpoint(endpoint);
     await this.pipeline.flush();
     const loop = this.store.loop;
     const [capture, stats, monitor, policy, runs] = await Promise.all([

@@ -4,6 +4,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { parseDuration } from '../core/duration.js';
+import { FINDING_KINDS } from '../core/baseline.js';
 import type { DatasetQuery, ExportFormat } from '../core/dataset-query.js';
 import { EXPORT_FORMATS } from '../core/dataset-query.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
@@ -103,13 +104,20 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
 
   app.get('/api/v1/endpoints/:name/monitor/windows', {
     schema: { tags: ['loop'], summary: 'Evaluated monitor windows, newest first, with every statistic per feature', params, response: { 200: { type: 'array', items: anyObject }, ...errors } },
-  }, async (request: NameRequest) => store.loop.windows(endpointOf(request), limitOf(request.query as Query, 20, 1000)));
+  }, async (request: NameRequest) => {
+    const endpoint = endpointOf(request);
+    loop.requireEndpoint(endpoint);
+    return store.loop.windows(endpoint, limitOf(request.query as Query, 20, 1000));
+  });
 
   app.get('/api/v1/monitor/events', {
     schema: { tags: ['loop'], summary: 'Alert events (drift, prediction drift, data quality), newest first', response: { 200: { type: 'array', items: anyObject }, ...errors } },
   }, async (request) => {
     const q = request.query as Query;
     const since = timeOf(q, 'since');
+    if (q.kind !== undefined && !(FINDING_KINDS as readonly string[]).includes(q.kind)) {
+      throw new InvalidInputError(`query parameter "kind": expected one of ${FINDING_KINDS.join(', ')}, got ${JSON.stringify(q.kind)}`);
+    }
     return store.loop.events(q.endpoint ? checkName('endpoint', q.endpoint) : undefined, {
       limit: limitOf(q, 50, 1000), ...(since !== undefined ? { since } : {}), ...(q.kind ? { kind: q.kind } : {}),
     });
@@ -212,7 +220,11 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
 
   app.get('/api/v1/endpoints/:name/retrain/runs', {
     schema: { tags: ['loop'], summary: 'Retraining runs of the endpoint, newest first', params, response: { 200: { type: 'array', items: anyObject }, ...errors } },
-  }, async (request: NameRequest) => store.loop.retrainRuns(endpointOf(request), limitOf(request.query as Query, 20, 1000)));
+  }, async (request: NameRequest) => {
+    const endpoint = endpointOf(request);
+    loop.requireEndpoint(endpoint);
+    return store.loop.retrainRuns(endpoint, limitOf(request.query as Query, 20, 1000));
+  });
 
   app.get('/api/v1/retrain/runs/:id', {
     schema: { tags: ['loop'], summary: 'One retraining run with its log', params: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] }, response: { 200: anyObject, ...errors } },

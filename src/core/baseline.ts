@@ -81,7 +81,8 @@ export interface MonitorThresholds {
   minRows: number;
 }
 
-export type FindingKind = 'feature_drift' | 'prediction_drift' | 'data_quality';
+export const FINDING_KINDS = ['feature_drift', 'prediction_drift', 'data_quality'] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
 export type CheckName = 'ks' | 'chi2' | 'psi' | 'wasserstein' | 'missing_rate' | 'out_of_range' | 'unseen_categories' | 'schema';
 export type Severity = 'warning' | 'critical';
 

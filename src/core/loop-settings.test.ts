@@ -32,6 +32,15 @@ describe('monitor settings', () => {
     expect(parseMonitorConfig({ webhook: null }, c).webhook).toBeNull();
     expect(parseMonitorConfig({}, DEFAULT_MONITOR)).toEqual(DEFAULT_MONITOR);
   });
+  it('merges nested fields too: a threshold or webhook field left out keeps its value', () => {
+    const base = parseMonitorConfig({ thresholds: { alpha: 0.05 }, webhook: { url: 'http://127.0.0.1:9/h', headers: { a: 'b' } } });
+    const next = parseMonitorConfig({ thresholds: { minRows: 20 }, webhook: { minSeverity: 'critical' } }, base);
+    expect(next.thresholds).toEqual({ alpha: 0.05, minRows: 20 });
+    expect(next.webhook).toEqual({ url: 'http://127.0.0.1:9/h', minSeverity: 'critical', headers: { a: 'b' } });
+    expect(parseMonitorConfig({ thresholds: null }, base).thresholds).toEqual({});
+    expect(() => parseMonitorConfig({ webhook: { minSeverity: 'critical' } })).toThrow(/webhook.url/);
+  });
+
   it('refuses bad fields by name', () => {
     expect(() => parseMonitorConfig({ webhook: { url: 'ftp://x' } })).toThrow(/webhook.url": expected an http/);
     expect(() => parseMonitorConfig({ thresholds: { beta: 1 } })).toThrow(/thresholds.beta" is not known/);
@@ -52,6 +61,7 @@ describe('retraining policy', () => {
       rollout: { strategy: 'canary', steps: [10, 100], bakeMs: 30_000, gates: [{ metric: 'error_rate', op: '<=', value: 0.01 }] },
     });
     expect(parseRetrainPolicy({ rollout: null }, p).rollout).toBeNull();
+    expect(parseRetrainPolicy({ rollout: { bake: '1m' } }, p).rollout).toMatchObject({ strategy: 'canary', steps: [10, 100], bakeMs: 60_000 });
   });
   it('refuses an enabled policy with nothing to run, and bad fields', () => {
     expect(() => parseRetrainPolicy({ enabled: true })).toThrow(/needs a "command" to run or a "webhook"/);

@@ -48,15 +48,16 @@ function parseThresholds(value: unknown): Partial<MonitorThresholds> {
   return out;
 }
 
-function parseWebhook(value: unknown): WebhookConfig {
+/** Fields left out keep their value in `base` (a webhook already set); a new webhook needs its url. */
+function parseWebhook(value: unknown, base: WebhookConfig | null): WebhookConfig {
   const obj = fieldsOf(value, 'webhook.', ['url', 'minSeverity', 'headers']);
-  const url = optUrl(obj, 'url', 'webhook.');
+  const url = optUrl(obj, 'url', 'webhook.') ?? base?.url;
   if (!url) throw fieldError('webhook.url', 'the URL events are posted to', obj.url);
-  const headers = obj.headers ?? {};
+  const headers = obj.headers ?? base?.headers ?? {};
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || !Object.values(headers).every((h) => typeof h === 'string')) {
     throw fieldError('webhook.headers', 'a mapping of header names to strings', headers);
   }
-  return { url, minSeverity: optEnum(obj, 'minSeverity', 'webhook.', ['warning', 'critical'] as const) ?? 'warning', headers: headers as Record<string, string> };
+  return { url, minSeverity: optEnum(obj, 'minSeverity', 'webhook.', ['warning', 'critical'] as const) ?? base?.minSeverity ?? 'warning', headers: headers as Record<string, string> };
 }
 
 function parseBaselineRef(value: unknown): { model: string; version: number } | null {
@@ -87,8 +88,9 @@ export function parseMonitorConfig(body: unknown, base: MonitorConfig = DEFAULT_
     windowRows: windowRows ?? (windowMs !== undefined ? null : base.windowRows),
     windowMs: windowMs ?? (windowRows !== undefined ? null : base.windowMs),
     baseline: 'baseline' in obj ? parseBaselineRef(obj.baseline) : base.baseline,
-    thresholds: obj.thresholds !== undefined ? parseThresholds(obj.thresholds) : base.thresholds,
-    webhook: 'webhook' in obj ? (obj.webhook === null ? null : parseWebhook(obj.webhook)) : base.webhook,
+    // Nested fields merge as the top level does: a threshold left out keeps its value.
+    thresholds: obj.thresholds !== undefined && obj.thresholds !== null ? { ...base.thresholds, ...parseThresholds(obj.thresholds) } : obj.thresholds === null ? {} : base.thresholds,
+    webhook: 'webhook' in obj ? (obj.webhook === null ? null : parseWebhook(obj.webhook, base.webhook)) : base.webhook,
   };
   return config;
 }

@@ -56,11 +56,12 @@ function parseCommand(value: unknown): string[] | null {
   return value as string[];
 }
 
-function parseRollout(value: unknown): RetrainRollout | null {
+/** Fields left out keep their value in `base` (a rollout already set). */
+function parseRollout(value: unknown, base: RetrainRollout | null): RetrainRollout | null {
   if (value === null) return null;
   const obj = fieldsOf(value, 'rollout.', ['strategy', 'steps', 'bake', 'gates']);
-  const strategy = optEnum(obj, 'strategy', 'rollout.', STRATEGIES) ?? 'canary';
-  const rollout: RetrainRollout = { strategy };
+  const strategy = optEnum(obj, 'strategy', 'rollout.', STRATEGIES) ?? base?.strategy ?? 'canary';
+  const rollout: RetrainRollout = { ...(base ?? {}), strategy };
   if (obj.steps !== undefined) {
     if (!Array.isArray(obj.steps) || !obj.steps.every((s) => typeof s === 'number')) throw fieldError('rollout.steps', 'a list of percentages', obj.steps);
     rollout.steps = checkSteps(strategy, obj.steps as number[], 'rollout.steps');
@@ -98,7 +99,7 @@ export function parseRetrainPolicy(body: unknown, base: RetrainPolicy = DEFAULT_
     webhook: 'webhook' in obj ? (obj.webhook === null ? null : optUrl(obj, 'webhook', '') ?? null) : base.webhook,
     timeoutMs: optDuration(obj, 'timeout', '') ?? base.timeoutMs,
     dataset,
-    rollout: 'rollout' in obj ? parseRollout(obj.rollout) : base.rollout,
+    rollout: 'rollout' in obj ? parseRollout(obj.rollout, base.rollout) : base.rollout,
   };
   if (policy.enabled && !policy.command && !policy.webhook) {
     throw new InvalidInputError('retraining policy: an enabled policy needs a "command" to run or a "webhook" to call');
