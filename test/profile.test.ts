@@ -62,7 +62,7 @@ describe('slipway profile', () => {
 
   it('profiles slow.onnx with progress, stores the report, writes the chart, and its pick holds when deployed', async () => {
     const out = join(scratch, 'slow');
-    const r = await slipway('profile', 'slow:1', '--slo-p99', '60ms', '--budget', '6s', '--target-rps', '5000', '--out', out, ...QUICK);
+    const r = await slipway('profile', 'slow:1', '--slo-p99', '60ms', '--budget', '10s', '--target-rps', '5000', '--out', out, ...QUICK);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stderr).toMatch(/profiling slow:1: \d+ of 40 configs planned/);
     expect(r.stderr).toMatch(/\[1\/\d+\] 1 instance × 1 thread, no batching/);
