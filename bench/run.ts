@@ -1,8 +1,9 @@
-// Benchmark entry point (`npm run bench [-- --quick] [-- --only tabular,resnet,overload]`): runs the sections, prints and writes bench/results/latest.{md,json}.
+// Benchmark entry point (`npm run bench [-- --quick] [-- --only tabular,resnet,overload,capture]`): runs the sections, prints and writes bench/results/latest.{md,json}.
 
 import { parseOptions, type SectionName } from './bench-options.js';
 import { quietReport, setQuietBudget } from './quiet.js';
 import { consoleTable, goalLines, machineInfo, writeReport, type Report } from './report.js';
+import { captureSection } from './section-capture.js';
 import { overloadSection } from './section-overload.js';
 import { resnetSection } from './section-resnet.js';
 import { tabularSection } from './section-tabular.js';
@@ -12,6 +13,7 @@ const SECTION_RUNNERS: Record<SectionName, (ctx: SectionContext) => Promise<Sect
   tabular: tabularSection,
   resnet: resnetSection,
   overload: overloadSection,
+  capture: captureSection,
 };
 
 async function main(): Promise<void> {

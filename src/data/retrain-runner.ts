@@ -99,12 +99,28 @@ export class RetrainRunner {
       throw new ConflictError(`endpoint "${endpoint}" has no retraining policy with a command or webhook; set one with "slipway retrain set ${endpoint} --command …"`);
     }
     if (this.running.has(endpoint)) throw new ConflictError(`endpoint "${endpoint}" already has a retraining run in progress`);
-    const run = await this.deps.store.startRetrainRun({ endpoint, trigger, eventId });
+    // Claimed before the first await: the events of one window arrive together, and must start one run, not one each.
     this.lastStart.set(endpoint, Date.now());
-    const job = this.execute(run, policy).finally(() => this.running.delete(endpoint));
+    let started!: (run: RetrainRun) => void;
+    let failed!: (err: unknown) => void;
+    const record = new Promise<RetrainRun>((resolve, reject) => {
+      started = resolve;
+      failed = reject;
+    });
+    const job = (async (): Promise<RetrainRun> => {
+      let run: RetrainRun;
+      try {
+        run = await this.deps.store.startRetrainRun({ endpoint, trigger, eventId });
+      } catch (err) {
+        failed(err);
+        throw err;
+      }
+      started(run);
+      return this.execute(run, policy);
+    })().finally(() => this.running.delete(endpoint));
     this.running.set(endpoint, job);
-    void job.then((finished) => this.deps.onFinished(finished));
-    return run;
+    job.then((finished) => this.deps.onFinished(finished), () => undefined);
+    return record;
   }
 
   /** The run in progress for an endpoint, to wait for (tests, shutdown). */

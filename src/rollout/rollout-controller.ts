@@ -38,6 +38,7 @@ export interface StartRollout {
 export class RolloutController {
   private readonly active = new Map<string, RolloutState>();
   private readonly busy = new Set<string>();
+  private readonly starting = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -68,6 +69,17 @@ export class RolloutController {
     if (this.active.has(req.endpoint)) {
       throw new ConflictError(`endpoint "${req.endpoint}" already has an active rollout (${this.active.get(req.endpoint)!.id}); promote, abort or wait for it first`);
     }
+    // Claimed before the first await: two starts at once (a person and a retraining job) must not both pass the check.
+    if (this.starting.has(req.endpoint)) throw new ConflictError(`endpoint "${req.endpoint}" has a rollout starting; wait for it, then promote or abort it`);
+    this.starting.add(req.endpoint);
+    try {
+      return await this.startNow(req);
+    } finally {
+      this.starting.delete(req.endpoint);
+    }
+  }
+
+  private async startNow(req: StartRollout): Promise<RolloutState> {
     const status = this.endpoints.status(req.endpoint);
     if (status.state !== 'ready') throw new ConflictError(`endpoint "${req.endpoint}" is ${status.state}; a rollout needs it ready`);
     const base = status.record.spec;

@@ -72,7 +72,7 @@ parentPort!.on('message', (message: WriterRequest) => {
   let reply: WriterReply = { id: message.id };
   try {
     if (message.type === 'trim') reply.removed = trim(message.endpoint, message.limits);
-    else appendAll(message.records);
+    else appendAll.immediate(message.records);
   } catch (err) {
     reply = { id: message.id, error: (err as Error).message };
   }

@@ -229,7 +229,7 @@ export class SqliteLoopStore implements LoopStore {
     const now = Date.now();
     this.db.transaction(() => {
       for (const item of items) insert.run(endpoint, item.requestId, JSON.stringify(item.label), now);
-    })();
+    }).immediate();
   }
 
   async feedbackFor(endpoint: string, requestIds: string[]): Promise<Map<string, FeedbackLabel>> {
@@ -253,7 +253,7 @@ export class SqliteLoopStore implements LoopStore {
            ON CONFLICT (name, version) DO UPDATE SET created_at = excluded.created_at, profile = excluded.profile`,
         )
         .run(name, version, profile.createdAt, JSON.stringify(profile));
-    })();
+    }).immediate();
   }
 
   async getBaseline(name: string, version: number): Promise<BaselineProfile | undefined> {
@@ -294,7 +294,7 @@ export class SqliteLoopStore implements LoopStore {
         )
         .run(window.endpoint, window.lastCapture);
       return { window: { ...window, id, createdAt }, events: stored };
-    })();
+    }).immediate();
   }
 
   async windows(endpoint: string, limit: number): Promise<MonitorWindow[]> {

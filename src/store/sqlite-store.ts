@@ -77,7 +77,7 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         this.db.exec(SQLITE_MIGRATIONS[i]!);
         this.db.pragma(`user_version = ${i + 1}`);
-      })();
+      }).immediate();
     }
   }
 
@@ -104,7 +104,7 @@ export class SqliteStore implements Store {
       const insertBlob = this.db.prepare('INSERT INTO model_blobs (name, version, sha256) VALUES (?, ?, ?)');
       for (const sha of blobs) insertBlob.run(draft.name, version, sha);
       return { ...draft, version, createdAt };
-    })();
+    }).immediate();
   }
 
   async getModelVersion(name: string, version: number): Promise<ModelVersion | undefined> {
@@ -151,7 +151,7 @@ export class SqliteStore implements Store {
         throw new ConflictError(`model version ${name}:${version} is the target of alias ${list}; move or remove the alias first`);
       }
       this.db.prepare('DELETE FROM model_versions WHERE name = ? AND version = ?').run(name, version);
-    })();
+    }).immediate();
   }
 
   async saveValidationReport(name: string, version: number, report: ValidationReport): Promise<void> {
@@ -165,7 +165,7 @@ export class SqliteStore implements Store {
            ON CONFLICT (name, version) DO UPDATE SET passed = excluded.passed, finished_at = excluded.finished_at, report = excluded.report`,
         )
         .run(name, version, report.passed ? 1 : 0, report.finishedAt, JSON.stringify(report));
-    })();
+    }).immediate();
   }
 
   async getValidationReport(name: string, version: number): Promise<ValidationReport | undefined> {
@@ -186,7 +186,7 @@ export class SqliteStore implements Store {
            ON CONFLICT (name, version) DO UPDATE SET finished_at = excluded.finished_at, report = excluded.report`,
         )
         .run(name, version, report.finishedAt, JSON.stringify(report));
-    })();
+    }).immediate();
   }
 
   async getProfileReport(name: string, version: number): Promise<ProfileReport | undefined> {
@@ -208,7 +208,7 @@ export class SqliteStore implements Store {
         )
         .run(name, alias, version, updatedAt);
       return { name, alias, version, updatedAt };
-    })();
+    }).immediate();
   }
 
   async getAlias(name: string, alias: string): Promise<ModelAlias | undefined> {
@@ -251,7 +251,7 @@ export class SqliteStore implements Store {
       for (const id of versionsOf(spec)) insertUse.run(spec.name, id.name, id.version);
       this.recordEvent(spec.name, now, change, previous ? 'update' : 'create', revision, spec);
       return { spec, revision, createdAt, updatedAt: now };
-    })();
+    }).immediate();
   }
 
   async getEndpoint(name: string): Promise<EndpointRecord | undefined> {
@@ -269,7 +269,7 @@ export class SqliteStore implements Store {
       if (!previous) throw new NotFoundError(`endpoint "${name}" not found`);
       this.db.prepare('DELETE FROM endpoints WHERE name = ?').run(name);
       this.recordEvent(name, new Date().toISOString(), change, 'delete', previous.revision, null);
-    })();
+    }).immediate();
   }
 
   async endpointEvents(name: string): Promise<EndpointEvent[]> {

@@ -1,0 +1,241 @@
+// Capture section: what recording served traffic costs. The digits MLP served by Slipway under the same closed-loop
+// load with capture off, on for every request, and on for a tenth; repeats in rotated order, medians, and the capture
+// counters from /metrics so the run shows whether anything was dropped or lost.
+
+import { runLoad } from './http-load.js';
+import { fromHttp, progressLine, serverCpuMsPerRequest, type Measurement } from './measurement.js';
+import { Observer } from './observer.js';
+import { fmtMs, fmtPct, fmtRate, fmtRatio, loadTable, type Goal, type Table } from './report.js';
+import { anomaliesOf, type SectionContext, type SectionResult } from './section.js';
+import { describeRuntime, SlipwayServer, type RuntimeConfig } from './slipway-server.js';
+import { tabularFixture, verifyTabular } from './tabular-fixture.js';
+
+const ENDPOINT = 'digits';
+const MODEL_REF = 'digits:1';
+const CONNECTIONS = [16, 64];
+/** The tabular section's fastest config: the cheaper the request, the larger capture's share of it. */
+const RUNTIME: RuntimeConfig = { instances: 1, intraOpThreads: 1, maxBatchSize: 32, maxQueueDelayUs: 500 };
+const REPEATS = 3;
+/** Capture at 100% may cost at most this share of throughput. */
+const GOAL_RATIO = 0.95;
+/** How long captures may take to reach storage after a load run before the counters are read. */
+const DRAIN_MS = 10_000;
+
+interface Mode {
+  name: 'off' | 'on' | 'tenth';
+  label: string;
+  capture: { enabled: boolean; sampleRate?: number };
+}
+
+const MODES: Mode[] = [
+  { name: 'off', label: 'capture off', capture: { enabled: false } },
+  { name: 'on', label: 'capture on, sampleRate 1', capture: { enabled: true, sampleRate: 1 } },
+  { name: 'tenth', label: 'capture on, sampleRate 0.1', capture: { enabled: true, sampleRate: 0.1 } },
+];
+
+/** Slipway's counters for the endpoint that say whether captures kept up: requests it answered, records written or dropped. */
+interface CaptureCounters {
+  /** Requests the server finished for the endpoint (successes and failures: both are captured). */
+  finished: number;
+  records: number;
+  dropped: Record<string, number>;
+  buffered: number;
+}
+
+async function captureCounters(baseUrl: string): Promise<CaptureCounters> {
+  const res = await fetch(`${baseUrl}/metrics`);
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${text.slice(0, 200)}`);
+  const out: CaptureCounters = { finished: 0, records: 0, dropped: {}, buffered: 0 };
+  for (const line of text.split('\n')) {
+    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const [, name = '', labels = '', raw = ''] = m;
+    const value = Number(raw);
+    if (name === 'slipway_capture_buffered') out.buffered = value;
+    if (name === 'slipway_capture_records_total' && labels.includes(`endpoint="${ENDPOINT}"`)) out.records += value;
+    if (name === 'slipway_capture_dropped_total' && labels.includes(`endpoint="${ENDPOINT}"`)) {
+      const reason = /reason="([^"]*)"/.exec(labels)?.[1] ?? 'unknown';
+      out.dropped[reason] = (out.dropped[reason] ?? 0) + value;
+    }
+    if ((name === 'nv_inference_request_success' || name === 'nv_inference_request_failure') && labels.includes(`model="${ENDPOINT}"`)) out.finished += value;
+  }
+  return out;
+}
+
+/**
+ * Waits until every capture has reached storage or been dropped, bounded: the buffer is empty and the counters stand
+ * still across two scrapes (the buffer gauge does not count a batch being written), and with `expectAll` until as many
+ * records were written or dropped as requests finished. Returns the counters then.
+ */
+async function drained(baseUrl: string, since?: CaptureCounters): Promise<CaptureCounters> {
+  const deadline = Date.now() + DRAIN_MS;
+  const settled = (c: CaptureCounters): number => c.records + Object.values(c.dropped).reduce((a, b) => a + b, 0);
+  let last = await captureCounters(baseUrl);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 300));
+    const c = await captureCounters(baseUrl);
+    const still = c.buffered === 0 && settled(c) === settled(last);
+    const complete = since === undefined || settled(c) - settled(since) >= c.finished - since.finished;
+    if ((still && complete) || Date.now() > deadline) return c;
+    last = c;
+  }
+}
+
+interface Run {
+  mode: Mode['name'];
+  connections: number;
+  repeat: number;
+  measurement: Measurement;
+  /** Over the whole run (warm-up and window) and the drain after it. */
+  finished: number;
+  records: number;
+  dropped: number;
+  /** Finished requests neither written nor dropped (expected share only for sampled modes). */
+  leftBuffered: number;
+}
+
+const median = (values: number[]): number => {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+/** off, on, tenth; then on, tenth, off; then tenth, off, on: each mode runs early, middle and late once. */
+function rotated(repeat: number): Mode[] {
+  return MODES.map((_, i) => MODES[(i + repeat) % MODES.length]!);
+}
+
+export async function captureSection(ctx: SectionContext): Promise<SectionResult> {
+  const d = ctx.options.durations;
+  const fixture = await tabularFixture();
+  const anomalies: string[] = [];
+  const runs: Run[] = [];
+
+  const server = await SlipwayServer.start(true);
+  console.log(`[capture] Slipway pid ${String(server.pid)} at ${server.url}`);
+  try {
+    await server.deploy(ENDPOINT, MODEL_REF, RUNTIME);
+    const url = `${server.url}/v2/models/${ENDPOINT}/infer`;
+    const setCapture = async (mode: Mode): Promise<void> => {
+      const res = await fetch(`${server.url}/api/v1/endpoints/${ENDPOINT}/capture`, {
+        method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mode.capture),
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`PUT capture ${JSON.stringify(mode.capture)}: HTTP ${res.status}: ${text}`);
+    };
+    // Answers are checked once per mode (a captured request's answer carries its new id, so bodies differ under
+    // capture; no mode is checked byte for byte under load, so they all cost the load generator the same).
+    for (const mode of MODES) {
+      await setCapture(mode);
+      await verifyTabular(url, fixture, `Slipway, ${mode.label}`);
+    }
+    measure: for (const c of CONNECTIONS) {
+      for (let repeat = 0; repeat < REPEATS; repeat++) {
+        for (const mode of rotated(repeat)) {
+          await setCapture(mode);
+          const before = await drained(server.url);
+          const scenario = `Slipway JSON, ${mode.label}`;
+          const observer = new Observer(server.pid, { baseUrl: server.url, endpoint: ENDPOINT });
+          const load = await runLoad({
+            url, body: fixture.body, connections: c, warmupSec: d.loadWarmupSec, durationSec: d.loadSec, observer,
+            label: `capture ${mode.name} c=${c} #${repeat + 1}`,
+          });
+          const after = await drained(server.url, mode.name === 'on' ? before : undefined);
+          const measurement = fromHttp(`${scenario} (#${repeat + 1})`, 'http-json', load);
+          const dropped = Object.values(after.dropped).reduce((a, b) => a + b, 0) - Object.values(before.dropped).reduce((a, b) => a + b, 0);
+          const run: Run = {
+            mode: mode.name, connections: c, repeat, measurement,
+            finished: after.finished - before.finished, records: after.records - before.records, dropped, leftBuffered: after.buffered,
+          };
+          runs.push(run);
+          console.log(`[capture] ${progressLine(measurement)}; captured ${run.records} of ${run.finished} finished requests, dropped ${run.dropped}`);
+          if (mode.name === 'on' && run.records + run.dropped !== run.finished) {
+            anomalies.push(`capture: ${mode.label}, c=${c} #${repeat + 1}: ${run.finished} requests finished but ${run.records} records were written and ${run.dropped} dropped (${run.leftBuffered} still buffered after ${DRAIN_MS / 1000} s)`);
+          }
+          if (mode.name === 'off' && run.records + run.dropped > 0) {
+            anomalies.push(`capture: capture off, c=${c} #${repeat + 1}: ${run.records} records written and ${run.dropped} dropped with capture off`);
+          }
+          if (server.exited) {
+            anomalies.push(`capture: Slipway ${server.exited} during ${scenario}, c=${c}; stderr tail:\n${server.stderr}`);
+            break measure;
+          }
+        }
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  if (server.stderr.trim()) anomalies.push(`capture: Slipway wrote to stderr (log level warn):\n${server.stderr.trim().slice(-2000)}`);
+
+  // Medians per (concurrency, mode), and the ratios to capture off at the same concurrency.
+  const summary = CONNECTIONS.flatMap((c) => MODES.map((mode) => {
+    const list = runs.filter((r) => r.connections === c && r.mode === mode.name);
+    return {
+      connections: c, mode: mode.name, label: mode.label, repeats: list.length,
+      rates: list.map((r) => r.measurement.requestsPerSec),
+      medianRate: median(list.map((r) => r.measurement.requestsPerSec)),
+      medianP99: median(list.map((r) => r.measurement.latency.p99Ms)),
+      medianCpuMs: median(list.map((r) => serverCpuMsPerRequest(r.measurement)).filter((v): v is number => v !== undefined)),
+      finished: list.reduce((a, r) => a + r.finished, 0),
+      records: list.reduce((a, r) => a + r.records, 0),
+      dropped: list.reduce((a, r) => a + r.dropped, 0),
+    };
+  }));
+  const offOf = (c: number): (typeof summary)[number] | undefined => summary.find((s) => s.connections === c && s.mode === 'off');
+  const rows = summary.filter((s) => s.repeats > 0).map((s) => {
+    const off = offOf(s.connections);
+    const lost = s.mode === 'on' ? s.finished - s.records - s.dropped : Number.NaN;
+    return [
+      String(s.connections), s.label, s.rates.map(fmtRate).join(' / '), fmtRate(s.medianRate), fmtMs(s.medianP99),
+      s.mode === 'off' || !off ? '–' : fmtRatio(s.medianRate / off.medianRate),
+      s.mode === 'off' || !off ? '–' : fmtRatio(s.medianP99 / off.medianP99),
+      fmtMs(s.medianCpuMs), s.mode === 'off' || !off ? '–' : fmtRatio(s.medianCpuMs / off.medianCpuMs),
+      String(s.finished), String(s.records), s.finished > 0 ? fmtPct(s.records / s.finished) : '–', String(s.dropped),
+      Number.isNaN(lost) ? '–' : String(lost),
+    ];
+  });
+  const summaryTable: Table = {
+    title: 'Capture: digits MLP, [1,64] FP32, HTTP+JSON — capture off vs on',
+    notes: [
+      `Runtime: ${describeRuntime(RUNTIME)}. Each mode runs ${REPEATS} times per concurrency in rotated order (off, on, tenth; on, tenth, off; tenth, off, on) on one server, so drift of a shared machine falls on every mode alike; req/s and p99 are the medians of the repeats.`,
+      'server CPU ms/req: CPU time of all the server\'s threads per answered request (main thread, model instances, the capture writer thread); less disturbed by other processes than req/s, since it counts the server\'s own work.',
+      'Counters from /metrics over each whole run (warm-up, window, then up to 10 s for the buffer to drain): finished = requests the server answered or failed (both are captured), records = slipway_capture_records_total, dropped = slipway_capture_dropped_total (buffer full or write error); lost = finished − records − dropped at sampleRate 1 (0 means every request was recorded or counted as dropped).',
+    ],
+    headers: ['c', 'mode', 'req/s per repeat', 'req/s (median)', 'p99 ms (median)', 'req/s ÷off', 'p99 ÷off', 'server CPU ms/req (median)', 'CPU/req ÷off', 'finished', 'records', 'recorded', 'dropped', 'lost'],
+    rows,
+  };
+  const detail = loadTable(
+    'Capture: every repeat',
+    ['One row per repeat, in the order run within each concurrency.'],
+    runs.map((r) => r.measurement),
+    [{ header: '÷off (median)', value: (m) => m.requestsPerSec / (offOf(m.concurrency)?.medianRate ?? Number.NaN) }],
+  );
+
+  const goals: Goal[] = [];
+  const observations: string[] = [];
+  for (const c of CONNECTIONS) {
+    const off = offOf(c);
+    const on = summary.find((s) => s.connections === c && s.mode === 'on');
+    if (!off || !on || on.repeats === 0 || off.repeats === 0) continue;
+    const ratio = on.medianRate / off.medianRate;
+    goals.push({
+      section: 'capture',
+      goal: `capture at sampleRate 1 keeps ≥ ${GOAL_RATIO.toFixed(2)}× the throughput of capture off at c=${c}`,
+      measured: `${fmtRatio(ratio)} (median ${on.medianRate.toFixed(0)} vs ${off.medianRate.toFixed(0)} req/s; p99 ${fmtMs(on.medianP99)} vs ${fmtMs(off.medianP99)} ms; server CPU per request ${fmtRatio(on.medianCpuMs / off.medianCpuMs)}; ${on.records} of ${on.finished} requests recorded, ${on.dropped} dropped)`,
+      met: ratio >= GOAL_RATIO,
+    });
+    const spread = (s: typeof on): number => (Math.max(...s.rates) - Math.min(...s.rates)) / s.medianRate;
+    if (spread(off) > 1 - GOAL_RATIO || spread(on) > 1 - GOAL_RATIO) {
+      observations.push(`capture c=${c}: repeats spread by ${fmtPct(spread(off))} (off) and ${fmtPct(spread(on))} (on) of their median, as much as the effect measured: the ratio is within the machine's noise.`);
+    }
+  }
+  return {
+    tables: [summaryTable, detail],
+    goals,
+    observations,
+    anomalies: [...anomalies, ...anomaliesOf('capture', runs.map((r) => r.measurement))],
+    data: { runtime: RUNTIME, repeats: REPEATS, summary, runs },
+  };
+}
