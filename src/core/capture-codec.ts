@@ -11,11 +11,25 @@ const MAGIC = 0x53; // 'S': a format byte, so a later layout can be told apart
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Tensor names repeat on every request of a model: their UTF-8 bytes are encoded once (a bounded cache). */
+const nameBytes = new Map<string, Uint8Array>();
+const MAX_CACHED_NAMES = 4096;
+
+function encodedName(name: string): Uint8Array {
+  let bytes = nameBytes.get(name);
+  if (!bytes) {
+    bytes = encoder.encode(name);
+    if (nameBytes.size >= MAX_CACHED_NAMES) nameBytes.clear();
+    nameBytes.set(name, bytes);
+  }
+  return bytes;
+}
+
 /** Bytes the encoded form of `tensors` takes (for the payload limit, before any copy is made). */
 export function encodedSize(tensors: readonly Tensor[]): number {
   let size = 2;
   for (const t of tensors) {
-    size += 2 + Buffer.byteLength(t.name) + 2 + 4 * t.shape.length + 4;
+    size += 2 + encodedName(t.name).length + 2 + 4 * t.shape.length + 4;
     if (Array.isArray(t.data)) for (const s of t.data) size += 4 + Buffer.byteLength(s);
     else size += t.data.byteLength;
   }
@@ -31,7 +45,7 @@ export function encodeTensors(tensors: readonly Tensor[]): Uint8Array {
   out[at++] = MAGIC;
   out[at++] = tensors.length;
   for (const t of tensors) {
-    const name = encoder.encode(t.name);
+    const name = encodedName(t.name);
     view.setUint16(at, name.length, true);
     out.set(name, at + 2);
     at += 2 + name.length;
