@@ -22,6 +22,15 @@ export class SlipwayClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await (await this.open(method, path, body)).text();
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /**
+   * Sends a request and returns the answer once it is known to be a success (its body still unread, for streaming);
+   * an unreachable server or a refusal is a CliError that says what happened and what to do.
+   */
+  async open(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { 'x-slipway-actor': `cli:${process.env.USER ?? 'unknown'}` };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let payload: string | FormData | undefined;
@@ -39,31 +48,7 @@ export class SlipwayClient {
         `cannot reach Slipway at ${this.base} (${cause}): is the server running? Start it with "slipway serve", or point --server / SLIPWAY_URL at it`,
       );
     }
-    const text = await response.text();
     if (!response.ok) {
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { error?: string }).error ?? text;
-      } catch {
-        // not JSON: show the text as it came
-      }
-      throw new CliError(`${response.status}: ${message}`, response.status);
-    }
-    return (text === '' ? undefined : JSON.parse(text)) as T;
-  }
-
-  /** Sends a JSON request and hands each line of a streamed (NDJSON) answer to onLine as it arrives. */
-  async streamLines(method: string, path: string, body: unknown, onLine: (line: string) => void): Promise<void> {
-    const headers: Record<string, string> = { 'x-slipway-actor': `cli:${process.env.USER ?? 'unknown'}`, 'content-type': 'application/json' };
-    if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
-    let response: Response;
-    try {
-      response = await fetch(`${this.base}${path}`, { method, headers, body: JSON.stringify(body) });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new CliError(`cannot reach Slipway at ${this.base} (${cause}): is the server running?`);
-    }
-    if (!response.ok || !response.body) {
       const text = await response.text();
       let message = text;
       try {
@@ -73,6 +58,13 @@ export class SlipwayClient {
       }
       throw new CliError(`${response.status}: ${message}`, response.status);
     }
+    return response;
+  }
+
+  /** Sends a JSON request and hands each line of a streamed (NDJSON) answer to onLine as it arrives. */
+  async streamLines(method: string, path: string, body: unknown, onLine: (line: string) => void): Promise<void> {
+    const response = await this.open(method, path, body);
+    if (!response.body) return;
     const decoder = new TextDecoder();
     let pending = '';
     for await (const chunk of response.body) {

@@ -209,7 +209,7 @@ function registerExport(program: Command, ctx: LoopContext): void {
       if (flags.onlyLabelled) params.set('onlyLabelled', 'true');
       if (flags.onlyDriftedWindows) params.set('onlyDriftedWindows', 'true');
       if (flags.variant !== undefined) params.set('variant', flags.variant);
-      const written = await downloadToFile(ctx.target(), `${endpointPath(endpoint)}/export?${params}`, flags.output);
+      const written = await downloadToFile(ctx.client(), `${endpointPath(endpoint)}/export?${params}`, flags.output);
       ctx.print({ path: flags.output, format, bytes: written }, () => `wrote ${flags.output} (${format}, ${bytes(written)}${written >= 1024 ? `, ${written} bytes` : ''})`);
     });
 }
@@ -218,10 +218,6 @@ export function registerLoopCommands(program: Command, ctx: CommandContext): voi
   const loop: LoopContext = {
     ...ctx,
     json: () => program.opts<{ json?: boolean }>().json === true,
-    target: () => {
-      const flags = program.opts<{ server: string; token?: string }>();
-      return { server: flags.server, token: flags.token };
-    },
   };
   registerCapture(program, loop);
   registerFeedback(program, loop);

@@ -8,16 +8,11 @@ import type { MonitorConfig } from '../core/monitor-config.js';
 import type { MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
 import type { RetrainPolicy, RetrainRun } from '../core/retrain-policy.js';
 import { formatGate } from '../core/rollout-policy.js';
+import type { CaptureStats } from '../store/loop-store.js';
 import { renderTable } from './table.js';
 
-export interface CaptureStatsView {
-  records: number;
-  rows: number;
-  bytes: number;
-  oldest: number | null;
-  newest: number | null;
-  withFeedback: number;
-}
+/** The stored captures' figures, as the status route sends them. */
+export type CaptureStatsView = CaptureStats;
 
 /** GET /api/v1/endpoints/{e}/monitor/status, as the server sends it. */
 export interface LoopStatusView {

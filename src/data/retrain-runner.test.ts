@@ -64,7 +64,7 @@ describe('retraining runs', () => {
     r.onEvent(event(1, 'feature_drift'));
     r.onEvent(event(2, 'prediction_drift'));
     await new Promise((resolve) => setTimeout(resolve, 10));
-    const finished = await r.current('e');
+    const finished = (await r.current('e'))!;
     expect(runs).toHaveLength(1);
     expect(finished).toMatchObject({ trigger: 'drift', eventId: 1, status: 'succeeded', exitCode: 0, datasetRows: 3 });
     expect(finished.log).toContain('rows 3');
@@ -76,7 +76,7 @@ describe('retraining runs', () => {
     await r.configure('e', { ...DEFAULT_RETRAIN, enabled: true, command: [process.execPath, '-e', 'console.error("no data"); process.exit(4)'] });
     const run = await r.run('e', 'manual');
     await expect(r.run('e', 'manual')).rejects.toThrow(/already has a retraining run in progress/);
-    const finished = await r.current('e')!;
+    const finished = (await r.current('e'))!;
     expect(finished).toMatchObject({ id: run.id, status: 'failed', exitCode: 4, error: 'the job exited with code 4' });
     expect(finished.log).toContain('no data');
   });

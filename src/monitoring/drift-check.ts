@@ -120,6 +120,19 @@ interface Measured {
   testRows?: number;
 }
 
+/** A column's measurement before any statistic: its rows, missing rate and the baseline's. */
+function startMeasure(p: FeatureProfile, output: boolean, total: number, missing: number, present: number): Measured {
+  return {
+    score: { feature: p.name, kind: p.kind, rows: present, missingRate: total > 0 ? missing / total : 0, psi: 0, drifted: false },
+    output,
+    total,
+    missing,
+    baselineMissingRate: missingRate(p.count, p.missing),
+    psiBins: 0,
+    psiRowsEffective: 0,
+  };
+}
+
 /**
  * The most window rows a KS or chi-squared test compares with a baseline of `baselineRows` (its sample, or its counts):
  * a tenth of them, and never fewer than minRows. Why: the baseline is drawn once and reused for every window, so its own
@@ -294,23 +307,8 @@ function measureNumeric(p: NumericProfile, values: Float64Array, output: boolean
   let k = 0;
   for (let i = 0; i < total; i++) if (!Number.isNaN(values[i]!)) present[k++] = values[i]!;
 
-  const score: FeatureScore = {
-    feature: p.name,
-    kind: 'numeric',
-    rows: present.length,
-    missingRate: total > 0 ? missing / total : 0,
-    psi: 0,
-    drifted: false,
-  };
-  const m: Measured = {
-    score,
-    output,
-    total,
-    missing,
-    baselineMissingRate: missingRate(p.count, p.missing),
-    psiBins: 0,
-    psiRowsEffective: 0,
-  };
+  const m = startMeasure(p, output, total, missing, present.length);
+  const score = m.score;
   // A baseline without values has nothing to compare with but its missing rate.
   if (p.count === 0 || present.length === 0) return m;
 
@@ -350,23 +348,8 @@ function measureCategorical(p: CategoricalProfile, values: (string | null)[], ou
     else counts.set(v, (counts.get(v) ?? 0) + 1);
   }
   const presentRows = total - missing;
-  const score: FeatureScore = {
-    feature: p.name,
-    kind: 'categorical',
-    rows: presentRows,
-    missingRate: total > 0 ? missing / total : 0,
-    psi: 0,
-    drifted: false,
-  };
-  const m: Measured = {
-    score,
-    output,
-    total,
-    missing,
-    baselineMissingRate: missingRate(p.count, p.missing),
-    psiBins: 0,
-    psiRowsEffective: 0,
-  };
+  const m = startMeasure(p, output, total, missing, presentRows);
+  const score = m.score;
   if (presentRows === 0) return m;
 
   const unseen = [...counts].filter(([c]) => !Object.hasOwn(p.frequencies, c)).sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]));
