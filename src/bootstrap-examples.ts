@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningServer } from './app.js';
 import type { ModelVersion } from './core/model-version.js';
+import { pushLocalPackage } from './registry/local-push.js';
 import { readLocalPackage } from './registry/package-dir.js';
 import { validateAndSave } from './rollout/validation.js';
 
@@ -39,12 +40,11 @@ export async function bootstrapExamples(server: RunningServer, dir: string): Pro
     );
     let version = existing;
     if (!version) {
-      const upload = server.registry.beginUpload();
-      if (pkg.manifestText !== undefined) upload.setManifest(pkg.manifestText);
-      for (const f of pkg.files) await upload.addFile(f.path, createReadStream(f.absolutePath));
-      version = await upload.commit();
-      // As a push through the API would: the package's tests run and their report is kept (rollouts check it).
+      version = await pushLocalPackage(server.registry, location, pkg.name);
+      // As a push through the API would: the package's tests run and their report is kept (rollouts check it), and
+      // its baseline is profiled (monitors compare with it).
       await validateAndSave(version, { registry: server.registry, store: server.store });
+      await server.loop.buildBaseline(version);
     }
     const live = server.endpoints.list().find((e) => e.record.spec.name === pkg.name);
     if (!live) {
