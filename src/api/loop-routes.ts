@@ -156,7 +156,18 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
     void loop
       .export(query, async (chunk) => {
         if (aborted.signal.aborted) throw new Error('client went away');
-        if (!body.write(chunk)) await new Promise<void>((resolve) => { body.once('drain', resolve); aborted.signal.addEventListener('abort', () => resolve(), { once: true }); });
+        if (!body.write(chunk)) {
+          // Both listeners go once either fires: an export waits thousands of times, and each wait would leave one behind.
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              body.off('drain', done);
+              aborted.signal.removeEventListener('abort', done);
+              resolve();
+            };
+            body.once('drain', done);
+            aborted.signal.addEventListener('abort', done, { once: true });
+          });
+        }
       })
       .then((result) => {
         request.log.info({ endpoint, rows: result.rows, format }, 'dataset exported');

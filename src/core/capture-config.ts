@@ -10,7 +10,10 @@ export interface CaptureConfig {
   /** Share of requests recorded, 0..1 (sampled independently per request). */
   sampleRate: number;
   keep: CaptureKeep;
-  /** A request whose kept tensors exceed this many bytes is recorded without them (truncated = true). */
+  /**
+   * Bytes of tensors kept per request: inputs are kept first, then outputs, each only if it still fits; a record
+   * that left any out says so (truncated = true), so a large request keeps at least its prediction when that fits.
+   */
   maxPayloadBytes: number;
   /** Records older than this are removed (0 = no age limit). */
   retentionMs: number;

@@ -13,6 +13,8 @@ import type { ExportColumn, RowWriter } from './row-writers.js';
 import { rowWriter } from './row-writers.js';
 
 const PAGE = 2000;
+/** Rows written between two turns of the event loop. */
+const PAUSE_ROWS = 2048;
 
 export type ExportValue = number | string | null;
 
@@ -87,6 +89,7 @@ export async function exportDataset(
     return entry;
   };
   let rows = 0;
+  let rowsAtPause = 0;
   let records = 0;
   let afterId = 0;
   const predictionAt = baseLayout.output ? featureStart + baseLayout.features.length : -1;
@@ -129,6 +132,12 @@ export async function exportDataset(
         rows++;
       }
       records++;
+      // The store answers synchronously and a sink need not push back: without a pause now and then an export would
+      // run from the first page to the last without the event loop serving a single request in between.
+      if (rows - rowsAtPause >= PAUSE_ROWS) {
+        rowsAtPause = rows;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     if (page.length < PAGE) break;
     afterId = page[page.length - 1]!.id!;
