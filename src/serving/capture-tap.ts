@@ -1,11 +1,11 @@
 // Taking a captured copy of one request on the serving path: the sampling decision, the inputs encoded before they
 // move to a worker thread, the outputs after, the payload limit. The record goes to the capture pipeline's buffer.
 
-import { randomUUID } from 'node:crypto';
 import type { CaptureConfig, CaptureStatus } from '../core/capture-config.js';
 import type { InferRequest } from '../core/infer.js';
 import type { Tensor } from '../core/tensor.js';
 import { encodedSize, encodeTensors } from '../core/capture-codec.js';
+import { timeOrderedId } from '../core/request-id.js';
 import type { CapturePipeline } from '../monitoring/capture-pipeline.js';
 
 /** What a variant adds to its captured record. */
@@ -35,7 +35,7 @@ export class CaptureTap {
   static open(pipeline: CapturePipeline | undefined, endpoint: string, request: InferRequest): CaptureTap | undefined {
     const config = pipeline?.active(endpoint);
     if (!config) return undefined;
-    request.id ??= randomUUID();
+    request.id ??= timeOrderedId();
     if (config.sampleRate < 1 && Math.random() >= config.sampleRate) return undefined;
     const tap = new CaptureTap(pipeline!, config, endpoint, request.id);
     if (config.keep !== 'outputs') tap.inputs = tap.encode(request.inputs);

@@ -5,10 +5,30 @@ import { Worker } from 'node:worker_threads';
 import type { CaptureRecord } from '../core/capture-config.js';
 import { InternalError } from '../core/errors.js';
 import { workerScript } from '../core/worker-script.js';
-import type { WriterReply, WriterRequest } from './capture-writer-messages.js';
+import type { PackedCaptures, PackedRow, WriterReply, WriterRequest } from './capture-writer-messages.js';
 import type { RetentionLimits } from './loop-store.js';
 
 const WORKER = workerScript(import.meta.url, 'capture-writer');
+
+/** One string of fields and one buffer of tensor bytes for the whole batch (see PackedCaptures). */
+export function pack(records: CaptureRecord[]): PackedCaptures {
+  let total = 0;
+  for (const r of records) total += (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0);
+  const bytes = new Uint8Array(total);
+  const rows: PackedRow[] = new Array<PackedRow>(records.length);
+  let at = 0;
+  records.forEach((r, i) => {
+    if (r.inputs) bytes.set(r.inputs, at);
+    at += r.inputs?.byteLength ?? 0;
+    if (r.outputs) bytes.set(r.outputs, at);
+    at += r.outputs?.byteLength ?? 0;
+    rows[i] = [
+      r.endpoint, r.requestId, r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows,
+      r.inputs ? r.inputs.byteLength : -1, r.outputs ? r.outputs.byteLength : -1, r.truncated ? 1 : 0, r.error,
+    ];
+  });
+  return { rows: JSON.stringify(rows), bytes };
+}
 
 export class CaptureWriterClient {
   private worker: Worker | undefined;
@@ -19,14 +39,8 @@ export class CaptureWriterClient {
 
   append(records: CaptureRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const transfer: ArrayBuffer[] = [];
-    for (const r of records) {
-      for (const bytes of [r.inputs, r.outputs]) {
-        // Only a buffer the record owns whole can move; a view into a shared one is copied by the clone.
-        if (bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) transfer.push(bytes.buffer);
-      }
-    }
-    return this.send({ type: 'append', id: this.nextId++, records }, transfer).then(() => undefined);
+    const batch = pack(records);
+    return this.send({ type: 'append', id: this.nextId++, batch }, [batch.bytes.buffer as ArrayBuffer]).then(() => undefined);
   }
 
   async trim(endpoint: string, limits: RetentionLimits): Promise<number> {
@@ -45,6 +59,8 @@ export class CaptureWriterClient {
     const worker = this.start();
     return new Promise<WriterReply>((resolve, reject) => {
       this.pending.set(message.id, { resolve, reject });
+      // Held while a write is on its way, so a process that is shutting down waits for its last captures.
+      worker.ref();
       worker.postMessage(message, transfer);
     });
   }
@@ -55,6 +71,7 @@ export class CaptureWriterClient {
     worker.on('message', (reply: WriterReply) => {
       const waiter = this.pending.get(reply.id);
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
       if (reply.error !== undefined) waiter?.reject(new InternalError(`capture writer: ${reply.error}`));
       else waiter?.resolve(reply);
     });
@@ -67,7 +84,7 @@ export class CaptureWriterClient {
     worker.on('exit', (code) => {
       if (this.pending.size > 0) failAll(new Error(`exit code ${code}`));
     });
-    // The writer never keeps the process alive on its own: the pipeline flushes before closing it.
+    // An idle writer does not keep the process alive; one with writes in flight does (ref'd in send).
     worker.unref();
     this.worker = worker;
     return worker;

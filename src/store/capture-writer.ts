@@ -3,8 +3,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { CaptureRecord } from '../core/capture-config.js';
-import type { WriterReply, WriterRequest } from './capture-writer-messages.js';
+import type { PackedCaptures, PackedRow, WriterReply, WriterRequest } from './capture-writer-messages.js';
 import type { RetentionLimits } from './loop-store.js';
 
 const { file } = workerData as { file: string };
@@ -52,14 +51,21 @@ function trim(endpoint: string, limits: RetentionLimits): number {
   if (edge > 0) removed += deleteInChunks(() => deleteUpTo.run(endpoint, edge, TRIM_CHUNK).changes);
   return removed;
 }
-const appendAll = db.transaction((records: CaptureRecord[]) => {
-  for (const r of records) {
-    insert.run(
-      r.endpoint, r.requestId, r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows,
-      r.inputs && Buffer.from(r.inputs.buffer, r.inputs.byteOffset, r.inputs.byteLength),
-      r.outputs && Buffer.from(r.outputs.buffer, r.outputs.byteOffset, r.outputs.byteLength),
-      r.truncated ? 1 : 0, r.error, (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0),
-    );
+const appendAll = db.transaction((batch: PackedCaptures) => {
+  const rows = JSON.parse(batch.rows) as PackedRow[];
+  const { buffer, byteOffset } = batch.bytes;
+  let at = 0;
+  // Views into the batch's one buffer: SQLite copies each blob as it binds it.
+  const blob = (length: number): Buffer | null => {
+    if (length < 0) return null;
+    const view = Buffer.from(buffer, byteOffset + at, length);
+    at += length;
+    return view;
+  };
+  for (const r of rows) {
+    const inputs = blob(r[9]);
+    const outputs = blob(r[10]);
+    insert.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], inputs, outputs, r[11], r[12], Math.max(0, r[9]) + Math.max(0, r[10]));
   }
 });
 
@@ -72,7 +78,7 @@ parentPort!.on('message', (message: WriterRequest) => {
   let reply: WriterReply = { id: message.id };
   try {
     if (message.type === 'trim') reply.removed = trim(message.endpoint, message.limits);
-    else appendAll.immediate(message.records);
+    else appendAll.immediate(message.batch);
   } catch (err) {
     reply = { id: message.id, error: (err as Error).message };
   }
