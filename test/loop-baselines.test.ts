@@ -90,7 +90,7 @@ describe('baselines', () => {
     await expect(push(loop.url, dir, 'base-broken')).rejects.toThrow(/baseline\.parquet: not a readable Parquet file/);
   });
 
-  it('is built from a range of captures on request, and monitors compare with it', async () => {
+  it('is built from a range of captures on request and stored with the version', async () => {
     const v = await push(loop.url, DIABETES, 'base-live');
     await deploy(loop.url, 'base-live', `base-live:${v.version}`);
     await setLoop(loop.url, 'base-live', 'capture', { enabled: true });
