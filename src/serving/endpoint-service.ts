@@ -20,7 +20,7 @@ import type { ChangeContext, EndpointRecord, Store } from '../store/store.js';
 import { hasNaN } from './agreement.js';
 import type { LiveVariant } from './live-variant.js';
 import { pickSticky, pickWeighted } from './route-choice.js';
-import { CaptureTap } from './capture-tap.js';
+import { CaptureTap, type CapturedVariant } from './capture-tap.js';
 import { cloneInputs, runCopy } from './shadow-copies.js';
 import { VariantLoader } from './variant-loader.js';
 import type { WindowSnapshot } from './variant-window.js';
@@ -202,17 +202,15 @@ export class EndpointService {
     const variant = routed instanceof Promise ? await routed : routed;
     // Before anything runs: the tap copies the inputs, and running moves their buffers to another thread.
     const tap = CaptureTap.open(this.capture, endpoint, request);
-    const rowsOf = (): number => (variant.signature.inputs[0]?.shape[0] === -1 ? (request.inputs[0]?.shape[0] ?? 1) : 1);
-    const captured = { variant: variant.spec.name, model: variant.version.name, version: variant.version.version };
     let outputNames: string[];
     try {
       outputNames = checkRequest(variant.signature, request);
     } catch (err) {
       this.metrics.observeRequest({ endpoint, variant: variant.spec.name, version: variant.version.version, ok: false, durationMicros: 0 }, 'invalid');
-      tap?.close(captured, 'invalid', performance.now() - started, request.inputs[0]?.shape[0] ?? 1, undefined, (err as Error).message);
+      tap?.close(capturedOf(variant), 'invalid', performance.now() - started, request.inputs[0]?.shape[0] ?? 1, undefined, (err as Error).message);
       throw err;
     }
-    const rows = rowsOf();
+    const rows = variant.signature.inputs[0]?.shape[0] === -1 ? (request.inputs[0]?.shape[0] ?? 1) : 1;
     const copies = options.version === undefined && options.pin === undefined ? this.copyTargets(entry, variant) : [];
     // Every copy is taken before anything runs: running moves buffers to another thread, and a moved buffer cannot be read.
     const copyInputs = copies.map(() => cloneInputs(request.inputs));
@@ -230,7 +228,7 @@ export class EndpointService {
         endpoint, variant: variant.spec.name, version: variant.version.version, ok: true,
         durationMicros: elapsedMs * 1000, queueMicros: result.queueMicros, computeMicros: result.computeMicros, rows,
       });
-      tap?.close(captured, 'ok', elapsedMs, rows, result.outputs);
+      tap?.close(capturedOf(variant), 'ok', elapsedMs, rows, result.outputs);
       const response: InferResponse = {
         modelName: endpoint,
         modelVersion: String(variant.version.version),
@@ -243,7 +241,7 @@ export class EndpointService {
       const reason = reasonOf(err);
       // Refusals (overload, deadline, client gone) say nothing about the model; failures to run do.
       if (reason === 'error') variant.window.record(false, performance.now() - started);
-      tap?.close(captured, reason, performance.now() - started, rows, undefined, (err as Error).message);
+      tap?.close(capturedOf(variant), reason, performance.now() - started, rows, undefined, (err as Error).message);
       this.metrics.observeRequest(
         { endpoint, variant: variant.spec.name, version: variant.version.version, ok: false, durationMicros: (performance.now() - started) * 1000 },
         reason,
@@ -392,6 +390,11 @@ export class EndpointService {
     });
     return next;
   }
+}
+
+/** What a captured record says about the variant that served it. */
+function capturedOf(variant: LiveVariant): CapturedVariant {
+  return { variant: variant.spec.name, model: variant.version.name, version: variant.version.version };
 }
 
 /** The variant metadata describes: the heaviest live one. */
