@@ -34,7 +34,7 @@ async function versionOf(client: SlipwayClient, ref: string): Promise<{ name: st
   return { name: v.name, version: v.version };
 }
 
-interface CaptureFlags { on?: boolean; off?: boolean; sample?: string; keep?: string; maxPayload?: string; retention?: string; retentionRows?: string }
+interface CaptureFlags { on?: boolean; off?: boolean; sample?: string; keep?: string; maxPayload?: string; retention?: string; retentionRows?: string; retentionBytes?: string }
 
 function registerCapture(program: Command, ctx: LoopContext): void {
   program
@@ -47,6 +47,7 @@ function registerCapture(program: Command, ctx: LoopContext): void {
     .option('--max-payload <bytes>', 'a request whose kept tensors are larger is recorded without them (65536, 64KiB, 1MiB)')
     .option('--retention <duration>', 'remove records older than this (7d, 12h; 0 = no age limit)')
     .option('--retention-rows <n>', 'keep at most this many records, the oldest removed first (0 = no limit)')
+    .option('--retention-bytes <size>', 'keep at most this many bytes of tensors, the oldest records removed first (10GiB; 0 = no limit)')
     .action(async (endpoint: string, flags: CaptureFlags) => {
       const client = ctx.client();
       const body: Record<string, unknown> = {};
@@ -57,6 +58,7 @@ function registerCapture(program: Command, ctx: LoopContext): void {
       if (flags.maxPayload !== undefined) body.maxPayloadBytes = parseBytes('--max-payload', flags.maxPayload);
       if (flags.retention !== undefined) body.retention = ['0', 'none'].includes(flags.retention.trim()) ? 0 : durationFlag('--retention', flags.retention);
       if (flags.retentionRows !== undefined) body.retentionRows = numberFlag('--retention-rows', flags.retentionRows, 0, Number.MAX_SAFE_INTEGER, true);
+      if (flags.retentionBytes !== undefined) body.retentionBytes = parseBytes('--retention-bytes', flags.retentionBytes);
       if (Object.keys(body).length === 0) {
         const status = await loopStatus(client, endpoint);
         ctx.print(status.capture, () => `${describeCaptureConfig(status.capture)}\n${describeCaptureStats(status.capture.stats, status.capture.buffered)}`);

@@ -69,7 +69,7 @@ function percent(rate: number): string {
 }
 
 export function describeCaptureConfig(c: CaptureConfig): string {
-  const retention = [c.retentionMs > 0 ? `${longDuration(c.retentionMs)}` : 'no age limit', c.retentionRows > 0 ? `at most ${c.retentionRows} records` : 'no record limit'];
+  const retention = [c.retentionMs > 0 ? `${longDuration(c.retentionMs)}` : 'no age limit', c.retentionRows > 0 ? `at most ${c.retentionRows} records` : 'no record limit', ...(c.retentionBytes > 0 ? [`at most ${bytes(c.retentionBytes)}`] : [])];
   return `capture: ${c.enabled ? 'on' : 'off'}   sample ${percent(c.sampleRate)}   keep ${c.keep}   max payload ${bytes(c.maxPayloadBytes)}   retention ${retention.join(', ')}`;
 }
 
