@@ -150,3 +150,34 @@ describe('retraining through a webhook', () => {
     expect(readFileSync(run.dataset, 'utf8').trim().split('\n')).toHaveLength(20);
   });
 });
+
+describe('endpoints as code with loop sections', () => {
+  it('applies capture and monitor from the manifest, diffs them field by field, and writes them back unchanged', async () => {
+    const v = await push(loop.url, DIABETES, 'coded');
+    const doc = {
+      name: 'coded',
+      variants: [{ name: 'primary', model: `coded:${v.version}` }],
+      capture: { enabled: true, sampleRate: 0.5, retention: '3d' },
+      monitor: { enabled: true, windowRows: 300, thresholds: { alpha: 0.05 } },
+    };
+    const created = await call<{ diff: string[]; applied: boolean; revision: number }>(`${loop.url}/api/v1/endpoints/coded/spec`, 'PUT', doc);
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(created.body.applied).toBe(true);
+    expect(created.body.diff.some((l) => l.startsWith('capture: set'))).toBe(true);
+    expect((await call(`${loop.url}/api/v1/endpoints/coded/capture`)).body).toMatchObject({ enabled: true, sampleRate: 0.5, retentionMs: 3 * 86_400_000 });
+    expect((await call(`${loop.url}/api/v1/endpoints/coded/monitor`)).body).toMatchObject({ enabled: true, windowRows: 300, thresholds: { alpha: 0.05 } });
+
+    const written = await call<Record<string, unknown>>(`${loop.url}/api/v1/endpoints/coded/spec`);
+    expect(written.body.capture).toMatchObject({ enabled: true, sampleRate: 0.5, retention: '3d', keep: 'both' });
+    const again = await call<{ diff: string[]; applied: boolean }>(`${loop.url}/api/v1/endpoints/coded/spec`, 'PUT', written.body);
+    expect(again.body).toMatchObject({ diff: [], applied: false });
+
+    const preview = await call<{ diff: string[]; applied: boolean }>(`${loop.url}/api/v1/endpoints/coded/spec?dryRun=true`, 'PUT', { ...written.body, capture: { ...(written.body.capture as object), sampleRate: 1 } });
+    expect(preview.body).toEqual({ diff: ['capture.sampleRate: 0.5 → 1'], applied: false, revision: created.body.revision });
+    expect((await call(`${loop.url}/api/v1/endpoints/coded/capture`)).body).toMatchObject({ sampleRate: 0.5 });
+
+    const bad = await call<{ error: string }>(`${loop.url}/api/v1/endpoints/coded/spec`, 'PUT', { ...doc, monitor: { windowRows: 5 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/^monitor: field "windowRows": expected a number from 10 to 10000000, got 5/);
+  });
+});
