@@ -1,3 +1,4 @@
+// The capture codec: every datatype round-trips exactly, pooled Buffers are read safely, damaged records are refused.
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from './tensor.js';
 import { decodeTensors, encodedSize, encodeTensors } from './capture-codec.js';

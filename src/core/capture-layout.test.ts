@@ -1,3 +1,4 @@
+// Capture layout: feature names from the package, predictions from the labelled output, rows collected into columns.
 import { describe, expect, it } from 'vitest';
 import type { ModelVersion } from './model-version.js';
 import { ColumnCollector, layoutOf, predictionRows } from './capture-layout.js';

@@ -1,3 +1,4 @@
+// Loop sections of endpoint manifests: canonical, round-trip, diffed field by field, errors pointing at the section.
 import { describe, expect, it } from 'vitest';
 import { parseEndpointManifest } from './endpoint-manifest.js';
 import { diffLoopSections, loopSections, parseLoopSections } from './loop-manifest.js';

@@ -1,3 +1,4 @@
+// Capture, monitor and retraining settings: defaults, merging of fields left out, field-pointing errors.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAPTURE, parseCaptureConfig } from './capture-config.js';
 import { DEFAULT_MONITOR, parseMonitorConfig } from './monitor-config.js';

@@ -1,3 +1,4 @@
+// Generated request ids: UUIDv7, ordered by time.
 import { describe, expect, it } from 'vitest';
 import { timeOrderedId } from './request-id.js';
 

@@ -1,3 +1,4 @@
+// Points in time in queries and flags: ISO times and durations ago.
 import { describe, expect, it } from 'vitest';
 import { parseTimePoint } from './time-point.js';
 

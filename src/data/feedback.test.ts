@@ -1,3 +1,4 @@
+// Feedback bodies: the accepted shapes and the messages for each mistake.
 import { describe, expect, it } from 'vitest';
 import { MAX_FEEDBACK_ITEMS, parseFeedback } from './feedback.js';
 

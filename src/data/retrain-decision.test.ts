@@ -1,3 +1,4 @@
+// When a drift alert starts a retraining run: severity, kind, cooldown, on/off.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRAIN } from '../core/retrain-policy.js';
 import { shouldRunOnEvent } from './retrain-runner.js';

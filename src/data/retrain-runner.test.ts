@@ -1,3 +1,4 @@
+// Retraining runs with a real job process: one run per window, exit codes and logs recorded.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// CSV and JSON Lines export writers: quoting, missing values, infinities, chunked output.
 import { describe, expect, it } from 'vitest';
 import type { ExportColumn } from './row-writers.js';
 import { rowWriter } from './row-writers.js';

@@ -1,3 +1,4 @@
+// The capture buffer: nothing lost while there is room, every drop counted when full or when a write fails.
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../core/capture-config.js';

@@ -1,3 +1,4 @@
+// Webhook backoff, and grouping a window's findings into events.
 import { describe, expect, it } from 'vitest';
 import { backoffMs, DEFAULT_WEBHOOK } from './webhook-sender.js';
 import { eventsOf, severityAtLeast } from './monitor-runner.js';

@@ -1,3 +1,4 @@
+// The loop's SQLite tables on a real file: captures via the writer thread, retention, feedback, windows, deliveries, runs.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
