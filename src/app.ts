@@ -68,7 +68,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let endpoints: EndpointService | undefined;
   const loop = new LoopService({
     store, registry, home: config.home, metricsRegistry: metrics.registry, log: (details, message) => log(details, message),
-    endpoints: () => endpoints!, rollouts: () => rollouts!, ...(options.loop ?? {}),
+    endpoints: () => endpoints!, rollouts: () => rollouts!, pipeline: options.loop?.pipeline ?? {},
+    webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
   });
   endpoints = new EndpointService(store, registry, config.runtime, metrics, loop.pipeline);
   endpoints.onRemoved = (name) => void loop.forget(name);

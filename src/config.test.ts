@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, host, port, grpcPort, adminToken, insecure, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel';
+const KNOWN = 'home, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {

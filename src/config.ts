@@ -19,6 +19,8 @@ export interface Config {
   adminToken: string | undefined;
   /** Allows binding a non-loopback address without an admin token (logs a warning). */
   insecure: boolean;
+  /** When set, every webhook delivery carries x-slipway-signature: sha256=<HMAC of the body with this secret>. */
+  webhookSecret: string | undefined;
   /** Largest inference request body, in bytes. */
   maxBodyBytes: number;
   /** Largest single file in a model push, in bytes. */
@@ -41,6 +43,7 @@ export const DEFAULT_CONFIG: Config = {
   grpcPort: 8001,
   adminToken: undefined,
   insecure: false,
+  webhookSecret: undefined,
   maxBodyBytes: 64 * 1024 * 1024,
   maxUploadBytes: 2 * 1024 * 1024 * 1024,
   grpcMaxMessageBytes: 64 * 1024 * 1024,
@@ -67,6 +70,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const grpcPort = int('SLIPWAY_GRPC_PORT');
   if (grpcPort !== undefined) out.grpcPort = grpcPort;
   if (env.SLIPWAY_ADMIN_TOKEN) out.adminToken = env.SLIPWAY_ADMIN_TOKEN;
+  if (env.SLIPWAY_WEBHOOK_SECRET) out.webhookSecret = env.SLIPWAY_WEBHOOK_SECRET;
   if (env.SLIPWAY_INSECURE) out.insecure = env.SLIPWAY_INSECURE === '1' || env.SLIPWAY_INSECURE === 'true';
   const body = int('SLIPWAY_MAX_BODY_BYTES');
   if (body !== undefined) out.maxBodyBytes = body;
@@ -87,7 +91,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
 }
 
 const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
-  home: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean',
+  home: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', logLevel: 'string',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array'> = {
@@ -150,6 +154,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   merged.runtime = resolveRuntimeConfig(runtime, DEFAULT_RUNTIME);
   // An empty token (e.g. SLIPWAY_ADMIN_TOKEN= in a shell) means none, not "the empty string is the password".
   if (!merged.adminToken) merged.adminToken = undefined;
+  if (!merged.webhookSecret) merged.webhookSecret = undefined;
   merged.home = resolve(cwd, merged.home);
   for (const key of ['port', 'grpcPort'] as const) {
     if (!Number.isInteger(merged[key]) || merged[key] < 0 || merged[key] > 65535) {

@@ -1,6 +1,7 @@
 // Baselines from every source the issue names — a package's CSV, JSON Lines and Parquet file (the Parquet written by
 // DuckDB with its default Snappy compression, as pandas or Spark would write one) and a window of captures — agree on
-// the same data; and a retraining policy with a webhook instead of a command posts the job's facts.
+// the same data; a retraining policy with a webhook instead of a command posts the job's facts, signed with the server's
+// webhook secret; endpoint manifests carry the loop's settings.
 
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,9 +11,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BaselineProfile, NumericProfile } from '../src/core/baseline.js';
 import { parseCsv } from '../src/core/csv.js';
+import { signature } from '../src/monitoring/webhook-sender.js';
 import { call } from './http.js';
 import { DIABETES, deploy, inferRows, push, setLoop, startLoopServer, waitFor, type LoopServer } from './loop-harness.js';
 
+const SECRET = 'shared-with-the-receiver';
 let loop: LoopServer;
 let scratch: string;
 
@@ -40,7 +43,7 @@ function numeric(profile: BaselineProfile, feature: string): NumericProfile {
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'slipway-baselines-'));
-  loop = await startLoopServer();
+  loop = await startLoopServer({}, { webhookSecret: SECRET });
 });
 
 afterAll(async () => {
@@ -116,12 +119,14 @@ describe('baselines', () => {
 describe('retraining through a webhook', () => {
   let receiver: Server;
   const received: Record<string, unknown>[] = [];
+  const signatures: boolean[] = [];
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
+        signatures.push(req.headers['x-slipway-signature'] === signature(SECRET, body));
         received.push(JSON.parse(body) as Record<string, unknown>);
         res.writeHead(204).end();
       });
@@ -148,6 +153,9 @@ describe('retraining through a webhook', () => {
     const hook = await waitFor('the webhook', async () => received.find((b) => b.run === started.body.id));
     expect(hook).toMatchObject({ type: 'retrain', endpoint: 'hooked', trigger: 'manual', model: `hooked:${v.version}`, datasetRows: 20, format: 'jsonl', dataset: run.dataset });
     expect(readFileSync(run.dataset, 'utf8').trim().split('\n')).toHaveLength(20);
+    // Signed with the server's webhook secret, over the exact bytes received.
+    expect(signatures.length).toBeGreaterThan(0);
+    expect(signatures.every(Boolean)).toBe(true);
   });
 });
 

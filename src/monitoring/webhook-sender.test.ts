@@ -1,6 +1,6 @@
 // Webhook backoff, and grouping a window's findings into events.
 import { describe, expect, it } from 'vitest';
-import { backoffMs, DEFAULT_WEBHOOK } from './webhook-sender.js';
+import { backoffMs, DEFAULT_WEBHOOK, signature } from './webhook-sender.js';
 import { eventsOf, severityAtLeast } from './monitor-runner.js';
 import type { Finding } from '../core/baseline.js';
 
@@ -10,6 +10,12 @@ describe('webhook backoff', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, o, 0))).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
     expect(backoffMs(2, o, 1)).toBe(2200);
     expect(DEFAULT_WEBHOOK.maxAttempts).toBeGreaterThan(1);
+  });
+});
+
+describe('webhook signatures', () => {
+  it('are HMAC-SHA256 of the exact body, in hex (RFC 4231-style known value)', () => {
+    expect(signature('key', 'The quick brown fox jumps over the lazy dog')).toBe('sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
   });
 });
 

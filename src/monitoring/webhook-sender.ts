@@ -1,6 +1,7 @@
 // Delivers alert webhooks: each delivery is stored first, then POSTed off the serving path, retried with exponential
 // backoff until it succeeds or runs out of attempts; every failure is recorded, and pending ones survive a restart.
 
+import { createHmac } from 'node:crypto';
 import type { WebhookDelivery } from '../core/monitor-event.js';
 import type { LoopStore } from '../store/loop-store.js';
 import type { LoopMetrics } from './loop-metrics.js';
@@ -13,6 +14,8 @@ export interface WebhookOptions {
   /** One attempt is abandoned after this long. */
   timeoutMs: number;
   pollMs: number;
+  /** Signs each body: x-slipway-signature: sha256=<hex HMAC-SHA256 of the exact body>, so a receiver can trust it. */
+  secret?: string;
 }
 
 export const DEFAULT_WEBHOOK: WebhookOptions = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 5000, pollMs: 500 };
@@ -21,6 +24,11 @@ export const DEFAULT_WEBHOOK: WebhookOptions = { maxAttempts: 6, baseDelayMs: 10
 export function backoffMs(attempt: number, options: Pick<WebhookOptions, 'baseDelayMs' | 'maxDelayMs'>, random = Math.random()): number {
   const delay = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(delay * (1 + 0.1 * random));
+}
+
+/** The signature header's value for a body: what a receiver recomputes with the shared secret and compares. */
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
 export class WebhookSender {
@@ -72,7 +80,11 @@ export class WebhookSender {
     try {
       const response = await fetch(delivery.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'slipway-webhook', 'x-slipway-delivery': String(delivery.id), ...delivery.headers },
+        headers: {
+          'content-type': 'application/json', 'user-agent': 'slipway-webhook', 'x-slipway-delivery': String(delivery.id),
+          ...(this.options.secret ? { 'x-slipway-signature': signature(this.options.secret, delivery.payload) } : {}),
+          ...delivery.headers,
+        },
         body: delivery.payload,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
