@@ -452,7 +452,7 @@ async function main() {
     }, 500);
     const latest = (await api('GET', `/api/v1/endpoints/${ENDPOINT}/rollout`, undefined, { allow: [404] })).json;
     if (finished.length > 1) {
-      say(`!! ${finished.length} retraining runs started where one was expected (a server bug: one run per drift event of the window):`);
+      say(`!! ${finished.length} retraining runs started where one was expected (expected one per drift window):`);
       for (const r of [...finished].reverse()) say(`   run ${r.id}: ${r.status}, event ${r.eventId}, produced ${r.producedVersion ?? '–'}, rollout ${r.rolloutId ?? '–'}${r.error ? `, error: ${r.error}` : ''}`);
       say(`   following the endpoint's latest rollout, ${latest?.id ?? '–'}`);
     }
