@@ -60,6 +60,6 @@ export class CaptureTap {
       return null;
     }
     this.used += size;
-    return encodeTensors(tensors);
+    return encodeTensors(tensors, size);
   }
 }
