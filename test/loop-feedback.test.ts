@@ -6,34 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './http.js';
 import type { LoopServer } from './loop-harness.js';
 import { DIABETES, DIGITS, deploy, exportJsonl, golden, inferRows, loopStatus, push, setLoop, startLoopServer } from './loop-harness.js';
+import type { QualityReport } from '../src/data/live-quality.js';
+import type { FeedbackResult } from '../src/data/feedback.js';
 
 const digits = golden(DIGITS, 'label');
 const diabetes = golden(DIABETES, 'target');
 let loop: LoopServer;
 
-interface Bucket {
-  start: string;
-  end: string;
-  variant: string;
-  model: string;
-  labelled: number;
-  accuracy?: number;
-  f1?: number;
-  mae?: number;
-  rmse?: number;
-}
-interface Quality {
-  endpoint: string;
-  kind: string;
-  buckets: Bucket[];
-  skipped: number;
-}
-interface FeedbackReply {
-  received: number;
-  accepted: number;
-  unknownCount: number;
-  unknown: string[];
-}
 
 beforeAll(async () => {
   loop = await startLoopServer();
@@ -46,14 +25,14 @@ afterAll(async () => {
 });
 
 /** One bucket wide enough that a test never straddles two (buckets start at multiples of their width since 1970). */
-const quality = async (endpoint: string, extra = ''): Promise<Quality> => {
-  const r = await call<Quality>(`${loop.url}/api/v1/endpoints/${endpoint}/quality?bucket=87600h${extra}`);
+const quality = async (endpoint: string, extra = ''): Promise<QualityReport> => {
+  const r = await call<QualityReport>(`${loop.url}/api/v1/endpoints/${endpoint}/quality?bucket=87600h${extra}`);
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return r.body;
 };
 
-const feedback = async (endpoint: string, body: unknown): Promise<{ status: number; body: FeedbackReply & { error?: string } }> =>
-  call<FeedbackReply & { error?: string }>(`${loop.url}/api/v1/endpoints/${endpoint}/feedback`, 'POST', body);
+const feedback = async (endpoint: string, body: unknown): Promise<{ status: number; body: FeedbackResult & { error?: string } }> =>
+  call<FeedbackResult & { error?: string }>(`${loop.url}/api/v1/endpoints/${endpoint}/feedback`, 'POST', body);
 
 /** Macro F1 computed independently: per class present among targets or predictions, F1 = 2·P·R / (P + R), 0 when undefined. */
 function macroF1(targets: number[], predictions: number[]): number {

@@ -11,13 +11,11 @@ import { formatGate } from '../core/rollout-policy.js';
 import type { CaptureStats } from '../store/loop-store.js';
 import { renderTable } from './table.js';
 
-/** The stored captures' figures, as the status route sends them. */
-export type CaptureStatsView = CaptureStats;
 
 /** GET /api/v1/endpoints/{e}/monitor/status, as the server sends it. */
 export interface LoopStatusView {
   endpoint: string;
-  capture: CaptureConfig & { stats: CaptureStatsView; buffered: number };
+  capture: CaptureConfig & { stats: CaptureStats; buffered: number };
   monitor: { config: MonitorConfig; problem: string | null; pendingRows: number; lastWindow: MonitorWindow | null; recentEvents: MonitorEvent[] } | null;
   retrain: { policy: RetrainPolicy; lastRun: RetrainRun | null } | null;
 }
@@ -73,7 +71,7 @@ export function describeCaptureConfig(c: CaptureConfig): string {
   return `capture: ${c.enabled ? 'on' : 'off'}   sample ${percent(c.sampleRate)}   keep ${c.keep}   max payload ${bytes(c.maxPayloadBytes)}   retention ${retention.join(', ')}`;
 }
 
-export function describeCaptureStats(s: CaptureStatsView, buffered: number): string {
+export function describeCaptureStats(s: CaptureStats, buffered: number): string {
   if (s.records === 0) return `stored: no captures yet${buffered ? ` (${buffered} buffered)` : ''}`;
   return `stored: ${s.records} records (${s.rows} rows, ${bytes(s.bytes)}), ${s.withFeedback} with feedback, from ${iso(s.oldest)} to ${iso(s.newest)}`
     + (buffered ? `; ${buffered} buffered` : '');

@@ -86,6 +86,11 @@ export type FindingKind = (typeof FINDING_KINDS)[number];
 export type CheckName = 'ks' | 'chi2' | 'psi' | 'wasserstein' | 'missing_rate' | 'out_of_range' | 'unseen_categories' | 'schema';
 export type Severity = 'warning' | 'critical';
 
+/** Whether a severity reaches a minimum (webhook filters, retraining triggers). */
+export function severityAtLeast(severity: Severity, min: Severity): boolean {
+  return (severity === 'critical' ? 2 : 1) >= (min === 'critical' ? 2 : 1);
+}
+
 /** One thing a window check found wrong. */
 export interface Finding {
   kind: FindingKind;

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Severity } from '../core/baseline.js';
+import { severityAtLeast } from '../core/baseline.js';
 import type { DatasetQuery } from '../core/dataset-query.js';
 import { ConflictError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
@@ -39,15 +39,11 @@ export interface RetrainDeps {
   log: (details: object, message: string) => void;
 }
 
-export function severityRank(s: Severity): number {
-  return s === 'critical' ? 2 : 1;
-}
-
 /** Whether an event should start an automatic run under a policy, given when the last run started. */
 export function shouldRunOnEvent(policy: RetrainPolicy, event: Pick<MonitorEvent, 'kind' | 'severity'>, lastStart: number | undefined, now: number): boolean {
   if (!policy.enabled || !policy.onDrift) return false;
   if (event.kind === 'data_quality') return false;
-  if (severityRank(event.severity) < severityRank(policy.minSeverity)) return false;
+  if (!severityAtLeast(event.severity, policy.minSeverity)) return false;
   return lastStart === undefined || now - lastStart >= policy.cooldownMs;
 }
 

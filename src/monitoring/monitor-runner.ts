@@ -2,7 +2,7 @@
 // with the baseline, stores the window with its alert events (and the new cursor) in one transaction, and hands the
 // events on (webhook, retraining). Works from stored captures only, so a restart resumes exactly at the cursor.
 
-import type { BaselineProfile, Finding, Severity } from '../core/baseline.js';
+import type { BaselineProfile, Finding } from '../core/baseline.js';
 import { decodeTensors } from '../core/capture-codec.js';
 import { ColumnCollector, layoutOf } from '../core/capture-layout.js';
 import type { CaptureRecord } from '../core/capture-config.js';
@@ -45,8 +45,6 @@ export interface MonitorStatus {
   pendingRows: number;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { warning: 1, critical: 2 };
-
 /** Groups a window's findings into one event per kind: a 64-feature drift is one alert, not 64. */
 export function eventsOf(endpoint: string, findings: Finding[]): Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[] {
   const byKind = new Map<Finding['kind'], Finding[]>();
@@ -58,10 +56,6 @@ export function eventsOf(endpoint: string, findings: Finding[]): Omit<MonitorEve
     features: [...new Set(list.map((f) => f.feature))],
     findings: list,
   }));
-}
-
-export function severityAtLeast(severity: Severity, min: Severity): boolean {
-  return SEVERITY_RANK[severity] >= SEVERITY_RANK[min];
 }
 
 export class MonitorRunner {

@@ -1,7 +1,8 @@
 // Webhook backoff, and grouping a window's findings into events.
 import { describe, expect, it } from 'vitest';
 import { backoffMs, DEFAULT_WEBHOOK, signature } from './webhook-sender.js';
-import { eventsOf, severityAtLeast } from './monitor-runner.js';
+import { eventsOf } from './monitor-runner.js';
+import { severityAtLeast } from '../core/baseline.js';
 import type { Finding } from '../core/baseline.js';
 
 describe('webhook backoff', () => {
