@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { encodeModel, type Initializer, type Node } from './onnx-writer.js';
-import { Prng } from './prng.js';
+import { SeededRandom } from '../src/core/seeded-random.js';
 
 export const RESNET_INPUT = 'input';
 export const RESNET_OUTPUT = 'logits';
@@ -23,7 +23,7 @@ export interface GeneratedModel {
 
 /** Builds the graph: conv7x7/2 → maxpool → 4 stages × 2 BasicBlocks (64..512) → GlobalAveragePool → Flatten → Gemm(1000). */
 function build(): { nodes: Node[]; initializers: Initializer[] } {
-  const rng = new Prng(SEED);
+  const rng = new SeededRandom(SEED);
   const nodes: Node[] = [];
   const initializers: Initializer[] = [];
   let counter = 0;
@@ -38,7 +38,7 @@ function build(): { nodes: Node[]; initializers: Initializer[] } {
     for (let o = 0; o < cout; o++) {
       const scale = rng.between(0.4, 0.9); // gamma / sqrt(var + eps)
       for (let i = o * fanIn; i < (o + 1) * fanIn; i++) w[i] = (w[i] ?? 0) * scale;
-      b[o] = rng.normal() * 0.05; // beta - mean * scale
+      b[o] = rng.normalRedrawingZero() * 0.05; // beta - mean * scale
     }
     initializers.push({ name: `${name}.weight`, dims: [cout, cin, k, k], data: w }, { name: `${name}.bias`, dims: [cout], data: b });
     const pad = (k - 1) >> 1;

@@ -5,12 +5,13 @@
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { severityAtLeast } from '../core/baseline.js';
+import { IntervalTask } from '../core/interval-task.js';
 import type { DatasetQuery } from '../core/dataset-query.js';
 import { ConflictError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { MonitorEvent } from '../core/monitor-event.js';
 import type { RetrainPolicy, RetrainRollout, RetrainRun, RetrainTrigger } from '../core/retrain-policy.js';
+import { shouldRunOnEvent } from '../core/retrain-trigger.js';
 import type { ValidationReport } from '../core/validation.js';
 import type { LoopStore } from '../store/loop-store.js';
 
@@ -39,19 +40,11 @@ export interface RetrainDeps {
   log: (details: object, message: string) => void;
 }
 
-/** Whether an event should start an automatic run under a policy, given when the last run started. */
-export function shouldRunOnEvent(policy: RetrainPolicy, event: Pick<MonitorEvent, 'kind' | 'severity'>, lastStart: number | undefined, now: number): boolean {
-  if (!policy.enabled || !policy.onDrift) return false;
-  if (event.kind === 'data_quality') return false;
-  if (!severityAtLeast(event.severity, policy.minSeverity)) return false;
-  return lastStart === undefined || now - lastStart >= policy.cooldownMs;
-}
-
 export class RetrainRunner {
   private readonly policies = new Map<string, RetrainPolicy>();
   private readonly running = new Map<string, Promise<RetrainRun>>();
   private readonly lastStart = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly schedule = new IntervalTask(() => this.scheduleTick(), SCHEDULE_TICK_MS);
 
   constructor(private readonly deps: RetrainDeps) {}
 
@@ -59,13 +52,11 @@ export class RetrainRunner {
   async start(): Promise<void> {
     const interrupted = await this.deps.store.failInterruptedRuns('the server stopped while the job ran');
     if (interrupted > 0) this.deps.log({ runs: interrupted }, 'retraining runs interrupted by a restart marked failed');
-    this.timer ??= setInterval(() => void this.scheduleTick(), SCHEDULE_TICK_MS);
-    this.timer.unref();
+    this.schedule.start();
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.schedule.stop();
   }
 
   async configure(endpoint: string, policy: RetrainPolicy | undefined): Promise<void> {

@@ -1,6 +1,7 @@
 // Checks the bit-width-1 RLE/bit-packed hybrid encoder byte for byte, and round-trips it through a reference decoder.
 
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../core/seeded-random.js';
 import { encodeBitWidth1Levels } from './rle-hybrid.js';
 
 /** The format as the Parquet spec (Encodings.md) describes it, decoded as simply as possible. */
@@ -55,11 +56,7 @@ describe('encodeBitWidth1Levels', () => {
   });
 
   it('round-trips random mixes of runs and noise', () => {
-    let seed = 12345;
-    const random = (): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = mulberry32(12345);
     for (let trial = 0; trial < 200; trial++) {
       const values: number[] = [];
       const length = Math.floor(random() * 400);

@@ -2,6 +2,7 @@
 
 import type { BaselineProfile, BaselineSource, CategoricalProfile, FeatureColumn, FeatureProfile, NumericProfile } from '../core/baseline.js';
 import { InvalidInputError } from '../core/errors.js';
+import { mulberry32 } from '../core/seeded-random.js';
 import { binCounts } from './drift-stats.js';
 
 /** The quantile levels a numeric profile reports (NumericProfile.quantiles). */
@@ -197,16 +198,4 @@ function reservoirSample(values: Float64Array, k: number, seed: number): Float64
     if (j < k) reservoir[j] = values[i]!;
   }
   return reservoir;
-}
-
-/** A small, fast, seeded PRNG (32-bit state) returning uniforms in [0, 1): enough for choosing a sample. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -5,48 +5,19 @@ import type { BaselineProfile, FeatureColumn, MonitorThresholds, WindowEvaluatio
 import { expectInvalid } from '../../test/support/thrown.js';
 import { profileColumns } from './baseline-profile.js';
 import { chiSquareHomogeneity, populationStabilityIndex } from './drift-stats.js';
+import { SeededRandom } from '../core/seeded-random.js';
 import { DEFAULT_THRESHOLDS, binomialTailAtLeast, evaluateWindow, resolveThresholds, type WindowData } from './drift-check.js';
 
-// --- A seeded generator (mulberry32 uniforms, Box–Muller normals): the same data on every run and machine.
-
-class Rng {
-  private state: number;
-  private spare: number | undefined;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  normal(mean = 0, sd = 1): number {
-    if (this.spare !== undefined) {
-      const z = this.spare;
-      this.spare = undefined;
-      return mean + sd * z;
-    }
-    const u = 1 - this.uniform(); // (0, 1]: log(u) is finite
-    const r = Math.sqrt(-2 * Math.log(u));
-    const theta = 2 * Math.PI * this.uniform();
-    this.spare = r * Math.sin(theta);
-    return mean + sd * r * Math.cos(theta);
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.uniform() * (hi - lo + 1));
-  }
-}
+// The data is drawn from the shared seeded generator (mulberry32 uniforms, Box–Muller normals): the same on every run and machine.
 
 type ColumnSpec =
-  | { name: string; kind: 'numeric'; draw: (r: Rng) => number }
+  | { name: string; kind: 'numeric'; draw: (r: SeededRandom) => number }
   | { name: string; kind: 'categorical'; categories: string[]; probs: number[] };
 
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 
 /** Twenty numeric shapes: normal, lognormal (heavy tails), uniform, integer-valued 0..16 with ties, small counts, mixtures. */
-const NUMERIC_SHAPES: ((r: Rng) => number)[] = [
+const NUMERIC_SHAPES: ((r: SeededRandom) => number)[] = [
   (r) => r.normal(0, 1),
   (r) => r.normal(50, 10),
   (r) => r.normal(-3, 0.5),
@@ -94,7 +65,7 @@ const outputSpec = (probs: number[] = CLASS_PROBS): ColumnSpec => ({
   probs,
 });
 
-function generate(specs: ColumnSpec[], rows: number, r: Rng): FeatureColumn[] {
+function generate(specs: ColumnSpec[], rows: number, r: SeededRandom): FeatureColumn[] {
   return specs.map((s) => {
     if (s.kind === 'numeric') {
       const values = new Float64Array(rows);
@@ -135,7 +106,7 @@ function baselineOf(model: Model, sampleSize = FAST_SAMPLE): BaselineProfile {
   const key = `${model.features.length}/${model.outputs.length}/${sampleSize}`;
   let b = baselines.get(key);
   if (!b) {
-    const r = new Rng(20240601);
+    const r = new SeededRandom(20240601);
     const features = generate(model.features, BASELINE_ROWS, r);
     const outputs = generate(model.outputs, BASELINE_ROWS, r);
     b = profileColumns(features, outputs, { kind: 'package', file: 'baseline.csv' }, { now: new Date(0), sampleSize });
@@ -144,7 +115,7 @@ function baselineOf(model: Model, sampleSize = FAST_SAMPLE): BaselineProfile {
   return b;
 }
 
-function windowOf(model: Model, rows: number, r: Rng, change?: (w: WindowData) => void): WindowData {
+function windowOf(model: Model, rows: number, r: SeededRandom, change?: (w: WindowData) => void): WindowData {
   const w: WindowData = { features: generate(model.features, rows, r), outputs: generate(model.outputs, rows, r), requests: rows, schemaViolations: 0 };
   change?.(w);
   return w;
@@ -175,7 +146,7 @@ function runWindows(
   change?: (w: WindowData) => void,
   baseline = baselineOf(model),
 ): Run {
-  const r = new Rng(seed);
+  const r = new SeededRandom(seed);
   let alarms = 0;
   let uncorrected = 0;
   const evaluations: WindowEvaluation[] = [];
@@ -365,7 +336,7 @@ describe('alerts on shifted data', () => {
 
   it('reports schema violations above the allowed rate', () => {
     const baseline = baselineOf(STANDARD);
-    const w = windowOf(STANDARD, 100, new Rng(20));
+    const w = windowOf(STANDARD, 100, new SeededRandom(20));
     expect(evaluateWindow(baseline, { ...w, requests: 1000, schemaViolations: 10 }, t).findings).toEqual([]);
     const e = evaluateWindow(baseline, { ...w, requests: 1000, schemaViolations: 30 }, t);
     expect(e.findings).toEqual([

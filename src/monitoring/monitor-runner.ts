@@ -9,6 +9,7 @@ import type { CaptureRecord } from '../core/capture-config.js';
 import type { MonitorConfig } from '../core/monitor-config.js';
 import type { MonitorEvent, MonitorWindow } from '../core/monitor-event.js';
 import type { ModelVersion } from '../core/model-version.js';
+import { IntervalTask } from '../core/interval-task.js';
 import type { LoopStore } from '../store/loop-store.js';
 import { evaluateWindow, resolveThresholds } from './drift-check.js';
 import type { LoopMetrics } from './loop-metrics.js';
@@ -63,7 +64,7 @@ export class MonitorRunner {
   private readonly problems = new Map<string, string | null>();
   private readonly baselines = new Map<string, BaselineProfile | null>();
   private readonly running = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly ticker = new IntervalTask(() => this.tick(), TICK_MS);
 
   constructor(private readonly deps: MonitorDeps) {}
 
@@ -79,13 +80,11 @@ export class MonitorRunner {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.tick(), TICK_MS);
-    this.timer.unref();
+    this.ticker.start();
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker.stop();
   }
 
   async status(endpoint: string): Promise<MonitorStatus | undefined> {

@@ -2,6 +2,7 @@
 // backoff until it succeeds or runs out of attempts; every failure is recorded, and pending ones survive a restart.
 
 import { createHmac } from 'node:crypto';
+import { IntervalTask } from '../core/interval-task.js';
 import type { WebhookDelivery } from '../core/monitor-event.js';
 import type { LoopStore } from '../store/loop-store.js';
 import type { LoopMetrics } from './loop-metrics.js';
@@ -32,7 +33,7 @@ export function signature(secret: string, body: string): string {
 }
 
 export class WebhookSender {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly sweeper: IntervalTask;
   private readonly inFlight = new Set<number>();
   private sweeping = false;
 
@@ -41,16 +42,16 @@ export class WebhookSender {
     private readonly metrics: LoopMetrics,
     private readonly options: WebhookOptions = DEFAULT_WEBHOOK,
     private readonly log: (details: object, message: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.sweeper = new IntervalTask(() => this.sweep(), options.pollMs);
+  }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.sweep(), this.options.pollMs);
-    this.timer.unref();
+    this.sweeper.start();
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.sweeper.stop();
   }
 
   /** Stores a delivery and starts its first attempt; returns at once (the POST happens in the background). */

@@ -15,7 +15,7 @@ import { InstancePool } from '../runtime/instance-pool.js';
 import type { ModelSource, RunRequest } from '../runtime/runner.js';
 import { Scheduler } from '../runtime/scheduler.js';
 import { costPerMillion, coresUsed } from './recommend.js';
-import { seededRandom } from './search-space.js';
+import { mulberry32 } from '../core/seeded-random.js';
 
 /** Golden rows used at most: enough variety for caches to behave as in production, little memory. */
 const MAX_GOLDEN_ROWS = 256;
@@ -56,7 +56,7 @@ export async function requestMaker(version: ModelVersion, registry: Pick<Registr
       },
     };
   }
-  const random = seededRandom(42);
+  const random = mulberry32(42);
   const templates: Tensor[] = version.signature.inputs.map((spec) => {
     const shape = spec.shape.map((d) => (d === -1 ? 1 : d));
     const data = allocate(spec.datatype, shapeSize(shape));

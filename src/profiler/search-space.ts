@@ -1,6 +1,7 @@
 // The runtime configurations a profile may try, their deterministic order, and the budgeted hill-climbing search.
 
 import type { ProfileConfig, ProfilePoint } from '../core/profile-report.js';
+import { mulberry32 } from '../core/seeded-random.js';
 
 export interface SearchSpace {
   intraOpThreads: number[];
@@ -65,21 +66,9 @@ export function neighbours(c: ProfileConfig, space: SearchSpace): ProfileConfig[
   return out;
 }
 
-/** mulberry32: a tiny seeded PRNG, so a search's tie order is reproducible (never Math.random). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
-  const random = seededRandom(seed);
+  const random = mulberry32(seed); // reproducible tie order, never Math.random
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];

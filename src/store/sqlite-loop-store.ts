@@ -11,6 +11,7 @@ import type { CaptureWriterClient } from './capture-writer-client.js';
 import type {
   CaptureQuery, CaptureStats, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewRetrainRun, RetentionLimits, SettingKind,
 } from './loop-store.js';
+import { getVersionReport, saveVersionReport } from './sqlite-version-reports.js';
 
 interface CaptureRow {
   id: number;
@@ -244,21 +245,11 @@ export class SqliteLoopStore implements LoopStore {
   }
 
   async saveBaseline(name: string, version: number, profile: BaselineProfile): Promise<void> {
-    this.db.transaction(() => {
-      const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
-      if (!exists) throw new NotFoundError(`model version ${name}:${version} not found`);
-      this.db
-        .prepare(
-          `INSERT INTO baselines (name, version, created_at, profile) VALUES (?, ?, ?, ?)
-           ON CONFLICT (name, version) DO UPDATE SET created_at = excluded.created_at, profile = excluded.profile`,
-        )
-        .run(name, version, profile.createdAt, JSON.stringify(profile));
-    }).immediate();
+    saveVersionReport(this.db, 'baselines', name, version, { created_at: profile.createdAt }, profile);
   }
 
   async getBaseline(name: string, version: number): Promise<BaselineProfile | undefined> {
-    const row = this.db.prepare('SELECT profile FROM baselines WHERE name = ? AND version = ?').get(name, version) as { profile: string } | undefined;
-    return row && (JSON.parse(row.profile) as BaselineProfile);
+    return getVersionReport<BaselineProfile>(this.db, 'baselines', name, version);
   }
 
   async monitorCursor(endpoint: string): Promise<MonitorCursor> {

@@ -12,6 +12,7 @@ import { CaptureWriterClient } from './capture-writer-client.js';
 import type { LoopStore } from './loop-store.js';
 import { SqliteLoopStore } from './sqlite-loop-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { getVersionReport, saveVersionReport } from './sqlite-version-reports.js';
 import type { ChangeContext, EndpointEvent, EndpointRecord, NewModelVersion, Store } from './store.js';
 
 interface VersionRow {
@@ -155,45 +156,19 @@ export class SqliteStore implements Store {
   }
 
   async saveValidationReport(name: string, version: number, report: ValidationReport): Promise<void> {
-    this.db.transaction(() => {
-      // Checked here rather than left to the foreign key: the version may have been removed while validation ran.
-      const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
-      if (!exists) throw new NotFoundError(`model version ${name}:${version} not found`);
-      this.db
-        .prepare(
-          `INSERT INTO validation_reports (name, version, passed, finished_at, report) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (name, version) DO UPDATE SET passed = excluded.passed, finished_at = excluded.finished_at, report = excluded.report`,
-        )
-        .run(name, version, report.passed ? 1 : 0, report.finishedAt, JSON.stringify(report));
-    }).immediate();
+    saveVersionReport(this.db, 'validation_reports', name, version, { passed: report.passed ? 1 : 0, finished_at: report.finishedAt }, report);
   }
 
   async getValidationReport(name: string, version: number): Promise<ValidationReport | undefined> {
-    const row = this.db.prepare('SELECT report FROM validation_reports WHERE name = ? AND version = ?').get(name, version) as
-      | { report: string }
-      | undefined;
-    return row && (JSON.parse(row.report) as ValidationReport);
+    return getVersionReport<ValidationReport>(this.db, 'validation_reports', name, version);
   }
 
   async saveProfileReport(name: string, version: number, report: ProfileReport): Promise<void> {
-    this.db.transaction(() => {
-      // Checked here rather than left to the foreign key: the version may have been removed while the profile ran.
-      const exists = this.db.prepare('SELECT 1 FROM model_versions WHERE name = ? AND version = ?').get(name, version);
-      if (!exists) throw new NotFoundError(`model version ${name}:${version} not found`);
-      this.db
-        .prepare(
-          `INSERT INTO profile_reports (name, version, finished_at, report) VALUES (?, ?, ?, ?)
-           ON CONFLICT (name, version) DO UPDATE SET finished_at = excluded.finished_at, report = excluded.report`,
-        )
-        .run(name, version, report.finishedAt, JSON.stringify(report));
-    }).immediate();
+    saveVersionReport(this.db, 'profile_reports', name, version, { finished_at: report.finishedAt }, report);
   }
 
   async getProfileReport(name: string, version: number): Promise<ProfileReport | undefined> {
-    const row = this.db.prepare('SELECT report FROM profile_reports WHERE name = ? AND version = ?').get(name, version) as
-      | { report: string }
-      | undefined;
-    return row && (JSON.parse(row.report) as ProfileReport);
+    return getVersionReport<ProfileReport>(this.db, 'profile_reports', name, version);
   }
 
   async setAlias(name: string, alias: string, version: number): Promise<ModelAlias> {

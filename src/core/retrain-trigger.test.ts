@@ -1,7 +1,7 @@
 // When a drift alert starts a retraining run: severity, kind, cooldown, on/off.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRAIN } from '../core/retrain-policy.js';
-import { shouldRunOnEvent } from './retrain-runner.js';
+import { DEFAULT_RETRAIN } from './retrain-policy.js';
+import { shouldRunOnEvent } from './retrain-trigger.js';
 
 describe('when a drift alert starts retraining', () => {
   const policy = { ...DEFAULT_RETRAIN, enabled: true, command: ['true'], cooldownMs: 60_000 };
