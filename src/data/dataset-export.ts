@@ -9,10 +9,10 @@ import type { DatasetQuery } from '../core/dataset-query.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { FeedbackLabel, LoopStore } from '../store/loop-store.js';
+import { scanCaptures } from '../store/scan-captures.js';
 import type { ExportColumn, RowWriter } from './row-writers.js';
 import { rowWriter } from './row-writers.js';
 
-const PAGE = 2000;
 /** Rows written between two turns of the event loop. */
 const PAUSE_ROWS = 2048;
 
@@ -91,16 +91,15 @@ export async function exportDataset(
   let rows = 0;
   let rowsAtPause = 0;
   let records = 0;
-  let afterId = 0;
   const predictionAt = baseLayout.output ? featureStart + baseLayout.features.length : -1;
   const labelAt = withFeedback ? columns.length - 1 : -1;
-  for (;;) {
-    const page = await deps.store.captures({
-      endpoint: query.endpoint, afterId, statuses: ['ok'], limit: PAGE,
-      ...(query.since !== undefined ? { since: query.since } : {}),
-      ...(query.until !== undefined ? { until: query.until } : {}),
-      ...(query.variant !== undefined ? { variant: query.variant } : {}),
-    });
+  const scan = scanCaptures(deps.store, {
+    endpoint: query.endpoint, statuses: ['ok'],
+    ...(query.since !== undefined ? { since: query.since } : {}),
+    ...(query.until !== undefined ? { until: query.until } : {}),
+    ...(query.variant !== undefined ? { variant: query.variant } : {}),
+  }, { pauseBetweenPages: false }); // it pauses every PAUSE_ROWS rows instead
+  for await (const page of scan) {
     const kept = filter ? page.filter((r) => filter.keeps(r.id!)) : page;
     const labels = withFeedback ? await deps.store.feedbackFor(query.endpoint, kept.map((r) => r.requestId)) : new Map<string, FeedbackLabel>();
     for (const record of kept) {
@@ -139,8 +138,6 @@ export async function exportDataset(
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    if (page.length < PAGE) break;
-    afterId = page[page.length - 1]!.id!;
   }
   await writer.close();
   return { rows, records, columns: columns.map((c) => c.name) };

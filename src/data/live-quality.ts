@@ -8,8 +8,7 @@ import type { ModelVersion } from '../core/model-version.js';
 import { accuracy, macroF1, meanAbsoluteError, rootMeanSquaredError } from '../core/quality-metrics.js';
 import { classIdResolver } from '../core/table-tensors.js';
 import type { FeedbackLabel, LoopStore } from '../store/loop-store.js';
-
-const PAGE = 2000;
+import { scanCaptures } from '../store/scan-captures.js';
 
 export interface QualityQuery {
   endpoint: string;
@@ -67,12 +66,11 @@ export async function liveQuality(
   const buckets = new Map<string, Accumulator>();
   let kind: QualityReport['kind'] = 'unknown';
   let skipped = 0;
-  let afterId = 0;
-  for (;;) {
-    const page = await store.captures({
-      endpoint: query.endpoint, afterId, since: query.since, until: query.until, statuses: ['ok'], limit: PAGE,
-      ...(query.variant !== undefined ? { variant: query.variant } : {}),
-    });
+  const scan = scanCaptures(store, {
+    endpoint: query.endpoint, since: query.since, until: query.until, statuses: ['ok'],
+    ...(query.variant !== undefined ? { variant: query.variant } : {}),
+  });
+  for await (const page of scan) {
     const labels = await store.feedbackFor(query.endpoint, page.map((r) => r.requestId));
     for (const record of page) {
       const label = labels.get(record.requestId);
@@ -98,9 +96,6 @@ export async function liveQuality(
         acc!.predictions.push(p);
       });
     }
-    if (page.length < PAGE) break;
-    afterId = page[page.length - 1]!.id!;
-    await new Promise((resolve) => setImmediate(resolve));
   }
   const report: QualityBucket[] = [...buckets.values()]
     .sort((a, b) => a.start - b.start || a.variant.localeCompare(b.variant))

@@ -13,6 +13,7 @@ import type { Registry } from '../registry/registry.js';
 import { readDataTable } from '../registry/data-table.js';
 import { InstancePool } from '../runtime/instance-pool.js';
 import type { LoopStore } from '../store/loop-store.js';
+import { scanCaptures } from '../store/scan-captures.js';
 import { profileColumns } from './baseline-profile.js';
 import { decodeTensors } from '../core/capture-codec.js';
 import type { CaptureLayout } from '../core/capture-layout.js';
@@ -20,8 +21,6 @@ import { ColumnCollector, layoutOf, PREDICTION_COLUMN, predictionRows } from '..
 
 /** Rows per inference when the model is run over the baseline file. */
 const CHUNK_ROWS = 256;
-/** Captures read per query when a baseline is built from a range of them. */
-const PAGE = 2000;
 
 export interface BaselineDeps {
   registry: Pick<Registry, 'artifacts' | 'modelSource'>;
@@ -106,17 +105,12 @@ export async function buildCaptureBaseline(
 ): Promise<BaselineProfile> {
   const layout = layoutOf(version);
   const collector = new ColumnCollector(layout);
-  let afterId = 0;
-  for (;;) {
-    const page = await deps.store.captures({ ...range, afterId, statuses: ['ok'], limit: PAGE });
+  // A large range is many pages: the scan lets requests be answered between them.
+  for await (const page of scanCaptures(deps.store, { ...range, statuses: ['ok'] })) {
     for (const record of page) {
       if (record.inputs === null && record.outputs === null) continue;
       collector.add(record.inputs && decodeTensors(record.inputs), record.outputs && decodeTensors(record.outputs), record.rows);
     }
-    if (page.length < PAGE) break;
-    afterId = page[page.length - 1]!.id!;
-    // Let requests be answered between pages: a large range is many pages.
-    await new Promise((resolve) => setImmediate(resolve));
   }
   if (collector.rows === 0) {
     throw new InvalidInputError(`endpoint "${range.endpoint}" has no captured requests with payloads in that range; widen --since/--until or turn capture on`);

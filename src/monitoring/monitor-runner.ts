@@ -11,11 +11,10 @@ import type { MonitorEvent, MonitorWindow } from '../core/monitor-event.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { IntervalTask } from '../core/interval-task.js';
 import type { LoopStore } from '../store/loop-store.js';
+import { scanCaptures } from '../store/scan-captures.js';
 import { evaluateWindow, resolveThresholds } from './drift-check.js';
 import type { LoopMetrics } from './loop-metrics.js';
 
-/** Captures read per query while a window is assembled. */
-const PAGE = 2000;
 /** A time window is closed this long after its end: captures of its last moments may still be in the buffer. */
 const CLOSE_GRACE_MS = 2000;
 const TICK_MS = 1000;
@@ -201,22 +200,18 @@ export class MonitorRunner {
     }
     const records: CaptureRecord[] = [];
     let rows = 0;
-    let cursor = afterId;
-    for (;;) {
-      const page = await this.deps.store.captures({
-        endpoint, afterId: cursor, limit: PAGE, statuses, sampleEvery,
-        ...(windowEnd !== undefined ? { until: windowEnd, untilId: lastId } : {}),
-      });
+    // A window is many pages at high traffic: the scan lets requests be answered between them.
+    const scan = scanCaptures(this.deps.store, {
+      endpoint, afterId, statuses, sampleEvery, ...(windowEnd !== undefined ? { until: windowEnd, untilId: lastId } : {}),
+    });
+    for await (const page of scan) {
       for (const r of page) {
         records.push(r);
         if (r.status === 'ok') rows += r.rows;
         if (windowEnd === undefined && rows >= config.windowRows!) return { records, lastId: r.id! };
       }
-      if (page.length < PAGE) return { records, lastId: lastId ?? records[records.length - 1]?.id ?? afterId };
-      cursor = page[page.length - 1]!.id!;
-      // A window is many pages at high traffic: let requests be answered between them.
-      await new Promise((resolve) => setImmediate(resolve));
     }
+    return { records, lastId: lastId ?? records[records.length - 1]?.id ?? afterId };
   }
 
   private async baseline(version: ModelVersion): Promise<BaselineProfile | undefined> {
