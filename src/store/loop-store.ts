@@ -1,5 +1,6 @@
 // The closed loop's durable state behind one interface: captures, feedback, baselines, monitor windows and events,
-// webhook deliveries, retraining runs, and the per-endpoint settings of all of them.
+// webhook deliveries, retraining runs, and the per-endpoint settings of all of them. The promises callers rely on are
+// written on each method; the rules common to all are those of Store (store.ts), and test/store-contract.ts checks both.
 
 import type { BaselineProfile } from '../core/baseline.js';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
@@ -8,18 +9,26 @@ import type { RetrainRun } from '../core/retrain-policy.js';
 
 export type SettingKind = 'capture' | 'monitor' | 'retrain';
 
+/** Which captures to read; every field narrows the set (all of them hold), and records come in id order. */
 export interface CaptureQuery {
   endpoint: string;
-  /** Keyset paging: records with id > afterId, in id order. */
+  /** Keyset paging: records with id > afterId. Safe under concurrent appends because ids only grow (appendCaptures). */
   afterId?: number;
   /** Records with id <= untilId. */
   untilId?: number;
+  /** Records with time >= since (ms). */
   since?: number;
+  /** Records with time < until (ms). */
   until?: number;
   variant?: string;
+  /** Records of these statuses; every status when absent or empty. */
   statuses?: CaptureStatus[];
-  /** Only records whose id is a multiple of this: an even sample of a range too large to read whole. */
+  /**
+   * Only records whose id is a multiple of this (id % sampleEvery === 0), applied before `limit`: an even sample of a
+   * range too large to read whole, the same sample on every read. 1, 0 or absent: every record.
+   */
   sampleEvery?: number;
+  /** At most this many records (the first ones in id order). */
   limit: number;
 }
 
@@ -39,10 +48,14 @@ export interface RetentionLimits {
 
 export interface CaptureStats {
   records: number;
+  /** Served rows, summed over records. */
   rows: number;
+  /** Byte lengths of stored inputs and outputs, summed. */
   bytes: number;
+  /** Capture times (ms) of the oldest and newest record; null when none. */
   oldest: number | null;
   newest: number | null;
+  /** Feedback entries whose request id has a stored capture (feedback outliving its capture is not counted). */
   withFeedback: number;
 }
 
@@ -55,57 +68,84 @@ export interface MonitorCursor {
 export type NewRetrainRun = Pick<RetrainRun, 'endpoint' | 'trigger' | 'eventId'>;
 
 export interface LoopStore {
+  /** The settings as last put (a whole object; merging with earlier ones is the caller's), or undefined. */
   getSetting<T>(endpoint: string, kind: SettingKind): Promise<T | undefined>;
+  /** Replaces the endpoint's settings of this kind. */
   putSetting(endpoint: string, kind: SettingKind, config: object): Promise<void>;
+  /** Every endpoint's settings of this kind, ordered by endpoint. */
   listSettings<T>(kind: SettingKind): Promise<{ endpoint: string; config: T }[]>;
+  /** Removes the endpoint's settings of every kind (nothing to remove is fine). */
   deleteSettings(endpoint: string): Promise<void>;
 
-  /** Appends records in one transaction; ids are assigned in order. */
+  /**
+   * Appends records in one transaction, durable when the promise resolves. Ids are assigned in the records' order,
+   * each greater than every id given before (of any endpoint, trimmed ones included), and a record becomes visible
+   * only with every record of smaller id: a reader paging by id (scanCaptures) never misses one or sees one twice.
+   */
   appendCaptures(records: CaptureRecord[]): Promise<void>;
+  /** The records matching the query, in id order, with their ids. */
   captures(query: CaptureQuery): Promise<CaptureRecord[]>;
   captureStats(endpoint: string): Promise<CaptureStats>;
   /**
-   * Removes an endpoint's records older than `before` and the oldest past `keepRows` records or `keepBytes` of tensors;
-   * returns how many went. Runs off the event loop (in SQLite, on the capture writer's thread), in small transactions.
+   * Removes an endpoint's records with time < `before`, and the oldest records past the newest `keepRows` or past the
+   * newest `keepBytes` of tensors (a null limit is not applied); returns how many records went. With `before`, the
+   * endpoint's feedback received before that time goes too (feedback of captures removed by count or size stays,
+   * joined to nothing). Runs off the event loop (in SQLite, on the capture writer's thread), in small transactions.
    */
   trimCaptures(endpoint: string, limits: RetentionLimits): Promise<number>;
   /** Which of these request ids have a capture for the endpoint. */
   knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>>;
 
+  /** Stores labels in one transaction; a later label for the same request id replaces the earlier one. */
   putFeedback(endpoint: string, items: FeedbackItem[]): Promise<void>;
+  /** The labels of those of these request ids that have one, as they were put. */
   feedbackFor(endpoint: string, requestIds: string[]): Promise<Map<string, FeedbackLabel>>;
 
+  /** A version's baseline: replaced by the next save, NotFoundError for a version that does not exist, gone with it. */
   saveBaseline(name: string, version: number, profile: BaselineProfile): Promise<void>;
   getBaseline(name: string, version: number): Promise<BaselineProfile | undefined>;
 
+  /** Where the endpoint's monitor stands; `{ afterId: 0, windows: 0 }` before its first window. */
   monitorCursor(endpoint: string): Promise<MonitorCursor>;
-  /** Stores a window, its events and the new cursor in one transaction (a restart never evaluates a window twice). */
+  /**
+   * Stores a window, its events (stamped with the window's id and time) and the new cursor (`afterId` = the window's
+   * last capture, one more window) in one transaction: a restart never evaluates a window twice.
+   */
   saveWindow(window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[]): Promise<{ window: MonitorWindow; events: MonitorEvent[] }>;
+  /** The endpoint's newest windows first, at most `limit`. */
   windows(endpoint: string, limit: number): Promise<MonitorWindow[]>;
   /** Capture id ranges of windows with a drift finding, oldest first. */
   driftedRanges(endpoint: string): Promise<{ first: number; last: number }[]>;
+  /** Events, newest first, at most `limit`: of one endpoint or all, with time >= `since` (ms), of one kind. */
   events(endpoint: string | undefined, options: { limit: number; since?: number; kind?: string }): Promise<MonitorEvent[]>;
-  /** Starts the monitor's windows after capture `afterId` (evaluated windows are kept). */
+  /** Starts the monitor's windows after capture `afterId` (evaluated windows and their count are kept). */
   resetMonitor(endpoint: string, afterId: number): Promise<void>;
   /**
    * Rows of successful captures after `afterId`, counting at most `cap` records (the scan stays bounded however far a
    * stalled monitor fell behind), and the time of the first capture after it (null when none).
    */
   rowsAfter(endpoint: string, afterId: number, cap: number): Promise<{ rows: number; firstTime: number | null }>;
-  /** How many captures (of these statuses) lie after `afterId` and before `until`, and the last one's id. */
+  /** How many captures (of these statuses) lie after `afterId` with time < `until`, and the last one's id (null when none). */
   windowBounds(endpoint: string, afterId: number, until: number, statuses: CaptureStatus[]): Promise<{ records: number; lastId: number | null }>;
   /** The newest capture id of the endpoint (0 when none). */
   lastCaptureId(endpoint: string): Promise<number>;
 
+  /** Stores a delivery as pending, with no attempts yet. */
   enqueueDelivery(delivery: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt'>): Promise<WebhookDelivery>;
+  /** Pending deliveries with nextAttemptAt <= now, soonest first, at most `limit`. */
   dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>;
+  /** Sets these fields (deliveredAt null unless given). */
   updateDelivery(id: number, change: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string }): Promise<void>;
+  /** Deliveries, newest first, at most `limit`: all, or one event's. */
   deliveries(eventId: number | undefined, limit: number): Promise<WebhookDelivery[]>;
 
+  /** Stores a run as running, started now, with an empty log. */
   startRetrainRun(run: NewRetrainRun): Promise<RetrainRun>;
+  /** Sets the fields given (undefined ones are left as they are) and returns the run; NotFoundError if there is none. */
   updateRetrainRun(id: number, change: Partial<Omit<RetrainRun, 'id' | 'endpoint' | 'trigger' | 'eventId' | 'startedAt'>>): Promise<RetrainRun>;
+  /** The endpoint's newest runs first, at most `limit`. */
   retrainRuns(endpoint: string, limit: number): Promise<RetrainRun[]>;
   retrainRun(id: number): Promise<RetrainRun | undefined>;
-  /** Runs left 'running' by a crash: marked failed at start-up. */
+  /** Runs left 'running' by a crash, of every endpoint: marked failed (finished now, error = reason) at start-up; how many. */
   failInterruptedRuns(reason: string): Promise<number>;
 }

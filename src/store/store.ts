@@ -1,4 +1,5 @@
 // The database interface: every durable read and write goes through it. SQLite now, Postgres behind the same shape later.
+// What callers rely on is written here, method by method; test/store-contract.ts checks it against any implementation.
 
 import type { EndpointSpec } from '../core/endpoint-spec.js';
 import type { ModelAlias, ModelVersion } from '../core/model-version.js';
@@ -38,17 +39,40 @@ export interface EndpointEvent {
   details: object | null;
 }
 
+/**
+ * The contract every store keeps (checked by test/store-contract.ts):
+ * - Each method is atomic. Whatever reads and then writes (a version number, a revision, a reference check before a
+ *   removal, the version check before a report) does both in one transaction that takes the write lock first
+ *   (SQLite: BEGIN IMMEDIATE), so concurrent callers, in this process or another, never interleave inside it.
+ * - Numbers never come back: version numbers per model, endpoint revisions, and the ids of events, captures, windows,
+ *   deliveries and runs only grow, and a removed one is not given out again.
+ * - Validation report, profile report and baseline are one document each per version: a save replaces the earlier
+ *   one, a save for a version that does not exist (or was removed meanwhile) is a NotFoundError, and all three go
+ *   with the version when it is removed.
+ * - Times: `createdAt`/`updatedAt`/`time` fields are ISO-8601 strings set by the store; capture and feedback times are
+ *   milliseconds since the epoch.
+ * - Lookups of something absent return undefined; changes to something absent throw NotFoundError naming it.
+ */
 export interface Store {
   /** Captures, feedback, baselines, monitors, alerts and retraining runs (the closed loop). */
   readonly loop: LoopStore;
 
-  /** Allocates the next version number of the model and stores it, atomically. */
+  /**
+   * Allocates the model's next version number (1 for a new name, then one more than the highest ever given, even if
+   * that version was removed) and stores the version with the artifacts it refers to, in one transaction: concurrent
+   * calls for one name get distinct, consecutive numbers.
+   */
   createModelVersion(draft: NewModelVersion): Promise<ModelVersion>;
   getModelVersion(name: string, version: number): Promise<ModelVersion | undefined>;
+  /** The highest existing version of the model. */
   latestModelVersion(name: string): Promise<ModelVersion | undefined>;
   /** All versions, or one model's, ordered by name then version. */
   listModelVersions(name?: string): Promise<ModelVersion[]>;
-  /** Removes a version (and its validation report); refuses (ConflictError) while an endpoint or alias refers to it. */
+  /**
+   * Removes a version with its validation report, profile report, baseline and artifact references. NotFoundError if
+   * it does not exist; ConflictError while an endpoint serves it (the message names the endpoints) or an alias points
+   * at it (the message names `name@alias`). Checked and removed in one transaction.
+   */
   deleteModelVersion(name: string, version: number): Promise<void>;
 
   /** Stores a version's validation report, replacing an earlier one; NotFoundError if the version does not exist. */
@@ -58,31 +82,51 @@ export interface Store {
   saveProfileReport(name: string, version: number, report: ProfileReport): Promise<void>;
   getProfileReport(name: string, version: number): Promise<ProfileReport | undefined>;
 
-  /** Points an alias at an existing version (NotFoundError otherwise). */
+  /** Points an alias at an existing version (NotFoundError otherwise), moving it if it pointed elsewhere. */
   setAlias(name: string, alias: string, version: number): Promise<ModelAlias>;
   getAlias(name: string, alias: string): Promise<ModelAlias | undefined>;
+  /** All aliases, or one model's, ordered by name then alias. */
   listAliases(name?: string): Promise<ModelAlias[]>;
+  /** NotFoundError if there is no such alias. */
   deleteAlias(name: string, alias: string): Promise<void>;
 
-  /** Creates or replaces an endpoint's spec; refuses (NotFoundError) a spec naming a version that does not exist. */
+  /**
+   * Creates or replaces an endpoint's spec, in one transaction: refuses (NotFoundError) a spec naming a version that
+   * does not exist; the revision is one more than before (1 on creation) and `createdAt` stays; the versions the spec
+   * serves are recorded (so deleteModelVersion can refuse); a `create` or `update` event with the new revision and the
+   * spec is recorded.
+   */
   putEndpoint(spec: EndpointSpec, change: ChangeContext): Promise<EndpointRecord>;
   getEndpoint(name: string): Promise<EndpointRecord | undefined>;
+  /** Ordered by name. */
   listEndpoints(): Promise<EndpointRecord[]>;
+  /**
+   * Removes the endpoint (NotFoundError if absent) and records a `delete` event at its last revision, without a spec.
+   * Its events stay; its loop settings are the loop store's (LoopStore.deleteSettings).
+   */
   deleteEndpoint(name: string, change: ChangeContext): Promise<void>;
+  /** Every event of the endpoint, oldest first (also after the endpoint was removed). */
   endpointEvents(name: string): Promise<EndpointEvent[]>;
-  /** Records an event that does not change the spec (e.g. a rollout paused); `spec` is kept as a snapshot if given. */
+  /**
+   * Records an event that does not change the spec (e.g. a rollout paused) at the endpoint's current revision (0 when
+   * it does not exist); `spec` is kept as a snapshot if given.
+   */
   recordEndpointEvent(endpoint: string, action: string, change: ChangeContext, spec?: EndpointSpec): Promise<void>;
   endpointEvent(id: number): Promise<EndpointEvent | undefined>;
 
-  /** Creates or updates a rollout (by id). */
+  /** Creates or updates a rollout (by id); the whole state is kept as given. */
   saveRollout(state: RolloutState): Promise<void>;
-  /** The newest rollout of an endpoint, active or finished. */
+  /** The rollout of an endpoint that started last, active or finished. */
   latestRollout(endpoint: string): Promise<RolloutState | undefined>;
-  /** Rollouts still running or paused (to resume after a restart). */
+  /** Rollouts still running or paused (to resume after a restart), oldest start first. */
   activeRollouts(): Promise<RolloutState[]>;
 
-  /** Hashes of every artifact some version refers to: what garbage collection must keep. */
+  /**
+   * Hashes of every artifact an existing version refers to (its model file and package files): what garbage
+   * collection must keep. A removed version's artifacts drop out unless another version refers to them.
+   */
   referencedBlobs(): Promise<Set<string>>;
 
+  /** Finishes pending capture writes and releases the database; no call may follow. */
   close(): Promise<void>;
 }
