@@ -1,0 +1,505 @@
+// The store contract suite: every Store and LoopStore method, with the edge cases callers rely on (store.ts and
+// loop-store.ts say what they are), run against any implementation a test file hands it — SQLite now, Postgres next.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BaselineProfile } from '../src/core/baseline.js';
+import type { CaptureRecord } from '../src/core/capture-config.js';
+import type { EndpointSpec, VariantSpec } from '../src/core/endpoint-spec.js';
+import { DEFAULT_ROUTING } from '../src/core/endpoint-spec.js';
+import { ConflictError, NotFoundError } from '../src/core/errors.js';
+import type { ProfileReport } from '../src/core/profile-report.js';
+import { DEFAULT_POLICY } from '../src/core/rollout-policy.js';
+import type { RolloutState } from '../src/core/rollout-state.js';
+import { DEFAULT_RUNTIME } from '../src/core/runtime-config.js';
+import type { ValidationReport } from '../src/core/validation.js';
+import { scanCaptures } from '../src/store/scan-captures.js';
+import type { NewModelVersion, Store } from '../src/store/store.js';
+
+export interface StoreUnderTest {
+  store: Store;
+  /** Closes the store (if the test left it open) and removes what it made. */
+  cleanup: () => Promise<void>;
+}
+
+/** A version draft of model `name` with artifact `sha256` and package files of these hashes. */
+export function versionDraft(name: string, sha256 = `sha-${name}`, files: string[] = []): NewModelVersion {
+  return {
+    name, description: `${name} for the contract`, task: 'classification', sha256, size: 4,
+    signature: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }], outputs: [{ name: 'y', datatype: 'INT64', shape: [-1] }] },
+    manifest: { name, description: '', model: 'model.onnx', task: 'classification', tests: [] },
+    files: files.map((sha, i) => ({ path: `file-${i}`, sha256: sha, size: 1 })),
+  };
+}
+
+function variant(name: string, model: string, version: number, weight = 100): VariantSpec {
+  return { name, model: { name: model, version }, ref: `${model}:${version}`, weight, shadow: false, runtime: DEFAULT_RUNTIME };
+}
+
+function endpointSpec(name: string, ...variants: VariantSpec[]): EndpointSpec {
+  return { name, variants, routing: DEFAULT_ROUTING };
+}
+
+function capture(i: number, over: Partial<CaptureRecord> = {}): CaptureRecord {
+  return {
+    endpoint: 'e', requestId: `r${i}`, time: 1_000 + i, variant: 'primary', model: 'm', version: 1, status: 'ok',
+    latencyMs: 1, rows: 2, inputs: new Uint8Array(10).fill(i % 256), outputs: new Uint8Array([1, 2]), truncated: false, error: null,
+    ...over,
+  };
+}
+
+function rollout(id: string, endpoint: string, startedAt: number, status: RolloutState['status']): RolloutState {
+  const stable = variant('stable', 'm', 1);
+  return {
+    id, endpoint, policy: DEFAULT_POLICY, base: endpointSpec(endpoint, stable), stable, candidate: variant('candidate', 'm', 2, 0),
+    phase: 'steps', stepIndex: 0, stepStartedAt: startedAt, pausedAt: null, status, reason: null, lastResults: [], actor: 'test',
+    startedAt, finishedAt: null,
+  };
+}
+
+const validation = (model: string, passed: boolean): ValidationReport => ({
+  model, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', passed, tests: [],
+});
+
+// Stores keep reports as documents; the contract is that they come back as saved, so a partial report is enough here.
+const profile = (model: string, finishedAt: string): ProfileReport => ({ model, startedAt: finishedAt, finishedAt }) as ProfileReport;
+
+const baseline = (rows: number): BaselineProfile => ({
+  source: { kind: 'package', file: 'baseline.csv' }, rows, createdAt: '2026-01-01T00:00:00.000Z', features: [], outputs: [],
+});
+
+const evaluation = { rows: 1, requests: 1, features: [], outputs: [], findings: [], tests: 0, alphaPerTest: 0.01 };
+
+/** Runs the contract against stores made by `makeStore` (a fresh, empty store for each test). */
+export function describeStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  describe(`store contract: ${name}`, () => {
+    let made: StoreUnderTest;
+    let store: Store;
+    beforeEach(async () => {
+      made = await makeStore();
+      store = made.store;
+    });
+    afterEach(async () => {
+      await made.cleanup();
+    });
+
+    describe('model versions', () => {
+      it('numbers versions per model from 1, lists them by name then version, and finds the latest', async () => {
+        const a1 = await store.createModelVersion(versionDraft('a'));
+        await store.createModelVersion(versionDraft('b'));
+        const a2 = await store.createModelVersion(versionDraft('a', 'sha-a2'));
+        expect([a1.version, a2.version]).toEqual([1, 2]);
+        expect(a2).toMatchObject({ name: 'a', sha256: 'sha-a2', task: 'classification' });
+        expect(Number.isNaN(Date.parse(a2.createdAt))).toBe(false);
+        expect(await store.getModelVersion('a', 2)).toEqual(a2);
+        expect(await store.getModelVersion('a', 3)).toBeUndefined();
+        expect((await store.latestModelVersion('a'))?.version).toBe(2);
+        expect(await store.latestModelVersion('nobody')).toBeUndefined();
+        expect((await store.listModelVersions()).map((v) => `${v.name}:${v.version}`)).toEqual(['a:1', 'a:2', 'b:1']);
+        expect((await store.listModelVersions('a')).map((v) => v.version)).toEqual([1, 2]);
+      });
+
+      it('gives concurrent creations of one model distinct numbers 1..N', async () => {
+        const n = 25;
+        const created = await Promise.all(Array.from({ length: n }, (_, i) => store.createModelVersion(versionDraft('m', `sha-${i}`))));
+        expect(created.map((v) => v.version).sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+        // Each number names the artifact it was created with.
+        for (const v of created) expect((await store.getModelVersion('m', v.version))?.sha256).toBe(v.sha256);
+      });
+
+      it('never gives a removed version number out again', async () => {
+        await store.createModelVersion(versionDraft('m'));
+        await store.createModelVersion(versionDraft('m'));
+        await store.deleteModelVersion('m', 2);
+        expect((await store.createModelVersion(versionDraft('m'))).version).toBe(3);
+        await store.deleteModelVersion('m', 3);
+        await store.deleteModelVersion('m', 1);
+        expect((await store.createModelVersion(versionDraft('m'))).version).toBe(4);
+      });
+
+      it('refuses to remove a version an endpoint serves or an alias points at, naming them', async () => {
+        await store.createModelVersion(versionDraft('m'));
+        await store.createModelVersion(versionDraft('m'));
+        await store.putEndpoint(endpointSpec('web', variant('primary', 'm', 1)), { actor: 'test' });
+        await store.setAlias('m', 'prod', 2);
+        await expect(store.deleteModelVersion('m', 1)).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.deleteModelVersion('m', 1)).rejects.toThrow(/"web"/);
+        await expect(store.deleteModelVersion('m', 2)).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.deleteModelVersion('m', 2)).rejects.toThrow(/m@prod/);
+        await expect(store.deleteModelVersion('m', 9)).rejects.toBeInstanceOf(NotFoundError);
+        expect((await store.listModelVersions('m')).map((v) => v.version)).toEqual([1, 2]);
+        // Once nothing refers to them, they go.
+        await store.deleteEndpoint('web', { actor: 'test' });
+        await store.deleteAlias('m', 'prod');
+        await store.deleteModelVersion('m', 1);
+        await store.deleteModelVersion('m', 2);
+        expect(await store.listModelVersions('m')).toEqual([]);
+      });
+
+      it('keeps one validation report, profile report and baseline per version: replaced on save, removed with the version', async () => {
+        await store.createModelVersion(versionDraft('m'));
+        await store.createModelVersion(versionDraft('m'));
+        await store.saveValidationReport('m', 1, validation('m:1', false));
+        await store.saveValidationReport('m', 1, validation('m:1', true));
+        await store.saveValidationReport('m', 2, validation('m:2', false));
+        expect(await store.getValidationReport('m', 1)).toEqual(validation('m:1', true));
+        await store.saveProfileReport('m', 1, profile('m:1', 'first'));
+        await store.saveProfileReport('m', 1, profile('m:1', 'second'));
+        expect(await store.getProfileReport('m', 1)).toEqual(profile('m:1', 'second'));
+        await store.loop.saveBaseline('m', 1, baseline(10));
+        await store.loop.saveBaseline('m', 1, baseline(20));
+        expect(await store.loop.getBaseline('m', 1)).toEqual(baseline(20));
+        expect(await store.getProfileReport('m', 2)).toBeUndefined();
+        expect(await store.loop.getBaseline('m', 2)).toBeUndefined();
+
+        await store.deleteModelVersion('m', 1);
+        expect(await store.getValidationReport('m', 1)).toBeUndefined();
+        expect(await store.getProfileReport('m', 1)).toBeUndefined();
+        expect(await store.loop.getBaseline('m', 1)).toBeUndefined();
+        expect(await store.getValidationReport('m', 2)).toEqual(validation('m:2', false));
+      });
+
+      it('refuses a report or baseline for a version that does not exist (or was removed meanwhile)', async () => {
+        await expect(store.saveValidationReport('m', 1, validation('m:1', true))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.saveProfileReport('m', 1, profile('m:1', 'x'))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.loop.saveBaseline('m', 1, baseline(1))).rejects.toBeInstanceOf(NotFoundError);
+        await store.createModelVersion(versionDraft('m'));
+        await store.deleteModelVersion('m', 1);
+        await expect(store.saveValidationReport('m', 1, validation('m:1', true))).rejects.toThrow(/m:1/);
+        expect(await store.getValidationReport('m', 1)).toBeUndefined();
+      });
+
+      it('lists the artifacts existing versions refer to, and drops a removed version’s own', async () => {
+        await store.createModelVersion(versionDraft('m', 'model-1', ['shared', 'extra-1']));
+        await store.createModelVersion(versionDraft('m', 'model-2', ['shared']));
+        expect([...(await store.referencedBlobs())].sort()).toEqual(['extra-1', 'model-1', 'model-2', 'shared']);
+        await store.deleteModelVersion('m', 1);
+        expect([...(await store.referencedBlobs())].sort()).toEqual(['model-2', 'shared']);
+      });
+    });
+
+    describe('aliases', () => {
+      it('points an alias at an existing version, moves it, lists and removes it', async () => {
+        await store.createModelVersion(versionDraft('m'));
+        await store.createModelVersion(versionDraft('m'));
+        await store.createModelVersion(versionDraft('n'));
+        await expect(store.setAlias('m', 'prod', 7)).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.setAlias('m', 'prod', 1)).toMatchObject({ name: 'm', alias: 'prod', version: 1 });
+        await store.setAlias('m', 'prod', 2);
+        await store.setAlias('m', 'canary', 1);
+        await store.setAlias('n', 'prod', 1);
+        expect((await store.getAlias('m', 'prod'))?.version).toBe(2);
+        expect(await store.getAlias('m', 'nope')).toBeUndefined();
+        expect((await store.listAliases()).map((a) => `${a.name}@${a.alias}`)).toEqual(['m@canary', 'm@prod', 'n@prod']);
+        expect((await store.listAliases('m')).map((a) => a.alias)).toEqual(['canary', 'prod']);
+        await store.deleteAlias('m', 'canary');
+        await expect(store.deleteAlias('m', 'canary')).rejects.toBeInstanceOf(NotFoundError);
+        expect((await store.listAliases('m')).map((a) => a.alias)).toEqual(['prod']);
+      });
+    });
+
+    describe('endpoints', () => {
+      it('counts revisions, keeps createdAt, records every change as an event, and refuses unknown versions', async () => {
+        await store.createModelVersion(versionDraft('m'));
+        await store.createModelVersion(versionDraft('m'));
+        await expect(store.putEndpoint(endpointSpec('web', variant('primary', 'm', 3)), { actor: 'a' })).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.getEndpoint('web')).toBeUndefined();
+
+        const first = await store.putEndpoint(endpointSpec('web', variant('primary', 'm', 1)), { actor: 'alice', reason: 'launch' });
+        const second = await store.putEndpoint(endpointSpec('web', variant('primary', 'm', 2)), { actor: 'bob' });
+        expect([first.revision, second.revision]).toEqual([1, 2]);
+        expect(second.createdAt).toBe(first.createdAt);
+        expect(await store.getEndpoint('web')).toEqual(second);
+        await store.putEndpoint(endpointSpec('api', variant('primary', 'm', 1)), { actor: 'alice' });
+        expect((await store.listEndpoints()).map((e) => e.spec.name)).toEqual(['api', 'web']);
+
+        // Version 1 is no longer served by web once it moved to 2; api still serves it.
+        await store.deleteEndpoint('api', { actor: 'alice' });
+        await store.deleteModelVersion('m', 1);
+        await expect(store.deleteModelVersion('m', 2)).rejects.toThrow(/"web"/);
+
+        await store.recordEndpointEvent('web', 'rollout-paused', { actor: 'carol', reason: 'looks odd', details: { p99: 12 } });
+        await store.deleteEndpoint('web', { actor: 'dave' });
+        await expect(store.deleteEndpoint('web', { actor: 'dave' })).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.getEndpoint('web')).toBeUndefined();
+
+        const events = await store.endpointEvents('web');
+        expect(events.map((e) => [e.action, e.revision, e.actor])).toEqual([
+          ['create', 1, 'alice'], ['update', 2, 'bob'], ['rollout-paused', 2, 'carol'], ['delete', 2, 'dave'],
+        ]);
+        expect(events[0]).toMatchObject({ endpoint: 'web', reason: 'launch', details: null });
+        expect(events[0]!.spec?.variants[0]!.model).toEqual({ name: 'm', version: 1 });
+        expect(events[2]).toMatchObject({ reason: 'looks odd', details: { p99: 12 }, spec: null });
+        expect(events[3]!.spec).toBeNull();
+        expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((x, y) => x - y));
+        expect(await store.endpointEvent(events[2]!.id)).toEqual(events[2]);
+        expect(await store.endpointEvent(events[3]!.id + 1000)).toBeUndefined();
+        // An event for an endpoint that does not exist is recorded at revision 0, with the snapshot given.
+        await store.recordEndpointEvent('ghost', 'note', { actor: 'x' }, endpointSpec('ghost', variant('primary', 'm', 2)));
+        expect((await store.endpointEvents('ghost'))[0]).toMatchObject({ action: 'note', revision: 0, spec: { name: 'ghost' } });
+      });
+    });
+
+    describe('rollouts', () => {
+      it('saves rollouts by id, finds the latest one per endpoint, and lists the active ones', async () => {
+        await store.saveRollout(rollout('r1', 'web', 1_000, 'succeeded'));
+        await store.saveRollout(rollout('r2', 'web', 2_000, 'running'));
+        await store.saveRollout(rollout('r3', 'api', 1_500, 'paused'));
+        expect((await store.latestRollout('web'))?.id).toBe('r2');
+        expect(await store.latestRollout('none')).toBeUndefined();
+        expect((await store.activeRollouts()).map((r) => r.id)).toEqual(['r3', 'r2']);
+        const done = { ...rollout('r2', 'web', 2_000, 'rolled_back'), reason: 'error rate', finishedAt: 3_000 };
+        await store.saveRollout(done);
+        expect(await store.latestRollout('web')).toEqual(done);
+        expect((await store.activeRollouts()).map((r) => r.id)).toEqual(['r3']);
+      });
+    });
+
+    describe('loop settings', () => {
+      it('puts, replaces, lists by endpoint and removes every kind of an endpoint', async () => {
+        expect(await store.loop.getSetting('web', 'capture')).toBeUndefined();
+        await store.loop.putSetting('web', 'capture', { enabled: true, sampleRate: 0.5 });
+        await store.loop.putSetting('web', 'capture', { enabled: false });
+        await store.loop.putSetting('web', 'monitor', { windowRows: 100 });
+        await store.loop.putSetting('api', 'capture', { enabled: true });
+        expect(await store.loop.getSetting('web', 'capture')).toEqual({ enabled: false });
+        expect(await store.loop.listSettings('capture')).toEqual([
+          { endpoint: 'api', config: { enabled: true } }, { endpoint: 'web', config: { enabled: false } },
+        ]);
+        await store.loop.deleteSettings('web');
+        await store.loop.deleteSettings('nothing-here');
+        expect(await store.loop.getSetting('web', 'monitor')).toBeUndefined();
+        expect((await store.loop.listSettings('capture')).map((s) => s.endpoint)).toEqual(['api']);
+      });
+    });
+
+    describe('captures', () => {
+      it('appends in order with growing ids and reads them back intact, filtered', async () => {
+        await store.loop.appendCaptures(Array.from({ length: 20 }, (_, i) => capture(i, {
+          status: i % 5 === 4 ? 'invalid' : 'ok', variant: i % 2 === 0 ? 'primary' : 'canary',
+        })));
+        await store.loop.appendCaptures([capture(99, { endpoint: 'other' })]);
+        const all = await store.loop.captures({ endpoint: 'e', limit: 100 });
+        expect(all.map((r) => r.requestId)).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`));
+        const ids = all.map((r) => r.id!);
+        expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+        expect(all[3]).toMatchObject({ endpoint: 'e', time: 1_003, variant: 'canary', model: 'm', version: 1, status: 'ok', latencyMs: 1, rows: 2, truncated: false, error: null });
+        expect(Array.from(all[3]!.inputs!)).toEqual(new Array(10).fill(3));
+        expect(Array.from(all[3]!.outputs!)).toEqual([1, 2]);
+
+        const page = async (q: Partial<Parameters<Store['loop']['captures']>[0]>): Promise<string[]> =>
+          (await store.loop.captures({ endpoint: 'e', limit: 100, ...q })).map((r) => r.requestId);
+        expect(await page({ afterId: ids[15]! })).toEqual(['r16', 'r17', 'r18', 'r19']);
+        expect(await page({ untilId: ids[2]! })).toEqual(['r0', 'r1', 'r2']);
+        expect(await page({ since: 1_017 })).toEqual(['r17', 'r18', 'r19']); // since is inclusive
+        expect(await page({ until: 1_002 })).toEqual(['r0', 'r1']); // until is exclusive
+        expect(await page({ variant: 'canary', until: 1_006 })).toEqual(['r1', 'r3', 'r5']);
+        expect(await page({ statuses: ['invalid'] })).toEqual(['r4', 'r9', 'r14', 'r19']);
+        expect(await page({ statuses: [] })).toHaveLength(20);
+        expect(await page({ limit: 3, afterId: ids[0]! })).toEqual(['r1', 'r2', 'r3']);
+        expect(await store.loop.captures({ endpoint: 'nobody', limit: 10 })).toEqual([]);
+      });
+
+      it('samples every k-th id (id % k === 0) before the limit, the same sample every time', async () => {
+        await store.loop.appendCaptures(Array.from({ length: 60 }, (_, i) => capture(i)));
+        const ids = (await store.loop.captures({ endpoint: 'e', limit: 100 })).map((r) => r.id!);
+        const sample = (await store.loop.captures({ endpoint: 'e', sampleEvery: 7, limit: 100 })).map((r) => r.id!);
+        expect(sample).toEqual(ids.filter((id) => id % 7 === 0));
+        expect(sample.length).toBeGreaterThanOrEqual(8);
+        expect((await store.loop.captures({ endpoint: 'e', sampleEvery: 7, limit: 3 })).map((r) => r.id!)).toEqual(sample.slice(0, 3));
+        expect(await store.loop.captures({ endpoint: 'e', sampleEvery: 1, limit: 100 })).toHaveLength(60);
+      });
+
+      it('pages by id under concurrent appends without missing or repeating a record', async () => {
+        const batches = 30;
+        const perBatch = 17;
+        let appending = true;
+        const writer = (async () => {
+          for (let b = 0; b < batches; b++) {
+            await store.loop.appendCaptures(Array.from({ length: perBatch }, (_, i) => capture(b * perBatch + i)));
+          }
+          appending = false;
+        })();
+        // A tailing reader (as the monitor is): scan from the last id seen until the writer is done and nothing is new.
+        const seen: number[] = [];
+        const requestIds: string[] = [];
+        for (;;) {
+          const done = !appending;
+          for await (const page of scanCaptures(store.loop, { endpoint: 'e', afterId: seen[seen.length - 1] ?? 0 }, { pageSize: 7 })) {
+            for (const r of page) {
+              seen.push(r.id!);
+              requestIds.push(r.requestId);
+            }
+          }
+          if (done) break;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        await writer;
+        const all = (await store.loop.captures({ endpoint: 'e', limit: batches * perBatch + 1 })).map((r) => r.id!);
+        expect(all).toHaveLength(batches * perBatch);
+        expect(seen).toEqual(all);
+        expect(requestIds).toEqual(Array.from({ length: batches * perBatch }, (_, i) => `r${i}`));
+      });
+
+      it('counts records, rows, bytes, times and feedback that has a capture', async () => {
+        expect(await store.loop.captureStats('e')).toEqual({ records: 0, rows: 0, bytes: 0, oldest: null, newest: null, withFeedback: 0 });
+        await store.loop.appendCaptures([capture(1), capture(2, { outputs: null }), capture(3, { inputs: null, outputs: null })]);
+        await store.loop.putFeedback('e', [{ requestId: 'r1', label: 'cat' }, { requestId: 'no-capture', label: 'dog' }]);
+        expect(await store.loop.captureStats('e')).toEqual({ records: 3, rows: 6, bytes: 22, oldest: 1_001, newest: 1_003, withFeedback: 1 });
+      });
+
+      it('trims by age (with the feedback received before it), by count and by size, oldest first', async () => {
+        await store.loop.appendCaptures(Array.from({ length: 100 }, (_, i) => capture(i, { outputs: null })));
+        await store.loop.putFeedback('e', [{ requestId: 'r1', label: 'old' }]);
+        expect(await store.loop.trimCaptures('e', { before: 1_010, keepRows: null, keepBytes: null })).toBe(10);
+        expect(await store.loop.trimCaptures('e', { before: null, keepRows: 60, keepBytes: null })).toBe(30);
+        expect(await store.loop.trimCaptures('e', { before: null, keepRows: null, keepBytes: 255 })).toBe(35);
+        expect(await store.loop.trimCaptures('e', { before: null, keepRows: null, keepBytes: null })).toBe(0);
+        const left = await store.loop.captures({ endpoint: 'e', limit: 1000 });
+        expect(left.map((r) => r.requestId)).toEqual(Array.from({ length: 25 }, (_, i) => `r${75 + i}`));
+        // Feedback received before `before` (a capture time in ms) went with the trim by age only if it is that old:
+        // this label came in now, so it stays until a trim by age reaches the present.
+        expect((await store.loop.feedbackFor('e', ['r1'])).size).toBe(1);
+        await store.loop.putFeedback('e', [{ requestId: 'r80', label: 'new' }]);
+        expect(await store.loop.trimCaptures('e', { before: Date.now() + 60_000, keepRows: null, keepBytes: null })).toBe(25);
+        expect((await store.loop.feedbackFor('e', ['r1', 'r80'])).size).toBe(0);
+        expect((await store.loop.captureStats('e')).records).toBe(0);
+      });
+
+      it('trims one endpoint only, and never gives a trimmed id out again', async () => {
+        await store.loop.appendCaptures([capture(1), capture(2), capture(3, { endpoint: 'other' })]);
+        const before = await store.loop.lastCaptureId('e');
+        expect(await store.loop.trimCaptures('e', { before: null, keepRows: 0, keepBytes: null })).toBe(2);
+        expect(await store.loop.captures({ endpoint: 'other', limit: 10 })).toHaveLength(1);
+        expect(await store.loop.lastCaptureId('e')).toBe(0);
+        await store.loop.appendCaptures([capture(4)]);
+        expect(await store.loop.lastCaptureId('e')).toBeGreaterThan(before);
+      });
+
+      it('answers the monitor’s questions: rows after an id (capped), window bounds, the last id', async () => {
+        expect(await store.loop.lastCaptureId('e')).toBe(0);
+        expect(await store.loop.rowsAfter('e', 0, 100)).toEqual({ rows: 0, firstTime: null });
+        await store.loop.appendCaptures(Array.from({ length: 10 }, (_, i) => capture(i, { status: i === 9 ? 'invalid' : i === 8 ? 'error' : 'ok' })));
+        const ids = (await store.loop.captures({ endpoint: 'e', limit: 100 })).map((r) => r.id!);
+        expect(await store.loop.lastCaptureId('e')).toBe(ids[9]);
+        expect(await store.loop.rowsAfter('e', 0, 100)).toEqual({ rows: 16, firstTime: 1_000 });
+        expect(await store.loop.rowsAfter('e', ids[1]!, 3)).toEqual({ rows: 6, firstTime: 1_002 });
+        expect(await store.loop.windowBounds('e', ids[2]!, 1_009, ['ok', 'invalid'])).toEqual({ records: 5, lastId: ids[7] });
+        expect(await store.loop.windowBounds('e', ids[2]!, 1_010, ['ok', 'invalid'])).toEqual({ records: 6, lastId: ids[9] });
+        expect(await store.loop.windowBounds('e', ids[9]!, 5_000, ['ok'])).toEqual({ records: 0, lastId: null });
+      });
+    });
+
+    describe('feedback', () => {
+      it('stores labels as put, the latest per request winning, and knows which request ids were captured', async () => {
+        await store.loop.appendCaptures([capture(1), capture(2), capture(3, { endpoint: 'other' })]);
+        expect([...(await store.loop.knownRequestIds('e', ['r1', 'r2', 'r3', 'r1']))].sort()).toEqual(['r1', 'r2']);
+        await store.loop.putFeedback('e', [{ requestId: 'r1', label: 'cat' }, { requestId: 'r2', label: [1, 'b'] }]);
+        await store.loop.putFeedback('e', [{ requestId: 'r1', label: 3.5 }]);
+        await store.loop.putFeedback('other', [{ requestId: 'r1', label: 'elsewhere' }]);
+        expect(await store.loop.feedbackFor('e', ['r1', 'r2', 'zz'])).toEqual(new Map<string, unknown>([['r1', 3.5], ['r2', [1, 'b']]]));
+        expect(await store.loop.feedbackFor('e', [])).toEqual(new Map());
+      });
+
+      it('answers for many request ids at once', async () => {
+        const n = 1_200;
+        await store.loop.appendCaptures(Array.from({ length: n }, (_, i) => capture(i)));
+        const idsOf = Array.from({ length: n }, (_, i) => `r${i}`);
+        await store.loop.putFeedback('e', idsOf.map((requestId, i) => ({ requestId, label: i })));
+        expect((await store.loop.knownRequestIds('e', idsOf)).size).toBe(n);
+        expect((await store.loop.feedbackFor('e', idsOf)).get('r1199')).toBe(1199);
+      });
+    });
+
+    describe('monitor windows and events', () => {
+      it('saves a window, its events and the cursor together; lists windows, drifted ranges and events', async () => {
+        expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 0, windows: 0 });
+        await store.loop.resetMonitor('e', 41);
+        expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 41, windows: 0 });
+        const first = await store.loop.saveWindow(
+          { endpoint: 'e', start: 0, end: 10, firstCapture: 42, lastCapture: 99, baseline: 'm:1', drifted: true, evaluation },
+          [
+            { endpoint: 'e', kind: 'feature_drift', severity: 'critical', features: ['a'], findings: [] },
+            { endpoint: 'e', kind: 'data_quality', severity: 'warning', features: ['b'], findings: [] },
+          ],
+        );
+        expect(first.events.map((e) => [e.windowId, e.time])).toEqual([[first.window.id, first.window.createdAt], [first.window.id, first.window.createdAt]]);
+        expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 99, windows: 1 });
+        const second = await store.loop.saveWindow(
+          { endpoint: 'e', start: 10, end: 20, firstCapture: 100, lastCapture: 150, baseline: 'm:1', drifted: false, evaluation }, [],
+        );
+        await store.loop.saveWindow(
+          { endpoint: 'e', start: 20, end: 30, firstCapture: 151, lastCapture: 160, baseline: 'm:1', drifted: true, evaluation },
+          [{ endpoint: 'e', kind: 'prediction_drift', severity: 'warning', features: [], findings: [] }],
+        );
+        await store.loop.saveWindow(
+          { endpoint: 'other', start: 0, end: 1, firstCapture: 1, lastCapture: 2, baseline: 'm:1', drifted: true, evaluation },
+          [{ endpoint: 'other', kind: 'feature_drift', severity: 'warning', features: [], findings: [] }],
+        );
+        expect(second.window.id).toBeGreaterThan(first.window.id);
+        expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 160, windows: 3 });
+        expect((await store.loop.windows('e', 2)).map((w) => w.lastCapture)).toEqual([160, 150]);
+        expect((await store.loop.windows('e', 10))[2]).toEqual(first.window);
+        expect(await store.loop.driftedRanges('e')).toEqual([{ first: 42, last: 99 }, { first: 151, last: 160 }]);
+
+        expect((await store.loop.events('e', { limit: 10 })).map((e) => e.kind)).toEqual(['prediction_drift', 'data_quality', 'feature_drift']);
+        expect((await store.loop.events(undefined, { limit: 10 })).map((e) => e.endpoint)).toEqual(['other', 'e', 'e', 'e']);
+        expect((await store.loop.events(undefined, { limit: 2 }))).toHaveLength(2);
+        expect((await store.loop.events('e', { limit: 10, kind: 'feature_drift' })).map((e) => e.features)).toEqual([['a']]);
+        expect(await store.loop.events('e', { limit: 10, since: Date.now() + 60_000 })).toEqual([]);
+        expect(await store.loop.events('e', { limit: 10, since: Date.now() - 60_000 })).toHaveLength(3);
+
+        // A reset moves the cursor and keeps the windows and their count.
+        await store.loop.resetMonitor('e', 500);
+        expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 500, windows: 3 });
+        expect(await store.loop.windows('e', 10)).toHaveLength(3);
+      });
+    });
+
+    describe('webhook deliveries', () => {
+      it('enqueues pending deliveries, finds the due ones soonest first, and records attempts', async () => {
+        const late = await store.loop.enqueueDelivery({ eventId: 7, url: 'http://127.0.0.1:1/a', headers: { 'x-k': 'v' }, payload: '{"a":1}', nextAttemptAt: 50 });
+        const soon = await store.loop.enqueueDelivery({ eventId: null, url: 'http://127.0.0.1:1/b', headers: {}, payload: '{}', nextAttemptAt: 5 });
+        expect(late).toMatchObject({ attempts: 0, status: 'pending', lastError: null, deliveredAt: null, headers: { 'x-k': 'v' } });
+        expect(await store.loop.dueDeliveries(4, 10)).toEqual([]);
+        expect((await store.loop.dueDeliveries(50, 10)).map((d) => d.id)).toEqual([soon.id, late.id]);
+        expect((await store.loop.dueDeliveries(50, 1)).map((d) => d.id)).toEqual([soon.id]);
+
+        await store.loop.updateDelivery(soon.id, { attempts: 1, status: 'pending', nextAttemptAt: 500, lastError: 'ECONNREFUSED' });
+        await store.loop.updateDelivery(late.id, { attempts: 1, status: 'delivered', nextAttemptAt: 50, lastError: null, deliveredAt: '2026-01-01T00:00:00.000Z' });
+        expect(await store.loop.dueDeliveries(100, 10)).toEqual([]);
+        expect((await store.loop.dueDeliveries(500, 10)).map((d) => d.id)).toEqual([soon.id]);
+        expect((await store.loop.deliveries(undefined, 10)).map((d) => d.id)).toEqual([soon.id, late.id]);
+        expect(await store.loop.deliveries(7, 10)).toEqual([{ ...late, attempts: 1, status: 'delivered', deliveredAt: '2026-01-01T00:00:00.000Z' }]);
+        expect((await store.loop.deliveries(undefined, 10))[0]).toMatchObject({ attempts: 1, lastError: 'ECONNREFUSED', nextAttemptAt: 500 });
+      });
+    });
+
+    describe('retraining runs', () => {
+      it('starts runs as running, updates the fields given, lists newest first, and fails the interrupted ones', async () => {
+        const a = await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'manual', eventId: null });
+        const b = await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'drift', eventId: 3 });
+        const c = await store.loop.startRetrainRun({ endpoint: 'other', trigger: 'schedule', eventId: null });
+        expect(a).toMatchObject({ endpoint: 'e', trigger: 'manual', status: 'running', log: '', finishedAt: null, error: null, validationPassed: null });
+        expect(b.id).toBeGreaterThan(a.id);
+
+        const updated = await store.loop.updateRetrainRun(a.id, {
+          status: 'succeeded', finishedAt: '2026-01-01T00:00:00.000Z', exitCode: 0, log: 'ok\n', datasetRows: 12,
+          producedVersion: 'm:2', validationPassed: true, rolloutId: 'r1', error: undefined,
+        });
+        expect(updated).toMatchObject({ status: 'succeeded', exitCode: 0, log: 'ok\n', datasetRows: 12, producedVersion: 'm:2', validationPassed: true, rolloutId: 'r1', error: null });
+        expect(await store.loop.retrainRun(a.id)).toEqual(updated);
+        expect(await store.loop.updateRetrainRun(a.id, {})).toEqual(updated);
+        await expect(store.loop.updateRetrainRun(a.id + 1000, { status: 'failed' })).rejects.toBeInstanceOf(NotFoundError);
+        expect(await store.loop.retrainRun(a.id + 1000)).toBeUndefined();
+        expect((await store.loop.retrainRuns('e', 10)).map((r) => r.id)).toEqual([b.id, a.id]);
+        expect((await store.loop.retrainRuns('e', 1)).map((r) => r.id)).toEqual([b.id]);
+
+        expect(await store.loop.failInterruptedRuns('the server stopped')).toBe(2);
+        expect(await store.loop.retrainRun(b.id)).toMatchObject({ status: 'failed', error: 'the server stopped' });
+        expect((await store.loop.retrainRun(c.id))?.finishedAt).not.toBeNull();
+        expect((await store.loop.retrainRun(a.id))?.status).toBe('succeeded');
+        expect(await store.loop.failInterruptedRuns('again')).toBe(0);
+      });
+    });
+  });
+}
