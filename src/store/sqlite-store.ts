@@ -258,8 +258,11 @@ export class SqliteStore implements Store {
   }
 
   async recordEndpointEvent(endpoint: string, action: string, change: ChangeContext, spec?: EndpointSpec): Promise<void> {
-    const current = this.db.prepare('SELECT revision FROM endpoints WHERE name = ?').get(endpoint) as { revision: number } | undefined;
-    this.recordEvent(endpoint, new Date().toISOString(), change, action, current?.revision ?? 0, spec ?? null);
+    // The revision read and the event written together: another process's putEndpoint cannot fall in between.
+    this.db.transaction(() => {
+      const current = this.db.prepare('SELECT revision FROM endpoints WHERE name = ?').get(endpoint) as { revision: number } | undefined;
+      this.recordEvent(endpoint, new Date().toISOString(), change, action, current?.revision ?? 0, spec ?? null);
+    }).immediate();
   }
 
   async saveRollout(state: RolloutState): Promise<void> {
