@@ -233,6 +233,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((x, y) => x - y));
         expect(await store.endpointEvent(events[2]!.id)).toEqual(events[2]);
         expect(await store.endpointEvent(events[3]!.id + 1000)).toBeUndefined();
+        // Created again, an endpoint counts its revisions from 1 again; its history goes on.
+        expect((await store.putEndpoint(endpointSpec('web', variant('primary', 'm', 2)), { actor: 'erin' })).revision).toBe(1);
+        expect((await store.endpointEvents('web')).map((e) => e.action)).toEqual(['create', 'update', 'rollout-paused', 'delete', 'create']);
         // An event for an endpoint that does not exist is recorded at revision 0, with the snapshot given.
         await store.recordEndpointEvent('ghost', 'note', { actor: 'x' }, endpointSpec('ghost', variant('primary', 'm', 2)));
         expect((await store.endpointEvents('ghost'))[0]).toMatchObject({ action: 'note', revision: 0, spec: { name: 'ghost' } });
@@ -471,6 +474,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.loop.deliveries(undefined, 10)).map((d) => d.id)).toEqual([soon.id, late.id]);
         expect(await store.loop.deliveries(7, 10)).toEqual([{ ...late, attempts: 1, status: 'delivered', deliveredAt: '2026-01-01T00:00:00.000Z' }]);
         expect((await store.loop.deliveries(undefined, 10))[0]).toMatchObject({ attempts: 1, lastError: 'ECONNREFUSED', nextAttemptAt: 500 });
+        await store.loop.updateDelivery(late.id + soon.id + 1000, { attempts: 9, status: 'failed', nextAttemptAt: 0, lastError: 'x' });
+        expect(await store.loop.deliveries(undefined, 10)).toHaveLength(2);
       });
     });
 

@@ -134,7 +134,7 @@ export interface LoopStore {
   enqueueDelivery(delivery: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt'>): Promise<WebhookDelivery>;
   /** Pending deliveries with nextAttemptAt <= now, soonest first, at most `limit`. */
   dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>;
-  /** Sets these fields (deliveredAt null unless given). */
+  /** Sets these fields (deliveredAt null unless given); an unknown id changes nothing. */
   updateDelivery(id: number, change: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string }): Promise<void>;
   /** Deliveries, newest first, at most `limit`: all, or one event's. */
   deliveries(eventId: number | undefined, limit: number): Promise<WebhookDelivery[]>;

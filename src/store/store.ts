@@ -44,14 +44,16 @@ export interface EndpointEvent {
  * - Each method is atomic. Whatever reads and then writes (a version number, a revision, a reference check before a
  *   removal, the version check before a report) does both in one transaction that takes the write lock first
  *   (SQLite: BEGIN IMMEDIATE), so concurrent callers, in this process or another, never interleave inside it.
- * - Numbers never come back: version numbers per model, endpoint revisions, and the ids of events, captures, windows,
- *   deliveries and runs only grow, and a removed one is not given out again.
+ * - Numbers never come back: version numbers per model and the ids of endpoint events, captures, windows, monitor
+ *   events, deliveries and runs only grow, and a removed one is not given out again. (An endpoint's revision counts the
+ *   changes of one endpoint: removed and created again, it starts at 1.)
  * - Validation report, profile report and baseline are one document each per version: a save replaces the earlier
  *   one, a save for a version that does not exist (or was removed meanwhile) is a NotFoundError, and all three go
  *   with the version when it is removed.
  * - Times: `createdAt`/`updatedAt`/`time` fields are ISO-8601 strings set by the store; capture and feedback times are
  *   milliseconds since the epoch.
- * - Lookups of something absent return undefined; changes to something absent throw NotFoundError naming it.
+ * - Lookups of something absent return undefined. Removing a version, alias or endpoint that is absent, or saving a
+ *   report for an absent version, throws NotFoundError naming it; where absence is fine, the method says so.
  */
 export interface Store {
   /** Captures, feedback, baselines, monitors, alerts and retraining runs (the closed loop). */
