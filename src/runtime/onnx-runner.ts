@@ -29,10 +29,10 @@ export class OnnxRunner implements Runner {
     readonly label: string,
   ) {
     worker.on('message', (message: FromWorker) => this.receive(message));
-    worker.on('error', (err) => this.fail(new UnavailableError(`model ${label} crashed: ${err.message}`)));
+    worker.on('error', (err) => this.fail(new InternalError(`model ${label} crashed: ${err.message}`)));
     worker.on('exit', (code) => {
       this.exited = true;
-      if (!this.disposing) this.fail(new UnavailableError(`model ${label} stopped unexpectedly (worker exit code ${code})`));
+      if (!this.disposing) this.fail(new InternalError(`model ${label} stopped unexpectedly (worker exit code ${code})`));
     });
   }
 
