@@ -1,4 +1,4 @@
-// Messages between the decode pool and its worker threads.
+// Messages between the decode pool and its worker threads (ids assigned by core/worker-channel).
 
 import type { InferRequest } from '../core/infer.js';
 

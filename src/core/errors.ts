@@ -76,6 +76,13 @@ export class UnavailableError extends SlipwayError {
   readonly grpcCode = GrpcCode.UNAVAILABLE;
 }
 
+/**
+ * The client went away (closed its connection, cancelled its call) before its request ran. The wire sees the same
+ * unavailable status as before; serving counts it as 'cancelled', never as the model's failure. Every other failure to
+ * answer, a dead worker thread included, counts as an error.
+ */
+export class CancelledError extends UnavailableError {}
+
 /** Missing or wrong credentials for the management API. */
 export class UnauthenticatedError extends SlipwayError {
   readonly code = 'unauthenticated';

@@ -24,13 +24,14 @@ async function load(message: Extract<ToWorker, { op: 'load' }>): Promise<void> {
   try {
     bytes = await readFile(message.source.path);
   } catch (err) {
-    send({ op: 'load-failed', kind: 'internal', message: `cannot read model file: ${(err as Error).message}` });
+    send({ op: 'load-failed', id: message.id, kind: 'internal', message: `cannot read model file: ${(err as Error).message}` });
     return;
   }
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== message.source.sha256) {
     send({
       op: 'load-failed',
+      id: message.id,
       kind: 'internal',
       message: `model artifact ${message.source.sha256} is corrupt on disk (its content hashes to ${actual}); push the model again`,
     });
@@ -45,9 +46,9 @@ async function load(message: Extract<ToWorker, { op: 'load' }>): Promise<void> {
       executionMode: interOpThreads > 1 ? 'parallel' : 'sequential',
       graphOptimizationLevel: 'all',
     });
-    send({ op: 'loaded', signature: signatureOf(session) });
+    send({ op: 'loaded', id: message.id, signature: signatureOf(session) });
   } catch (err) {
-    send({ op: 'load-failed', kind: 'invalid_model', message: (err as Error).message });
+    send({ op: 'load-failed', id: message.id, kind: 'invalid_model', message: (err as Error).message });
   }
 }
 

@@ -1,6 +1,6 @@
 // The per-variant request queue: bounded, deadline- and cancellation-aware, forming dynamic batches for free instances.
 
-import { DeadlineExceededError, OverloadedError, UnavailableError } from '../core/errors.js';
+import { CancelledError, DeadlineExceededError, OverloadedError, UnavailableError } from '../core/errors.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Tensor } from '../core/tensor.js';
 import { batchKeyOf, planBatch, type BatchPolicy } from './batch-plan.js';
@@ -82,7 +82,7 @@ export class Scheduler {
     if (options.deadline !== undefined && options.deadline <= Date.now()) {
       return Promise.reject(new DeadlineExceededError(`the request's deadline passed before model ${this.label} could run it`));
     }
-    if (options.signal?.aborted) return Promise.reject(new UnavailableError('the client went away before the request was queued'));
+    if (options.signal?.aborted) return Promise.reject(new CancelledError('the client went away before the request was queued'));
     if (this.queue.length >= this.config.maxQueueSize) {
       return Promise.reject(
         new OverloadedError(`model ${this.label} has ${this.queue.length} requests waiting (its maxQueueSize); retry shortly`),
@@ -100,7 +100,7 @@ export class Scheduler {
         cleanup: () => undefined,
       };
       let deadlineTimer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => this.drop(job, new UnavailableError('the client went away; its queued request was dropped'));
+      const onAbort = (): void => this.drop(job, new CancelledError('the client went away; its queued request was dropped'));
       if (options.deadline !== undefined) {
         deadlineTimer = setTimeout(
           () => this.drop(job, new DeadlineExceededError(`the request waited past its deadline for model ${this.label}; it did not run`)),

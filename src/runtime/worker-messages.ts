@@ -1,18 +1,19 @@
-// Messages between a runner and its worker thread. Tensors travel as plain objects with transferable buffers.
+// Messages between a runner and its worker thread. Tensors travel as plain objects with transferable buffers; every
+// message carries the id of the call it belongs to (see core/worker-channel).
 
 import type { Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import type { ModelSource, RunnerOptions } from './runner.js';
 
 export type ToWorker =
-  | { op: 'load'; source: ModelSource; options: RunnerOptions }
+  | { op: 'load'; id: number; source: ModelSource; options: RunnerOptions }
   | { op: 'run'; id: number; inputs: Tensor[]; outputNames: string[] };
 
 export type ErrorKind = 'invalid_model' | 'internal';
 
 export type FromWorker =
-  | { op: 'loaded'; signature: Signature }
-  | { op: 'load-failed'; kind: ErrorKind; message: string }
+  | { op: 'loaded'; id: number; signature: Signature }
+  | { op: 'load-failed'; id: number; kind: ErrorKind; message: string }
   /** `spent` hands the input buffers back for reuse: they were moved here and are free once the run is over. */
   | { op: 'result'; id: number; outputs: Tensor[]; spent: ArrayBuffer[] }
   | { op: 'failed'; id: number; message: string };

@@ -3,7 +3,7 @@
 
 import type { EndpointSpec, VariantSpec } from '../core/endpoint-spec.js';
 import { checkEndpointSpec, DEFAULT_ROUTING, formatVersionId, normalizeSpec } from '../core/endpoint-spec.js';
-import { DeadlineExceededError, InvalidInputError, NotFoundError, OverloadedError, UnavailableError } from '../core/errors.js';
+import { CancelledError, DeadlineExceededError, InvalidInputError, NotFoundError, OverloadedError, UnavailableError } from '../core/errors.js';
 import type { InferRequest, InferResponse } from '../core/infer.js';
 import type { ModelRef } from '../core/model-ref.js';
 import { formatModelRef } from '../core/model-ref.js';
@@ -412,7 +412,7 @@ function reasonOf(err: unknown): RejectionReason {
   if (err instanceof OverloadedError) return 'overloaded';
   if (err instanceof DeadlineExceededError) return 'deadline';
   if (err instanceof InvalidInputError) return 'invalid';
-  if (err instanceof UnavailableError) return 'cancelled';
+  if (err instanceof CancelledError) return 'cancelled';
   return 'error';
 }
 

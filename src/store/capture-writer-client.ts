@@ -1,9 +1,9 @@
 // The store's side of the capture-writer thread: hands batches over (tensor bytes transferred, not copied) and
-// resolves each once its transaction has committed.
+// resolves each once its transaction has committed. Calls, crash and shutdown go through core/worker-channel.
 
-import { Worker } from 'node:worker_threads';
 import type { CaptureRecord } from '../core/capture-config.js';
 import { InternalError } from '../core/errors.js';
+import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
 import type { PackedCaptures, PackedRow, WriterReply, WriterRequest } from './capture-writer-messages.js';
 import type { RetentionLimits } from './loop-store.js';
@@ -30,63 +30,49 @@ export function pack(records: CaptureRecord[]): PackedCaptures {
   return { rows: JSON.stringify(rows), bytes };
 }
 
+const settleDone: SettleReply<WriterReply, undefined> = (reply) =>
+  reply.error !== undefined ? new InternalError(`capture writer: ${reply.error}`) : undefined;
+const settleRemoved: SettleReply<WriterReply, number> = (reply) =>
+  reply.error !== undefined ? new InternalError(`capture writer: ${reply.error}`) : (reply.removed ?? 0);
+
 export class CaptureWriterClient {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (reply: WriterReply) => void; reject: (err: Error) => void }>();
+  private channel: WorkerChannel<WriterRequest, WriterReply> | undefined;
 
   constructor(private readonly file: string) {}
 
   append(records: CaptureRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     const batch = pack(records);
-    return this.send({ type: 'append', id: this.nextId++, batch }, [batch.bytes.buffer as ArrayBuffer]).then(() => undefined);
+    return this.start().call({ type: 'append', id: 0, batch }, settleDone, [batch.bytes.buffer as ArrayBuffer]);
   }
 
-  async trim(endpoint: string, limits: RetentionLimits): Promise<number> {
-    const reply = await this.send({ type: 'trim', id: this.nextId++, endpoint, limits }, []);
-    return reply.removed ?? 0;
+  trim(endpoint: string, limits: RetentionLimits): Promise<number> {
+    return this.start().call({ type: 'trim', id: 0, endpoint, limits }, settleRemoved);
   }
 
   async close(): Promise<void> {
-    if (!this.worker) return;
-    await this.send({ type: 'close', id: this.nextId++ }, []);
-    await this.worker.terminate();
-    this.worker = undefined;
+    const channel = this.channel;
+    if (!channel) return;
+    try {
+      await channel.call({ type: 'close', id: 0 }, settleDone);
+    } finally {
+      this.channel = undefined;
+      await channel.dispose();
+    }
   }
 
-  private send(message: WriterRequest, transfer: ArrayBuffer[]): Promise<WriterReply> {
-    const worker = this.start();
-    return new Promise<WriterReply>((resolve, reject) => {
-      this.pending.set(message.id, { resolve, reject });
-      // Held while a write is on its way, so a process that is shutting down waits for its last captures.
-      worker.ref();
-      worker.postMessage(message, transfer);
+  private start(): WorkerChannel<WriterRequest, WriterReply> {
+    if (this.channel) return this.channel;
+    // An idle writer does not keep the process alive; one with writes in flight does, so a process that is shutting
+    // down waits for its last captures.
+    const channel = new WorkerChannel<WriterRequest, WriterReply>({
+      script: WORKER, name: 'capture writer', workerData: { file: this.file }, keepAlive: 'while-busy',
     });
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER.url, { execArgv: WORKER.execArgv, workerData: { file: this.file } });
-    worker.on('message', (reply: WriterReply) => {
-      const waiter = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
-      if (reply.error !== undefined) waiter?.reject(new InternalError(`capture writer: ${reply.error}`));
-      else waiter?.resolve(reply);
-    });
-    const failAll = (err: Error): void => {
-      for (const waiter of this.pending.values()) waiter.reject(new InternalError(`capture writer stopped: ${err.message}`));
-      this.pending.clear();
-      this.worker = undefined;
+    // A writer that died rejected its calls in flight; the next call starts a fresh one.
+    channel.onCrash = () => {
+      if (this.channel === channel) this.channel = undefined;
     };
-    worker.on('error', failAll);
-    worker.on('exit', (code) => {
-      if (this.pending.size > 0) failAll(new Error(`exit code ${code}`));
-    });
-    // An idle writer does not keep the process alive; one with writes in flight does (ref'd in send).
-    worker.unref();
-    this.worker = worker;
-    return worker;
+    this.channel = channel;
+    return channel;
   }
 }

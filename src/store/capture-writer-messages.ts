@@ -1,4 +1,4 @@
-// Messages between the store and its capture-writer thread.
+// Messages between the store and its capture-writer thread (ids assigned by core/worker-channel).
 
 import type { RetentionLimits } from './loop-store.js';
 
