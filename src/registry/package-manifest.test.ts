@@ -18,7 +18,7 @@ function example(name: string): string {
 }
 
 const PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';
-const FIELDS = 'name, description, model, task, features, categorical, labels, baseline, tests';
+const FIELDS = 'name, description, model, format, task, features, categorical, labels, baseline, tests';
 
 describe('parseManifest: the bundled examples', () => {
   it('parses examples/digits/slipway.yaml', () => {

@@ -68,6 +68,11 @@ export class OnnxRunner implements Runner {
     return this.inFlight.size;
   }
 
+  /** One session: 1 while it runs, 0 once its worker is gone. */
+  get size(): number {
+    return this.exited || this.disposing ? 0 : 1;
+  }
+
   run(request: RunRequest): Promise<RunOutput> {
     if (this.exited || this.disposing) return Promise.reject(new UnavailableError(`model ${this.label} is not running`));
     const id = this.nextId++;
