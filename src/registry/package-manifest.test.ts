@@ -81,6 +81,18 @@ describe('parseManifest: defaults and fields', () => {
     });
   });
 
+  it('reads the declared format, leaving it out when undeclared (the registry detects it from the model file)', () => {
+    expect(parseManifest('name: m\nformat: onnx\n').format).toBe('onnx');
+    expect(parseManifest('name: m\nformat: constant-test\nmodel: m.json\n').format).toBe('constant-test');
+    expect('format' in parseManifest('name: m\nformat:\n')).toBe(false);
+  });
+
+  it('rejects a format that is not a format name', () => {
+    const rule = 'a format name such as "onnx" (lowercase letters, digits, ".", "_" or "-")';
+    expectInvalid(() => parseManifest('name: m\nformat: ONNX\n'), `slipway.yaml: field "format": expected ${rule}, got "ONNX"`);
+    expectInvalid(() => parseManifest('name: m\nformat: [onnx]\n'), 'slipway.yaml: field "format": expected a non-empty string, got ["onnx"]');
+  });
+
   it('accepts a model path in a subdirectory', () => {
     expect(parseManifest('name: m\nmodel: models/v1/net.onnx\n').model).toBe('models/v1/net.onnx');
   });

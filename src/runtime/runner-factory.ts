@@ -58,7 +58,7 @@ export class RunnerFactory {
   }
 
   /** Loads one runner instance of `format`. */
-  create(format: string, source: ModelSource, options: RunnerOptions, label: string): Promise<Runner> {
+  async create(format: string, source: ModelSource, options: RunnerOptions, label: string): Promise<Runner> {
     return this.entry(format).load(source, options, label);
   }
 
