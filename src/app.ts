@@ -10,9 +10,9 @@ import { UnavailableError } from './core/errors.js';
 import { buildHttpServer } from './api/http-server.js';
 import type { Config } from './config.js';
 import { FsArtifactStore } from './registry/fs-artifact-store.js';
-import type { ModelInspector } from './registry/registry.js';
 import { Registry } from './registry/registry.js';
-import { OnnxRunner } from './runtime/onnx-runner.js';
+import { RunnerFactory, type RunnerFormat } from './runtime/runner-factory.js';
+import { RunnerLoader } from './runtime/runner-loader.js';
 import { ServingMetrics, type ServingState } from './monitoring/serving-metrics.js';
 import { RolloutController } from './rollout/rollout-controller.js';
 import { EndpointService } from './serving/endpoint-service.js';
@@ -28,6 +28,8 @@ export interface RunningServer {
   /** host:port of the gRPC (Open Inference Protocol) server, e.g. 127.0.0.1:8001. */
   grpcUrl: string;
   registry: Registry;
+  /** Loads model versions to run (serving, validation, baselines, profiles), each by its format. */
+  runners: RunnerLoader;
   endpoints: EndpointService;
   loop: LoopService;
   /** Resolves once every stored endpoint has been loaded (or has failed to). */
@@ -40,17 +42,11 @@ export async function packageVersion(): Promise<string> {
   return pkg.version;
 }
 
-/** Reads a model's signature by loading it once in a worker thread: the same loader serving uses, so what passes here serves. */
-const inspectModel: ModelInspector = async (source, label) => {
-  const runner = await OnnxRunner.load(source, { intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu' }, label);
-  const signature = runner.signature;
-  await runner.dispose();
-  return signature;
-};
-
 /** Settings for tests and benchmarks that the config file does not carry (buffer sizes, webhook timing). */
 export interface ServerOptions {
   loop?: Pick<LoopOptions, 'pipeline' | 'webhook'>;
+  /** Model formats run besides ONNX (a test's throwaway format; later runtimes register theirs here). */
+  formats?: readonly RunnerFormat[];
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -58,7 +54,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const store: Store = new SqliteStore(join(config.home, 'slipway.db'));
   const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
   await artifacts.init();
-  const registry = new Registry(store, artifacts, inspectModel, { maxFileBytes: config.maxUploadBytes });
+  // One factory for every format: pushes inspect through it, and every model load goes through the one loader.
+  const factory = new RunnerFactory(options.formats);
+  const registry = new Registry(store, artifacts, factory, { maxFileBytes: config.maxUploadBytes });
+  const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
   // Metrics read serving's state lazily, at scrape time: they are created before the endpoints.
   let servingState: ServingState | undefined;
   const metrics = new ServingMetrics(() => servingState ?? { pendingByVersion: () => [], variantWindows: () => [] });
@@ -67,11 +66,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let rollouts: RolloutController | undefined;
   let endpoints: EndpointService | undefined;
   const loop = new LoopService({
-    store, registry, home: config.home, metricsRegistry: metrics.registry, log: (details, message) => log(details, message),
+    store, registry, runners, home: config.home, metricsRegistry: metrics.registry, log: (details, message) => log(details, message),
     endpoints: () => endpoints!, rollouts: () => rollouts!, pipeline: options.loop?.pipeline ?? {},
     webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
   });
-  endpoints = new EndpointService(store, registry, config.runtime, metrics, loop.pipeline);
+  endpoints = new EndpointService(store, registry, runners, config.runtime, metrics, loop.pipeline);
   endpoints.onRemoved = (name) => void loop.forget(name);
   rollouts = new RolloutController(store, endpoints, registry, (details, message) => log(details, message));
   servingState = endpoints;
@@ -82,6 +81,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     loop,
     defaultRuntime: config.runtime,
     registry,
+    runners,
     endpoints,
     store,
     metrics,
@@ -148,6 +148,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     url: `http://${host}:${port}`,
     grpcUrl: grpc.address,
     registry,
+    runners,
     endpoints,
     loop,
     restored,

@@ -43,7 +43,7 @@ export async function bootstrapExamples(server: RunningServer, dir: string): Pro
       version = await pushLocalPackage(server.registry, location, pkg.name);
       // As a push through the API would: the package's tests run and their report is kept (rollouts check it), and
       // its baseline is profiled (monitors compare with it).
-      await validateAndSave(version, { registry: server.registry, store: server.store });
+      await validateAndSave(version, { registry: server.registry, runners: server.runners, store: server.store });
       await server.loop.buildBaseline(version);
     }
     const live = server.endpoints.list().find((e) => e.record.spec.name === pkg.name);

@@ -36,6 +36,7 @@ import { findPackage, pushLocalPackage } from './registry/local-push.js';
 import type { Registry } from './registry/registry.js';
 import type { RolloutController } from './rollout/rollout-controller.js';
 import { validateAndSave } from './rollout/validation.js';
+import type { RunnerLoader } from './runtime/runner-loader.js';
 import type { EndpointService } from './serving/endpoint-service.js';
 import type { CaptureStats } from './store/loop-store.js';
 import type { Store } from './store/store.js';
@@ -44,6 +45,8 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 export interface LoopOptions {
   store: Store;
   registry: Registry;
+  /** Loads models for validation and package baselines. */
+  runners: RunnerLoader;
   endpoints: () => EndpointService;
   rollouts: () => RolloutController;
   metricsRegistry: MetricsRegistry;
@@ -70,7 +73,7 @@ export class LoopService {
   private readonly store: Store;
 
   constructor(private readonly opts: LoopOptions) {
-    const { store, registry, log } = opts;
+    const { store, registry, runners, log } = opts;
     this.store = store;
     // The pipeline's buffer gauge reads the pipeline, which exists only after the metrics.
     let pipeline: CapturePipeline | undefined;
@@ -92,7 +95,7 @@ export class LoopService {
       exportTo: (query, file) => this.exportToFile(query, file),
       findPackage,
       push: (location, model) => pushLocalPackage(registry, location, model),
-      validate: (version) => validateAndSave(version, { registry, store }),
+      validate: (version) => validateAndSave(version, { registry, runners, store }),
       baseline: async (version) => {
         await this.buildBaseline(version);
       },
@@ -226,7 +229,7 @@ export class LoopService {
 
   /** Builds a version's baseline from its package file, or from a range of an endpoint's captures. */
   async buildBaseline(version: ModelVersion, fromCaptures?: { endpoint: string; since?: number; until?: number; variant?: string }): Promise<BaselineProfile | undefined> {
-    const deps = { registry: this.opts.registry, store: this.store.loop };
+    const deps = { registry: this.opts.registry, runners: this.opts.runners, store: this.store.loop };
     if (fromCaptures) await this.pipeline.flush();
     const profile = fromCaptures ? await buildCaptureBaseline(version, fromCaptures, deps) : await buildPackageBaseline(version, deps);
     this.monitors.baselineChanged(version.name, version.version);

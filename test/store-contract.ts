@@ -24,7 +24,7 @@ export interface StoreUnderTest {
 /** A version draft of model `name` with artifact `sha256` and package files of these hashes. */
 export function versionDraft(name: string, sha256 = `sha-${name}`, files: string[] = []): NewModelVersion {
   return {
-    name, description: `${name} for the contract`, task: 'classification', sha256, size: 4,
+    name, description: `${name} for the contract`, task: 'classification', format: 'onnx', sha256, size: 4,
     signature: { inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2] }], outputs: [{ name: 'y', datatype: 'INT64', shape: [-1] }] },
     manifest: { name, description: '', model: 'model.onnx', task: 'classification', tests: [] },
     files: files.map((sha, i) => ({ path: `file-${i}`, sha256: sha, size: 1 })),
@@ -87,14 +87,17 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const a1 = await store.createModelVersion(versionDraft('a'));
         await store.createModelVersion(versionDraft('b'));
         const a2 = await store.createModelVersion(versionDraft('a', 'sha-a2'));
+        const c1 = await store.createModelVersion({ ...versionDraft('c'), format: 'sklearn' });
         expect([a1.version, a2.version]).toEqual([1, 2]);
-        expect(a2).toMatchObject({ name: 'a', sha256: 'sha-a2', task: 'classification' });
+        expect(a2).toMatchObject({ name: 'a', sha256: 'sha-a2', task: 'classification', format: 'onnx' });
+        expect((await store.getModelVersion('c', 1))?.format).toBe(c1.format);
+        expect(c1.format).toBe('sklearn');
         expect(Number.isNaN(Date.parse(a2.createdAt))).toBe(false);
         expect(await store.getModelVersion('a', 2)).toEqual(a2);
         expect(await store.getModelVersion('a', 3)).toBeUndefined();
         expect((await store.latestModelVersion('a'))?.version).toBe(2);
         expect(await store.latestModelVersion('nobody')).toBeUndefined();
-        expect((await store.listModelVersions()).map((v) => `${v.name}:${v.version}`)).toEqual(['a:1', 'a:2', 'b:1']);
+        expect((await store.listModelVersions()).map((v) => `${v.name}:${v.version}`)).toEqual(['a:1', 'a:2', 'b:1', 'c:1']);
         expect((await store.listModelVersions('a')).map((v) => v.version)).toEqual([1, 2]);
       });
 

@@ -19,6 +19,7 @@ export const modelVersionSchema = {
     createdAt: { type: 'string' },
     description: { type: 'string' },
     task: { type: 'string', enum: ['classification', 'regression', 'other'] },
+    format: { type: 'string', description: 'how the model runs: the runner format that loads it (onnx)' },
     sha256: { type: 'string' },
     size: { type: 'integer' },
     aliases: { type: 'array', items: { type: 'string' } },

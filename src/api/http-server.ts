@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
 import type { EndpointService } from '../serving/endpoint-service.js';
 import type { Store } from '../store/store.js';
 import type { DecodePool } from './decode-pool.js';
@@ -23,6 +24,7 @@ import { v2Routes } from './v2-routes.js';
 
 export interface HttpServerOptions {
   registry: Registry;
+  runners: RunnerLoader;
   endpoints: EndpointService;
   store: Store;
   metrics: ServingMetrics;
@@ -61,6 +63,7 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(managementRoutes, {
     registry: opts.registry,
+    runners: opts.runners,
     endpoints: opts.endpoints,
     store: opts.store,
     adminToken: opts.adminToken,
@@ -70,8 +73,8 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, store: opts.store, adminToken: opts.adminToken });
   await app.register(endpointSpecRoutes, { loop: opts.loop, registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
   await app.register(loopRoutes, { loop: opts.loop, registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
-  await app.register(validationRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
-  await app.register(profileRoutes, { registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
+  await app.register(validationRoutes, { registry: opts.registry, runners: opts.runners, store: opts.store, adminToken: opts.adminToken });
+  await app.register(profileRoutes, { registry: opts.registry, runners: opts.runners, store: opts.store, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );

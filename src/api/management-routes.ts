@@ -17,11 +17,13 @@ import {
   aliasSchema, deployBodySchema, endpointSchema, errorSchema, eventSchema, modelSummarySchema, modelVersionSchema, pushedVersionSchema,
 } from './api-schemas.js';
 import { actorOf, requireAdminToken } from './auth.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
 import type { Store } from '../store/store.js';
 import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ManagementOptions {
   registry: Registry;
+  runners: RunnerLoader;
   endpoints: EndpointService;
   store: Store;
   adminToken: string | undefined;
@@ -54,7 +56,7 @@ function endpointView(status: EndpointStatus): object {
 }
 
 export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (app: FastifyInstance, opts) => {
-  const { registry, endpoints, store } = opts;
+  const { registry, runners, endpoints, store } = opts;
   app.addHook('preHandler', requireAdminToken(opts.adminToken));
   await app.register(multipart, {
     limits: { fileSize: opts.maxUploadBytes, files: MAX_PACKAGE_FILES, fields: 8, fieldSize: 1024 * 1024 },
@@ -122,7 +124,7 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
       let validation: ValidationReport | undefined;
       if (request.query.validate !== false) {
         try {
-          validation = await validateAndSave(version, { registry, store });
+          validation = await validateAndSave(version, { registry, runners, store });
         } catch (err) {
           request.log.error({ model: formatVersionId(version), err }, 'validation report could not be stored');
         }

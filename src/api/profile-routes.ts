@@ -6,6 +6,7 @@ import { formatVersionId } from '../core/endpoint-spec.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { profileSettings, profileVersion, type ProfileEvent, type ProfileRequest } from '../profiler/profile-run.js';
 import type { Registry } from '../registry/registry.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
 import type { Store } from '../store/store.js';
 import { errorSchema } from './api-schemas.js';
 import { requireAdminToken } from './auth.js';
@@ -13,6 +14,7 @@ import { versionOf, versionParams, type VersionRequest } from './version-params.
 
 export interface ProfileRouteOptions {
   registry: Registry;
+  runners: RunnerLoader;
   store: Store;
   adminToken: string | undefined;
 }
@@ -37,7 +39,7 @@ const profileBody = {
 const reportSchema = { type: 'object', additionalProperties: true } as const;
 
 export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app: FastifyInstance, opts) => {
-  const { registry, store } = opts;
+  const { registry, runners, store } = opts;
   // One profile at a time: two sweeps on one host would measure each other.
   let running: string | undefined;
   app.addHook('preHandler', requireAdminToken(opts.adminToken));
@@ -63,7 +65,7 @@ export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app
     const send = (event: ProfileEvent): void => {
       stream.write(`${JSON.stringify(event)}\n`);
     };
-    void profileVersion(version, request.body, { registry, store }, send, abort.signal)
+    void profileVersion(version, request.body, { registry, runners, store }, send, abort.signal)
       .then((report) => request.log.info({ model: id, meetsSlo: report.meetsSlo, points: report.points.length }, 'model version profiled'))
       .catch((err: unknown) => send({ type: 'error', error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {

@@ -5,6 +5,7 @@ import { formatVersionId } from '../core/endpoint-spec.js';
 import { NotFoundError } from '../core/errors.js';
 import type { Registry } from '../registry/registry.js';
 import { validateAndSave } from '../rollout/validation.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
 import type { Store } from '../store/store.js';
 import { errorSchema, validationReportSchema } from './api-schemas.js';
 import { requireAdminToken } from './auth.js';
@@ -12,12 +13,13 @@ import { versionOf, versionParams, type VersionRequest } from './version-params.
 
 export interface ValidationRouteOptions {
   registry: Registry;
+  runners: RunnerLoader;
   store: Store;
   adminToken: string | undefined;
 }
 
 export const validationRoutes: FastifyPluginAsync<ValidationRouteOptions> = async (app: FastifyInstance, opts) => {
-  const { registry, store } = opts;
+  const { registry, runners, store } = opts;
   app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   app.post('/api/v1/models/:name/versions/:version/validate', {
@@ -29,7 +31,7 @@ export const validationRoutes: FastifyPluginAsync<ValidationRouteOptions> = asyn
     },
   }, async (request: VersionRequest) => {
     const version = await versionOf(registry, request.params);
-    const report = await validateAndSave(version, { registry, store });
+    const report = await validateAndSave(version, { registry, runners, store });
     request.log.info({ model: report.model, passed: report.passed }, 'model version validated');
     return report;
   });

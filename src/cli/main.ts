@@ -83,7 +83,7 @@ function describeVersion(v: ModelVersion & { aliases?: string[] }): string {
   return [
     `${v.name}:${v.version}${v.aliases && v.aliases.length ? `  (${v.aliases.map((a) => `@${a}`).join(' ')})` : ''}`,
     v.description ? `  ${v.description}` : '',
-    `  task: ${v.task}   created: ${v.createdAt}   size: ${v.size} bytes   sha256: ${v.sha256.slice(0, 16)}…`,
+    `  format: ${v.format}   task: ${v.task}   created: ${v.createdAt}   size: ${v.size} bytes   sha256: ${v.sha256.slice(0, 16)}…`,
     '',
     'inputs:',
     renderTable(['name', 'datatype', 'shape', ''], io(v.signature.inputs)),

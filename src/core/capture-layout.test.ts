@@ -5,7 +5,7 @@ import { ColumnCollector, layoutOf, predictionRows } from './capture-layout.js';
 
 function version(partial: Partial<ModelVersion>): ModelVersion {
   return {
-    name: 'm', version: 1, createdAt: '', description: '', task: 'classification', sha256: '', size: 0, files: [],
+    name: 'm', version: 1, createdAt: '', description: '', task: 'classification', format: 'onnx', sha256: '', size: 0, files: [],
     signature: { inputs: [], outputs: [] }, manifest: { name: 'm', description: '', model: 'model.onnx', task: 'classification', tests: [] },
     ...partial,
   };

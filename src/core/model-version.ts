@@ -25,6 +25,8 @@ export interface PackageManifest {
   name: string;
   description: string;
   model: string;
+  /** How the model runs (`onnx`), as declared; absent: the format its model file's name says, else onnx. */
+  format?: string;
   task: ModelTask;
   /** Feature names of the first input's last dimension. */
   features?: string[];
@@ -50,7 +52,9 @@ export interface ModelVersion {
   createdAt: string;
   description: string;
   task: ModelTask;
-  /** Hash of the ONNX artifact. */
+  /** How the model runs: the name of the runner format that loads it (`onnx`). */
+  format: string;
+  /** Hash of the model artifact. */
   sha256: string;
   size: number;
   signature: Signature;

@@ -8,10 +8,11 @@ import { formatVersionId } from '../core/endpoint-spec.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { DEFAULT_RUNTIME } from '../core/runtime-config.js';
-import { chunkTensor, rowShape } from '../core/table-tensors.js';
+import { rowShape } from '../core/table-tensors.js';
 import type { Registry } from '../registry/registry.js';
 import { readDataTable } from '../registry/data-table.js';
-import { InstancePool } from '../runtime/instance-pool.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
+import { runOverTable } from '../runtime/table-run.js';
 import type { LoopStore } from '../store/loop-store.js';
 import { scanCaptures } from '../store/scan-captures.js';
 import { profileColumns } from './baseline-profile.js';
@@ -19,11 +20,10 @@ import { decodeTensors } from '../core/capture-codec.js';
 import type { CaptureLayout } from '../core/capture-layout.js';
 import { ColumnCollector, layoutOf, PREDICTION_COLUMN, predictionRows } from '../core/capture-layout.js';
 
-/** Rows per inference when the model is run over the baseline file. */
-const CHUNK_ROWS = 256;
-
 export interface BaselineDeps {
-  registry: Pick<Registry, 'artifacts' | 'modelSource'>;
+  registry: Pick<Registry, 'artifacts'>;
+  /** Loads the version's model for the output distribution, as serving does. */
+  runners: RunnerLoader;
   store: Pick<LoopStore, 'saveBaseline' | 'captures'>;
 }
 
@@ -65,18 +65,12 @@ async function predictionsOn(version: ModelVersion, layout: CaptureLayout, table
   }
   const input = inputs[0]!;
   const row = rowShape(input, layout.features.length);
-  const runner = await InstancePool.load(await deps.registry.modelSource(version), { ...DEFAULT_RUNTIME, instances: 1 }, formatVersionId(version));
+  const runner = await deps.runners.loadRunner(version, { ...DEFAULT_RUNTIME, instances: 1 });
   try {
     const predictions: (number | string | null)[] = [];
-    const rows = table.rows.length;
-    const fixed = input.shape[0] !== -1;
-    const batch = fixed ? input.shape[0]! : CHUNK_ROWS;
-    for (let from = 0; from < rows; from += batch) {
-      const count = Math.min(batch, rows - from);
-      const tensor = chunkTensor(input, row, features, from, count, fixed ? batch : count);
-      const { outputs } = await runner.run({ inputs: [tensor], outputNames: [spec.name] });
+    await runOverTable(runner, { input, row, values: features, rows: table.rows.length }, [spec.name], (outputs, _from, count) => {
       predictions.push(...predictionRows(layout, outputs, count));
-    }
+    });
     return spec.kind === 'numeric'
       ? [{ name: PREDICTION_COLUMN, kind: 'numeric', values: Float64Array.from(predictions, (p) => (typeof p === 'number' ? p : Number.NaN)) }]
       : [{ name: PREDICTION_COLUMN, kind: 'categorical', values: predictions.map((p) => (p === null ? null : String(p))) }];
@@ -101,7 +95,7 @@ export async function buildPackageBaseline(version: ModelVersion, deps: Baseline
 
 /** Profiles the endpoint's successful captures in [since, until) (optionally of one variant) and stores it on the version. */
 export async function buildCaptureBaseline(
-  version: ModelVersion, range: { endpoint: string; since?: number; until?: number; variant?: string }, deps: BaselineDeps,
+  version: ModelVersion, range: { endpoint: string; since?: number; until?: number; variant?: string }, deps: Pick<BaselineDeps, 'store'>,
 ): Promise<BaselineProfile> {
   const layout = layoutOf(version);
   const collector = new ColumnCollector(layout);

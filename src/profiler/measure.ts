@@ -1,4 +1,4 @@
-// Measuring one runtime config on this host through the real serving path (InstancePool + Scheduler), closed loop.
+// Measuring one runtime config on this host through the real serving path (loadRunner + Scheduler), closed loop.
 
 import { performance } from 'node:perf_hooks';
 import { numericColumns, parseCsv } from '../core/csv.js';
@@ -11,8 +11,8 @@ import type { Tensor } from '../core/tensor.js';
 import { shapeSize } from '../core/tensor.js';
 import type { Registry } from '../registry/registry.js';
 import { batchingBlocker } from '../runtime/batch-plan.js';
-import { InstancePool } from '../runtime/instance-pool.js';
-import type { ModelSource, RunRequest } from '../runtime/runner.js';
+import type { RunRequest } from '../runtime/runner.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
 import { Scheduler } from '../runtime/scheduler.js';
 import { costPerMillion, coresUsed } from './recommend.js';
 import { mulberry32 } from '../core/seeded-random.js';
@@ -138,16 +138,16 @@ async function closedLoop(
 }
 
 /**
- * Loads the config exactly as serving does (VariantLoader: resolveRuntimeConfig, InstancePool, one warm-up per
+ * Loads the config exactly as serving does (VariantLoader: resolveRuntimeConfig, loadRunner, one warm-up per
  * instance, Scheduler batching only when the model allows it), then measures each concurrency after a warm-up loop.
  */
 export async function measureConfig(
-  source: ModelSource, version: ModelVersion, config: ProfileConfig, label: string, maker: RequestMaker, settings: MeasureSettings,
+  runners: RunnerLoader, version: ModelVersion, config: ProfileConfig, label: string, maker: RequestMaker, settings: MeasureSettings,
   onPoint: (point: ProfilePoint) => void = () => undefined,
 ): Promise<ProfilePoint[]> {
   const runtime = resolveRuntimeConfig({ ...config, executionProvider: 'cpu' });
   const batchable = runtime.maxBatchSize > 1 && !batchingBlocker(version.signature);
-  const pool = await InstancePool.load(source, runtime, label);
+  const pool = await runners.loadRunner(version, runtime, label);
   const scheduler = new Scheduler(pool, runtime, batchable, label);
   const points: ProfilePoint[] = [];
   try {

@@ -7,6 +7,7 @@ import type { ModelVersion } from '../core/model-version.js';
 import type { ProfileConfig, ProfilePoint, ProfileReport, ProfileSettings } from '../core/profile-report.js';
 import type { Registry } from '../registry/registry.js';
 import { probeProviders, type ProviderProbe } from '../runtime/provider-probe.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
 import { batchingBlocker } from '../runtime/batch-plan.js';
 import type { Store } from '../store/store.js';
 import { capacityPlan } from './capacity.js';
@@ -34,7 +35,9 @@ export type ProfileEvent =
   | { type: 'error'; error: string };
 
 export interface ProfileDeps {
-  registry: Pick<Registry, 'artifacts' | 'modelSource'>;
+  registry: Pick<Registry, 'artifacts'>;
+  /** Loads the version's model for each config and each provider probe, as serving does. */
+  runners: RunnerLoader;
   store: Pick<Store, 'saveProfileReport'>;
 }
 
@@ -98,8 +101,7 @@ export async function profileVersion(
   const configs = enumerateConfigs(space).length;
   const planned = settings.exhaustive ? configs : Math.min(configs, configsForBudget(settings.budgetSeconds! * 1000, settings.concurrency.length, settings.pointMillis));
   const maker = await requestMaker(version, deps.registry);
-  const source = await deps.registry.modelSource(version);
-  const providers = await probeProviders(source, label);
+  const providers = await probeProviders(deps.runners, version, label);
   onEvent({ type: 'start', model: formatVersionId(version), configs, planned, cores, input: maker.input, batchingBlocker: blocker });
   const points = await searchConfigs(space, {
     sloP99Ms: settings.sloP99Ms, exhaustive: settings.exhaustive, maxConfigs: planned, seed: settings.seed,
@@ -107,7 +109,7 @@ export async function profileVersion(
   }, async (config, index, total) => {
     if (signal?.aborted) throw new InvalidInputError('profile cancelled: the client went away');
     onEvent({ type: 'config', index, total, config });
-    return measureConfig(source, version, config, label, maker, { ...settings, cores, ...(signal ? { signal } : {}) }, (point) => onEvent({ type: 'point', point }));
+    return measureConfig(deps.runners, version, config, label, maker, { ...settings, cores, ...(signal ? { signal } : {}) }, (point) => onEvent({ type: 'point', point }));
   });
   const report = buildReport(formatVersionId(version), startedAt, settings, cores, points, configs, {
     input: maker.input, batchingBlocker: blocker, cpuModel: cpus()[0]?.model ?? 'unknown', platform: `${platform()} ${process.arch}`, providers,

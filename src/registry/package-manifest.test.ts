@@ -18,7 +18,7 @@ function example(name: string): string {
 }
 
 const PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';
-const FIELDS = 'name, description, model, task, features, categorical, labels, baseline, tests';
+const FIELDS = 'name, description, model, format, task, features, categorical, labels, baseline, tests';
 
 describe('parseManifest: the bundled examples', () => {
   it('parses examples/digits/slipway.yaml', () => {
@@ -79,6 +79,18 @@ describe('parseManifest: defaults and fields', () => {
       task: 'other',
       tests: [],
     });
+  });
+
+  it('reads the declared format, leaving it out when undeclared (the registry detects it from the model file)', () => {
+    expect(parseManifest('name: m\nformat: onnx\n').format).toBe('onnx');
+    expect(parseManifest('name: m\nformat: constant-test\nmodel: m.json\n').format).toBe('constant-test');
+    expect('format' in parseManifest('name: m\nformat:\n')).toBe(false);
+  });
+
+  it('rejects a format that is not a format name', () => {
+    const rule = 'a format name such as "onnx" (lowercase letters, digits, ".", "_" or "-")';
+    expectInvalid(() => parseManifest('name: m\nformat: ONNX\n'), `slipway.yaml: field "format": expected ${rule}, got "ONNX"`);
+    expectInvalid(() => parseManifest('name: m\nformat: [onnx]\n'), 'slipway.yaml: field "format": expected a non-empty string, got ["onnx"]');
   });
 
   it('accepts a model path in a subdirectory', () => {

@@ -80,7 +80,7 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(top level)', 'a mapping of fields', doc);
   const obj = doc as Obj;
-  const known = new Set(['name', 'description', 'model', 'task', 'features', 'categorical', 'labels', 'baseline', 'tests']);
+  const known = new Set(['name', 'description', 'model', 'format', 'task', 'features', 'categorical', 'labels', 'baseline', 'tests']);
   for (const key of Object.keys(obj)) if (!known.has(key)) fail(key, `one of the fields ${[...known].join(', ')}`, key);
   const name = nameOverride ?? str(obj, 'name');
   if (!name) fail('name', 'the model name', obj.name);
@@ -96,6 +96,9 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
     task: task as ModelTask,
     tests: tests.map(parseTest),
   };
+  // Only its spelling here: which formats exist is the server's to say (the registry refuses unknown ones at push).
+  const format = str(obj, 'format');
+  if (format) manifest.format = checkFormatName(format);
   const features = strList(obj, 'features');
   if (features) manifest.features = features;
   const categorical = strList(obj, 'categorical');
@@ -111,7 +114,14 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
   return manifest;
 }
 
-/** The manifest a bare `.onnx` push gets. */
+const FORMAT_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+
+function checkFormatName(format: string): string {
+  if (!FORMAT_NAME.test(format)) fail('format', 'a format name such as "onnx" (lowercase letters, digits, ".", "_" or "-")', format);
+  return format;
+}
+
+/** The manifest a bare model file's push gets (its format is detected from the file name). */
 export function bareManifest(name: string, modelFile: string): PackageManifest {
   return { name: checkName('model', name), description: '', model: modelFile, task: 'other', tests: [] };
 }

@@ -12,8 +12,22 @@ import { bareManifest, isPackagePath, MANIFEST_FILE, PACKAGE_PATH_RULE, parseMan
 import { checkPackageData } from './package-data-check.js';
 import { withPackageMetadata } from './signature-metadata.js';
 
-/** Reads a model file's signature (the runtime provides it: the registry does not run models itself). */
-export type ModelInspector = (source: { path: string; sha256: string }, label: string) => Promise<Signature>;
+/** Format a package runs in when it declares none and its model file's name claims none: every package before formats. */
+const DEFAULT_FORMAT = 'onnx';
+
+/** The model formats this server runs (the runtime's RunnerFactory provides them: the registry does not run models). */
+export interface ModelFormats {
+  /** Every format a push may declare, for messages. */
+  readonly names: readonly string[];
+  /** File name endings (".onnx") that some format claims: what a bare model file may be called. */
+  readonly extensions: readonly string[];
+  /** The format a bare model file is in, judged by its name; undefined when no format claims it. */
+  detect(fileName: string): string | undefined;
+  /** Throws an InvalidInputError naming `format` and the known ones when it is not one of them. */
+  check(format: string): void;
+  /** Reads a model file's signature by loading it once with its format's runner. */
+  inspect(format: string, source: { path: string; sha256: string }, label: string): Promise<Signature>;
+}
 
 export interface PushLimits {
   /** Largest single file accepted. */
@@ -65,12 +79,14 @@ export class PackageUpload {
       throw new InvalidInputError(`send ${MANIFEST_FILE} as the "manifest" field, not as a file`);
     }
     if (this.manifestText !== undefined) return parseManifest(this.manifestText, nameOverride);
-    const onnx = [...this.files.keys()].filter((p) => p.endsWith('.onnx'));
-    if (this.files.size !== 1 || onnx.length !== 1) {
-      throw new InvalidInputError(`a push without ${MANIFEST_FILE} must hold exactly one .onnx file, got ${this.files.size} file(s)`);
+    const models = [...this.files.keys()].filter((p) => this.registry.formats.detect(p) !== undefined);
+    if (this.files.size !== 1 || models.length !== 1) {
+      throw new InvalidInputError(
+        `a push without ${MANIFEST_FILE} must hold exactly one model file (${this.registry.formats.extensions.join(', ')}), got ${this.files.size} file(s)`,
+      );
     }
-    const file = onnx[0]!;
-    if (!nameOverride) throw new InvalidInputError(`pushing a bare .onnx file needs a model name (--name)`);
+    const file = models[0]!;
+    if (!nameOverride) throw new InvalidInputError(`pushing a bare model file needs a model name (--name)`);
     return bareManifest(nameOverride, file);
   }
 }
@@ -82,7 +98,7 @@ export class Registry {
   constructor(
     private readonly store: Store,
     readonly artifacts: ArtifactStore,
-    private readonly inspect: ModelInspector,
+    readonly formats: ModelFormats,
     private readonly limits: PushLimits,
   ) {}
 
@@ -122,9 +138,11 @@ export class Registry {
     if (extra.length > 0) {
       throw new InvalidInputError(`the push included ${extra.map((p) => `"${p}"`).join(', ')}, which ${MANIFEST_FILE} does not refer to`);
     }
+    const format = manifest.format ?? this.formats.detect(manifest.model) ?? DEFAULT_FORMAT;
+    this.formats.check(format);
     const model = files.get(manifest.model)!;
     const label = `${manifest.name} (${manifest.model})`;
-    const raw = await this.inspect({ path: await this.artifacts.localPath(model.sha256), sha256: model.sha256 }, label);
+    const raw = await this.formats.inspect(format, { path: await this.artifacts.localPath(model.sha256), sha256: model.sha256 }, label);
     const signature = withPackageMetadata(raw, manifest);
     await checkPackageData(manifest, signature, (path) => this.artifacts.read(files.get(path)!.sha256));
     const packageFiles: PackageFile[] = [...files.entries()]
@@ -134,6 +152,7 @@ export class Registry {
       name: manifest.name,
       description: manifest.description,
       task: manifest.task,
+      format,
       sha256: model.sha256,
       size: model.size,
       signature,

@@ -12,24 +12,25 @@ import type { Tensor } from '../core/tensor.js';
 import type { TestResult, ValidationReport } from '../core/validation.js';
 import { judge, notRun } from '../core/validation.js';
 import type { Registry } from '../registry/registry.js';
-import { InstancePool } from '../runtime/instance-pool.js';
 import type { RunRequest, Runner } from '../runtime/runner.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
+import { runOverTable } from '../runtime/table-run.js';
 import { warmupRequest } from '../serving/warmup.js';
 import type { Store } from '../store/store.js';
 import {
   chunkTensor, classIdResolver, featureColumns, predictedClasses, predictedValues, rowShape, targetClasses, targetValues,
 } from '../core/table-tensors.js';
 
-/** Rows per inference of a data test: large enough to be quick, small enough to keep one message modest. */
-const CHUNK_ROWS = 256;
 /** Runs before timing starts: the first runs pay for allocation and thread wake-up, which a serving model has paid. */
 const WARMUP_RUNS = 20;
 /** Timed single-row runs of a latency test: with 200, p99 by nearest rank is the 198th, so 3 slow runs fail it. */
 const LATENCY_RUNS = 200;
 
 export interface ValidationDeps {
-  /** Package files by hash, and the model file's location. */
-  registry: Pick<Registry, 'artifacts' | 'modelSource'>;
+  /** Package files by hash. */
+  registry: Pick<Registry, 'artifacts'>;
+  /** Loads the version's model, as serving does. */
+  runners: RunnerLoader;
 }
 
 interface GoldenData {
@@ -89,12 +90,6 @@ class ValidationRun {
     return { table, row, features: numericColumns(table, columns, path) };
   }
 
-  /** Rows per run: the model's fixed first dimension if it has one (the last run padded with zeros), else a chunk. */
-  private get batchRows(): number {
-    const first = this.input.shape[0]!;
-    return first === -1 ? CHUNK_ROWS : first;
-  }
-
   private async quality(test: PackageTest): Promise<TestResult> {
     const golden = await this.goldenData(test);
     const input = this.input;
@@ -107,15 +102,10 @@ class ValidationRun {
     // Targets first: a typo in the data is reported before any inference runs.
     const targets = classification ? targetClasses(golden.table, test.target!, labels, test.data!) : targetValues(golden.table, test.target!, test.data!);
     const predictions = new Float64Array(rows);
-    const batch = this.batchRows;
-    const fixed = input.shape[0] !== -1;
-    for (let from = 0; from < rows; from += batch) {
-      const count = Math.min(batch, rows - from);
-      const tensor = chunkTensor(input, golden.row, golden.features, from, count, fixed ? batch : count);
-      const { outputs } = await this.runner.run({ inputs: [tensor], outputNames: [outputName] });
+    await runOverTable(this.runner, { input, row: golden.row, values: golden.features, rows }, [outputName], (outputs, from, count) => {
       const output = outputs[0]!;
       predictions.set(classification ? predictedClasses(output, count, classId) : predictedValues(output, count), from);
-    }
+    });
     const nan = countNaN(predictions);
     const over = `on ${rows} rows`;
     switch (test.metric) {
@@ -193,7 +183,7 @@ export async function validateVersion(version: ModelVersion, deps: ValidationDep
   let runner: Runner;
   try {
     // Serving's defaults (one instance, one intra-op thread): the latency measured is the latency a default deploy gets.
-    runner = await InstancePool.load(await deps.registry.modelSource(version), { ...DEFAULT_RUNTIME, instances: 1 }, label);
+    runner = await deps.runners.loadRunner(version, { ...DEFAULT_RUNTIME, instances: 1 }, label);
   } catch (err) {
     return failedReport(version, startedAt, err);
   }

@@ -1,40 +1,39 @@
 // N runner instances of one model version: each request goes to the least busy one; a crashed instance is replaced.
 
-import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Signature } from '../core/signature.js';
 import { UnavailableError } from '../core/errors.js';
-import type { ModelSource, RunOutput, RunRequest, Runner } from './runner.js';
-import { OnnxRunner } from './onnx-runner.js';
+import type { RunOutput, RunRequest, Runner } from './runner.js';
 
 export class InstancePool implements Runner {
   private disposed = false;
 
   private constructor(
-    private readonly instances: (OnnxRunner | undefined)[],
+    private readonly instances: (Runner | undefined)[],
     readonly signature: Signature,
-    private readonly source: ModelSource,
-    private readonly config: RuntimeConfig,
+    /** Loads one more instance (of whatever format): at start and to replace a crashed one. */
+    private readonly make: () => Promise<Runner>,
     private readonly label: string,
   ) {
     instances.forEach((runner, i) => runner && this.watch(runner, i));
   }
 
-  static async load(source: ModelSource, config: RuntimeConfig, label: string): Promise<InstancePool> {
-    const settled = await Promise.allSettled(
-      Array.from({ length: config.instances }, () => OnnxRunner.load(source, config, label)),
-    );
+  /** Starts `count` instances with `make`; if any fails to load, the others are disposed and its error thrown. */
+  static async load(make: () => Promise<Runner>, count: number, label: string): Promise<InstancePool> {
+    const settled = await Promise.allSettled(Array.from({ length: count }, make));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure) {
       await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.dispose() : undefined)));
       throw failure.reason;
     }
-    const runners = settled.map((s) => (s as PromiseFulfilledResult<OnnxRunner>).value);
-    return new InstancePool(runners, runners[0]!.signature, source, config, label);
+    const runners = settled.map((s) => (s as PromiseFulfilledResult<Runner>).value);
+    return new InstancePool(runners, runners[0]!.signature, make, label);
   }
 
   /** Instances currently able to run (crashed ones are being replaced). */
   get size(): number {
-    return this.instances.filter((r) => r !== undefined).length;
+    let n = 0;
+    for (const r of this.instances) if (r !== undefined) n++;
+    return n;
   }
 
   get pending(): number {
@@ -44,7 +43,7 @@ export class InstancePool implements Runner {
   }
 
   run(request: RunRequest): Promise<RunOutput> {
-    let best: OnnxRunner | undefined;
+    let best: Runner | undefined;
     for (const r of this.instances) if (r && (!best || r.pending < best.pending)) best = r;
     if (!best || this.disposed) return Promise.reject(new UnavailableError(`model ${this.label} has no running instance`));
     return best.run(request);
@@ -55,7 +54,7 @@ export class InstancePool implements Runner {
     await Promise.all(this.instances.map((r) => r?.dispose()));
   }
 
-  private watch(runner: OnnxRunner, index: number): void {
+  private watch(runner: Runner, index: number): void {
     runner.onCrash = () => {
       this.instances[index] = undefined;
       void this.replace(index);
@@ -66,7 +65,7 @@ export class InstancePool implements Runner {
   private async replace(index: number, attempt = 0): Promise<void> {
     if (this.disposed) return;
     try {
-      const runner = await OnnxRunner.load(this.source, this.config, this.label);
+      const runner = await this.make();
       if (this.disposed) {
         await runner.dispose();
         return;

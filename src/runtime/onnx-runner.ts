@@ -59,6 +59,11 @@ export class OnnxRunner implements Runner {
     return this.channel.pending;
   }
 
+  /** One session: 1 while it runs, 0 once its worker is gone. */
+  get size(): number {
+    return this.channel.running ? 1 : 0;
+  }
+
   run(request: RunRequest): Promise<RunOutput> {
     return this.channel.call({ op: 'run', id: 0, inputs: request.inputs, outputNames: request.outputNames }, this.settleRun, transferablesOf(request.inputs));
   }

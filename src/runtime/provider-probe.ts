@@ -1,8 +1,8 @@
 // Which execution providers can really run a model on this host: each is tried by creating a session in a worker.
 
-import { ACCELERATED_PROVIDERS, type ExecutionProvider } from '../core/runtime-config.js';
-import { OnnxRunner } from './onnx-runner.js';
-import type { ModelSource } from './runner.js';
+import type { ModelVersion } from '../core/model-version.js';
+import { ACCELERATED_PROVIDERS, DEFAULT_RUNTIME, type ExecutionProvider } from '../core/runtime-config.js';
+import type { RunnerLoader } from './runner-loader.js';
 
 export interface ProviderProbe {
   /** Providers a session could be created with ('cpu' always). */
@@ -11,11 +11,11 @@ export interface ProviderProbe {
   unavailable: { provider: ExecutionProvider; reason: string }[];
 }
 
-export async function probeProviders(source: ModelSource, label: string): Promise<ProviderProbe> {
+export async function probeProviders(runners: RunnerLoader, version: ModelVersion, label: string): Promise<ProviderProbe> {
   const probe: ProviderProbe = { available: ['cpu'], unavailable: [] };
   for (const provider of ACCELERATED_PROVIDERS) {
     try {
-      const runner = await OnnxRunner.load(source, { intraOpThreads: 1, interOpThreads: 1, executionProvider: provider }, `${label} on ${provider}`);
+      const runner = await runners.loadRunner(version, { ...DEFAULT_RUNTIME, instances: 1, executionProvider: provider }, `${label} on ${provider}`);
       await runner.dispose();
       probe.available.push(provider);
     } catch (err) {

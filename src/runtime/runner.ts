@@ -33,6 +33,16 @@ export interface Runner {
   readonly signature: Signature;
   /** Requests sent to this runner and not yet answered. */
   readonly pending: number;
+  /** Instances able to run now: how many batches the scheduler may have running at once (0 while none is). */
+  readonly size: number;
+  /**
+   * Set by the owner (an instance pool); called once if the runner dies on its own, not through dispose, so the
+   * owner can replace it. A runner that cannot die on its own (a pool replaces its own instances) never calls it.
+   */
+  onCrash?: ((err: Error) => void) | undefined;
   run(request: RunRequest): Promise<RunOutput>;
   dispose(): Promise<void>;
 }
+
+/** Loads one runner instance of a model file; one per format, registered in the RunnerFactory. */
+export type RunnerMaker = (source: ModelSource, options: RunnerOptions, label: string) => Promise<Runner>;

@@ -50,7 +50,7 @@ export class Scheduler {
   private readonly policy: BatchPolicy;
 
   constructor(
-    private readonly runner: Runner & { readonly size: number },
+    private readonly runner: Runner,
     private readonly config: RuntimeConfig,
     /** False when the model cannot be batched; then every request runs alone whatever maxBatchSize says. */
     batchable: boolean,

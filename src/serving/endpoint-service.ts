@@ -16,6 +16,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { CapturePipeline } from '../monitoring/capture-pipeline.js';
 import type { RejectionReason, ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
 import type { ChangeContext, EndpointRecord, Store } from '../store/store.js';
 import { hasNaN } from './agreement.js';
 import type { LiveVariant } from './live-variant.js';
@@ -80,12 +81,13 @@ export class EndpointService {
   constructor(
     private readonly store: Store,
     private readonly registry: Registry,
+    runners: RunnerLoader,
     private readonly defaultRuntime: RuntimeConfig,
     private readonly metrics: ServingMetrics,
     /** Where sampled requests are recorded (absent: capture is not part of this server, e.g. the profiler). */
     private readonly capture?: CapturePipeline,
   ) {
-    this.loader = new VariantLoader(registry);
+    this.loader = new VariantLoader(registry, runners);
     this.versions = new VersionCache(this.loader, defaultRuntime);
   }
 

@@ -6,13 +6,16 @@ import { InternalError, InvalidInputError } from '../core/errors.js';
 import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
 import { batchingBlocker } from '../runtime/batch-plan.js';
-import { InstancePool } from '../runtime/instance-pool.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
 import { Scheduler } from '../runtime/scheduler.js';
 import { LiveVariant } from './live-variant.js';
 import { warmupRequest } from './warmup.js';
 
 export class VariantLoader {
-  constructor(private readonly registry: Registry) {}
+  constructor(
+    private readonly registry: Registry,
+    private readonly runners: RunnerLoader,
+  ) {}
 
   async load(spec: VariantSpec, onBatch?: (rows: number) => void): Promise<LiveVariant> {
     const version = await this.registry.get(spec.model.name, spec.model.version);
@@ -23,7 +26,7 @@ export class VariantLoader {
     if (runtime.maxBatchSize > 1 && blocker) {
       throw new InvalidInputError(`model ${label} cannot use dynamic batching (maxBatchSize ${runtime.maxBatchSize}): ${blocker}`);
     }
-    const pool = await InstancePool.load(await this.registry.modelSource(version), runtime, label);
+    const pool = await this.runners.loadRunner(version, runtime, label);
     try {
       // One warm-up per instance: the pool hands each to the least busy instance, so all of them run one.
       // Each gets its own request because input buffers are transferred to the worker.

@@ -211,4 +211,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     windows  INTEGER NOT NULL
   );
   `,
+  // Model formats: every version stored before them is ONNX.
+  `
+  ALTER TABLE model_versions ADD COLUMN format TEXT NOT NULL DEFAULT 'onnx';
+  `,
 ];

@@ -21,6 +21,7 @@ interface VersionRow {
   created_at: string;
   description: string;
   task: string;
+  format: string;
   sha256: string;
   size: number;
   signature: string;
@@ -94,11 +95,11 @@ export class SqliteStore implements Store {
         .run(draft.name, version);
       this.db
         .prepare(
-          `INSERT INTO model_versions (name, version, created_at, description, task, sha256, size, signature, manifest, files)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO model_versions (name, version, created_at, description, task, format, sha256, size, signature, manifest, files)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
-          draft.name, version, createdAt, draft.description, draft.task, draft.sha256, draft.size,
+          draft.name, version, createdAt, draft.description, draft.task, draft.format, draft.sha256, draft.size,
           JSON.stringify(draft.signature), JSON.stringify(draft.manifest), JSON.stringify(draft.files),
         );
       const blobs = new Set([draft.sha256, ...draft.files.map((f) => f.sha256)]);
@@ -316,6 +317,7 @@ function toVersion(row: VersionRow): ModelVersion {
     createdAt: row.created_at,
     description: row.description,
     task: row.task as ModelVersion['task'],
+    format: row.format,
     sha256: row.sha256,
     size: row.size,
     signature: JSON.parse(row.signature) as ModelVersion['signature'],
