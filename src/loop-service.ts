@@ -36,7 +36,7 @@ import { findPackage, pushLocalPackage } from './registry/local-push.js';
 import type { Registry } from './registry/registry.js';
 import type { RolloutController } from './rollout/rollout-controller.js';
 import { validateAndSave } from './rollout/validation.js';
-import type { EndpointService } from './serving/endpoint-service.js';
+import type { EndpointManager } from './serving/endpoint-manager.js';
 import type { CaptureStats } from './store/loop-store.js';
 import type { Store } from './store/store.js';
 import type { Registry as MetricsRegistry } from 'prom-client';
@@ -44,7 +44,7 @@ import type { Registry as MetricsRegistry } from 'prom-client';
 export interface LoopOptions {
   store: Store;
   registry: Registry;
-  endpoints: () => EndpointService;
+  endpoints: () => EndpointManager;
   rollouts: () => RolloutController;
   metricsRegistry: MetricsRegistry;
   /** The server's data directory: retraining runs work under `<home>/retrain`. */

@@ -1,5 +1,5 @@
-// Decodes inference bodies: small ones inline, large JSON ones on worker threads (JSON is the one costly format:
-// a 600 KB image is ~3 MB of text), so decoding overlaps with the event loop and with inference on other cores.
+// Decodes inference bodies: small ones inline, large JSON ones and large gRPC messages on worker threads (JSON is the
+// costly format: a 600 KB image is ~3 MB of text), so decoding overlaps with the event loop and inference on other cores.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -8,6 +8,7 @@ import type { InferRequest } from '../core/infer.js';
 import { decodeBinaryInferRequest } from '../protocols/v2-binary.js';
 import { workerScript } from '../core/worker-script.js';
 import type { DecodeReply, DecodeTask } from './decode-messages.js';
+import { decodeModelInferBytes } from './grpc-proto.js';
 
 /** Below this a thread hop (~0.1 ms both ways) costs more than decoding inline. */
 const OFFLOAD_BYTES = 128 * 1024;
@@ -34,6 +35,22 @@ export class DecodePool {
     const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
     const bytes = owned ? (body.buffer as ArrayBuffer) : new Uint8Array(body).buffer;
     const task: DecodeTask = { id, body: bytes, offset: 0, length: body.byteLength, headerLength };
+    return new Promise<InferRequest>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, slot });
+      slot.busy++;
+      slot.worker.postMessage(task, [task.body]);
+    });
+  }
+
+  /** A gRPC ModelInferRequest's bytes: as large as the threshold or more, decoded on a worker; smaller, here. */
+  decodeGrpc(message: Buffer): InferRequest | Promise<InferRequest> {
+    if (message.length < OFFLOAD_BYTES || this.size === 0) return decodeModelInferBytes(message);
+    const slot = this.leastBusy();
+    const id = this.nextId++;
+    // Move the bytes when the message owns its memory; otherwise copy them once.
+    const owned = message.byteOffset === 0 && message.byteLength === message.buffer.byteLength && message.buffer instanceof ArrayBuffer;
+    const bytes = owned ? (message.buffer as ArrayBuffer) : new Uint8Array(message).buffer;
+    const task: DecodeTask = { id, body: bytes, offset: 0, length: message.byteLength, headerLength: undefined, protocol: 'grpc' };
     return new Promise<InferRequest>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot });
       slot.busy++;
