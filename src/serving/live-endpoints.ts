@@ -199,7 +199,12 @@ export class LiveEndpoints {
     if (live.length === 0 || !live.every((v) => v.saturated)) return undefined;
     const first = live[0]!;
     this.metrics.observeRequest({ endpoint, variant: first.spec.name, version: first.version.version, ok: false, durationMicros: 0 }, 'overloaded');
-    return new OverloadedError(`endpoint "${endpoint}" has every variant's queue full; retry shortly`);
+    // With one live variant, the words its queue would have refused the request with (what gRPC clients always got).
+    return new OverloadedError(
+      live.length === 1
+        ? `model ${formatVersionId(first.spec.model)} has ${first.queued} requests waiting (its maxQueueSize); retry shortly`
+        : `endpoint "${endpoint}" has every variant's queue full; retry shortly`,
+    );
   }
 
   /** Every variant's window, for metrics. */
