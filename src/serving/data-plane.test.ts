@@ -9,7 +9,6 @@ import type { InferRequest } from '../core/infer.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { DEFAULT_RUNTIME, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Signature } from '../core/signature.js';
-import type { Tensor } from '../core/tensor.js';
 import { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { RunOutput, RunRequest, Runner } from '../runtime/runner.js';
@@ -78,7 +77,7 @@ class FakeRunner implements Runner {
   }
   run(request: RunRequest): Promise<RunOutput> {
     const x = request.inputs[0]!;
-    this.received.push(depth.get(x.data.buffer as ArrayBufferLike));
+    this.received.push(depth.get((x.data as Float32Array).buffer));
     const rows = x.shape[0]!;
     // Outputs are made, not copied from the inputs (a copy here would count).
     const y = new Float32Array(rows * COLS);
