@@ -48,7 +48,7 @@ export class EndpointManager {
     private readonly defaultRuntime: RuntimeConfig,
     private readonly metrics: ServingMetrics,
     /** The table requests are served from: this class changes it, the data plane reads it. */
-    readonly live: LiveEndpoints,
+    private readonly live: LiveEndpoints,
   ) {}
 
   /** Loads every stored endpoint (after a restart). Each loads independently; a failure marks only that endpoint. */
