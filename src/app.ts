@@ -15,7 +15,10 @@ import { RunnerFactory, type RunnerFormat } from './runtime/runner-factory.js';
 import { RunnerLoader } from './runtime/runner-loader.js';
 import { ServingMetrics, type ServingState } from './monitoring/serving-metrics.js';
 import { RolloutController } from './rollout/rollout-controller.js';
-import { EndpointService } from './serving/endpoint-service.js';
+import { DataPlane } from './serving/data-plane.js';
+import { EndpointManager } from './serving/endpoint-manager.js';
+import { LiveEndpoints } from './serving/live-endpoints.js';
+import { VariantLoader } from './serving/variant-loader.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { LoopOptions } from './loop-service.js';
 import { LoopService } from './loop-service.js';
@@ -30,7 +33,7 @@ export interface RunningServer {
   registry: Registry;
   /** Loads model versions to run (serving, validation, baselines, profiles), each by its format. */
   runners: RunnerLoader;
-  endpoints: EndpointService;
+  endpoints: EndpointManager;
   loop: LoopService;
   /** Resolves once every stored endpoint has been loaded (or has failed to). */
   restored: Promise<void>;
@@ -64,18 +67,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Loop and rollout logs go to the HTTP server's logger, which exists only later: look it up when needed.
   let log: (details: object, message: string) => void = () => undefined;
   let rollouts: RolloutController | undefined;
-  let endpoints: EndpointService | undefined;
+  let endpoints: EndpointManager | undefined;
   const loop = new LoopService({
     store, registry, runners, home: config.home, metricsRegistry: metrics.registry, log: (details, message) => log(details, message),
     endpoints: () => endpoints!, rollouts: () => rollouts!, pipeline: options.loop?.pipeline ?? {},
     webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
   });
-  endpoints = new EndpointService(store, registry, runners, config.runtime, metrics, loop.pipeline);
+  const loader = new VariantLoader(registry, runners);
+  const live = new LiveEndpoints(registry, loader, config.runtime, metrics, loop.pipeline);
+  endpoints = new EndpointManager(store, registry, loader, config.runtime, metrics, live);
   endpoints.onRemoved = (name) => void loop.forget(name);
   rollouts = new RolloutController(store, endpoints, registry, (details, message) => log(details, message));
-  servingState = endpoints;
+  servingState = live;
   const decoder = new DecodePool();
   let started = false;
+  const plane = new DataPlane({
+    endpoints: live, registry, serverVersion: await packageVersion(), isReady: () => started, maxTimeoutMs: config.maxTimeoutMs,
+  });
   const app = await buildHttpServer({
     rollouts,
     loop,
@@ -89,10 +97,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
-    maxTimeoutMs: config.maxTimeoutMs,
     decoder,
     logLevel: config.logLevel,
-    isReady: () => started,
+    plane,
   });
   log = (details, message) => app.log.warn(details, message);
   const recovered = await registry.recover();
@@ -120,14 +127,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let grpc: GrpcServer;
   try {
     grpc = await startGrpcServer({
-      endpoints,
-      registry,
-      serverVersion: await packageVersion(),
-      isReady: () => started,
+      plane,
+      decoder,
       host: config.host,
       port: config.grpcPort,
       maxMessageBytes: config.grpcMaxMessageBytes,
-      maxTimeoutMs: config.maxTimeoutMs,
       logError: (details, message) => app.log.error(details, message),
     });
   } catch (err) {

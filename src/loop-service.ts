@@ -37,7 +37,7 @@ import type { Registry } from './registry/registry.js';
 import type { RolloutController } from './rollout/rollout-controller.js';
 import { validateAndSave } from './rollout/validation.js';
 import type { RunnerLoader } from './runtime/runner-loader.js';
-import type { EndpointService } from './serving/endpoint-service.js';
+import type { EndpointManager } from './serving/endpoint-manager.js';
 import type { CaptureStats } from './store/loop-store.js';
 import type { Store } from './store/store.js';
 import type { Registry as MetricsRegistry } from 'prom-client';
@@ -47,7 +47,7 @@ export interface LoopOptions {
   registry: Registry;
   /** Loads models for validation and package baselines. */
   runners: RunnerLoader;
-  endpoints: () => EndpointService;
+  endpoints: () => EndpointManager;
   rollouts: () => RolloutController;
   metricsRegistry: MetricsRegistry;
   /** The server's data directory: retraining runs work under `<home>/retrain`. */

@@ -8,6 +8,8 @@ export interface DecodeTask {
   offset: number;
   length: number;
   headerLength: number | undefined;
+  /** Set for a gRPC ModelInferRequest message; absent for an HTTP body. */
+  protocol?: 'grpc';
 }
 
 export type DecodeReply =

@@ -1,5 +1,5 @@
-// Decodes inference bodies: small ones inline, large JSON ones on worker threads (JSON is the one costly format:
-// a 600 KB image is ~3 MB of text), so decoding overlaps with the event loop and with inference on other cores.
+// Decodes inference bodies: small ones inline, large JSON ones and large gRPC messages on worker threads (JSON is the
+// costly format: a 600 KB image is ~3 MB of text), so decoding overlaps with the event loop and inference on other cores.
 
 import { availableParallelism } from 'node:os';
 import { InternalError, InvalidInputError } from '../core/errors.js';
@@ -8,6 +8,7 @@ import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
 import { decodeBinaryInferRequest } from '../protocols/v2-binary.js';
 import type { DecodeReply, DecodeTask } from './decode-messages.js';
+import { decodeModelInferBytes } from './grpc-proto.js';
 
 /** Below this a thread hop (~0.1 ms both ways) costs more than decoding inline. */
 const OFFLOAD_BYTES = 128 * 1024;
@@ -26,11 +27,21 @@ export class DecodePool {
   /** JSON bodies (no binary header) above the threshold go to a worker; everything else decodes here. */
   decode(body: Buffer, headerLength: number | undefined): InferRequest | Promise<InferRequest> {
     if (headerLength !== undefined || body.length < OFFLOAD_BYTES || this.size === 0) return decodeBinaryInferRequest(body, headerLength);
+    return this.offload(body, { headerLength });
+  }
+
+  /** A gRPC ModelInferRequest's bytes: as large as the threshold or more, decoded on a worker; smaller, here. */
+  decodeGrpc(message: Buffer): InferRequest | Promise<InferRequest> {
+    if (message.length < OFFLOAD_BYTES || this.size === 0) return decodeModelInferBytes(message);
+    return this.offload(message, { headerLength: undefined, protocol: 'grpc' });
+  }
+
+  private offload(bytesIn: Buffer, how: Pick<DecodeTask, 'headerLength' | 'protocol'>): Promise<InferRequest> {
     const slot = this.leastBusy();
-    // Move the bytes when the body owns its memory; otherwise copy them once.
-    const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
-    const bytes = owned ? (body.buffer as ArrayBuffer) : new Uint8Array(body).buffer;
-    const task: DecodeTask = { id: 0, body: bytes, offset: 0, length: body.byteLength, headerLength };
+    // Move the bytes when the buffer owns its memory; otherwise copy them once.
+    const owned = bytesIn.byteOffset === 0 && bytesIn.byteLength === bytesIn.buffer.byteLength && bytesIn.buffer instanceof ArrayBuffer;
+    const bytes = owned ? (bytesIn.buffer as ArrayBuffer) : new Uint8Array(bytesIn).buffer;
+    const task: DecodeTask = { id: 0, body: bytes, offset: 0, length: bytesIn.byteLength, ...how };
     return slot.call(task, settleDecode, [bytes]);
   }
 

@@ -1,10 +1,11 @@
-// A worker thread that decodes large v2 JSON request bodies, so the event loop keeps parsing HTTP and answering.
+// A worker thread that decodes large v2 JSON request bodies and gRPC messages, so the event loop keeps answering.
 
 import { parentPort } from 'node:worker_threads';
 import { SlipwayError } from '../core/errors.js';
 import { decodeBinaryInferRequest } from '../protocols/v2-binary.js';
 import { transferablesOf } from '../runtime/worker-messages.js';
 import type { DecodeReply, DecodeTask } from './decode-messages.js';
+import { decodeModelInferBytes } from './grpc-proto.js';
 
 if (!parentPort) throw new Error('decode-worker must run in a worker thread');
 const port = parentPort;
@@ -12,6 +13,15 @@ const port = parentPort;
 port.on('message', (task: DecodeTask) => {
   let reply: DecodeReply;
   try {
+    if (task.protocol === 'grpc') {
+      const request = decodeModelInferBytes(Buffer.from(task.body, task.offset, task.length));
+      reply = { id: task.id, request };
+      // Raw contents are views on the message's bytes: the bytes move back with them instead of being cloned.
+      const transfer = transferablesOf(request.inputs);
+      if (!transfer.includes(task.body)) transfer.push(task.body);
+      port.postMessage(reply, transfer);
+      return;
+    }
     const request = decodeBinaryInferRequest(new Uint8Array(task.body, task.offset, task.length), task.headerLength);
     reply = { id: task.id, request };
     port.postMessage(reply, transferablesOf(request.inputs));

@@ -9,7 +9,7 @@ import { STRATEGIES } from '../core/rollout-policy.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
-import type { EndpointService, EndpointStatus } from '../serving/endpoint-service.js';
+import type { EndpointManager, EndpointStatus } from '../serving/endpoint-manager.js';
 import { errorSchema, runtimeSchema } from './api-schemas.js';
 import { actorOf, requireAdminToken } from './auth.js';
 import { resolveManifest } from './manifest-resolution.js';
@@ -20,7 +20,7 @@ export interface EndpointSpecRouteOptions {
   /** The closed loop's settings travel in the same document. */
   loop: LoopService;
   registry: Registry;
-  endpoints: EndpointService;
+  endpoints: EndpointManager;
   rollouts: RolloutController;
   /** The server's runtime defaults: what a manifest's unwritten runtime settings become. */
   defaultRuntime: RuntimeConfig;

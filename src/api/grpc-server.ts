@@ -1,41 +1,36 @@
 // The Open Inference Protocol v2 gRPC surface (inference.GRPCInferenceService): health, metadata, readiness, inference.
 
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import type { Options as LoaderOptions } from '@grpc/proto-loader';
-import { loadSync } from '@grpc/proto-loader';
-import { asSlipwayError, InvalidInputError, OverloadedError, SlipwayError } from '../core/errors.js';
-import { parseVersion } from '../core/model-ref.js';
-import type { GrpcModelInferRequest, GrpcModelInferResponse } from '../protocols/v2-grpc.js';
-import { decodeModelInferRequest, encodeModelInferResponse } from '../protocols/v2-grpc.js';
+import { asSlipwayError, InternalError, InvalidInputError, OverloadedError, SlipwayError } from '../core/errors.js';
+import type { GrpcModelInferResponse } from '../protocols/v2-grpc.js';
+import { encodeModelInferResponse, peekModelInferTarget } from '../protocols/v2-grpc.js';
 import { encodeModelMetadata } from '../protocols/v2-json.js';
-import type { Registry } from '../registry/registry.js';
-import type { EndpointService, InferOptions } from '../serving/endpoint-service.js';
-import { requestDeadline } from './request-deadline.js';
-import { routingOptions } from './routing-options.js';
+import type { DataPlane, Transport } from '../serving/data-plane.js';
+import type { DecodePool } from './decode-pool.js';
+import { loadService, UNDECODABLE_MESSAGE } from './grpc-proto.js';
 
-/** The service definition; two levels up from both src/api/ and dist/api/, so it resolves from either. */
-export const PROTO_PATH = fileURLToPath(new URL('../../proto/grpc_predict_v2.proto', import.meta.url));
-
-/** How the proto is read: field names as written, 64-bit integers as decimal strings (exact), defaults filled in. */
-export const LOADER_OPTIONS: LoaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
-
-const SERVICE = 'inference.GRPCInferenceService';
+export { LOADER_OPTIONS, PROTO_PATH } from './grpc-proto.js';
 
 /** binary_tensor_data is an HTTP extension: gRPC carries raw tensor bytes natively. */
 const GRPC_EXTENSIONS: string[] = [];
 
+/** Routing hints come from call metadata; the deadline is the call's own (no timeout header). */
+const GRPC_TRANSPORT: Transport<grpc.Metadata> = {
+  header: (metadata, key) => {
+    const v = metadata.get(key)[0];
+    return v === undefined ? undefined : String(v);
+  },
+  timeoutHeader: false,
+};
+
 export interface GrpcServerOptions {
-  endpoints: EndpointService;
-  registry: Registry;
-  serverVersion: string;
-  /** False until start-up has restored the endpoints. */
-  isReady: () => boolean;
+  plane: DataPlane;
+  /** Decodes ModelInfer messages (large ones off the event loop). */
+  decoder: DecodePool;
   host: string;
   /** 0 picks a free port. */
   port: number;
   maxMessageBytes: number;
-  maxTimeoutMs: number;
   /** Where internal faults are reported (the HTTP server's logger). */
   logError: (details: object, message: string) => void;
 }
@@ -53,18 +48,22 @@ interface NameVersion {
   version?: string;
 }
 
-function loadService(): grpc.ServiceDefinition {
-  const definition = loadSync(PROTO_PATH, LOADER_OPTIONS)[SERVICE];
-  if (!definition || !('ModelInfer' in definition)) throw new Error(`${PROTO_PATH} does not define ${SERVICE}`);
-  return definition as grpc.ServiceDefinition;
-}
-
 function deadlineMs(deadline: grpc.Deadline): number {
   return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
+/**
+ * The service with ModelInfer's message kept as bytes: the handler refuses an overloaded call before decoding it, and
+ * decodes a large one off the event loop. Every other method decodes as grpc-js does.
+ */
+function serviceKeepingInferBytes(): grpc.ServiceDefinition {
+  const service = loadService();
+  const infer = service['ModelInfer']!;
+  return { ...service, ModelInfer: { ...infer, requestDeserialize: (bytes: Buffer) => bytes } } as unknown as grpc.ServiceDefinition;
+}
+
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
-  const { endpoints, registry } = opts;
+  const { plane, decoder } = opts;
 
   /** The one mapping of errors to gRPC status: the hierarchy's code, internal faults logged and not detailed. */
   const toStatus = (err: unknown, method: string): grpc.ServerErrorResponse => {
@@ -88,64 +87,56 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       );
     };
 
-  const version = (text: string | undefined): number | undefined =>
-    text === undefined || text === '' ? undefined : parseVersion(text, `version "${text}"`);
+  /** gRPC leaves a string field '' when absent: no version. */
+  const version = (text: string | undefined): string | undefined => (text === undefined || text === '' ? undefined : text);
 
   const modelName = (name: string | undefined): string => {
     if (!name) throw new InvalidInputError('expected "name" of the model (the endpoint to call)');
     return name;
   };
 
+  const infer = async (call: grpc.ServerUnaryCall<Buffer, GrpcModelInferResponse>): Promise<GrpcModelInferResponse> => {
+    const bytes = call.request;
+    const target = peekModelInferTarget(bytes);
+    if (!target) throw new InternalError(UNDECODABLE_MESSAGE);
+    const name = target.name;
+    if (!name) throw new InvalidInputError('ModelInferRequest: expected "model_name" (the endpoint to call)');
+    // Overloaded: refuse before decoding, as HTTP refuses before reading the body (only without a version, as there).
+    if (target.version === '') {
+      const refusal = plane.refusal(name);
+      if (refusal) throw refusal;
+    }
+    const endpoint = plane.endpoint(name); // an unknown endpoint is NOT_FOUND before any tensor is looked at, as over HTTP
+    const decoded = decoder.decodeGrpc(bytes);
+    const request = decoded instanceof Promise ? await decoded : decoded;
+    const controller = new AbortController();
+    if (call.cancelled) controller.abort();
+    else call.once('cancelled', () => controller.abort());
+    const response = await plane.infer(
+      endpoint, version(target.version), request, GRPC_TRANSPORT, call.metadata, controller.signal, deadlineMs(call.getDeadline()),
+    );
+    return encodeModelInferResponse(response);
+  };
+
   const implementation: grpc.UntypedServiceImplementation = {
-    ServerLive: unary('ServerLive', async () => ({ live: true })),
-    ServerReady: unary('ServerReady', async () => ({ ready: opts.isReady() && endpoints.settled })),
-    ServerMetadata: unary('ServerMetadata', async () => ({ name: 'slipway', version: opts.serverVersion, extensions: GRPC_EXTENSIONS })),
+    ServerLive: unary('ServerLive', async () => ({ live: plane.serverLive() })),
+    ServerReady: unary('ServerReady', async () => ({ ready: plane.serverReady() })),
+    ServerMetadata: unary('ServerMetadata', async () => ({ ...plane.serverMetadata(), extensions: GRPC_EXTENSIONS })),
     ModelMetadata: unary('ModelMetadata', async (call: grpc.ServerUnaryCall<NameVersion, unknown>) => {
-      const name = modelName(call.request.name);
-      const v = version(call.request.version);
-      const described = await endpoints.describe(name, v);
-      const versions = (await registry.list(described.name)).map((m) => String(m.version));
-      return encodeModelMetadata(name, v === undefined ? versions : [String(v)], described.signature);
+      const meta = await plane.modelMetadata(modelName(call.request.name), version(call.request.version));
+      return encodeModelMetadata(meta.name, meta.versions, meta.signature);
     }),
-    ModelReady: unary('ModelReady', async (call: grpc.ServerUnaryCall<NameVersion, unknown>) => {
-      const name = modelName(call.request.name);
-      const v = version(call.request.version);
-      if (v !== undefined) await endpoints.describe(name, v);
-      return { ready: endpoints.isReady(name, v) };
-    }),
-    ModelInfer: unary('ModelInfer', async (call: grpc.ServerUnaryCall<GrpcModelInferRequest, GrpcModelInferResponse>) => {
-      const message = call.request;
-      const name = message.model_name;
-      if (!name) throw new InvalidInputError('ModelInferRequest: expected "model_name" (the endpoint to call)');
-      const status = endpoints.status(name); // an unknown endpoint is NOT_FOUND before any tensor is looked at, as over HTTP
-      const request = decodeModelInferRequest(message);
-      const controller = new AbortController();
-      if (call.cancelled) controller.abort();
-      else call.once('cancelled', () => controller.abort());
-      const metadataValue = (key: string): string | undefined => {
-        const v = call.metadata.get(key)[0];
-        return v === undefined ? undefined : String(v);
-      };
-      const options: InferOptions = {
-        signal: controller.signal,
-        ...routingOptions(status.record.spec.routing.stickyHeader, metadataValue, request.parameters),
-      };
-      const v = version(message.model_version);
-      if (v !== undefined) options.version = v;
-      const deadline = requestDeadline(
-        { timeoutParameter: request.parameters?.timeout, transportDeadline: deadlineMs(call.getDeadline()) },
-        opts.maxTimeoutMs,
-      );
-      if (deadline !== undefined) options.deadline = deadline;
-      return encodeModelInferResponse(await endpoints.infer(name, request, options));
-    }),
+    ModelReady: unary('ModelReady', async (call: grpc.ServerUnaryCall<NameVersion, unknown>) => ({
+      ready: await plane.modelReady(modelName(call.request.name), version(call.request.version)),
+    })),
+    ModelInfer: unary('ModelInfer', infer),
   };
 
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.maxMessageBytes,
     'grpc.max_send_message_length': opts.maxMessageBytes,
   });
-  server.addService(loadService(), implementation);
+  server.addService(serviceKeepingInferBytes(), implementation);
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>

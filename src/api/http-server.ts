@@ -8,7 +8,8 @@ import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { Registry } from '../registry/registry.js';
 import type { RunnerLoader } from '../runtime/runner-loader.js';
-import type { EndpointService } from '../serving/endpoint-service.js';
+import type { DataPlane } from '../serving/data-plane.js';
+import type { EndpointManager } from '../serving/endpoint-manager.js';
 import type { Store } from '../store/store.js';
 import type { DecodePool } from './decode-pool.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
@@ -25,7 +26,7 @@ import { v2Routes } from './v2-routes.js';
 export interface HttpServerOptions {
   registry: Registry;
   runners: RunnerLoader;
-  endpoints: EndpointService;
+  endpoints: EndpointManager;
   store: Store;
   metrics: ServingMetrics;
   rollouts: RolloutController;
@@ -36,10 +37,10 @@ export interface HttpServerOptions {
   adminToken: string | undefined;
   maxBodyBytes: number;
   maxUploadBytes: number;
-  maxTimeoutMs: number;
   decoder: DecodePool;
   logLevel: string;
-  isReady: () => boolean;
+  /** Inference, health and metadata under /v2. */
+  plane: DataPlane;
 }
 
 export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
@@ -78,14 +79,6 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );
-  await app.register(v2Routes, {
-    endpoints: opts.endpoints,
-    registry: opts.registry,
-    serverVersion: opts.version,
-    maxBodyBytes: opts.maxBodyBytes,
-    maxTimeoutMs: opts.maxTimeoutMs,
-    decoder: opts.decoder,
-    isReady: opts.isReady,
-  });
+  await app.register(v2Routes, { plane: opts.plane, maxBodyBytes: opts.maxBodyBytes, decoder: opts.decoder });
   return app;
 }

@@ -10,7 +10,7 @@ import { parseModelRef, parseVersion } from '../core/model-ref.js';
 import { checkName } from '../core/names.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
-import type { EndpointService, EndpointStatus } from '../serving/endpoint-service.js';
+import type { EndpointManager, EndpointStatus } from '../serving/endpoint-manager.js';
 import type { ValidationReport } from '../core/validation.js';
 import { validateAndSave } from '../rollout/validation.js';
 import {
@@ -24,7 +24,7 @@ import { versionOf, versionParams, type VersionRequest } from './version-params.
 export interface ManagementOptions {
   registry: Registry;
   runners: RunnerLoader;
-  endpoints: EndpointService;
+  endpoints: EndpointManager;
   store: Store;
   adminToken: string | undefined;
   maxUploadBytes: number;

@@ -9,14 +9,14 @@ import { parseGate, STRATEGIES, type RolloutStrategy } from '../core/rollout-pol
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { RolloutController, StartRollout } from '../rollout/rollout-controller.js';
 import type { Command } from '../rollout/rollout-machine.js';
-import type { EndpointService } from '../serving/endpoint-service.js';
+import type { EndpointManager } from '../serving/endpoint-manager.js';
 import type { Store } from '../store/store.js';
 import { actorOf, requireAdminToken } from './auth.js';
 import { errorSchema } from './api-schemas.js';
 
 export interface RolloutRouteOptions {
   rollouts: RolloutController;
-  endpoints: EndpointService;
+  endpoints: EndpointManager;
   store: Store;
   adminToken: string | undefined;
 }

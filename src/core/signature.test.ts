@@ -169,6 +169,13 @@ describe('checkRequest', () => {
     );
   });
 
+  it('leaves the element count to the decoder when told it checked it (every protocol decoder does)', () => {
+    const short: Tensor = { name: 'x', datatype: 'FP32', shape: [2, 3], data: new Float32Array(5) };
+    expect(checkRequest(signature, { inputs: [short, mask()] }, true)).toEqual(signature.outputs.map((o) => o.name));
+    const wide: Tensor = { name: 'x', datatype: 'FP32', shape: [2, 4], data: new Float32Array(8) };
+    expect(() => checkRequest(signature, { inputs: [wide, mask()] }, true)).toThrow('input "x": expected shape [-1,3], got [2,4]');
+  });
+
   it('checks the data length of BYTES inputs (string arrays) too', () => {
     const sig: Signature = {
       inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }],

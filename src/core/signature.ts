@@ -33,8 +33,10 @@ export function shapeMatches(spec: readonly number[], actual: readonly number[])
 /**
  * Checks a decoded request against a signature and returns the names of the outputs to compute.
  * Every message names the tensor and what was expected, so a client can fix its request without reading our code.
+ * `elementsChecked`: the protocol decoder already matched each tensor's element count to its shape (every decoder
+ * does), so it is not counted a second time.
  */
-export function checkRequest(signature: Signature, request: InferRequest): string[] {
+export function checkRequest(signature: Signature, request: InferRequest, elementsChecked = false): string[] {
   const seen = new Set<string>();
   for (const tensor of request.inputs) {
     if (seen.has(tensor.name)) throw new InvalidInputError(`input "${tensor.name}" appears more than once`);
@@ -53,6 +55,7 @@ export function checkRequest(signature: Signature, request: InferRequest): strin
         `input "${tensor.name}": expected shape ${formatShape(spec.shape)}, got ${formatShape(tensor.shape)}`,
       );
     }
+    if (elementsChecked) continue;
     const expected = shapeSize(tensor.shape);
     if (tensor.data.length !== expected) {
       throw new InvalidInputError(

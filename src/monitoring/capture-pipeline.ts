@@ -2,6 +2,7 @@
 // to (dropping and counting when full, never waiting), batched flushes to the store, and retention.
 
 import type { CaptureConfig, CaptureRecord } from '../core/capture-config.js';
+import type { CaptureSink } from '../serving/capture-sink.js';
 import type { LoopStore } from '../store/loop-store.js';
 import type { LoopMetrics } from './loop-metrics.js';
 
@@ -25,7 +26,7 @@ export const DEFAULT_PIPELINE: CapturePipelineOptions = {
   retentionIntervalMs: 60_000,
 };
 
-export class CapturePipeline {
+export class CapturePipeline implements CaptureSink {
   private readonly configs = new Map<string, CaptureConfig>();
   private buffer: CaptureRecord[] = [];
   private bytes = 0;

@@ -2,14 +2,8 @@
 
 import type { DataType } from '../core/datatype.js';
 import { DATATYPES, isDataType } from '../core/datatype.js';
+import { describeValue } from '../core/describe-value.js';
 import { InvalidInputError } from '../core/errors.js';
-
-/** A short rendering of a client's value for an error message. */
-export function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
 
 export function parseDatatype(value: unknown, where: string): DataType {
   if (!isDataType(value)) {

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../core/errors.js';
 import type { InferRequest, InferResponse, ParameterValue } from '../core/infer.js';
 import type { Tensor } from '../core/tensor.js';
 import { tensorToRaw } from './raw-tensor.js';
-import { describeValue } from './tensor-header.js';
+import { describeValue } from '../core/describe-value.js';
 import type { BinaryInputSource, JsonObject } from './v2-json.js';
 import { decodeInferRequest, encodeTensor, parseJsonBody, responseDocument } from './v2-json.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { toHalfBits } from '../core/fp16.js';
 import type { InferResponse } from '../core/infer.js';
 import type { GrpcInferInputTensor, GrpcModelInferRequest, GrpcTensorContents } from './v2-grpc.js';
-import { decodeModelInferRequest, encodeModelInferResponse, parseGrpcParameters, toGrpcParameters } from './v2-grpc.js';
+import { decodeModelInferRequest, encodeModelInferResponse, parseGrpcParameters, peekModelInferTarget, toGrpcParameters } from './v2-grpc.js';
 import { expectInvalid } from '../../test/support/thrown.js';
 
 function one(datatype: string, shape: (string | number)[], contents: GrpcTensorContents | null, raw?: Uint8Array): GrpcModelInferRequest {
@@ -154,5 +154,30 @@ describe('encodeModelInferResponse', () => {
       ratio: { double_param: 0.5 },
       shadow: { bool_param: false },
     });
+  });
+});
+
+describe('peekModelInferTarget', () => {
+  /** One length-delimited field: key, length, bytes. */
+  const field = (n: number, bytes: Uint8Array | string): Buffer => {
+    const body = typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes);
+    return Buffer.concat([Buffer.from([(n << 3) | 2, body.length]), body]);
+  };
+
+  it('reads model_name and model_version, stepping over every other field, the last occurrence winning', () => {
+    const message = Buffer.concat([
+      field(3, 'request-id'), field(1, 'first'), field(5, new Uint8Array([0xff, 0xff, 0xff])), // inputs: never read
+      Buffer.from([0x48, 0x96, 0x01]), // an unknown varint field 9 = 150
+      field(2, '3'), field(1, 'échos'), field(7, new Uint8Array(100)),
+    ]);
+    expect(peekModelInferTarget(message)).toEqual({ name: 'échos', version: '3' });
+    expect(peekModelInferTarget(new Uint8Array(0))).toEqual({ name: '', version: '' });
+  });
+
+  it('says undefined when the top-level framing is broken', () => {
+    expect(peekModelInferTarget(Buffer.from([0x0a, 10, 0x61]))).toBeUndefined(); // a length past the end
+    expect(peekModelInferTarget(Buffer.from([0x0a]))).toBeUndefined(); // a key without its length
+    expect(peekModelInferTarget(Buffer.from([0x0b, 0x00]))).toBeUndefined(); // wire type 3 (groups): not in this message
+    expect(peekModelInferTarget(Buffer.from([0x02, 0x00]))).toBeUndefined(); // field 0
   });
 });

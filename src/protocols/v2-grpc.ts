@@ -12,7 +12,8 @@ import type { InferRequest, InferResponse, ParameterValue, Parameters, Requested
 import type { Tensor } from '../core/tensor.js';
 import { formatShape, shapeSize } from '../core/tensor.js';
 import { rawToTensor, tensorToRaw } from './raw-tensor.js';
-import { describeValue, parseDatatype, parseShape } from './tensor-header.js';
+import { describeValue } from '../core/describe-value.js';
+import { parseDatatype, parseShape } from './tensor-header.js';
 
 /** A 64-bit integer as proto-loader gives it (a decimal string with longs: String) or a number built by hand. */
 export type GrpcLong = string | number;
@@ -258,4 +259,71 @@ export function encodeModelInferResponse(response: InferResponse): GrpcModelInfe
     outputs: response.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape, parameters: {} })),
     raw_output_contents: response.outputs.map(tensorToRaw),
   };
+}
+
+/** The endpoint a ModelInferRequest names, read from its bytes without decoding its tensors. */
+export interface ModelInferTarget {
+  /** model_name ('' when absent). */
+  name: string;
+  /** model_version ('' when absent). */
+  version: string;
+}
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_BYTES = 2;
+const WIRE_FIXED32 = 5;
+const targetText = new TextDecoder();
+/** The peek's read position: module state, not a closure per call (the peek runs synchronously, once per call). */
+let peekAt = 0;
+
+/** The varint at `peekAt` in `bytes`; -1 when truncated or over ten bytes. Values past 2^53 are only ever skipped. */
+function varint(bytes: Uint8Array): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    if (peekAt >= bytes.length) return -1;
+    const b = bytes[peekAt++]!;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return value;
+    scale *= 128;
+  }
+  return -1;
+}
+
+/**
+ * Reads model_name (field 1) and model_version (field 2) of an encoded ModelInferRequest, stepping over every other
+ * field (inputs and raw contents are skipped by their length, not read), so a server can refuse a call before it
+ * decodes the message. The last occurrence of a field wins, as in protobuf decoding. Undefined when the top-level
+ * framing is malformed.
+ */
+export function peekModelInferTarget(bytes: Uint8Array): ModelInferTarget | undefined {
+  let name = '';
+  let version = '';
+  const end = bytes.length;
+  peekAt = 0;
+  while (peekAt < end) {
+    const key = varint(bytes);
+    if (key < 0) return undefined;
+    const field = Math.floor(key / 8);
+    const wire = key % 8;
+    if (field === 0) return undefined;
+    if (wire === WIRE_VARINT) {
+      if (varint(bytes) < 0) return undefined;
+    } else if (wire === WIRE_FIXED64) {
+      peekAt += 8;
+    } else if (wire === WIRE_FIXED32) {
+      peekAt += 4;
+    } else if (wire === WIRE_BYTES) {
+      const length = varint(bytes);
+      if (length < 0 || peekAt + length > end) return undefined;
+      if (field === 1) name = targetText.decode(bytes.subarray(peekAt, peekAt + length));
+      else if (field === 2) version = targetText.decode(bytes.subarray(peekAt, peekAt + length));
+      peekAt += length;
+    } else {
+      return undefined;
+    }
+    if (peekAt > end) return undefined;
+  }
+  return { name, version };
 }

@@ -10,7 +10,8 @@ import type { Signature, TensorSpec } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { shapeSize } from '../core/tensor.js';
 import { rawToTensor } from './raw-tensor.js';
-import { describeValue as describe, parseDatatype, parseShape } from './tensor-header.js';
+import { describeValue as describe } from '../core/describe-value.js';
+import { parseDatatype, parseShape } from './tensor-header.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

@@ -12,7 +12,7 @@ import { checkSteps, DEFAULT_POLICY, formatGate } from '../core/rollout-policy.j
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
-import type { EndpointService } from '../serving/endpoint-service.js';
+import type { EndpointManager } from '../serving/endpoint-manager.js';
 import type { Store } from '../store/store.js';
 import { judge, type WindowNumbers } from './gate-verdict.js';
 import type { Command, RolloutState, Transition } from './rollout-machine.js';
@@ -43,7 +43,7 @@ export class RolloutController {
 
   constructor(
     private readonly store: Store,
-    private readonly endpoints: EndpointService,
+    private readonly endpoints: EndpointManager,
     private readonly registry: Registry,
     private readonly log: (details: object, message: string) => void,
   ) {}

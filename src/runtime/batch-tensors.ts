@@ -29,6 +29,17 @@ export function stackInputs(requests: readonly (readonly Tensor[])[], pool: Buff
   });
 }
 
+/** A request's own copy of borrowed inputs (into pooled buffers), for a runner that may move what it is given. */
+export function copyInputs(inputs: readonly Tensor[], pool: BufferPool): Tensor[] {
+  return inputs.map((t) => {
+    if (t.datatype === 'BYTES') return t; // strings cannot move between threads: a runner's transport copies them anyway
+    const source = t.data as Float32Array;
+    const data = new (arrayConstructor(t.datatype))(pool.take(source.byteLength), 0, source.length);
+    (data as Float32Array).set(source);
+    return { name: t.name, datatype: t.datatype, shape: t.shape, data };
+  });
+}
+
 /** Splits batch outputs by the requests' row counts. Each piece owns its buffer, so it can move between threads. */
 export function splitOutputs(outputs: readonly Tensor[], rows: readonly number[]): Tensor[][] {
   const total = rows.reduce((a, b) => a + b, 0);

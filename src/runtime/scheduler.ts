@@ -4,7 +4,7 @@ import { CancelledError, DeadlineExceededError, OverloadedError, UnavailableErro
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Tensor } from '../core/tensor.js';
 import { batchKeyOf, planBatch, type BatchPolicy } from './batch-plan.js';
-import { stackInputs, splitOutputs } from './batch-tensors.js';
+import { copyInputs, stackInputs, splitOutputs } from './batch-tensors.js';
 import { BufferPool } from './buffer-pool.js';
 import type { RunRequest, Runner } from './runner.js';
 
@@ -12,6 +12,11 @@ export interface ScheduleOptions {
   /** Absolute deadline in ms since the epoch. */
   deadline?: number;
   signal?: AbortSignal;
+  /**
+   * The inputs stay the caller's (other variants read them too): they are copied once before the run (stacking a
+   * batch is that copy) and never handed to the runner, which may move their buffers to another thread.
+   */
+  borrowed?: boolean;
 }
 
 /** What one request experienced: its outputs and where its time went. */
@@ -27,6 +32,7 @@ interface Job {
   request: RunRequest;
   key: string;
   rows: number;
+  borrowed: boolean;
   enqueuedAt: number;
   resolve: (result: ScheduledResult) => void;
   reject: (err: Error) => void;
@@ -94,6 +100,7 @@ export class Scheduler {
         request,
         key: batch?.key ?? `solo-${soloKeys++}`,
         rows: batch?.rows ?? 1,
+        borrowed: options.borrowed === true,
         enqueuedAt: nowMicros(),
         resolve,
         reject,
@@ -170,7 +177,9 @@ export class Scheduler {
     const batchRows = rows.reduce((a, b) => a + b, 0);
     try {
       const single = jobs.length === 1;
-      const inputs = single ? jobs[0]!.request.inputs : stackInputs(jobs.map((j) => j.request.inputs), this.buffers);
+      const inputs = !single
+        ? stackInputs(jobs.map((j) => j.request.inputs), this.buffers)
+        : jobs[0]!.borrowed ? copyInputs(jobs[0]!.request.inputs, this.buffers) : jobs[0]!.request.inputs;
       const output = await this.runner.run({ inputs, outputNames: jobs[0]!.request.outputNames });
       const computeMicros = nowMicros() - startedAt;
       this.buffers.give(output.spent);

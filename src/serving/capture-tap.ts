@@ -1,12 +1,12 @@
 // Taking a captured copy of one request on the serving path: the sampling decision, the inputs encoded before they
-// move to a worker thread, the outputs after, the payload limit. The record goes to the capture pipeline's buffer.
+// move to a worker thread, the outputs after, the payload limit. The record goes to the capture sink.
 
 import type { CaptureConfig, CaptureStatus } from '../core/capture-config.js';
 import type { InferRequest } from '../core/infer.js';
 import type { Tensor } from '../core/tensor.js';
 import { encodedSize, encodeTensors } from '../core/capture-codec.js';
 import { timeOrderedId } from '../core/request-id.js';
-import type { CapturePipeline } from '../monitoring/capture-pipeline.js';
+import type { CaptureSink } from './capture-sink.js';
 
 /** What a variant adds to its captured record. */
 export interface CapturedVariant {
@@ -22,7 +22,7 @@ export class CaptureTap {
   private readonly time = Date.now();
 
   private constructor(
-    private readonly pipeline: CapturePipeline,
+    private readonly sink: CaptureSink,
     private readonly config: CaptureConfig,
     private readonly endpoint: string,
     private readonly requestId: string,
@@ -32,20 +32,20 @@ export class CaptureTap {
    * With capture on, every request gets an id (the client's, or a new one returned in the response) so feedback can
    * name it; a sampled one gets a tap. Must run before the inputs are handed to the runner (that moves their buffers).
    */
-  static open(pipeline: CapturePipeline | undefined, endpoint: string, request: InferRequest): CaptureTap | undefined {
-    const config = pipeline?.active(endpoint);
+  static open(sink: CaptureSink | undefined, endpoint: string, request: InferRequest): CaptureTap | undefined {
+    const config = sink?.active(endpoint);
     if (!config) return undefined;
     request.id ??= timeOrderedId();
     if (config.sampleRate < 1 && Math.random() >= config.sampleRate) return undefined;
-    const tap = new CaptureTap(pipeline!, config, endpoint, request.id);
+    const tap = new CaptureTap(sink!, config, endpoint, request.id);
     if (config.keep !== 'outputs') tap.inputs = tap.encode(request.inputs);
     return tap;
   }
 
-  /** Hands the finished record to the pipeline (which drops it, counted, when its buffer is full). */
+  /** Hands the finished record to the sink (which drops it, counted, when it has no room). */
   close(variant: CapturedVariant, status: CaptureStatus, latencyMs: number, rows: number, outputs?: Tensor[], error?: string): void {
     const encodedOutputs = outputs && this.config.keep !== 'inputs' ? this.encode(outputs) : null;
-    this.pipeline.offer({
+    this.sink.offer({
       endpoint: this.endpoint, requestId: this.requestId, time: this.time, variant: variant.variant, model: variant.model,
       version: variant.version, status, latencyMs, rows, inputs: this.inputs, outputs: encodedOutputs, truncated: this.truncated,
       error: error ?? null,

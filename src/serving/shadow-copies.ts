@@ -2,29 +2,30 @@
 // answers compared with the live answer and recorded, never returned; their failures never reach the caller.
 
 import { OverloadedError } from '../core/errors.js';
-import type { InferRequest } from '../core/infer.js';
 import type { Tensor } from '../core/tensor.js';
 import { compareTensors } from './agreement.js';
+import type { ScheduleOptions } from '../runtime/scheduler.js';
 import type { LiveVariant } from './live-variant.js';
 
-/** Input buffers move to the live variant's thread; a copy must be taken before that if anyone else needs them. */
-export function cloneInputs(inputs: readonly Tensor[]): Tensor[] {
-  return inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], data: t.data.slice() }));
-}
+/**
+ * Copies run on the live request's own inputs, borrowed: each variant's scheduler copies them once (stacking a batch
+ * is that copy) instead of moving them to its thread, so the live run, every copy and capture all read the same tensors.
+ */
+const BORROWED: ScheduleOptions = { borrowed: true };
 
 /**
- * Runs `copy` on `target` and, when both answers are in, records on `recordOn` how many rows agreed (comparing the
- * first requested output). Shadow failures are counted on the shadow's own window.
+ * Runs the live request's `inputs` (borrowed) on `target` and, when both answers are in, records on `recordOn` how
+ * many rows agreed (comparing the first requested output). Shadow failures are counted on the shadow's own window.
  */
 export function runCopy(
   target: LiveVariant,
   recordOn: LiveVariant,
-  copy: InferRequest,
+  inputs: Tensor[],
   outputNames: string[],
   liveAnswer: Promise<Tensor[] | undefined>,
 ): void {
   const started = performance.now();
-  const shadowAnswer = target.run({ inputs: copy.inputs, outputNames }, {}).then(
+  const shadowAnswer = target.run({ inputs, outputNames }, BORROWED).then(
     (result) => {
       if (target.spec.shadow) target.window.record(true, performance.now() - started);
       return result.outputs;

@@ -10,7 +10,19 @@ export const MODEL_HEADER = 'x-slipway-model-version';
 /** Request parameter alternative to the sticky header. */
 export const ROUTE_KEY_PARAMETER = 'route_key';
 
-type HeaderValue = string | string[] | undefined;
+export type HeaderValue = string | string[] | undefined;
+
+/**
+ * Reads a lower-case header (HTTP) or metadata key (gRPC) from a call's carrier (the request's headers, the call's
+ * metadata). A module-level function of the carrier, so reading costs no closure per request.
+ */
+export type HeaderReader<C> = (carrier: C, name: string) => HeaderValue;
+
+/** The routing hints of one request. */
+export interface RoutingHints {
+  routeKey?: string;
+  pin?: string;
+}
 
 function single(value: HeaderValue, name: string): string | undefined {
   if (value === undefined) return undefined;
@@ -21,17 +33,17 @@ function single(value: HeaderValue, name: string): string | undefined {
   return text;
 }
 
-/** `header` reads a lower-case header (HTTP) or metadata key (gRPC). */
-export function routingOptions(
+/** Sets `into.routeKey` (sticky header, else the route_key parameter) and `into.pin` from what the caller sent. */
+export function readRoutingHints<C>(
+  into: RoutingHints,
   stickyHeader: string,
-  header: (name: string) => HeaderValue,
+  carrier: C,
+  header: HeaderReader<C>,
   parameters: Parameters | undefined,
-): { routeKey?: string; pin?: string } {
-  const out: { routeKey?: string; pin?: string } = {};
+): void {
   const parameter = parameters?.[ROUTE_KEY_PARAMETER];
-  const key = single(header(stickyHeader.toLowerCase()), stickyHeader) ?? (parameter === undefined ? undefined : String(parameter));
-  if (key !== undefined) out.routeKey = key;
-  const pin = single(header(PIN_HEADER), PIN_HEADER);
-  if (pin !== undefined) out.pin = pin;
-  return out;
+  const key = single(header(carrier, stickyHeader.toLowerCase()), stickyHeader) ?? (parameter === undefined ? undefined : String(parameter));
+  if (key !== undefined) into.routeKey = key;
+  const pin = single(header(carrier, PIN_HEADER), PIN_HEADER);
+  if (pin !== undefined) into.pin = pin;
 }

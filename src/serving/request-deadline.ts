@@ -2,7 +2,7 @@
 
 import { InvalidInputError } from '../core/errors.js';
 import type { ParameterValue } from '../core/infer.js';
-import { describeValue } from '../protocols/tensor-header.js';
+import { describeValue } from '../core/describe-value.js';
 
 /** HTTP header for a per-request timeout in milliseconds (for clients that cannot set v2 parameters). */
 export const TIMEOUT_HEADER = 'x-slipway-timeout-ms';

@@ -1,0 +1,42 @@
+// The v2 gRPC service definition as the server and the decode workers load it, and ModelInferRequest bytes decoded
+// the way grpc-js decoded them before (same loader, same options), so inline and off-loop decoding agree.
+
+import { fileURLToPath } from 'node:url';
+import type { MethodDefinition, Options as LoaderOptions, ServiceDefinition } from '@grpc/proto-loader';
+import { loadSync } from '@grpc/proto-loader';
+import { InternalError } from '../core/errors.js';
+import type { InferRequest } from '../core/infer.js';
+import type { GrpcModelInferRequest } from '../protocols/v2-grpc.js';
+import { decodeModelInferRequest } from '../protocols/v2-grpc.js';
+
+/** The service definition; two levels up from both src/api/ and dist/api/, so it resolves from either. */
+export const PROTO_PATH = fileURLToPath(new URL('../../proto/grpc_predict_v2.proto', import.meta.url));
+
+/** How the proto is read: field names as written, 64-bit integers as decimal strings (exact), defaults filled in. */
+export const LOADER_OPTIONS: LoaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+
+const SERVICE = 'inference.GRPCInferenceService';
+
+/** What grpc-js answers (INTERNAL) when a request message is not valid protobuf; we answer the same. */
+export const UNDECODABLE_MESSAGE = 'Error deserializing request';
+
+export function loadService(): ServiceDefinition {
+  const definition = loadSync(PROTO_PATH, LOADER_OPTIONS)[SERVICE];
+  if (!definition || !('ModelInfer' in definition)) throw new Error(`${PROTO_PATH} does not define ${SERVICE}`);
+  return definition as ServiceDefinition;
+}
+
+type ModelInferMethod = MethodDefinition<GrpcModelInferRequest, unknown>;
+let modelInfer: ModelInferMethod | undefined;
+
+/** A ModelInferRequest's bytes -> the request, checked as every protocol checks it; bad protobuf is INTERNAL, as before. */
+export function decodeModelInferBytes(bytes: Buffer): InferRequest {
+  modelInfer ??= loadService()['ModelInfer'] as ModelInferMethod;
+  let message: GrpcModelInferRequest;
+  try {
+    message = modelInfer.requestDeserialize(bytes);
+  } catch {
+    throw new InternalError(UNDECODABLE_MESSAGE);
+  }
+  return decodeModelInferRequest(message);
+}

@@ -1,0 +1,227 @@
+// The data plane over fake runners behind the real Scheduler: how many times a request's inputs are copied on the way
+// to each runner (live, shadow, capture; batched or not), routing hints and deadlines from any transport, one lookup.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CAPTURE, type CaptureConfig, type CaptureRecord } from '../core/capture-config.js';
+import type { VariantSpec } from '../core/endpoint-spec.js';
+import { DEFAULT_ROUTING } from '../core/endpoint-spec.js';
+import type { InferRequest } from '../core/infer.js';
+import type { ModelVersion } from '../core/model-version.js';
+import { DEFAULT_RUNTIME, type RuntimeConfig } from '../core/runtime-config.js';
+import type { Signature } from '../core/signature.js';
+import { ServingMetrics } from '../monitoring/serving-metrics.js';
+import type { Registry } from '../registry/registry.js';
+import type { RunOutput, RunRequest, Runner } from '../runtime/runner.js';
+import { Scheduler } from '../runtime/scheduler.js';
+import type { CaptureSink } from './capture-sink.js';
+import { DataPlane, type Transport } from './data-plane.js';
+import { LiveEndpoints } from './live-endpoints.js';
+import { LiveVariant } from './live-variant.js';
+import { VariantLoader } from './variant-loader.js';
+import type { RunnerLoader } from '../runtime/runner-loader.js';
+
+const COLS = 64;
+const SIGNATURE: Signature = {
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, COLS] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, COLS] }],
+};
+
+/**
+ * Copy lineage: every buffer holding a request's input bytes, with how many copies away from the decoded request it
+ * is (0 = the decoded request's own buffer). Filled by spying on the typed-array methods that copy elements
+ * (`set`, `slice`): batch stacking, the scheduler's copy of borrowed inputs, capture encoding and any clone.
+ */
+const depth = new Map<ArrayBufferLike, number>();
+let copies = 0;
+const typedArrayProto = Object.getPrototypeOf(Int8Array.prototype) as {
+  set: (this: Uint8Array, source: ArrayLike<number>, offset?: number) => void;
+  slice: (this: Uint8Array, start?: number, end?: number) => Uint8Array;
+};
+const originalSet = typedArrayProto.set;
+const originalSlice = typedArrayProto.slice;
+
+function copied(from: ArrayBufferLike, to: ArrayBufferLike): void {
+  const d = depth.get(from);
+  if (d === undefined) return;
+  copies++;
+  depth.set(to, Math.max(depth.get(to) ?? 0, d + 1));
+}
+
+beforeEach(() => {
+  depth.clear();
+  copies = 0;
+  typedArrayProto.set = function set(this: Uint8Array, source: ArrayLike<number>, offset?: number): void {
+    if (ArrayBuffer.isView(source)) copied(source.buffer, this.buffer);
+    originalSet.call(this, source, offset);
+  };
+  typedArrayProto.slice = function slice(this: Uint8Array, start?: number, end?: number): Uint8Array {
+    const out = originalSlice.call(this, start, end);
+    copied(this.buffer, out.buffer);
+    return out;
+  };
+});
+
+afterEach(() => {
+  typedArrayProto.set = originalSet;
+  typedArrayProto.slice = originalSlice;
+});
+
+/** A runner whose runs finish when the test says; it records how far from the request each input it got is. */
+class FakeRunner implements Runner {
+  readonly signature = SIGNATURE;
+  readonly size = 1;
+  /** Per run: the copy depth of its input buffer (undefined: not the request's bytes at all). */
+  readonly received: (number | undefined)[] = [];
+  private gates: (() => void)[] = [];
+  get pending(): number {
+    return this.gates.length;
+  }
+  run(request: RunRequest): Promise<RunOutput> {
+    const x = request.inputs[0]!;
+    this.received.push(depth.get((x.data as Float32Array).buffer));
+    const rows = x.shape[0]!;
+    // Outputs are made, not copied from the inputs (a copy here would count).
+    const y = new Float32Array(rows * COLS);
+    for (let i = 0; i < y.length; i++) y[i] = i % COLS;
+    return new Promise((resolve) => this.gates.push(() => resolve({ outputs: [{ name: 'y', datatype: 'FP32', shape: [rows, COLS], data: y }], spent: [] })));
+  }
+  async release(): Promise<void> {
+    this.gates.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  async dispose(): Promise<void> {}
+}
+
+/** A capture sink that keeps what it is offered. */
+class KeptCapture implements CaptureSink {
+  readonly records: CaptureRecord[] = [];
+  constructor(private readonly config: CaptureConfig | undefined) {}
+  active(): CaptureConfig | undefined {
+    return this.config;
+  }
+  offer(record: CaptureRecord): void {
+    this.records.push(record);
+  }
+}
+
+const runtime = (c: Partial<RuntimeConfig> = {}): RuntimeConfig => ({ ...DEFAULT_RUNTIME, maxQueueDelayMicros: 0, ...c });
+
+function variant(name: string, version: number, spec: Partial<VariantSpec>, config: RuntimeConfig): { live: LiveVariant; runner: FakeRunner } {
+  const runner = new FakeRunner();
+  const model = { name: 'm', version };
+  const full: VariantSpec = { name, model, ref: `m:${version}`, weight: 100, shadow: false, runtime: config, ...spec };
+  const scheduler = new Scheduler(runner, config, config.maxBatchSize > 1, `m:${version}`);
+  const modelVersion = { name: 'm', version, signature: SIGNATURE } as ModelVersion;
+  return { live: new LiveVariant(full, modelVersion, scheduler, runner), runner };
+}
+
+function plane(variants: LiveVariant[], capture?: CaptureSink): { plane: DataPlane; table: LiveEndpoints } {
+  const registry = {} as Registry;
+  let table: LiveEndpoints | undefined;
+  const metrics = new ServingMetrics(() => table!);
+  table = new LiveEndpoints(registry, new VariantLoader(registry, {} as RunnerLoader), DEFAULT_RUNTIME, metrics, capture);
+  table.add({
+    record: { spec: { name: 'e', variants: variants.map((v) => v.spec), routing: DEFAULT_ROUTING }, revision: 1, createdAt: '', updatedAt: '' },
+    state: 'ready',
+    variants,
+    removed: false,
+  });
+  return { plane: new DataPlane({ endpoints: table, registry, serverVersion: '0', isReady: () => true, maxTimeoutMs: 60_000 }), table };
+}
+
+/** A decoded request whose input buffer is the lineage's root. */
+function request(rows: number): InferRequest {
+  const data = new Float32Array(rows * COLS).fill(rows);
+  depth.set(data.buffer, 0);
+  return { inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, COLS], data }] };
+}
+
+type Headers = Record<string, string>;
+const TRANSPORT: Transport<Headers> = { header: (h, name) => h[name], timeoutHeader: true };
+const NO_HEADERS: Headers = {};
+const signal = new AbortController().signal;
+
+const captureOn: CaptureConfig = { ...DEFAULT_CAPTURE, enabled: true, keep: 'both', maxPayloadBytes: 1 << 20 };
+
+/** The copy depth of every captured record's input bytes. */
+const capturedDepths = (sink: KeptCapture): (number | undefined)[] => sink.records.map((r) => (r.inputs ? depth.get(r.inputs.buffer) : undefined));
+
+describe('copies of a request\'s inputs on the way to each runner', () => {
+  it('capture on, a shadow, batching on: each runner and the capture get the inputs at most one copy away', async () => {
+    const config = runtime({ maxBatchSize: 8 });
+    const live = variant('primary', 1, {}, config);
+    const shadow = variant('shadow', 2, { weight: 0, shadow: true }, config);
+    const sink = new KeptCapture(captureOn);
+    const { plane: p } = plane([live.live, shadow.live], sink);
+    const endpoint = p.endpoint('e');
+    // The first request runs alone on both variants; the next two queue meanwhile and run as one batch on each.
+    const first = p.infer(endpoint, undefined, request(1), TRANSPORT, NO_HEADERS, signal);
+    const queued = [2, 3].map((rows) => p.infer(p.endpoint('e'), undefined, request(rows), TRANSPORT, NO_HEADERS, signal));
+    await live.runner.release();
+    await shadow.runner.release();
+    await live.runner.release();
+    await shadow.runner.release();
+    const answers = await Promise.all([first, ...queued]);
+    expect(answers.map((a) => a.outputs[0]!.shape[0])).toEqual([1, 2, 3]);
+    // Live path: the alone run gets the scheduler's one copy of the borrowed inputs; the batch gets the stacking.
+    expect(live.runner.received).toEqual([1, 1]);
+    // Shadow path: the same, from the same decoded inputs (no clone taken first, so no copy of a copy).
+    expect(shadow.runner.received).toEqual([1, 1]);
+    // Capture path: its encoding is its one copy, read from the decoded inputs before anything ran.
+    expect(capturedDepths(sink)).toEqual([1, 1, 1]);
+    // Every copy, counted: per request one for capture, one for the live run, one for the shadow (a batch's stacking
+    // copies each of its requests once).
+    expect(copies).toBe(3 * 3);
+  });
+
+  it('without shadows the live run takes the decoded inputs as they are; capture is the one copy', async () => {
+    const live = variant('primary', 1, {}, runtime({ maxBatchSize: 1 }));
+    const sink = new KeptCapture(captureOn);
+    const { plane: p } = plane([live.live], sink);
+    const answer = p.infer(p.endpoint('e'), undefined, request(4), TRANSPORT, NO_HEADERS, signal);
+    await live.runner.release();
+    await answer;
+    expect(live.runner.received).toEqual([0]);
+    expect(capturedDepths(sink)).toEqual([1]);
+    expect(copies).toBe(1);
+  });
+
+  it('batching alone: stacking is the one copy; a request run alone is not copied', async () => {
+    const live = variant('primary', 1, {}, runtime({ maxBatchSize: 8 }));
+    const { plane: p } = plane([live.live]);
+    const first = p.infer(p.endpoint('e'), undefined, request(1), TRANSPORT, NO_HEADERS, signal);
+    const queued = [2, 3].map((rows) => p.infer(p.endpoint('e'), undefined, request(rows), TRANSPORT, NO_HEADERS, signal));
+    await live.runner.release();
+    await live.runner.release();
+    await Promise.all([first, ...queued]);
+    expect(live.runner.received).toEqual([0, 1]);
+    expect(copies).toBe(2);
+  });
+});
+
+describe('DataPlane', () => {
+  it('reads the sticky key and pin through the transport, and the deadline from its header', async () => {
+    const a = variant('a', 1, { weight: 50 }, runtime());
+    const b = variant('b', 2, { weight: 50 }, runtime());
+    const { plane: p } = plane([a.live, b.live]);
+    const pinned = p.infer(p.endpoint('e'), undefined, request(1), TRANSPORT, { 'x-slipway-variant': 'b' }, signal);
+    await b.runner.release();
+    expect((await pinned).parameters?.variant).toBe('b');
+    // Bad hints throw at once (an adapter's async handler turns that into its error reply).
+    expect(() => p.infer(p.endpoint('e'), undefined, request(1), TRANSPORT, { 'x-slipway-timeout-ms': 'soon' }, signal))
+      .toThrow('header x-slipway-timeout-ms: expected a positive integer number of milliseconds, got "soon"');
+    // A transport without the timeout header ignores it (gRPC has its own deadline).
+    const grpcLike: Transport<Headers> = { header: TRANSPORT.header, timeoutHeader: false };
+    const late = p.infer(p.endpoint('e'), undefined, request(1), grpcLike, { 'x-slipway-timeout-ms': 'soon', 'x-slipway-variant': 'a' }, signal, Date.now() - 1);
+    await expect(late).rejects.toThrow(/deadline passed before model m:1 could run it/);
+  });
+
+  it('an endpoint looked up before it was removed answers as an unknown one', async () => {
+    const a = variant('a', 1, {}, runtime());
+    const { plane: p, table } = plane([a.live]);
+    const endpoint = p.endpoint('e');
+    table.remove('e');
+    expect(() => p.endpoint('e')).toThrow('endpoint "e" not found');
+    await expect(p.infer(endpoint, undefined, request(1), TRANSPORT, NO_HEADERS, signal)).rejects.toThrow('endpoint "e" not found');
+  });
+});
