@@ -5,7 +5,8 @@ import type { BaselineProfile, FeatureColumn, MonitorThresholds, WindowEvaluatio
 import { expectInvalid } from '../../test/support/thrown.js';
 import { profileColumns } from './baseline-profile.js';
 import { chiSquareHomogeneity, populationStabilityIndex } from './drift-stats.js';
-import { DEFAULT_THRESHOLDS, binomialTailAtLeast, evaluateWindow, resolveThresholds, type WindowData } from './drift-check.js';
+import { DEFAULT_THRESHOLDS } from '../core/monitor-config.js';
+import { binomialTailAtLeast, evaluateWindow, resolveThresholds, type WindowData } from './drift-check.js';
 
 // --- A seeded generator (mulberry32 uniforms, Box–Muller normals): the same data on every run and machine.
 
