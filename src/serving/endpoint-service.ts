@@ -74,8 +74,6 @@ export class EndpointService {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly loader: VariantLoader;
   private readonly versions: VersionCache;
-  /** Told when an endpoint was removed (its loop settings go with it). */
-  onRemoved: (endpoint: string) => void = () => undefined;
 
   constructor(
     private readonly store: Store,
@@ -84,6 +82,8 @@ export class EndpointService {
     private readonly metrics: ServingMetrics,
     /** Where sampled requests are recorded (absent: capture is not part of this server, e.g. the profiler). */
     private readonly capture?: CapturePipeline,
+    /** Told when an endpoint was removed (its loop settings go with it). */
+    private readonly onRemoved: (endpoint: string) => void = () => undefined,
   ) {
     this.loader = new VariantLoader(registry);
     this.versions = new VersionCache(this.loader, defaultRuntime);
