@@ -1,4 +1,4 @@
-// The composition root: config -> store, artifacts, registry, endpoints -> HTTP and gRPC servers.
+// The composition root: config -> store, artifacts, registry, capture, endpoints, rollouts, the loop -> HTTP and gRPC servers.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,21 +7,28 @@ import { startGrpcServer } from './api/grpc-server.js';
 import type { GrpcServer } from './api/grpc-server.js';
 import { DecodePool } from './api/decode-pool.js';
 import { UnavailableError } from './core/errors.js';
-import { buildHttpServer } from './api/http-server.js';
+import { buildHttpServer, createHttpServer } from './api/http-server.js';
 import type { Config } from './config.js';
 import { FsArtifactStore } from './registry/fs-artifact-store.js';
 import { Registry } from './registry/registry.js';
 import { RunnerFactory, type RunnerFormat } from './runtime/runner-factory.js';
 import { RunnerLoader } from './runtime/runner-loader.js';
-import { ServingMetrics, type ServingState } from './monitoring/serving-metrics.js';
+import { LoopParts } from './loop-parts.js';
+import { Baselines } from './monitoring/baselines.js';
+import { CapturePipeline, DEFAULT_PIPELINE, type CapturePipelineOptions } from './monitoring/capture-pipeline.js';
+import { LoopMetrics } from './monitoring/loop-metrics.js';
+import { ServingMetrics } from './monitoring/serving-metrics.js';
+import type { WebhookOptions } from './monitoring/webhook-sender.js';
+import { VersionProfiles } from './profiler/version-profiles.js';
+import { VersionIntake } from './registry/version-intake.js';
 import { RolloutController } from './rollout/rollout-controller.js';
+import { VersionValidator } from './rollout/version-validator.js';
+import { EndpointHistory } from './serving/endpoint-history.js';
 import { DataPlane } from './serving/data-plane.js';
 import { EndpointManager } from './serving/endpoint-manager.js';
 import { LiveEndpoints } from './serving/live-endpoints.js';
 import { VariantLoader } from './serving/variant-loader.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import type { LoopOptions } from './loop-service.js';
-import { LoopService } from './loop-service.js';
 import type { Store } from './store/store.js';
 
 export interface RunningServer {
@@ -34,7 +41,9 @@ export interface RunningServer {
   /** Loads model versions to run (serving, validation, baselines, profiles), each by its format. */
   runners: RunnerLoader;
   endpoints: EndpointManager;
-  loop: LoopService;
+  /** How a new version comes in (push → validate → baseline): bundled examples use it as an HTTP push does. */
+  intake: VersionIntake;
+  loop: LoopParts;
   /** Resolves once every stored endpoint has been loaded (or has failed to). */
   restored: Promise<void>;
   close(): Promise<void>;
@@ -47,13 +56,16 @@ export async function packageVersion(): Promise<string> {
 
 /** Settings for tests and benchmarks that the config file does not carry (buffer sizes, webhook timing). */
 export interface ServerOptions {
-  loop?: Pick<LoopOptions, 'pipeline' | 'webhook'>;
+  loop?: { pipeline?: Partial<CapturePipelineOptions>; webhook?: Partial<WebhookOptions> };
   /** Model formats run besides ONNX (a test's throwaway format; later runtimes register theirs here). */
   formats?: readonly RunnerFormat[];
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   await mkdir(config.home, { recursive: true });
+  // Services are built in dependency order, each given what it needs; the HTTP server comes first for its logger.
+  const app = createHttpServer({ logLevel: config.logLevel, maxBodyBytes: config.maxBodyBytes });
+  const log = (details: object, message: string): void => app.log.warn(details, message);
   const store: Store = new SqliteStore(join(config.home, 'slipway.db'));
   const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
   await artifacts.init();
@@ -61,47 +73,47 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const factory = new RunnerFactory(options.formats);
   const registry = new Registry(store, artifacts, factory, { maxFileBytes: config.maxUploadBytes });
   const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
-  // Metrics read serving's state lazily, at scrape time: they are created before the endpoints.
-  let servingState: ServingState | undefined;
-  const metrics = new ServingMetrics(() => servingState ?? { pendingByVersion: () => [], variantWindows: () => [] });
-  // Loop and rollout logs go to the HTTP server's logger, which exists only later: look it up when needed.
-  let log: (details: object, message: string) => void = () => undefined;
-  let rollouts: RolloutController | undefined;
-  let endpoints: EndpointManager | undefined;
-  const loop = new LoopService({
-    store, registry, runners, home: config.home, metricsRegistry: metrics.registry, log: (details, message) => log(details, message),
-    endpoints: () => endpoints!, rollouts: () => rollouts!, pipeline: options.loop?.pipeline ?? {},
+  const metrics = new ServingMetrics();
+  const loopMetrics = new LoopMetrics(metrics.registry);
+  const pipeline = new CapturePipeline(store.loop, loopMetrics, { ...DEFAULT_PIPELINE, ...options.loop?.pipeline }, log);
+  loopMetrics.countBuffered(pipeline);
+  // Serving's state: the live table requests are answered from, and the manager that changes it.
+  const loader = new VariantLoader(registry, runners);
+  const live = new LiveEndpoints(registry, loader, config.runtime, metrics, pipeline);
+  metrics.observe(live);
+  // A removed endpoint's loop settings go with it. The settings live in `loop`, built below from these endpoints (its
+  // retraining runs ask them what they serve); nothing can remove an endpoint before the servers start.
+  const endpoints = new EndpointManager(store, registry, loader, config.runtime, metrics, live, (name) => void loop.settings.forget(name));
+  const rollouts = new RolloutController(store, endpoints, registry, log);
+  const validator = new VersionValidator({ registry, runners, store });
+  const baselines = new Baselines({ registry, runners, store: store.loop, flushCaptures: () => pipeline.flush() });
+  const intake = new VersionIntake({ registry, validate: (version) => validator.validate(version), baseline: (version) => baselines.build(version) });
+  const loop = new LoopParts({
+    store: store.loop, registry, home: config.home, metrics: loopMetrics, pipeline, baselines, intake, endpoints, rollouts, log,
     webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
   });
-  const loader = new VariantLoader(registry, runners);
-  const live = new LiveEndpoints(registry, loader, config.runtime, metrics, loop.pipeline);
-  endpoints = new EndpointManager(store, registry, loader, config.runtime, metrics, live);
-  endpoints.onRemoved = (name) => void loop.forget(name);
-  rollouts = new RolloutController(store, endpoints, registry, (details, message) => log(details, message));
-  servingState = live;
   const decoder = new DecodePool();
   let started = false;
-  const plane = new DataPlane({
-    endpoints: live, registry, serverVersion: await packageVersion(), isReady: () => started, maxTimeoutMs: config.maxTimeoutMs,
-  });
-  const app = await buildHttpServer({
+  const serverVersion = await packageVersion();
+  const plane = new DataPlane({ endpoints: live, registry, serverVersion, isReady: () => started, maxTimeoutMs: config.maxTimeoutMs });
+  await buildHttpServer(app, {
     rollouts,
     loop,
     defaultRuntime: config.runtime,
     registry,
-    runners,
     endpoints,
-    store,
+    history: new EndpointHistory(store),
+    intake,
+    validator,
+    profiles: new VersionProfiles({ registry, runners, store }),
     metrics,
-    version: await packageVersion(),
+    version: serverVersion,
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
     decoder,
-    logLevel: config.logLevel,
     plane,
   });
-  log = (details, message) => app.log.warn(details, message);
   const recovered = await registry.recover();
   if (recovered.incomplete > 0 || recovered.orphans > 0) {
     app.log.warn(recovered, 'removed unfinished uploads and unreferenced artifacts left by an earlier crash');
@@ -141,7 +153,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
   const restored = endpoints
     .restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load'))
-    .then(() => rollouts!.restore())
+    .then(() => rollouts.restore())
     .then(() => loop.start())
     .then(() => {
       started = true;
@@ -154,14 +166,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     registry,
     runners,
     endpoints,
+    intake,
     loop,
     restored,
     async close() {
       await Promise.all([grpc.close(), app.close()]);
-      rollouts!.close();
+      rollouts.close();
       // After the servers: the last answered requests' captures are flushed before the store closes.
       await loop.close();
-      await Promise.all([endpoints!.close(), decoder.close()]);
+      await Promise.all([endpoints.close(), decoder.close()]);
       await store.close();
     },
   };

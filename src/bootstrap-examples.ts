@@ -6,9 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningServer } from './app.js';
 import type { ModelVersion } from './core/model-version.js';
-import { pushLocalPackage } from './registry/local-push.js';
 import { readLocalPackage } from './registry/package-dir.js';
-import { validateAndSave } from './rollout/validation.js';
 
 export interface ExampleEndpoint {
   endpoint: string;
@@ -40,11 +38,10 @@ export async function bootstrapExamples(server: RunningServer, dir: string): Pro
     );
     let version = existing;
     if (!version) {
-      version = await pushLocalPackage(server.registry, location, pkg.name);
       // As a push through the API would: the package's tests run and their report is kept (rollouts check it), and
-      // its baseline is profiled (monitors compare with it).
-      await validateAndSave(version, { registry: server.registry, runners: server.runners, store: server.store });
-      await server.loop.buildBaseline(version);
+      // its baseline is profiled (monitors compare with it). A step that fails stops the server's start, as a broken
+      // bundled example should.
+      ({ version } = await server.intake.fromLocal(location, pkg.name));
     }
     const live = server.endpoints.list().find((e) => e.record.spec.name === pkg.name);
     if (!live) {

@@ -14,11 +14,11 @@ import { errorSchema, runtimeSchema } from './api-schemas.js';
 import { actorOf, requireAdminToken } from './auth.js';
 import { resolveManifest } from './manifest-resolution.js';
 import { diffLoopSections, loopSections, parseLoopSections } from '../core/loop-manifest.js';
-import type { LoopService } from '../loop-service.js';
+import type { EndpointSettings } from '../data/endpoint-settings.js';
 
 export interface EndpointSpecRouteOptions {
   /** The closed loop's settings travel in the same document. */
-  loop: LoopService;
+  settings: EndpointSettings;
   registry: Registry;
   endpoints: EndpointManager;
   rollouts: RolloutController;
@@ -132,7 +132,7 @@ export const endpointSpecRoutes: FastifyPluginAsync<EndpointSpecRouteOptions> = 
   }, async (request: FastifyRequest<{ Params: { name: string } }>) => {
     const name = checkName('endpoint', request.params.name);
     const manifest = manifestOf(endpoints.status(name).record.spec);
-    return { ...manifest, ...loopSections(await opts.loop.settingsOf(name)) };
+    return { ...manifest, ...loopSections(await opts.settings.all(name)) };
   });
 
   app.put('/api/v1/endpoints/:name/spec', {
@@ -163,7 +163,7 @@ export const endpointSpecRoutes: FastifyPluginAsync<EndpointSpecRouteOptions> = 
     const desired = await resolveManifest(manifest, { registry, defaultRuntime: opts.defaultRuntime, live: live?.record.spec });
     const specDiff = diffSpecs(live?.record.spec, desired);
     const settings = parseLoopSections({ capture: manifest.capture, monitor: manifest.monitor, retrain: manifest.retrain });
-    const loopDiff = diffLoopSections(live ? await opts.loop.settingsOf(name) : {}, settings);
+    const loopDiff = diffLoopSections(live ? await opts.settings.all(name) : {}, settings);
     const diff = [...specDiff, ...loopDiff];
     const current = live ? { revision: live.record.revision } : {};
     if (dryRun) return { diff, applied: false, ...current };
@@ -180,7 +180,7 @@ export const endpointSpecRoutes: FastifyPluginAsync<EndpointSpecRouteOptions> = 
       revision = record.revision;
     }
     // Loop settings are not part of the spec's revisions: they change without reloading or re-versioning anything.
-    if (loopDiff.length > 0) await opts.loop.applySettings(name, settings);
+    if (loopDiff.length > 0) await opts.settings.replace(name, settings);
     request.log.info({ endpoint: name, revision, changes: diff.length }, 'endpoint spec applied');
     return { diff, applied: true, ...(revision !== undefined ? { revision } : {}) };
   });

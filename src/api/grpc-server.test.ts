@@ -69,8 +69,7 @@ beforeAll(async () => {
     runner,
   );
   const registry = {} as Registry;
-  let table: LiveEndpoints | undefined;
-  table = new LiveEndpoints(registry, new VariantLoader(registry, {} as RunnerLoader), DEFAULT_RUNTIME, new ServingMetrics(() => table!));
+  const table = new LiveEndpoints(registry, new VariantLoader(registry, {} as RunnerLoader), DEFAULT_RUNTIME, new ServingMetrics());
   table.add({
     record: { spec: { name: 'echo', variants: [variant.spec], routing: DEFAULT_ROUTING }, revision: 1, createdAt: '', updatedAt: '' },
     state: 'ready', variants: [variant], removed: false,

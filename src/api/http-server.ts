@@ -6,17 +6,19 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { ServingMetrics } from '../monitoring/serving-metrics.js';
+import type { VersionProfiles } from '../profiler/version-profiles.js';
 import type { Registry } from '../registry/registry.js';
-import type { RunnerLoader } from '../runtime/runner-loader.js';
+import type { VersionIntake } from '../registry/version-intake.js';
+import type { VersionValidator } from '../rollout/version-validator.js';
 import type { DataPlane } from '../serving/data-plane.js';
+import type { EndpointHistory } from '../serving/endpoint-history.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
-import type { Store } from '../store/store.js';
 import type { DecodePool } from './decode-pool.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
-import type { LoopService } from '../loop-service.js';
+import type { LoopParts } from '../loop-parts.js';
 import { loopRoutes } from './loop-routes.js';
 import { managementRoutes } from './management-routes.js';
 import { profileRoutes } from './profile-routes.js';
@@ -25,12 +27,14 @@ import { v2Routes } from './v2-routes.js';
 
 export interface HttpServerOptions {
   registry: Registry;
-  runners: RunnerLoader;
   endpoints: EndpointManager;
-  store: Store;
+  history: EndpointHistory;
+  intake: VersionIntake;
+  validator: VersionValidator;
+  profiles: VersionProfiles;
   metrics: ServingMetrics;
   rollouts: RolloutController;
-  loop: LoopService;
+  loop: LoopParts;
   /** The server's runtime defaults (config.runtime), for manifests that leave runtime settings out. */
   defaultRuntime: RuntimeConfig;
   version: string;
@@ -38,13 +42,13 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   maxUploadBytes: number;
   decoder: DecodePool;
-  logLevel: string;
   /** Inference, health and metadata under /v2. */
   plane: DataPlane;
 }
 
-export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+/** The server before its routes: its logger exists from here on, so the services built next log through it. */
+export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number }): FastifyInstance {
+  return Fastify({
     logger: { level: opts.logLevel },
     // Per-request log lines would cost more than a small model's inference; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -53,6 +57,10 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     forceCloseConnections: true,
     return503OnClosing: true,
   });
+}
+
+/** Installs the error format, the OpenAPI document and every route on a server from createHttpServer. */
+export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOptions): Promise<FastifyInstance> {
   installErrorReplies(app);
   await app.register(swagger, {
     openapi: {
@@ -64,18 +72,21 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   await app.register(managementRoutes, {
     registry: opts.registry,
-    runners: opts.runners,
     endpoints: opts.endpoints,
-    store: opts.store,
+    intake: opts.intake,
+    history: opts.history,
     adminToken: opts.adminToken,
     maxUploadBytes: opts.maxUploadBytes,
-    onPushed: (version) => opts.loop.buildBaseline(version),
   });
-  await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, store: opts.store, adminToken: opts.adminToken });
-  await app.register(endpointSpecRoutes, { loop: opts.loop, registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
-  await app.register(loopRoutes, { loop: opts.loop, registry: opts.registry, store: opts.store, adminToken: opts.adminToken });
-  await app.register(validationRoutes, { registry: opts.registry, runners: opts.runners, store: opts.store, adminToken: opts.adminToken });
-  await app.register(profileRoutes, { registry: opts.registry, runners: opts.runners, store: opts.store, adminToken: opts.adminToken });
+  await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, history: opts.history, adminToken: opts.adminToken });
+  await app.register(endpointSpecRoutes, { settings: opts.loop.settings, registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
+  const { loop } = opts;
+  await app.register(loopRoutes, {
+    settings: loop.settings, feedback: loop.feedback, status: loop.status, monitors: loop.monitors, webhooks: loop.webhooks, exports: loop.exports,
+    baselines: loop.baselines, retrainer: loop.retrainer, requireEndpoint: loop.requireEndpoint, registry: opts.registry, adminToken: opts.adminToken,
+  });
+  await app.register(validationRoutes, { registry: opts.registry, validator: opts.validator, adminToken: opts.adminToken });
+  await app.register(profileRoutes, { registry: opts.registry, profiles: opts.profiles, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );

@@ -7,20 +7,36 @@ import { parseDuration } from '../core/duration.js';
 import { FINDING_KINDS } from '../core/baseline.js';
 import type { DatasetQuery, ExportFormat } from '../core/dataset-query.js';
 import { EXPORT_FORMATS } from '../core/dataset-query.js';
-import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { InvalidInputError } from '../core/errors.js';
+import type { LoopSection } from '../core/loop-manifest.js';
 import { parseModelRef } from '../core/model-ref.js';
 import { checkName } from '../core/names.js';
 import { parseTimePoint } from '../core/time-point.js';
-import type { LoopService } from '../loop-service.js';
+import type { DatasetExporter } from '../data/dataset-exporter.js';
+import type { EndpointSettings } from '../data/endpoint-settings.js';
+import type { FeedbackService } from '../data/feedback-service.js';
+import type { RetrainRunner } from '../data/retrain-runner.js';
+import type { Baselines } from '../monitoring/baselines.js';
+import type { LoopStatusView } from '../monitoring/loop-status.js';
+import type { MonitorRunner } from '../monitoring/monitor-runner.js';
+import type { WebhookSender } from '../monitoring/webhook-sender.js';
 import type { Registry } from '../registry/registry.js';
-import type { Store } from '../store/store.js';
 import { errorSchema } from './api-schemas.js';
 import { requireAdminToken } from './auth.js';
 
+/** The loop's parts the API offers (see loop-parts.ts). */
 export interface LoopRouteOptions {
-  loop: LoopService;
+  settings: EndpointSettings;
+  feedback: FeedbackService;
+  status: LoopStatusView;
+  monitors: MonitorRunner;
+  webhooks: WebhookSender;
+  exports: DatasetExporter;
+  baselines: Baselines;
+  retrainer: RetrainRunner;
+  /** NotFoundError for an endpoint that does not exist. */
+  requireEndpoint: (endpoint: string) => void;
   registry: Registry;
-  store: Store;
   adminToken: string | undefined;
 }
 
@@ -61,35 +77,32 @@ function timeOf(query: Query, key: string): number | undefined {
 }
 
 export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: FastifyInstance, opts) => {
-  const { loop, registry, store } = opts;
+  const { settings, feedback, monitors, exports, baselines, retrainer, requireEndpoint, registry } = opts;
   app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
-  const settings = (kind: 'capture' | 'monitor' | 'retrain', summary: string, get: (e: string) => Promise<object>, put: (e: string, body: unknown) => Promise<object>): void => {
+  const settingsRoutes = (kind: LoopSection, summary: string): void => {
     app.get(`/api/v1/endpoints/:name/${kind}`, { schema: { tags: ['loop'], summary: `The endpoint's ${summary}`, params, response: { 200: anyObject, ...errors } } },
-      async (request: NameRequest) => {
-        const endpoint = endpointOf(request);
-        return get(endpoint);
-      });
+      async (request: NameRequest) => settings.get(kind, endpointOf(request)));
     app.put(`/api/v1/endpoints/:name/${kind}`, { schema: { tags: ['loop'], summary: `Change the endpoint's ${summary} (fields left out keep their value)`, params, body: anyObject, response: { 200: anyObject, ...errors } } },
-      async (request: NameRequest) => put(endpointOf(request), request.body));
+      async (request: NameRequest) => settings.set(kind, endpointOf(request), request.body));
   };
-  settings('capture', 'capture settings', (e) => loop.captureConfig(e), (e, b) => loop.setCapture(e, b));
-  settings('monitor', 'monitor settings', (e) => loop.monitorConfig(e), (e, b) => loop.setMonitor(e, b));
-  settings('retrain', 'retraining policy', (e) => loop.retrainPolicy(e), (e, b) => loop.setRetrain(e, b));
+  settingsRoutes('capture', 'capture settings');
+  settingsRoutes('monitor', 'monitor settings');
+  settingsRoutes('retrain', 'retraining policy');
 
   app.post('/api/v1/endpoints/:name/feedback', {
     schema: {
       tags: ['loop'], summary: 'Post ground truth for served requests: {feedback: [{request_id, label | value}]}; unknown ids are reported back',
       params, body: {}, response: { 200: anyObject, ...errors },
     },
-  }, async (request: NameRequest) => loop.feedback(endpointOf(request), request.body));
+  }, async (request: NameRequest) => feedback.record(endpointOf(request), request.body));
 
   app.get('/api/v1/endpoints/:name/quality', {
     schema: { tags: ['loop'], summary: 'Live quality per variant over time buckets (accuracy/F1 or MAE/RMSE), from feedback joined to captures', params, response: { 200: anyObject, ...errors } },
   }, async (request: NameRequest) => {
     const q = request.query as Query;
     const now = Date.now();
-    return loop.quality({
+    return feedback.quality({
       endpoint: endpointOf(request),
       since: timeOf(q, 'since') ?? now - 86_400_000,
       until: timeOf(q, 'until') ?? now + 1,
@@ -100,14 +113,14 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
 
   app.get('/api/v1/endpoints/:name/monitor/status', {
     schema: { tags: ['loop'], summary: 'Capture, monitor and retraining at a glance: settings, stored captures, the last window, recent alerts, the last run', params, response: { 200: anyObject, ...errors } },
-  }, async (request: NameRequest) => loop.status(endpointOf(request)));
+  }, async (request: NameRequest) => opts.status.of(endpointOf(request)));
 
   app.get('/api/v1/endpoints/:name/monitor/windows', {
     schema: { tags: ['loop'], summary: 'Evaluated monitor windows, newest first, with every statistic per feature', params, response: { 200: { type: 'array', items: anyObject }, ...errors } },
   }, async (request: NameRequest) => {
     const endpoint = endpointOf(request);
-    loop.requireEndpoint(endpoint);
-    return store.loop.windows(endpoint, limitOf(request.query as Query, 20, 1000));
+    requireEndpoint(endpoint);
+    return monitors.windows(endpoint, limitOf(request.query as Query, 20, 1000));
   });
 
   app.get('/api/v1/monitor/events', {
@@ -118,7 +131,7 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
     if (q.kind !== undefined && !(FINDING_KINDS as readonly string[]).includes(q.kind)) {
       throw new InvalidInputError(`query parameter "kind": expected one of ${FINDING_KINDS.join(', ')}, got ${JSON.stringify(q.kind)}`);
     }
-    return store.loop.events(q.endpoint ? checkName('endpoint', q.endpoint) : undefined, {
+    return monitors.events(q.endpoint ? checkName('endpoint', q.endpoint) : undefined, {
       limit: limitOf(q, 50, 1000), ...(since !== undefined ? { since } : {}), ...(q.kind ? { kind: q.kind } : {}),
     });
   });
@@ -129,7 +142,7 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
     const q = request.query as Query;
     const event = q.event === undefined ? undefined : Number(q.event);
     if (event !== undefined && !Number.isInteger(event)) throw new InvalidInputError(`query parameter "event": expected an event id, got ${JSON.stringify(q.event)}`);
-    return store.loop.deliveries(event, limitOf(q, 50, 1000));
+    return opts.webhooks.deliveries(event, limitOf(q, 50, 1000));
   });
 
   app.get('/api/v1/endpoints/:name/export', {
@@ -149,11 +162,11 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
       ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), ...(q.variant ? { variant: q.variant } : {}),
     };
     // Errors that can be known before the first byte (an unknown endpoint) are answered as errors, not as a broken file.
-    await loop.describeForExport(endpoint);
+    await exports.describe(endpoint);
     const body = new PassThrough();
     const aborted = new AbortController();
     reply.raw.once('close', () => aborted.abort());
-    void loop
+    void exports
       .export(query, async (chunk) => {
         if (aborted.signal.aborted) throw new Error('client went away');
         if (!body.write(chunk)) {
@@ -202,7 +215,7 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
     const since = str('since');
     const until = str('until');
     const variant = str('variant');
-    const profile = await loop.buildBaseline(version, from === undefined ? undefined : {
+    const profile = await baselines.build(version, from === undefined ? undefined : {
       endpoint: checkName('endpoint', from),
       ...(since !== undefined ? { since: parseTimePoint(since, 'since') } : {}),
       ...(until !== undefined ? { until: parseTimePoint(until, 'until') } : {}),
@@ -220,28 +233,24 @@ export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: Fast
     },
   }, async (request: FastifyRequest<{ Params: { name: string; version: string } }>) => {
     const version = await registry.resolve(parseModelRef(`${request.params.name}:${request.params.version}`));
-    const profile = await store.loop.getBaseline(version.name, version.version);
-    if (!profile) throw new NotFoundError(`model version ${version.name}:${version.version} has no baseline; push a package with a baseline file or build one from captures`);
-    return profile;
+    return baselines.of(version);
   });
 
   app.post('/api/v1/endpoints/:name/retrain/runs', {
     schema: { tags: ['loop'], summary: 'Start a retraining run now (by hand)', params, response: { 202: anyObject, ...errors } },
-  }, async (request: NameRequest, reply) => reply.status(202).send(await loop.retrainer.run(endpointOf(request), 'manual')));
+  }, async (request: NameRequest, reply) => reply.status(202).send(await retrainer.run(endpointOf(request), 'manual')));
 
   app.get('/api/v1/endpoints/:name/retrain/runs', {
     schema: { tags: ['loop'], summary: 'Retraining runs of the endpoint, newest first', params, response: { 200: { type: 'array', items: anyObject }, ...errors } },
   }, async (request: NameRequest) => {
     const endpoint = endpointOf(request);
-    loop.requireEndpoint(endpoint);
-    return store.loop.retrainRuns(endpoint, limitOf(request.query as Query, 20, 1000));
+    requireEndpoint(endpoint);
+    return retrainer.runs(endpoint, limitOf(request.query as Query, 20, 1000));
   });
 
   app.get('/api/v1/retrain/runs/:id', {
     schema: { tags: ['loop'], summary: 'One retraining run with its log', params: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] }, response: { 200: anyObject, ...errors } },
   }, async (request: FastifyRequest<{ Params: { id: number } }>) => {
-    const run = await store.loop.retrainRun(request.params.id);
-    if (!run) throw new NotFoundError(`retraining run ${request.params.id} not found`);
-    return run;
+    return retrainer.runById(request.params.id);
   });
 };

@@ -2,7 +2,6 @@
 
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import type { EndpointSpec } from '../core/endpoint-spec.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ModelAlias, ModelVersion } from '../core/model-version.js';
@@ -10,26 +9,23 @@ import { parseModelRef, parseVersion } from '../core/model-ref.js';
 import { checkName } from '../core/names.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
+import type { VersionIntake } from '../registry/version-intake.js';
+import type { EndpointHistory } from '../serving/endpoint-history.js';
 import type { EndpointManager, EndpointStatus } from '../serving/endpoint-manager.js';
-import type { ValidationReport } from '../core/validation.js';
-import { validateAndSave } from '../rollout/validation.js';
 import {
   aliasSchema, deployBodySchema, endpointSchema, errorSchema, eventSchema, modelSummarySchema, modelVersionSchema, pushedVersionSchema,
 } from './api-schemas.js';
 import { actorOf, requireAdminToken } from './auth.js';
-import type { RunnerLoader } from '../runtime/runner-loader.js';
-import type { Store } from '../store/store.js';
 import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ManagementOptions {
   registry: Registry;
-  runners: RunnerLoader;
   endpoints: EndpointManager;
-  store: Store;
+  /** A push becomes a version here: validated (unless ?validate=false) and its baseline built. */
+  intake: VersionIntake;
+  history: EndpointHistory;
   adminToken: string | undefined;
   maxUploadBytes: number;
-  /** After a push is validated: builds the version's baseline (a failure is logged; the version stays). */
-  onPushed: (version: ModelVersion) => Promise<unknown>;
 }
 
 const MAX_PACKAGE_FILES = 64;
@@ -56,7 +52,7 @@ function endpointView(status: EndpointStatus): object {
 }
 
 export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (app: FastifyInstance, opts) => {
-  const { registry, runners, endpoints, store } = opts;
+  const { registry, endpoints, intake, history } = opts;
   app.addHook('preHandler', requireAdminToken(opts.adminToken));
   await app.register(multipart, {
     limits: { fileSize: opts.maxUploadBytes, files: MAX_PACKAGE_FILES, fields: 8, fieldSize: 1024 * 1024 },
@@ -118,22 +114,14 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
       } else {
         throw new InvalidInputError('expected multipart/form-data (a package) or application/octet-stream (a bare .onnx model)');
       }
-      const version = await upload.commit(nameOverride);
-      request.log.info({ model: formatVersionId(version) }, 'model version pushed');
-      // The version exists now whatever validation says: a failed report only keeps it from passing a rollout gate.
-      let validation: ValidationReport | undefined;
-      if (request.query.validate !== false) {
-        try {
-          validation = await validateAndSave(version, { registry, runners, store });
-        } catch (err) {
-          request.log.error({ model: formatVersionId(version), err }, 'validation report could not be stored');
-        }
-      }
-      try {
-        await opts.onPushed(version);
-      } catch (err) {
-        request.log.warn({ model: formatVersionId(version), err: (err as Error).message }, 'baseline could not be built; monitors of this version need one built from captures');
-      }
+      // The version exists once committed whatever validation says: a failed report only keeps it from passing a rollout
+      // gate. A report that could not be stored, or a baseline that could not be built, is logged; the push succeeds.
+      const { version, validation } = await intake.fromUpload(upload, nameOverride, {
+        validate: request.query.validate !== false,
+        onPushed: (v) => request.log.info({ model: formatVersionId(v) }, 'model version pushed'),
+        validationFailed: (err, v) => request.log.error({ model: formatVersionId(v), err }, 'validation report could not be stored'),
+        baselineFailed: (err, v) => request.log.warn({ model: formatVersionId(v), err: (err as Error).message }, 'baseline could not be built; monitors of this version need one built from captures'),
+      });
       return reply.status(201).send({ ...withAliases(version, []), ...(validation ? { validation } : {}) });
     } finally {
       await upload.abort();
@@ -235,8 +223,6 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
   app.get('/api/v1/endpoints/:name/history', {
     schema: { tags: ['endpoints'], summary: 'Every change of an endpoint spec', params: endpointParams, response: { 200: { type: 'array', items: eventSchema }, ...errors(404) } },
   }, async (request: FastifyRequest<{ Params: { name: string } }>) => {
-    const events = await store.endpointEvents(checkName('endpoint', request.params.name));
-    if (events.length === 0) throw new NotFoundError(`endpoint "${request.params.name}" has no history`);
-    return events satisfies { spec: EndpointSpec | null }[];
+    return history.of(checkName('endpoint', request.params.name));
   });
 };

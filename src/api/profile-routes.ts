@@ -3,19 +3,17 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { formatVersionId } from '../core/endpoint-spec.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
-import { profileSettings, profileVersion, type ProfileEvent, type ProfileRequest } from '../profiler/profile-run.js';
+import { ConflictError } from '../core/errors.js';
+import { profileSettings, type ProfileEvent, type ProfileRequest } from '../profiler/profile-run.js';
+import type { VersionProfiles } from '../profiler/version-profiles.js';
 import type { Registry } from '../registry/registry.js';
-import type { RunnerLoader } from '../runtime/runner-loader.js';
-import type { Store } from '../store/store.js';
 import { errorSchema } from './api-schemas.js';
 import { requireAdminToken } from './auth.js';
 import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ProfileRouteOptions {
   registry: Registry;
-  runners: RunnerLoader;
-  store: Store;
+  profiles: VersionProfiles;
   adminToken: string | undefined;
 }
 
@@ -39,7 +37,7 @@ const profileBody = {
 const reportSchema = { type: 'object', additionalProperties: true } as const;
 
 export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app: FastifyInstance, opts) => {
-  const { registry, runners, store } = opts;
+  const { registry, profiles } = opts;
   // One profile at a time: two sweeps on one host would measure each other.
   let running: string | undefined;
   app.addHook('preHandler', requireAdminToken(opts.adminToken));
@@ -65,7 +63,7 @@ export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app
     const send = (event: ProfileEvent): void => {
       stream.write(`${JSON.stringify(event)}\n`);
     };
-    void profileVersion(version, request.body, { registry, runners, store }, send, abort.signal)
+    void profiles.run(version, request.body, send, abort.signal)
       .then((report) => request.log.info({ model: id, meetsSlo: report.meetsSlo, points: report.points.length }, 'model version profiled'))
       .catch((err: unknown) => send({ type: 'error', error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {
@@ -83,12 +81,6 @@ export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app
       response: { 200: reportSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
     },
   }, async (request: VersionRequest) => {
-    const version = await versionOf(registry, request.params);
-    const report = await store.getProfileReport(version.name, version.version);
-    if (!report) {
-      const id = formatVersionId(version);
-      throw new NotFoundError(`no profile for ${id}; run slipway profile ${id} --slo-p99 <duration>`);
-    }
-    return report;
+    return profiles.report(await versionOf(registry, request.params));
   });
 };

@@ -2,22 +2,22 @@
 
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parseDuration } from '../core/duration.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
+import { ConflictError, InvalidInputError } from '../core/errors.js';
 import { parseModelRef } from '../core/model-ref.js';
 import { checkName } from '../core/names.js';
 import { parseGate, STRATEGIES, type RolloutStrategy } from '../core/rollout-policy.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { RolloutController, StartRollout } from '../rollout/rollout-controller.js';
 import type { Command } from '../rollout/rollout-machine.js';
+import type { EndpointHistory } from '../serving/endpoint-history.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
-import type { Store } from '../store/store.js';
 import { actorOf, requireAdminToken } from './auth.js';
 import { errorSchema } from './api-schemas.js';
 
 export interface RolloutRouteOptions {
   rollouts: RolloutController;
   endpoints: EndpointManager;
-  store: Store;
+  history: EndpointHistory;
   adminToken: string | undefined;
 }
 
@@ -38,7 +38,7 @@ const anyObject = { type: 'object', additionalProperties: true } as const;
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema };
 
 export const rolloutRoutes: FastifyPluginAsync<RolloutRouteOptions> = async (app: FastifyInstance, opts) => {
-  const { rollouts, endpoints, store } = opts;
+  const { rollouts, endpoints, history } = opts;
   app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   app.post('/api/v1/endpoints/:name/rollouts', {
@@ -115,8 +115,7 @@ export const rolloutRoutes: FastifyPluginAsync<RolloutRouteOptions> = async (app
     },
   }, async (request: FastifyRequest<{ Params: { name: string }; Body: { event: number; reason?: string } }>) => {
     const name = checkName('endpoint', request.params.name);
-    const event = await store.endpointEvent(request.body.event);
-    if (!event || event.endpoint !== name) throw new NotFoundError(`endpoint "${name}" has no history event ${request.body.event}`);
+    const event = await history.event(name, request.body.event);
     if (!event.spec) throw new InvalidInputError(`history event ${event.id} (${event.action}) holds no spec to restore`);
     const active = await rollouts.current(name).catch(() => undefined);
     if (active && (active.status === 'running' || active.status === 'paused')) {

@@ -60,7 +60,7 @@ export interface BaselineProfile {
   outputs: FeatureProfile[];
 }
 
-/** Thresholds of a monitor. Every field has a default (DEFAULT_THRESHOLDS in monitoring/drift-check.ts). */
+/** Thresholds of a monitor. Every field has a default (DEFAULT_THRESHOLDS in core/monitor-config.ts, with the rules each must meet). */
 export interface MonitorThresholds {
   /** Family-wise false-alarm level per window: each test is run at alpha / (number of tests) (Bonferroni). */
   alpha: number;

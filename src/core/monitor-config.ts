@@ -1,7 +1,7 @@
 // Per-endpoint monitor settings: the tumbling window, the baseline to compare with, thresholds, and the alert webhook.
 
 import type { MonitorThresholds, Severity } from './baseline.js';
-import { fieldError, fieldsOf, optBool, optDuration, optEnum, optInteger, optNumber, optString, optUrl } from './config-fields.js';
+import { fieldError, fieldsOf, optBool, optDuration, optEnum, optInteger, optString, optUrl } from './config-fields.js';
 import { InvalidInputError } from './errors.js';
 import { parseVersion } from './model-ref.js';
 
@@ -33,18 +33,83 @@ export const DEFAULT_MONITOR: MonitorConfig = {
   webhook: null,
 };
 
-const THRESHOLD_FIELDS = [
-  'alpha', 'psiWarning', 'psiCritical', 'wassersteinStd', 'missingRateIncrease', 'outOfRangeRate', 'unseenCategoryRate',
-  'schemaViolationRate', 'minRows',
-] as const;
+/**
+ * Defaults of every monitor threshold, and why:
+ * - alpha 0.01: at most about one false drift alert per hundred windows, whatever the number of features (Bonferroni).
+ * - psiWarning 0.1 / psiCritical 0.25: the usual credit-scoring reading of PSI (below 0.1 stable, 0.1–0.25 moderate shift,
+ *   above 0.25 major shift).
+ * - wassersteinStd 0.5: a move of half a baseline standard deviation, a "medium" effect in Cohen's terms. It qualifies a
+ *   KS rejection as material (see evaluateWindow); a window drawn from the baseline sits near 0.19 std at minRows rows
+ *   for a normal feature (about 1.3 / sqrt(rows)).
+ * - missingRateIncrease 0.05, outOfRangeRate 0.05: five rows in a hundred is a broken upstream, not noise.
+ * - unseenCategoryRate 0.01: new categories are rare in healthy traffic; one row in a hundred is worth a look.
+ * - schemaViolationRate 0.01: the same for requests the signature rejects.
+ * - minRows 50: below it KS and chi-squared have too little power to be worth the tests they cost in the Bonferroni count.
+ */
+export const DEFAULT_THRESHOLDS: MonitorThresholds = Object.freeze({
+  alpha: 0.01,
+  psiWarning: 0.1,
+  psiCritical: 0.25,
+  wassersteinStd: 0.5,
+  missingRateIncrease: 0.05,
+  outOfRangeRate: 0.05,
+  unseenCategoryRate: 0.01,
+  schemaViolationRate: 0.01,
+  minRows: 50,
+});
 
-function parseThresholds(value: unknown): Partial<MonitorThresholds> {
-  const obj = fieldsOf(value, 'thresholds.', THRESHOLD_FIELDS);
-  const out: Partial<MonitorThresholds> = {};
-  for (const key of THRESHOLD_FIELDS) {
-    const v = key === 'minRows' ? optInteger(obj, key, 'thresholds.', 1, 1e9) : optNumber(obj, key, 'thresholds.', 0, 1e9);
-    if (v !== undefined) out[key] = v;
+/** What one threshold accepts: a test of its value within the whole set (psiCritical depends on psiWarning), in words. */
+interface ThresholdRule {
+  holds: (value: number, all: MonitorThresholds) => boolean;
+  expected: (all: MonitorThresholds) => string;
+}
+
+const rate: ThresholdRule = { holds: (v) => v >= 0 && v <= 1, expected: () => 'a rate in [0, 1]' };
+
+/**
+ * Every threshold field and its bounds: the one list both the settings parser (when a monitor is set) and the window
+ * evaluation (resolveThresholds) judge by. psiWarning and wassersteinStd may be Infinity to turn those checks off; 0 is
+ * refused since PSI and distances are never negative, so every window would alert.
+ */
+export const THRESHOLD_RULES: { readonly [K in keyof MonitorThresholds]: ThresholdRule } = {
+  alpha: { holds: (v) => v > 0 && v < 1, expected: () => 'a number in (0, 1)' },
+  psiWarning: { holds: (v) => v > 0, expected: () => 'a number above 0 (Infinity turns PSI alerts off)' },
+  psiCritical: { holds: (v, all) => v >= all.psiWarning, expected: (all) => `a number at or above psiWarning (${all.psiWarning})` },
+  wassersteinStd: { holds: (v) => v > 0, expected: () => 'a number above 0 (Infinity turns Wasserstein alerts off)' },
+  missingRateIncrease: rate,
+  outOfRangeRate: rate,
+  unseenCategoryRate: rate,
+  schemaViolationRate: rate,
+  minRows: { holds: (v) => Number.isInteger(v) && v >= 1, expected: () => 'an integer of at least 1' },
+};
+
+export const THRESHOLD_FIELDS = Object.keys(THRESHOLD_RULES) as (keyof MonitorThresholds)[];
+
+/** The first threshold of a complete set that breaks its rule, and what it expects; undefined when every one holds. */
+export function thresholdProblem(all: MonitorThresholds): { field: keyof MonitorThresholds; expected: string } | undefined {
+  for (const field of THRESHOLD_FIELDS) {
+    const rule = THRESHOLD_RULES[field];
+    if (!rule.holds(all[field], all)) return { field, expected: rule.expected(all) };
   }
+  return undefined;
+}
+
+/**
+ * The thresholds a body sets, merged over `base`, judged as the windows will use them (with the defaults for fields
+ * never set): a monitor that could not evaluate a window is refused when it is set, naming the field.
+ */
+function parseThresholds(value: unknown, base: Partial<MonitorThresholds>): Partial<MonitorThresholds> {
+  const obj = fieldsOf(value, 'thresholds.', THRESHOLD_FIELDS);
+  const out: Partial<MonitorThresholds> = { ...base };
+  for (const key of THRESHOLD_FIELDS) {
+    const v = obj[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw fieldError(`thresholds.${key}`, 'a number', v);
+    out[key] = v;
+  }
+  const all = { ...DEFAULT_THRESHOLDS, ...out };
+  const problem = thresholdProblem(all);
+  if (problem) throw fieldError(`thresholds.${problem.field}`, problem.expected, all[problem.field]);
   return out;
 }
 
@@ -89,7 +154,7 @@ export function parseMonitorConfig(body: unknown, base: MonitorConfig = DEFAULT_
     windowMs: windowMs ?? (windowRows !== undefined ? null : base.windowMs),
     baseline: 'baseline' in obj ? parseBaselineRef(obj.baseline) : base.baseline,
     // Nested fields merge as the top level does: a threshold left out keeps its value.
-    thresholds: obj.thresholds !== undefined && obj.thresholds !== null ? { ...base.thresholds, ...parseThresholds(obj.thresholds) } : obj.thresholds === null ? {} : base.thresholds,
+    thresholds: obj.thresholds !== undefined && obj.thresholds !== null ? parseThresholds(obj.thresholds, base.thresholds) : obj.thresholds === null ? {} : base.thresholds,
     webhook: 'webhook' in obj ? (obj.webhook === null ? null : parseWebhook(obj.webhook, base.webhook)) : base.webhook,
   };
   return config;

@@ -48,6 +48,22 @@ describe('monitor settings', () => {
     expect(() => parseMonitorConfig({ baseline: 'digits@champion' })).toThrow(/"baseline": expected a model version/);
     expect(() => parseMonitorConfig({ window: '10ms' })).toThrow(/at least 1s/);
   });
+
+  it('judges thresholds when they are set, by the rules the windows use (defaults filling the fields left out)', () => {
+    expect(() => parseMonitorConfig({ thresholds: { alpha: 5, psiWarning: 0.3, psiCritical: 0.1 } })).toThrow(
+      'field "thresholds.alpha": expected a number in (0, 1), got 5',
+    );
+    expect(() => parseMonitorConfig({ thresholds: { psiWarning: 0.3, psiCritical: 0.1 } })).toThrow(
+      'field "thresholds.psiCritical": expected a number at or above psiWarning (0.3), got 0.1',
+    );
+    expect(() => parseMonitorConfig({ thresholds: { psiWarning: 0.3 } })).toThrow(/"thresholds.psiCritical": .* got 0.25/);
+    expect(() => parseMonitorConfig({ thresholds: { outOfRangeRate: 1.5 } })).toThrow('field "thresholds.outOfRangeRate": expected a rate in [0, 1], got 1.5');
+    expect(() => parseMonitorConfig({ thresholds: { minRows: 2.5 } })).toThrow('field "thresholds.minRows": expected an integer of at least 1, got 2.5');
+    expect(() => parseMonitorConfig({ thresholds: { alpha: '0.1' } })).toThrow('field "thresholds.alpha": expected a number, got "0.1"');
+    // A merge is judged whole: the stored psiCritical 0.5 allows psiWarning 0.3 now.
+    const base = parseMonitorConfig({ thresholds: { psiCritical: 0.5 } });
+    expect(parseMonitorConfig({ thresholds: { psiWarning: 0.3 } }, base).thresholds).toEqual({ psiCritical: 0.5, psiWarning: 0.3 });
+  });
 });
 
 describe('retraining policy', () => {

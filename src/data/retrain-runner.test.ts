@@ -37,6 +37,9 @@ function runner(): { runner: RetrainRunner; runs: RetrainRun[] } {
       async retrainRuns() {
         return [];
       },
+      async retrainRun(id) {
+        return runs[id - 1];
+      },
       async failInterruptedRuns() {
         return 0;
       },
@@ -45,9 +48,7 @@ function runner(): { runner: RetrainRunner; runs: RetrainRun[] } {
     servingVersion: async () => serving,
     exportTo: async () => ({ rows: 3 }),
     findPackage: async () => undefined,
-    push: async () => serving,
-    validate: async () => ({ model: 'm:1', startedAt: '', finishedAt: '', passed: true, tests: [] }),
-    baseline: async () => undefined,
+    intake: async () => ({ version: serving, validation: { model: 'm:1', startedAt: '', finishedAt: '', passed: true, tests: [] } }),
     startRollout: async () => 'r1',
     notify: async () => undefined,
     onFinished: () => undefined,

@@ -7,12 +7,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IntervalTask } from '../core/interval-task.js';
 import type { DatasetQuery } from '../core/dataset-query.js';
-import { ConflictError } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { MonitorEvent } from '../core/monitor-event.js';
 import type { RetrainPolicy, RetrainRollout, RetrainRun, RetrainTrigger } from '../core/retrain-policy.js';
 import { shouldRunOnEvent } from '../core/retrain-trigger.js';
-import type { ValidationReport } from '../core/validation.js';
+import type { Intake, IntakeOptions } from '../registry/version-intake.js';
 import type { LoopStore } from '../store/loop-store.js';
 
 /** The job's output kept in the run record: the end of it, where the error usually is. */
@@ -22,7 +22,7 @@ const SCHEDULE_TICK_MS = 30_000;
 const KILL_GRACE_MS = 5000;
 
 export interface RetrainDeps {
-  store: Pick<LoopStore, 'startRetrainRun' | 'updateRetrainRun' | 'retrainRuns' | 'failInterruptedRuns'>;
+  store: Pick<LoopStore, 'startRetrainRun' | 'updateRetrainRun' | 'retrainRuns' | 'retrainRun' | 'failInterruptedRuns'>;
   /** Where runs keep their dataset and output directory (`<dir>/<endpoint>/<run id>/`). */
   workDir: string;
   /** The version the endpoint serves now (the model a new version is pushed as). */
@@ -30,10 +30,8 @@ export interface RetrainDeps {
   exportTo: (query: DatasetQuery, file: string) => Promise<{ rows: number }>;
   /** The package in a directory (slipway.yaml, or one .onnx file), if the job left one. */
   findPackage: (dir: string) => Promise<string | undefined>;
-  push: (location: string, model: string) => Promise<ModelVersion>;
-  validate: (version: ModelVersion) => Promise<ValidationReport>;
-  /** Builds the new version's baseline (its package's baseline file); failures are logged, not fatal. */
-  baseline: (version: ModelVersion) => Promise<void>;
+  /** Takes the job's package in as a new version of `model`: push, validate, baseline (version intake). */
+  intake: (location: string, model: string, options: IntakeOptions) => Promise<Intake>;
   startRollout: (endpoint: string, version: ModelVersion, rollout: RetrainRollout, reason: string) => Promise<string>;
   notify: (url: string, body: object) => Promise<void>;
   onFinished: (run: RetrainRun) => void;
@@ -110,6 +108,18 @@ export class RetrainRunner {
     return record;
   }
 
+  /** The endpoint's runs, newest first. */
+  runs(endpoint: string, limit: number): Promise<RetrainRun[]> {
+    return this.deps.store.retrainRuns(endpoint, limit);
+  }
+
+  /** One run with its log. */
+  async runById(id: number): Promise<RetrainRun> {
+    const run = await this.deps.store.retrainRun(id);
+    if (!run) throw new NotFoundError(`retraining run ${id} not found`);
+    return run;
+  }
+
   /** The run in progress for an endpoint, to wait for (tests, shutdown). */
   current(endpoint: string): Promise<RetrainRun> | undefined {
     return this.running.get(endpoint);
@@ -170,14 +180,19 @@ export class RetrainRunner {
         // Without a command the webhook's receiver trains and pushes on its own; with one, an empty output is worth saying.
         return await this.finish(run, { status: 'succeeded', error: policy.command ? 'the job left no model package in SLIPWAY_OUTPUT_DIR; nothing was pushed' : null });
       }
-      const version = await deps.push(location, serving.name);
+      // The run records each step as it happens; a baseline that fails is logged, not fatal.
+      const { version, validation } = await deps.intake(location, serving.name, {
+        onPushed: async (v) => {
+          await deps.store.updateRetrainRun(run.id, { producedVersion: `${v.name}:${v.version}` });
+        },
+        onValidated: async (report) => {
+          await deps.store.updateRetrainRun(run.id, { validationPassed: report.passed });
+        },
+        baselineFailed: (err, v) => deps.log({ model: `${v.name}:${v.version}`, err: (err as Error).message }, 'baseline of the retrained version failed'),
+      });
       const produced = `${version.name}:${version.version}`;
-      await deps.store.updateRetrainRun(run.id, { producedVersion: produced });
-      const report = await deps.validate(version);
-      await deps.store.updateRetrainRun(run.id, { validationPassed: report.passed });
-      await deps.baseline(version).catch((err: Error) => deps.log({ model: produced, err: err.message }, 'baseline of the retrained version failed'));
-      if (!report.passed) {
-        const failed = report.tests.filter((t) => !t.passed).map((t) => t.name).join(', ');
+      if (!validation?.passed) {
+        const failed = (validation?.tests ?? []).filter((t) => !t.passed).map((t) => t.name).join(', ');
         return await this.finish(run, { status: 'failed', error: `${produced} failed validation (${failed}); no rollout started` });
       }
       if (!policy.rollout) return await this.finish(run, { status: 'succeeded' });

@@ -44,7 +44,7 @@ describe('capture pipeline', () => {
   it('writes every record when the buffer has room, in batches', async () => {
     const table = new Table();
     const registry = new Registry();
-    pipeline = new CapturePipeline(table, new LoopMetrics(registry, () => 0), { ...DEFAULT_PIPELINE, batchRecords: 100, flushIntervalMs: 60_000 });
+    pipeline = new CapturePipeline(table, new LoopMetrics(registry), { ...DEFAULT_PIPELINE, batchRecords: 100, flushIntervalMs: 60_000 });
     for (let i = 0; i < 1000; i++) pipeline.offer(record(i));
     await pipeline.flush();
     expect(table.rows.map((r) => r.requestId)).toEqual(Array.from({ length: 1000 }, (_, i) => `r${i}`));
@@ -56,7 +56,7 @@ describe('capture pipeline', () => {
     const table = new Table();
     table.block = true;
     const registry = new Registry();
-    pipeline = new CapturePipeline(table, new LoopMetrics(registry, () => 0), { ...DEFAULT_PIPELINE, bufferRecords: 10, batchRecords: 5, flushIntervalMs: 60_000 });
+    pipeline = new CapturePipeline(table, new LoopMetrics(registry), { ...DEFAULT_PIPELINE, bufferRecords: 10, batchRecords: 5, flushIntervalMs: 60_000 });
     for (let i = 0; i < 5; i++) pipeline.offer(record(i)); // starts a flush, which blocks
     for (let i = 5; i < 100; i++) pipeline.offer(record(i)); // 10 fit in the buffer, 85 are dropped
     expect(pipeline.buffered).toBe(10);
@@ -69,7 +69,7 @@ describe('capture pipeline', () => {
 
   it('bounds the bytes held, not only the records', () => {
     const registry = new Registry();
-    pipeline = new CapturePipeline(new Table(), new LoopMetrics(registry, () => 0), { ...DEFAULT_PIPELINE, bufferBytes: 1000, batchRecords: 1000, flushIntervalMs: 60_000 });
+    pipeline = new CapturePipeline(new Table(), new LoopMetrics(registry), { ...DEFAULT_PIPELINE, bufferBytes: 1000, batchRecords: 1000, flushIntervalMs: 60_000 });
     for (let i = 0; i < 5; i++) pipeline.offer(record(i, 300));
     expect(pipeline.buffered).toBe(3);
   });
@@ -78,14 +78,14 @@ describe('capture pipeline', () => {
     const table = new Table();
     table.fail = true;
     const registry = new Registry();
-    pipeline = new CapturePipeline(table, new LoopMetrics(registry, () => 0), { ...DEFAULT_PIPELINE, flushIntervalMs: 60_000 });
+    pipeline = new CapturePipeline(table, new LoopMetrics(registry), { ...DEFAULT_PIPELINE, flushIntervalMs: 60_000 });
     for (let i = 0; i < 7; i++) pipeline.offer(record(i));
     await pipeline.flush();
     expect(await counter(registry, 'slipway_capture_dropped_total', { endpoint: 'e', reason: 'write_error' })).toBe(7);
   });
 
   it('knows which endpoints capture', () => {
-    pipeline = new CapturePipeline(new Table(), new LoopMetrics(new Registry(), () => 0));
+    pipeline = new CapturePipeline(new Table(), new LoopMetrics(new Registry()));
     pipeline.configure('a', { ...DEFAULT_CAPTURE, enabled: true });
     pipeline.configure('b', DEFAULT_CAPTURE);
     expect(pipeline.active('a')?.enabled).toBe(true);

@@ -34,8 +34,7 @@ export class CapturePipeline implements CaptureSink {
   private readonly flushTimer: NodeJS.Timeout;
   private readonly retentionTimer: NodeJS.Timeout;
   private closed = false;
-  /** Called after each successful flush with the records written (monitors look at new data then). */
-  onFlushed: (endpoints: Set<string>) => void = () => undefined;
+  private flushed: (endpoints: Set<string>) => void = () => undefined;
 
   constructor(
     private readonly store: Pick<LoopStore, 'appendCaptures' | 'trimCaptures'>,
@@ -47,6 +46,14 @@ export class CapturePipeline implements CaptureSink {
     this.retentionTimer = setInterval(() => void this.applyRetention(), options.retentionIntervalMs);
     this.flushTimer.unref();
     this.retentionTimer.unref();
+  }
+
+  /**
+   * Registers the one listener told after each successful flush which endpoints got records (monitors look at new data
+   * then). A method, not a constructor argument: the monitors are built after the endpoints, which capture into this.
+   */
+  onFlushed(listener: (endpoints: Set<string>) => void): void {
+    this.flushed = listener;
   }
 
   /** Sets (or, with undefined, forgets) an endpoint's capture settings. */
@@ -122,7 +129,7 @@ export class CapturePipeline implements CaptureSink {
     try {
       await this.store.appendCaptures(batch);
       for (const [endpoint, n] of perEndpoint) this.metrics.capturedRecords(endpoint, n);
-      this.onFlushed(new Set(perEndpoint.keys()));
+      this.flushed(new Set(perEndpoint.keys()));
     } catch (err) {
       // Lost, not retried: a store that cannot write would otherwise grow the buffer without bound. Counted and logged.
       for (const [endpoint, n] of perEndpoint) this.metrics.droppedRecords(endpoint, 'write_error', n);

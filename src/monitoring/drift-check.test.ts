@@ -6,7 +6,8 @@ import { expectInvalid } from '../../test/support/thrown.js';
 import { profileColumns } from './baseline-profile.js';
 import { chiSquareHomogeneity, populationStabilityIndex } from './drift-stats.js';
 import { SeededRandom } from '../core/seeded-random.js';
-import { DEFAULT_THRESHOLDS, binomialTailAtLeast, evaluateWindow, resolveThresholds, type WindowData } from './drift-check.js';
+import { DEFAULT_THRESHOLDS } from '../core/monitor-config.js';
+import { binomialTailAtLeast, evaluateWindow, resolveThresholds, type WindowData } from './drift-check.js';
 
 // The data is drawn from the shared seeded generator (mulberry32 uniforms, Box–Muller normals): the same on every run and machine.
 

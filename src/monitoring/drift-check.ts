@@ -15,6 +15,7 @@ import type {
   WindowEvaluation,
 } from '../core/baseline.js';
 import { InvalidInputError } from '../core/errors.js';
+import { DEFAULT_THRESHOLDS, THRESHOLD_FIELDS, thresholdProblem } from '../core/monitor-config.js';
 import {
   binCounts,
   chiSquareHomogeneity,
@@ -25,42 +26,9 @@ import {
 } from './drift-stats.js';
 
 /**
- * Defaults of every monitor threshold, and why:
- * - alpha 0.01: at most about one false drift alert per hundred windows, whatever the number of features (Bonferroni).
- * - psiWarning 0.1 / psiCritical 0.25: the usual credit-scoring reading of PSI (below 0.1 stable, 0.1–0.25 moderate shift,
- *   above 0.25 major shift).
- * - wassersteinStd 0.5: a move of half a baseline standard deviation, a "medium" effect in Cohen's terms. It qualifies a
- *   KS rejection as material (see evaluateWindow); a window drawn from the baseline sits near 0.19 std at minRows rows
- *   for a normal feature (about 1.3 / sqrt(rows)).
- * - missingRateIncrease 0.05, outOfRangeRate 0.05: five rows in a hundred is a broken upstream, not noise.
- * - unseenCategoryRate 0.01: new categories are rare in healthy traffic; one row in a hundred is worth a look.
- * - schemaViolationRate 0.01: the same for requests the signature rejects.
- * - minRows 50: below it KS and chi-squared have too little power to be worth the tests they cost in the Bonferroni count.
- */
-export const DEFAULT_THRESHOLDS: MonitorThresholds = Object.freeze({
-  alpha: 0.01,
-  psiWarning: 0.1,
-  psiCritical: 0.25,
-  wassersteinStd: 0.5,
-  missingRateIncrease: 0.05,
-  outOfRangeRate: 0.05,
-  unseenCategoryRate: 0.01,
-  schemaViolationRate: 0.01,
-  minRows: 50,
-});
-
-const THRESHOLD_FIELDS = Object.keys(DEFAULT_THRESHOLDS) as (keyof MonitorThresholds)[];
-const RATE_FIELDS: readonly (keyof MonitorThresholds)[] = [
-  'missingRateIncrease',
-  'outOfRangeRate',
-  'unseenCategoryRate',
-  'schemaViolationRate',
-];
-
-/**
- * The defaults overridden by `partial`, validated (a monitor's config comes from users, so unknown fields and wrong types
- * are refused too). psiWarning and wassersteinStd may be Infinity to turn those checks off; 0 is refused since PSI and
- * distances are never negative, so every window would alert.
+ * The defaults overridden by `partial`, judged by the same rules the settings parser uses (core/monitor-config.ts). A
+ * monitor's config comes from users, so unknown fields and wrong types are refused here too: settings stored before
+ * they were judged at set time still fail their windows with the field named rather than alert on nonsense.
  */
 export function resolveThresholds(partial: Partial<MonitorThresholds> = {}): MonitorThresholds {
   for (const key of Object.keys(partial)) {
@@ -78,15 +46,8 @@ export function resolveThresholds(partial: Partial<MonitorThresholds> = {}): Mon
     }
     t[key] = value;
   }
-  const fail = (key: keyof MonitorThresholds, expected: string): never => {
-    throw new InvalidInputError(`monitor threshold "${key}": expected ${expected}, got ${t[key]}`);
-  };
-  if (!(t.alpha > 0 && t.alpha < 1)) fail('alpha', 'a number in (0, 1)');
-  for (const key of RATE_FIELDS) if (!(t[key] >= 0 && t[key] <= 1)) fail(key, 'a rate in [0, 1]');
-  if (!(t.psiWarning > 0)) fail('psiWarning', 'a number above 0 (Infinity turns PSI alerts off)');
-  if (!(t.psiCritical >= t.psiWarning)) fail('psiCritical', `a number at or above psiWarning (${t.psiWarning})`);
-  if (!(t.wassersteinStd > 0)) fail('wassersteinStd', 'a number above 0 (Infinity turns Wasserstein alerts off)');
-  if (!(Number.isInteger(t.minRows) && t.minRows >= 1)) fail('minRows', 'an integer of at least 1');
+  const problem = thresholdProblem(t);
+  if (problem) throw new InvalidInputError(`monitor threshold "${problem.field}": expected ${problem.expected}, got ${t[problem.field]}`);
   return t;
 }
 

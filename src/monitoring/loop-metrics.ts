@@ -19,13 +19,17 @@ export class LoopMetrics {
   /** Bound children per endpoint: the capture counters are touched on every captured request. */
   private readonly capturedBy = new Map<string, Counter.Internal>();
 
-  constructor(registry: Registry, bufferedNow: () => number) {
+  /** Read at scrape time; until a capture buffer is registered, nothing is buffered. */
+  private bufferedNow: () => number = () => 0;
+
+  constructor(registry: Registry) {
     const r = [registry];
     this.captured = new Counter({ name: 'slipway_capture_records_total', help: 'Captured requests written to storage', labelNames: ['endpoint'], registers: r });
     this.dropped = new Counter({ name: 'slipway_capture_dropped_total', help: 'Captured requests dropped (buffer full, or the write failed)', labelNames: ['endpoint', 'reason'], registers: r });
+    const buffered = (): number => this.bufferedNow();
     new Gauge({
       name: 'slipway_capture_buffered', help: 'Captured requests waiting in memory to be written', registers: r,
-      collect() { this.set(bufferedNow()); },
+      collect() { this.set(buffered()); },
     });
     this.drift = new Gauge({ name: 'slipway_drift_score', help: 'Drift statistics of the latest monitor window per feature (ks, ks_p_value, chi2_p_value, psi, wasserstein_std, missing_rate, out_of_range_rate)', labelNames: ['endpoint', 'feature', 'statistic'], registers: r });
     this.drifted = new Gauge({ name: 'slipway_drift_detected', help: '1 when the latest window found the feature (or output) drifted', labelNames: ['endpoint', 'feature'], registers: r });
@@ -33,6 +37,11 @@ export class LoopMetrics {
     this.alerts = new Counter({ name: 'slipway_monitor_alerts_total', help: 'Monitor alert events raised', labelNames: ['endpoint', 'kind', 'severity'], registers: r });
     this.deliveries = new Counter({ name: 'slipway_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome', labelNames: ['outcome'], registers: r });
     this.retrains = new Counter({ name: 'slipway_retrain_runs_total', help: 'Retraining runs finished, by status', labelNames: ['endpoint', 'status'], registers: r });
+  }
+
+  /** Registers the capture buffer the gauge reads (the buffer is built after these metrics: it counts into them). */
+  countBuffered(buffer: { readonly buffered: number }): void {
+    this.bufferedNow = () => buffer.buffered;
   }
 
   capturedRecords(endpoint: string, n: number): void {

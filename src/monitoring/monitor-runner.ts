@@ -30,6 +30,8 @@ export interface MonitorDeps {
   store: LoopStore;
   /** A registry version (NotFoundError when gone). */
   version: (name: string, version: number) => Promise<ModelVersion>;
+  /** The version's baseline (undefined while it has none). */
+  baseline: (version: ModelVersion) => Promise<BaselineProfile | undefined>;
   metrics: LoopMetrics;
   /** Every event stored, with the window it came from. */
   onEvent: (event: MonitorEvent, window: MonitorWindow, config: MonitorConfig) => void;
@@ -61,7 +63,6 @@ export function eventsOf(endpoint: string, findings: Finding[]): Omit<MonitorEve
 export class MonitorRunner {
   private readonly configs = new Map<string, MonitorConfig>();
   private readonly problems = new Map<string, string | null>();
-  private readonly baselines = new Map<string, BaselineProfile | null>();
   private readonly running = new Set<string>();
   private readonly ticker = new IntervalTask(() => this.tick(), TICK_MS);
 
@@ -71,11 +72,6 @@ export class MonitorRunner {
     if (config) this.configs.set(endpoint, config);
     else this.configs.delete(endpoint);
     this.problems.delete(endpoint);
-  }
-
-  /** Forgets cached baselines (a baseline was rebuilt). */
-  baselineChanged(name: string, version: number): void {
-    this.baselines.delete(`${name}:${version}`);
   }
 
   start(): void {
@@ -92,6 +88,16 @@ export class MonitorRunner {
     const cursor = await this.deps.store.monitorCursor(endpoint);
     const pending = await this.deps.store.rowsAfter(endpoint, cursor.afterId, config.windowRows ?? STATUS_SCAN);
     return { endpoint, config, problem: this.problems.get(endpoint) ?? null, pendingRows: pending.rows };
+  }
+
+  /** The endpoint's evaluated windows, newest first. */
+  windows(endpoint: string, limit: number): Promise<MonitorWindow[]> {
+    return this.deps.store.windows(endpoint, limit);
+  }
+
+  /** Alert events (of one endpoint, or all), newest first. */
+  events(endpoint: string | undefined, options: { limit: number; since?: number; kind?: string }): Promise<MonitorEvent[]> {
+    return this.deps.store.events(endpoint, options);
   }
 
   /** Evaluates every window that is complete, for every enabled monitor. */
@@ -141,7 +147,7 @@ export class MonitorRunner {
     const served = records.filter((r) => r.status === 'ok');
     const baselineRef = config.baseline ?? mostServed(served.length > 0 ? served : records);
     const version = await this.deps.version(baselineRef.model, baselineRef.version);
-    const baseline = await this.baseline(version);
+    const baseline = await this.deps.baseline(version);
     const label = `${version.name}:${version.version}`;
     if (!baseline) {
       this.problems.set(endpoint, `model version ${label} has no baseline: push its package with a baseline file, or build one from captures with "slipway baseline ${label} --from-endpoint ${endpoint} --since …"`);
@@ -212,14 +218,6 @@ export class MonitorRunner {
       }
     }
     return { records, lastId: lastId ?? records[records.length - 1]?.id ?? afterId };
-  }
-
-  private async baseline(version: ModelVersion): Promise<BaselineProfile | undefined> {
-    const key = `${version.name}:${version.version}`;
-    if (!this.baselines.has(key) || this.baselines.get(key) === null) {
-      this.baselines.set(key, (await this.deps.store.getBaseline(version.name, version.version)) ?? null);
-    }
-    return this.baselines.get(key) ?? undefined;
   }
 }
 

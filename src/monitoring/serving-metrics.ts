@@ -16,7 +16,7 @@ export interface RequestObservation {
 
 export type RejectionReason = 'overloaded' | 'deadline' | 'cancelled' | 'invalid' | 'error';
 
-/** What serving reports at scrape time (read lazily: metrics exist before the endpoints). */
+/** What serving reports at scrape time (registered once the endpoints exist: metrics are built before them). */
 export interface ServingState {
   pendingByVersion(): { endpoint: string; version: number; pending: number }[];
   /** Each variant's current window (since the last rollout step, or since it was loaded). */
@@ -43,7 +43,11 @@ export class ServingMetrics {
   private readonly computeLatency: Histogram<'endpoint' | 'variant'>;
   private readonly batchSize: Histogram<'endpoint' | 'variant'>;
 
-  constructor(state: () => ServingState) {
+  /** Until serving registers, nothing is pending and no variant has a window. */
+  private state: ServingState = { pendingByVersion: () => [], variantWindows: () => [] };
+
+  constructor() {
+    const state = (): ServingState => this.state;
     collectDefaultMetrics({ register: this.registry });
     const mv = ['model', 'version'] as const;
     const ev = ['endpoint', 'variant'] as const;
@@ -95,6 +99,11 @@ export class ServingMetrics {
     this.queueLatency = new Histogram({ name: 'slipway_request_queue_seconds', help: 'Time a request waited for an instance', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
     this.computeLatency = new Histogram({ name: 'slipway_request_compute_seconds', help: 'Time the batch holding a request took to run', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
     this.batchSize = new Histogram({ name: 'slipway_batch_size', help: 'Rows per model execution', labelNames: ev, buckets: BATCH_BUCKETS, registers: r });
+  }
+
+  /** Registers the serving state the gauges read at scrape time (once, when the endpoints are built). */
+  observe(state: ServingState): void {
+    this.state = state;
   }
 
   /** Label-bound children per (endpoint, variant, version): looked up once, not hashed on every request. */

@@ -38,7 +38,7 @@ export class WebhookSender {
   private sweeping = false;
 
   constructor(
-    private readonly store: Pick<LoopStore, 'enqueueDelivery' | 'dueDeliveries' | 'updateDelivery'>,
+    private readonly store: Pick<LoopStore, 'enqueueDelivery' | 'dueDeliveries' | 'updateDelivery' | 'deliveries'>,
     private readonly metrics: LoopMetrics,
     private readonly options: WebhookOptions = DEFAULT_WEBHOOK,
     private readonly log: (details: object, message: string) => void = () => undefined,
@@ -59,6 +59,11 @@ export class WebhookSender {
     const delivery = await this.store.enqueueDelivery({ eventId, url, headers, payload: JSON.stringify(body), nextAttemptAt: Date.now() });
     void this.attempt(delivery);
     return delivery;
+  }
+
+  /** Deliveries (of one event, or all) with their attempts, status and last error, newest first. */
+  deliveries(eventId: number | undefined, limit: number): Promise<WebhookDelivery[]> {
+    return this.store.deliveries(eventId, limit);
   }
 
   /** Attempts every delivery that is due (after a restart, those left pending). */

@@ -117,9 +117,9 @@ function variant(name: string, version: number, spec: Partial<VariantSpec>, conf
 
 function plane(variants: LiveVariant[], capture?: CaptureSink): { plane: DataPlane; table: LiveEndpoints } {
   const registry = {} as Registry;
-  let table: LiveEndpoints | undefined;
-  const metrics = new ServingMetrics(() => table!);
-  table = new LiveEndpoints(registry, new VariantLoader(registry, {} as RunnerLoader), DEFAULT_RUNTIME, metrics, capture);
+  const metrics = new ServingMetrics();
+  const table = new LiveEndpoints(registry, new VariantLoader(registry, {} as RunnerLoader), DEFAULT_RUNTIME, metrics, capture);
+  metrics.observe(table);
   table.add({
     record: { spec: { name: 'e', variants: variants.map((v) => v.spec), routing: DEFAULT_ROUTING }, revision: 1, createdAt: '', updatedAt: '' },
     state: 'ready',

@@ -38,8 +38,6 @@ export interface VariantStats extends WindowSnapshot {
 export class EndpointManager {
   /** Serialises changes per endpoint: two changes of one endpoint never interleave their load and swap. */
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Told when an endpoint was removed (its loop settings go with it). */
-  onRemoved: (endpoint: string) => void = () => undefined;
 
   constructor(
     private readonly store: Store,
@@ -49,6 +47,8 @@ export class EndpointManager {
     private readonly metrics: ServingMetrics,
     /** The table requests are served from: this class changes it, the data plane reads it. */
     private readonly live: LiveEndpoints,
+    /** Told when an endpoint was removed (its loop settings go with it). */
+    private readonly onRemoved: (endpoint: string) => void = () => undefined,
   ) {}
 
   /** Loads every stored endpoint (after a restart). Each loads independently; a failure marks only that endpoint. */
