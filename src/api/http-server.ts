@@ -18,8 +18,7 @@ import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
-import type { LoopParts } from '../loop-parts.js';
-import { loopRoutes } from './loop-routes.js';
+import { loopRoutes, type LoopRouteOptions } from './loop-routes.js';
 import { managementRoutes } from './management-routes.js';
 import { profileRoutes } from './profile-routes.js';
 import { validationRoutes } from './validation-routes.js';
@@ -34,7 +33,8 @@ export interface HttpServerOptions {
   profiles: VersionProfiles;
   metrics: ServingMetrics;
   rollouts: RolloutController;
-  loop: LoopParts;
+  /** The closed loop's services (the loop's composition, loop-parts.ts, has them all). */
+  loop: Omit<LoopRouteOptions, 'registry' | 'adminToken'>;
   /** The server's runtime defaults (config.runtime), for manifests that leave runtime settings out. */
   defaultRuntime: RuntimeConfig;
   version: string;

@@ -1,27 +1,7 @@
 // Prometheus metrics of serving: Triton-compatible names (so existing Grafana dashboards work) plus Slipway's own.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-export interface RequestObservation {
-  endpoint: string;
-  variant: string;
-  version: number;
-  ok: boolean;
-  durationMicros: number;
-  /** Present when the request reached the model (not for requests refused before it ran). */
-  queueMicros?: number;
-  computeMicros?: number;
-  rows?: number;
-}
-
-export type RejectionReason = 'overloaded' | 'deadline' | 'cancelled' | 'invalid' | 'error';
-
-/** What serving reports at scrape time (registered once the endpoints exist: metrics are built before them). */
-export interface ServingState {
-  pendingByVersion(): { endpoint: string; version: number; pending: number }[];
-  /** Each variant's current window (since the last rollout step, or since it was loaded). */
-  variantWindows(): { endpoint: string; variant: string; shadow: boolean; requests: number; errorRate: number | null; p99Ms: number | null; agreement: number | null }[];
-}
+import type { RejectionReason, RequestObservation, ServingObserver, ServingState } from '../serving/serving-observer.js';
 
 type MvCounter = Counter.Internal;
 type EvHistogram = Histogram.Internal<'endpoint' | 'variant'>;
@@ -29,7 +9,7 @@ type EvHistogram = Histogram.Internal<'endpoint' | 'variant'>;
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-export class ServingMetrics {
+export class ServingMetrics implements ServingObserver {
   readonly registry = new Registry();
   private readonly success: Counter<'model' | 'version'>;
   private readonly failure: Counter<'model' | 'version' | 'reason'>;

@@ -9,7 +9,7 @@ import type { ModelVersion } from '../core/model-version.js';
 import { checkName } from '../core/names.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import { resolveRuntimeConfig } from '../core/runtime-config.js';
-import type { ServingMetrics } from '../monitoring/serving-metrics.js';
+import type { ServingObserver } from './serving-observer.js';
 import type { Registry } from '../registry/registry.js';
 import type { ChangeContext, EndpointRecord, Store } from '../store/store.js';
 import type { LiveVariant } from './live-variant.js';
@@ -44,7 +44,7 @@ export class EndpointManager {
     private readonly registry: Registry,
     private readonly loader: VariantLoader,
     private readonly defaultRuntime: RuntimeConfig,
-    private readonly metrics: ServingMetrics,
+    private readonly metrics: ServingObserver,
     /** The table requests are served from: this class changes it, the data plane reads it. */
     private readonly live: LiveEndpoints,
     /** Told when an endpoint was removed (its loop settings go with it). */

@@ -9,7 +9,7 @@ import type { ModelVersion } from '../core/model-version.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import { checkRequest } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
-import type { RejectionReason, ServingMetrics } from '../monitoring/serving-metrics.js';
+import type { RejectionReason, ServingObserver } from './serving-observer.js';
 import type { Registry } from '../registry/registry.js';
 import type { ScheduleOptions } from '../runtime/scheduler.js';
 import type { EndpointRecord } from '../store/store.js';
@@ -60,7 +60,7 @@ export class LiveEndpoints {
     private readonly registry: Registry,
     loader: VariantLoader,
     defaultRuntime: RuntimeConfig,
-    private readonly metrics: ServingMetrics,
+    private readonly metrics: ServingObserver,
     /** Where sampled requests are recorded (absent: capture is not part of this server, e.g. the profiler). */
     private readonly capture?: CaptureSink,
   ) {

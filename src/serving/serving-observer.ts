@@ -1,0 +1,30 @@
+// What serving reports as it works (each request's outcome, each batch) and what it shows when asked (queues, windows):
+// serving declares it, metrics implement it, so serving never imports monitoring.
+
+export interface RequestObservation {
+  endpoint: string;
+  variant: string;
+  version: number;
+  ok: boolean;
+  durationMicros: number;
+  /** Present when the request reached the model (not for requests refused before it ran). */
+  queueMicros?: number;
+  computeMicros?: number;
+  rows?: number;
+}
+
+/** Why a request failed: refusals by kind; any other failure is the model's or ours, an error. */
+export type RejectionReason = 'overloaded' | 'deadline' | 'cancelled' | 'invalid' | 'error';
+
+/** Told of every request's outcome and every executed batch, on the serving path: must not block or throw. */
+export interface ServingObserver {
+  observeRequest(o: RequestObservation, reason?: RejectionReason): void;
+  observeBatch(endpoint: string, variant: string, version: number, rows: number): void;
+}
+
+/** What serving shows when asked (at scrape time): requests pending per version, each variant's current window. */
+export interface ServingState {
+  pendingByVersion(): { endpoint: string; version: number; pending: number }[];
+  /** Each variant's current window (since the last rollout step, or since it was loaded). */
+  variantWindows(): { endpoint: string; variant: string; shadow: boolean; requests: number; errorRate: number | null; p99Ms: number | null; agreement: number | null }[];
+}
