@@ -8,7 +8,7 @@ import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
 import { cpuCell, CPU_HEADER, CPU_NOTE, fmtMs, fmtPct, fmtRate, fmtRatio, type Goal, type Table } from './report.js';
 import { ensureResnet, probeResnetRuntime, RESNET_ENDPOINT } from './section-resnet.js';
 import { anomaliesOf, type SectionContext, type SectionResult } from './section.js';
-import { describeRuntime, SlipwayServer, type RuntimeConfig } from './slipway-server.js';
+import { describeRuntime, SlipwayServer, type FixedRuntime } from './slipway-server.js';
 import { tabularFixture, verifyTabular } from './tabular-fixture.js';
 
 const OVERLOAD_FACTOR = 4;
@@ -23,7 +23,7 @@ interface Workload {
   label: string;
   endpoint: string;
   modelRef: string;
-  config: RuntimeConfig;
+  config: FixedRuntime;
   body: string | Buffer;
   headers: Record<string, string>;
   protocol: 'http-json' | 'http-binary';
@@ -33,7 +33,7 @@ interface Workload {
 
 interface OverloadRun {
   workload: string;
-  config: RuntimeConfig;
+  config: FixedRuntime;
   result: OpenLoopResult;
   /** accepted p99 ÷ unloaded p99. */
   ratio: number;

@@ -14,13 +14,13 @@ import { fmtMs, fmtRate, fmtRatio, loadTable, type Goal, type Table } from './re
 import { resnetFixture, type ResnetFixture } from './resnet-fixture.js';
 import { RESNET_OUTPUT } from './resnet18.js';
 import { anomaliesOf, type SectionContext, type SectionResult } from './section.js';
-import { describeRuntime, SlipwayServer, type RuntimeConfig } from './slipway-server.js';
+import { describeRuntime, SlipwayServer, type FixedRuntime, type RuntimeConfig } from './slipway-server.js';
 import { binaryOutput, expectClose, grpcOutput, jsonOutput } from './verify.js';
 
 export const RESNET_ENDPOINT = 'resnet';
 const CONCURRENCY = [1, 8];
 /** Runtime configs the probe chooses between (2 cores: two single-threaded instances, or one instance using both cores). */
-export const RESNET_CANDIDATES: RuntimeConfig[] = [
+export const RESNET_CANDIDATES: FixedRuntime[] = [
   { instances: 2, intraOpThreads: 1 },
   { instances: 1, intraOpThreads: 2 },
 ];
@@ -62,27 +62,38 @@ export interface ProbeResult {
   concurrency: number;
   requestsPerSec: number;
   p99Ms: number;
+  /** For the default deploy: what the server picked and why. */
+  picked?: string;
 }
 
-/** Short HTTP+binary probe of each candidate at one concurrency; leaves the best (highest req/s) deployed. */
+/**
+ * Short HTTP+binary probe of each candidate at one concurrency, and of the default deploy (what a deploy without
+ * runtime flags picks, to compare with the best); leaves the best fixed candidate (highest req/s) deployed.
+ */
 export async function probeResnetRuntime(
   server: SlipwayServer,
   fx: ResnetFixture,
   modelRef: string,
   seconds: number,
   concurrency: number,
-): Promise<{ best: RuntimeConfig; probes: ProbeResult[] }> {
+): Promise<{ best: FixedRuntime; probes: ProbeResult[] }> {
   const url = `${server.url}/v2/models/${RESNET_ENDPOINT}/infer`;
   const probes: ProbeResult[] = [];
-  for (const config of RESNET_CANDIDATES) {
-    await server.deploy(RESNET_ENDPOINT, modelRef, config);
+  const probe = async (config: RuntimeConfig): Promise<ProbeResult> => {
+    const picked = await server.deploy(RESNET_ENDPOINT, modelRef, config);
+    if (picked) console.log(`[resnet] default deploy picked ${picked}`);
     const label = `resnet probe ${describeRuntime(config)} c=${concurrency}`;
     const r = await runLoad({ url, body: fx.binaryBody, headers: fx.binaryHeaders, connections: concurrency, warmupSec: 1, durationSec: seconds, label });
-    probes.push({ config, concurrency, requestsPerSec: r.requestsPerSec, p99Ms: r.latency.p99Ms });
+    const result = { config, concurrency, requestsPerSec: r.requestsPerSec, p99Ms: r.latency.p99Ms, ...(picked ? { picked } : {}) };
+    probes.push(result);
     console.log(`[resnet] probe ${describeRuntime(config)}: ${r.requestsPerSec.toFixed(1)} req/s at c=${concurrency} (HTTP+binary), p99 ${r.latency.p99Ms.toFixed(1)} ms`);
-  }
-  const best = probes.reduce((a, b) => (b.requestsPerSec > a.requestsPerSec ? b : a));
-  if (best !== probes[probes.length - 1]) await server.deploy(RESNET_ENDPOINT, modelRef, best.config);
+    return result;
+  };
+  await probe({ auto: true });
+  const fixed: { config: FixedRuntime; result: ProbeResult }[] = [];
+  for (const config of RESNET_CANDIDATES) fixed.push({ config, result: await probe(config) });
+  const best = fixed.reduce((a, b) => (b.result.requestsPerSec > a.result.requestsPerSec ? b : a));
+  if (best !== fixed[fixed.length - 1]) await server.deploy(RESNET_ENDPOINT, modelRef, best.config);
   return { best: best.config, probes };
 }
 
@@ -143,7 +154,7 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
   //    verify every protocol against raw onnxruntime, then measure each protocol.
   const served: Measurement[] = [];
   const probes: ProbeResult[] = [];
-  const chosen: Record<number, RuntimeConfig> = {};
+  const chosen: Record<number, FixedRuntime> = {};
   const verified: Record<string, Record<string, number>> = {};
   const server = await SlipwayServer.start(false);
   console.log(`[resnet] Slipway pid ${String(server.pid)} at ${server.url}, gRPC ${server.grpcAddress}`);
@@ -194,7 +205,10 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
     title: 'ResNet-18: runtime probe (HTTP+binary)',
     notes: [`${d.probeSec} s per candidate after 1 s warm-up, at each concurrency; the best (req/s) serves that concurrency's rows below.`],
     headers: ['runtime', 'c', 'req/s', 'p99 ms', 'chosen'],
-    rows: probes.map((p) => [describeRuntime(p.config), String(p.concurrency), fmtRate(p.requestsPerSec), fmtMs(p.p99Ms), chosen[p.concurrency] === p.config ? 'yes' : '']),
+    rows: probes.map((p) => [
+      p.picked ? `default deploy (auto: ${p.picked})` : describeRuntime(p.config), String(p.concurrency), fmtRate(p.requestsPerSec), fmtMs(p.p99Ms),
+      chosen[p.concurrency] === p.config ? 'yes' : '',
+    ]),
   };
   const decodeTable: Table = {
     title: 'ResNet-18: decoding one JSON body in-process (no server)',
@@ -228,6 +242,20 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
   );
 
   const goals: Goal[] = [];
+  for (const c of CONCURRENCY) {
+    const auto = probes.find((p) => p.concurrency === c && p.picked);
+    const fixed = probes.filter((p) => p.concurrency === c && !p.picked);
+    if (auto && fixed.length > 0) {
+      const best = fixed.reduce((a, b) => (b.requestsPerSec > a.requestsPerSec ? b : a));
+      const r = auto.requestsPerSec / best.requestsPerSec;
+      goals.push({
+        section: 'resnet',
+        goal: `default deploy ≥ 0.9× the best probed config at c=${c} (HTTP+binary)`,
+        measured: `${fmtRatio(r)} (${fmtRate(auto.requestsPerSec)} vs ${fmtRate(best.requestsPerSec)} req/s with ${describeRuntime(best.config)}; picked ${auto.picked ?? ''})`,
+        met: r >= 0.9,
+      });
+    }
+  }
   for (const c of CONCURRENCY) {
     const s = served.find((m) => m.protocol === 'http-json' && m.concurrency === c);
     const n = s && naiveFor(s);

@@ -21,6 +21,7 @@ const MODEL_REF = 'digits:1';
 
 /** Runtime configs to serve digits with, and the concurrencies each is measured at (batching needs concurrent requests). */
 const CONFIGS: { config: RuntimeConfig; connections: number[] }[] = [
+  { config: { auto: true }, connections: CONNECTIONS },
   { config: { instances: 1, intraOpThreads: 1 }, connections: CONNECTIONS },
   { config: { instances: 2, intraOpThreads: 1 }, connections: CONNECTIONS },
   { config: { instances: 1, intraOpThreads: 1, maxBatchSize: 32, maxQueueDelayUs: 0 }, connections: [16, 64] },
@@ -97,7 +98,8 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
   try {
     const url = `${server.url}/v2/models/${ENDPOINT}/infer`;
     configs: for (const { config, connections } of CONFIGS) {
-      await server.deploy(ENDPOINT, MODEL_REF, config);
+      const picked = await server.deploy(ENDPOINT, MODEL_REF, config);
+      if (picked) console.log(`[tabular] default deploy picked ${picked}`);
       const expectBody = await verifyTabular(url, fixture, `Slipway ${describeRuntime(config)}`);
       if (expectBody === undefined) anomalies.push(`tabular: ${describeRuntime(config)}: two identical requests got different bodies; bodies not checked under load`);
       for (const c of connections) {
@@ -150,6 +152,21 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
       goal: `Slipway ≥ 1.3× naive at c=${c}`,
       measured: `${fmtRatio(ratio)} (${best.requestsPerSec.toFixed(0)} req/s with ${best.scenario.replace('Slipway JSON, ', '')} vs naive ${n.requestsPerSec.toFixed(0)}; HTTP ceiling ${ceil ? ceil.requestsPerSec.toFixed(0) : '–'}, Slipway = ${ceil ? fmtRatio(best.requestsPerSec / ceil.requestsPerSec) : '–'} of it)${disturbance(best.observed?.cpu, n.observed?.cpu)}`,
       met: ratio >= 1.3,
+    });
+  }
+  const DEFAULT = `Slipway JSON, ${describeRuntime({ auto: true })}`;
+  for (const c of [1, 16, 64]) {
+    const auto = served.find((m) => m.concurrency === c && m.scenario === DEFAULT);
+    const fixed = served.filter((m) => m.concurrency === c && m.scenario !== DEFAULT);
+    const best = fixed.reduce<Measurement | undefined>((a, b) => (a && a.requestsPerSec >= b.requestsPerSec ? a : b), undefined);
+    const n = at(naive, c);
+    if (!auto || !best) continue;
+    const r = auto.requestsPerSec / best.requestsPerSec;
+    goals.push({
+      section: 'tabular',
+      goal: `default deploy ≥ 0.9× the best fixed config at c=${c}, and ≥ naive`,
+      measured: `${fmtRatio(r)} of ${best.scenario.replace('Slipway JSON, ', '')} (${auto.requestsPerSec.toFixed(0)} vs ${best.requestsPerSec.toFixed(0)} req/s); ${n ? `${fmtRatio(auto.requestsPerSec / n.requestsPerSec)} of naive` : 'naive not measured'}${disturbance(auto.observed?.cpu, best.observed?.cpu)}`,
+      met: r >= 0.9 && (n === undefined || auto.requestsPerSec >= n.requestsPerSec),
     });
   }
   for (const m of served.filter((s) => s.concurrency >= 16)) {

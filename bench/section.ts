@@ -4,7 +4,7 @@ import type { BenchOptions } from './bench-options.js';
 import type { Measurement } from './measurement.js';
 import type { Goal, Table } from './report.js';
 import type { ResnetFixture } from './resnet-fixture.js';
-import type { RuntimeConfig } from './slipway-server.js';
+import type { FixedRuntime } from './slipway-server.js';
 
 export interface SectionResult {
   tables: Table[];
@@ -18,7 +18,7 @@ export interface SectionResult {
 export interface SectionContext {
   options: BenchOptions;
   resnet?: ResnetFixture;
-  resnetRuntime?: RuntimeConfig;
+  resnetRuntime?: FixedRuntime;
 }
 
 /** Anomaly lines for every measurement that saw problems. */

@@ -9,7 +9,9 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 
-export interface RuntimeConfig {
+/** A deploy that names instances and threads (and optionally batching and queue). */
+export interface FixedRuntime {
+  auto?: undefined;
   instances: number;
   intraOpThreads: number;
   /** Dynamic batching (server default 1: off). */
@@ -19,19 +21,34 @@ export interface RuntimeConfig {
   maxQueueSize?: number;
 }
 
-/** "instances=2, intra-op=1[, batch<=32 delay 500µs][, queue 8]" */
+/** A deploy with no runtime flags: the server picks for the host (`--runtime auto`, what a new user gets). */
+export interface DefaultRuntime {
+  auto: true;
+}
+
+export type RuntimeConfig = FixedRuntime | DefaultRuntime;
+
+/** "instances=2, intra-op=1[, batch<=32 delay 500µs][, queue 8]", or "default deploy (auto)". */
 export function describeRuntime(c: RuntimeConfig): string {
+  if (c.auto) return 'default deploy (auto)';
   const batching = c.maxBatchSize !== undefined && c.maxBatchSize > 1 ? `, batch≤${c.maxBatchSize} delay ${c.maxQueueDelayUs ?? 0}µs` : '';
   const queue = c.maxQueueSize !== undefined ? `, queue ${c.maxQueueSize}` : '';
   return `instances=${c.instances}, intra-op=${c.intraOpThreads}${batching}${queue}`;
 }
 
+interface RuntimeJson {
+  auto?: boolean;
+  instances: number;
+  intraOpThreads: number;
+  interOpThreads: number;
+  maxBatchSize?: number;
+  maxQueueDelayMicros?: number;
+  maxQueueSize?: number;
+}
+
 interface EndpointJson {
   state: string;
-  variants: {
-    model: string;
-    runtime: { instances: number; intraOpThreads: number; interOpThreads: number; maxBatchSize?: number; maxQueueDelayMicros?: number; maxQueueSize?: number };
-  }[];
+  variants: { model: string; runtime: RuntimeJson; running?: RuntimeJson; picked?: string }[];
 }
 
 export class SlipwayServer {
@@ -127,23 +144,33 @@ export class SlipwayServer {
   }
 
   /** `slipway deploy` (a hot swap), then checks the endpoint reports the requested runtime and is ready. */
-  async deploy(endpoint: string, model: string, config: RuntimeConfig): Promise<void> {
-    const args = [CLI, '--server', this.url, '--json', 'deploy', endpoint, '--model', model, '--instances', String(config.instances), '--intra-op-threads', String(config.intraOpThreads)];
-    // Always send batching and queue settings, so a re-deploy does not inherit the previous config's.
-    args.push('--max-batch-size', String(config.maxBatchSize ?? 1), '--max-queue-delay-us', String(config.maxQueueDelayUs ?? 0));
-    args.push('--max-queue-size', String(config.maxQueueSize ?? 128));
+  /** Deploys `config`; for the default deploy, returns what the server picked for this host and why. */
+  async deploy(endpoint: string, model: string, config: RuntimeConfig): Promise<string | undefined> {
+    const args = [CLI, '--server', this.url, '--json', 'deploy', endpoint, '--model', model];
+    if (config.auto) args.push('--runtime', 'auto');
+    else {
+      args.push('--instances', String(config.instances), '--intra-op-threads', String(config.intraOpThreads));
+      // Always send batching and queue settings, so a re-deploy does not inherit the previous config's.
+      args.push('--max-batch-size', String(config.maxBatchSize ?? 1), '--max-queue-delay-us', String(config.maxQueueDelayUs ?? 0));
+      args.push('--max-queue-size', String(config.maxQueueSize ?? 128));
+    }
     const { stdout } = await execFileAsync(process.execPath, args, { timeout: 120_000 });
     const view = JSON.parse(stdout) as EndpointJson;
-    const runtime = view.variants[0]?.runtime;
-    const took =
-      view.variants.length === 1 &&
-      runtime?.instances === config.instances &&
-      runtime.intraOpThreads === config.intraOpThreads &&
-      (runtime.maxBatchSize ?? 1) === (config.maxBatchSize ?? 1) &&
-      (runtime.maxQueueDelayMicros ?? 0) === (config.maxQueueDelayUs ?? 0) &&
-      (runtime.maxQueueSize ?? 128) === (config.maxQueueSize ?? 128);
+    const variant = view.variants[0];
+    const runtime = variant?.runtime;
+    const took = view.variants.length === 1 && (config.auto
+      ? runtime?.auto === true && variant?.picked !== undefined
+      : runtime?.instances === config.instances &&
+        runtime.intraOpThreads === config.intraOpThreads &&
+        (runtime.maxBatchSize ?? 1) === (config.maxBatchSize ?? 1) &&
+        (runtime.maxQueueDelayMicros ?? 0) === (config.maxQueueDelayUs ?? 0) &&
+        (runtime.maxQueueSize ?? 128) === (config.maxQueueSize ?? 128));
     if (!took) throw new Error(`deploy did not take: ${stdout}`);
     await this.waitReady(endpoint, 60_000);
+    if (!config.auto) return undefined;
+    const r = variant!.running!;
+    const batching = (r.maxBatchSize ?? 1) > 1 ? `, batch≤${r.maxBatchSize}` : '';
+    return `instances=${r.instances}, intra-op=${r.intraOpThreads}${batching}: ${variant!.picked!}`;
   }
 
   async stop(): Promise<void> {

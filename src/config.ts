@@ -94,8 +94,8 @@ const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' 
   home: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', logLevel: 'string',
 };
-const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array'> = {
-  instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string',
+const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
+  auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string',
   maxBatchSize: 'number', maxQueueDelayMicros: 'number', preferredBatchSizes: 'array', maxQueueSize: 'number',
 };
 

@@ -57,6 +57,26 @@ describe('slipway CLI', () => {
     expect((await slipway('alias', 'digits@nope', 'other:1')).stderr).toMatch(/the target must be a version of digits/);
   });
 
+  it('deploys without runtime flags to a runtime picked for this host, and says what it measured', async () => {
+    const deploy = await slipway('deploy', 'digits-auto', '--model', 'digits:1');
+    expect(deploy.code, deploy.stderr).toBe(0);
+    // digits runs in microseconds: one instance, one thread, batching of what queues while it runs
+    expect(deploy.stdout).toMatch(/primary\s+digits:1\s+digits:1\s+100\s+1 \(auto\)\s+1 \(auto\)\s+32 \(auto\)\s+0\s+128/);
+    expect(deploy.stdout).toMatch(
+      /runtime of "primary" picked for this host \(auto\): one run takes 0\.\d{3} ms, about what a thread hop costs: 1 instance with 1 thread, and requests that queue while it runs share a batch \(up to 32 rows\)/,
+    );
+    const view = JSON.parse((await slipway('--json', 'endpoints', 'show', 'digits-auto')).stdout) as { variants: { runtime: { auto: boolean }; running: { maxBatchSize: number }; picked?: string }[] };
+    expect(view.variants[0]).toMatchObject({ runtime: { auto: true }, running: { maxBatchSize: 32 } });
+    const conflicting = await slipway('deploy', 'digits-auto', '--model', 'digits:1', '--runtime', 'auto', '--instances', '2');
+    expect(conflicting.code).toBe(1);
+    expect(conflicting.stderr).toBe('error: --runtime auto picks instances, threads and batching itself: drop the flags that set instances\n');
+    // Naming a setting fixes the runtime as written: nothing is picked any more.
+    const fixed = JSON.parse((await slipway('--json', 'deploy', 'digits-auto', '--model', 'digits:1', '--instances', '2')).stdout) as typeof view;
+    expect(fixed.variants[0]!.runtime).toMatchObject({ auto: false, instances: 2, maxBatchSize: 1 });
+    expect(fixed.variants[0]!.picked).toBeUndefined();
+    expect((await slipway('endpoints', 'rm', 'digits-auto')).code).toBe(0);
+  });
+
   it('predicts from a JSON request and from CSV rows named by feature', async () => {
     const json = await slipway('predict', 'digits', '--input', join(ROOT, 'examples', 'digits', 'request.json'));
     expect(json.code, json.stderr).toBe(0);

@@ -140,6 +140,8 @@ describe('slipway apply', () => {
       '~ variant stable: weight 90 -> 70',
       '~ variant canary: weight 10 -> 30',
       '~ variant canary: compareWith (none) -> stable',
+      // The canary's runtime was left to the host (auto); naming instances fixes it.
+      '~ variant canary: runtime.auto true -> false',
       '~ variant canary: runtime.instances 1 -> 2',
       '+ variant blue (twin:1, weight 0)',
       '~ rollout.bake: 2m -> 30s',

@@ -124,7 +124,8 @@ describe('backpressure, deadlines, disconnects', () => {
   });
 
   it('refuses a saturated endpoint at the headers, before the client has sent its body', async () => {
-    await cli('deploy', 'slow-tight', '--model', 'slow', '--max-queue-size', '1');
+    // One instance, no batching (a deploy without them would pick them for the host): one runs, one queues.
+    await cli('deploy', 'slow-tight', '--model', 'slow', '--instances', '1', '--max-batch-size', '1', '--max-queue-size', '1');
     // one request runs, one waits (the limit) for tens of milliseconds: the endpoint is saturated meanwhile
     const busy = Promise.all(Array.from({ length: 2 }, () => infer(server.url, 'slow-tight', slowRequest(64))));
     await new Promise((r) => setTimeout(r, 15));

@@ -86,6 +86,7 @@ export const runtimeSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    auto: { type: 'boolean', description: 'instances, threads and batching picked for this host when the variant loads (default when none of them is given)' },
     instances: { type: 'integer', minimum: 1, maximum: 64 },
     intraOpThreads: { type: 'integer', minimum: 1, maximum: 256 },
     interOpThreads: { type: 'integer', minimum: 1, maximum: 256 },
@@ -115,7 +116,9 @@ export const endpointSchema = {
           model: { type: 'string' },
           ref: { type: 'string' },
           weight: { type: 'number' },
-          runtime: runtimeSchema,
+          runtime: { ...runtimeSchema, description: 'the runtime as deployed (auto: picked for the host when loaded)' },
+          running: { ...runtimeSchema, description: 'the runtime the loaded variant runs: what auto picked, or the deployed one' },
+          picked: { type: 'string', description: 'why auto picked that runtime: what it measured on this host' },
         },
       },
     },

@@ -47,7 +47,13 @@ function endpointView(status: EndpointStatus): object {
     revision: record.revision,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
-    variants: record.spec.variants.map((v) => ({ name: v.name, model: formatVersionId(v.model), ref: v.ref, weight: v.weight, runtime: v.runtime })),
+    variants: record.spec.variants.map((v) => {
+      const running = status.running.get(v.name);
+      return {
+        name: v.name, model: formatVersionId(v.model), ref: v.ref, weight: v.weight, runtime: v.runtime,
+        ...(running ? { running: running.runtime } : {}), ...(running?.picked ? { picked: running.picked } : {}),
+      };
+    }),
   };
 }
 

@@ -35,7 +35,7 @@ interface EndpointView {
   error?: string;
   revision: number;
   updatedAt: string;
-  variants: { name: string; model: string; ref: string; weight: number; runtime: Record<string, unknown> }[];
+  variants: { name: string; model: string; ref: string; weight: number; runtime: Record<string, unknown>; running?: Record<string, unknown>; picked?: string }[];
 }
 
 interface DeployFlags {
@@ -97,15 +97,21 @@ function describeVersion(v: ModelVersion & { aliases?: string[] }): string {
 }
 
 function describeEndpoint(e: EndpointView): string {
+  const picked = e.variants.filter((v) => v.picked).map((v) => `runtime of "${v.name}" picked for this host (auto): ${v.picked}`);
   return [
     `${e.name}: ${e.state}${e.error ? ` (${e.error})` : ''}   revision ${e.revision}   updated ${e.updatedAt}`,
     renderTable(
       ['variant', 'model', 'deployed as', 'weight', 'instances', 'intra-op threads', 'max batch', 'queue delay µs', 'max queue'],
-      e.variants.map((v) => [
-        v.name, v.model, v.ref, v.weight, String(v.runtime.instances), String(v.runtime.intraOpThreads),
-        String(v.runtime.maxBatchSize ?? 1), String(v.runtime.maxQueueDelayMicros ?? 0), String(v.runtime.maxQueueSize ?? ''),
-      ]),
+      e.variants.map((v) => {
+        const r = v.running ?? v.runtime;
+        const auto = v.runtime.auto === true ? ' (auto)' : '';
+        return [
+          v.name, v.model, v.ref, v.weight, `${String(r.instances)}${auto}`, `${String(r.intraOpThreads)}${auto}`,
+          `${String(r.maxBatchSize ?? 1)}${auto}`, String(r.maxQueueDelayMicros ?? 0), String(r.maxQueueSize ?? ''),
+        ];
+      }),
     ),
+    ...picked,
   ].join('\n');
 }
 
@@ -214,11 +220,13 @@ program
   .option('--preferred-batch-sizes <list>', 'dynamic batching: comma-separated sizes that run as soon as reached')
   .option('--max-queue-size <n>', 'queued requests beyond which callers get 429 (retry later)')
   .option('--reason <text>', 'why, for the endpoint history')
-  .option('--runtime <source>', '"recommended": the runtime config of the version\'s stored profile (flags above override it)')
+  .option('--runtime <source>', '"auto": instances, threads and batching picked for the host when loaded (the default for a new endpoint); "recommended": the runtime config of the version\'s stored profile (flags above override it)')
   .action(async (endpoint: string, flags: DeployFlags) => {
     parseModelRef(flags.model);
-    if (flags.runtime !== undefined && flags.runtime !== 'recommended') throw new CliError(`--runtime: expected "recommended", got "${flags.runtime}"`);
-    const runtime: Record<string, number | number[]> = flags.runtime === 'recommended' ? await recommendedRuntime(client(), flags.model) : {};
+    if (flags.runtime !== undefined && flags.runtime !== 'recommended' && flags.runtime !== 'auto') {
+      throw new CliError(`--runtime: expected "auto" or "recommended", got "${flags.runtime}"`);
+    }
+    const runtime: Record<string, number | number[] | boolean> = flags.runtime === 'recommended' ? await recommendedRuntime(client(), flags.model) : {};
     const int = (flag: string, value: string): number => {
       const n = Number(value);
       if (!Number.isInteger(n)) throw new CliError(`${flag}: expected an integer, got "${value}"`);
@@ -231,6 +239,11 @@ program
     if (flags.maxQueueDelayUs) runtime.maxQueueDelayMicros = int('--max-queue-delay-us', flags.maxQueueDelayUs);
     if (flags.preferredBatchSizes) runtime.preferredBatchSizes = flags.preferredBatchSizes.split(',').map((v) => int('--preferred-batch-sizes', v.trim()));
     if (flags.maxQueueSize) runtime.maxQueueSize = int('--max-queue-size', flags.maxQueueSize);
+    if (flags.runtime === 'auto') {
+      const fixed = Object.keys(runtime).filter((k) => k !== 'maxQueueSize');
+      if (fixed.length > 0) throw new CliError(`--runtime auto picks instances, threads and batching itself: drop the flags that set ${fixed.join(', ')}`);
+      runtime.auto = true;
+    }
     const body = { model: flags.model, ...(Object.keys(runtime).length ? { runtime } : {}), ...(flags.reason ? { reason: flags.reason } : {}) };
     const view = await client().request<EndpointView>('PUT', `/api/v1/endpoints/${encodeURIComponent(endpoint)}`, body);
     print(view, () => `deployed\n${describeEndpoint(view)}`);

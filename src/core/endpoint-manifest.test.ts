@@ -82,7 +82,7 @@ describe('parseEndpointManifest', () => {
     expect(messageOf(withVariant(1, { compareWith: 'canary' }))).toMatch(/^variants\[1\]\.compareWith: expected the name of another variant/);
     expect(messageOf(withVariant(2, { shadow: 'yes' }))).toBe('variants[2].shadow: expected true or false, got "yes"');
     expect(messageOf(withVariant(0, { runtime: { instances: 1.5 } }))).toBe('variants[0].runtime.instances: expected an integer, got 1.5');
-    expect(messageOf(withVariant(0, { runtime: { threads: 2 } }))).toMatch(/^variants\[0\]\.runtime\.threads: unknown field; expected one of instances, intraOpThreads/);
+    expect(messageOf(withVariant(0, { runtime: { threads: 2 } }))).toMatch(/^variants\[0\]\.runtime\.threads: unknown field; expected one of auto, instances, intraOpThreads/);
     expect(messageOf(withVariant(0, { runtime: { preferredBatchSizes: 8 } }))).toBe('variants[0].runtime.preferredBatchSizes: expected a list of integers, e.g. [8, 16], got 8');
     expect(messageOf({ ...doc(), kind: 'Deployment' })).toBe('kind: expected "Endpoint" (or no kind), got "Deployment"');
     expect(messageOf({ ...doc(), name: 'Digits' })).toMatch(/^name: endpoint name "Digits" is invalid/);

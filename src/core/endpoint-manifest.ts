@@ -118,6 +118,9 @@ function parseRuntime(value: unknown, field: string): Partial<RuntimeConfig> {
       out[key] = v;
     } else if (key === 'executionProvider') {
       out[key] = text(v, path, '"cpu"');
+    } else if (key === 'auto') {
+      if (typeof v !== 'boolean') fail(path, 'true or false', v);
+      out[key] = v;
     } else {
       if (!Array.isArray(v) || v.some((n) => typeof n !== 'number' || !Number.isInteger(n))) fail(path, 'a list of integers, e.g. [8, 16]', v);
       out[key] = [...(v as number[])];

@@ -5,8 +5,8 @@ import { DEFAULT_RUNTIME, resolveRuntimeConfig } from './runtime-config.js';
 import { errorOf } from '../../test/support/thrown.js';
 
 describe('resolveRuntimeConfig', () => {
-  it('has one instance, one thread each, on CPU by default', () => {
-    expect(DEFAULT_RUNTIME).toEqual({ instances: 1, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu', maxBatchSize: 1, maxQueueDelayMicros: 0, preferredBatchSizes: [], maxQueueSize: 128 });
+  it('is picked for the host by default (auto), from one instance with one thread each, on CPU', () => {
+    expect(DEFAULT_RUNTIME).toEqual({ auto: true, instances: 1, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu', maxBatchSize: 1, maxQueueDelayMicros: 0, preferredBatchSizes: [], maxQueueSize: 128 });
   });
 
   it('returns the defaults for undefined or an empty object', () => {

@@ -7,6 +7,11 @@ export type ExecutionProvider = 'cpu' | 'webgpu' | 'cuda' | 'tensorrt';
 export const ACCELERATED_PROVIDERS: readonly ExecutionProvider[] = ['webgpu', 'cuda', 'tensorrt'];
 
 export interface RuntimeConfig {
+  /**
+   * Instances, intra-op threads and batching are picked for the host when the variant loads, from a short measurement
+   * of the model (the values below are then where the pick starts from). On when a deploy names none of them.
+   */
+  auto: boolean;
   /** Concurrent runner instances, each in its own worker thread. */
   instances: number;
   /** Threads one inference may use inside onnxruntime (intra-op parallelism). */
@@ -25,6 +30,7 @@ export interface RuntimeConfig {
 }
 
 export const DEFAULT_RUNTIME: RuntimeConfig = {
+  auto: true,
   instances: 1,
   intraOpThreads: 1,
   interOpThreads: 1,
@@ -48,9 +54,18 @@ function describe(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value);
 }
 
-/** Fills defaults and validates a partial runtime config written by a user. */
+/** The settings `auto` picks: writing any of them (without `auto: true`) fixes the runtime as written. */
+export const TUNED_SETTINGS = ['instances', 'intraOpThreads', 'interOpThreads', 'maxBatchSize', 'maxQueueDelayMicros', 'preferredBatchSizes'] as const;
+
+/**
+ * Fills defaults and validates a partial runtime config written by a user. A config that names a tuned setting and
+ * not `auto` is fixed (auto off) — as is one stored before `auto` existed, which names them all.
+ */
 export function resolveRuntimeConfig(partial: Partial<RuntimeConfig> | undefined, defaults = DEFAULT_RUNTIME): RuntimeConfig {
-  const config: RuntimeConfig = { ...defaults, ...stripUndefined(partial ?? {}) };
+  const written = stripUndefined(partial ?? {});
+  const config: RuntimeConfig = { ...defaults, ...written };
+  if (written.auto === undefined && TUNED_SETTINGS.some((key) => key in written)) config.auto = false;
+  if (typeof config.auto !== 'boolean') throw new InvalidInputError(`runtime.auto: expected true or false, got ${describe(config.auto)}`);
   for (const key of Object.keys(INTEGER_LIMITS) as (keyof typeof INTEGER_LIMITS)[]) {
     const value = config[key];
     const [min, max] = INTEGER_LIMITS[key];

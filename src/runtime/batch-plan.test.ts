@@ -36,31 +36,31 @@ describe('batchingBlocker', () => {
 describe('planBatch', () => {
   it('runs a full batch at once, in queue order, skipping requests of other shapes', () => {
     const queue = [q('a', 3), q('b', 1), q('a', 3), q('a', 2), q('a', 1)];
-    expect(planBatch(queue, 0, policy())).toEqual({ kind: 'run', indexes: [0, 2, 3] });
+    expect(planBatch(queue, 0, policy(), true)).toEqual({ kind: 'run', indexes: [0, 2, 3] });
   });
-  it('waits for the rest of the delay while the batch is not full, then runs what it has', () => {
+  it('waits for the rest of the delay while the batch is not full and still growing, then runs what it has', () => {
     const queue = [q('a', 2, 100), q('a', 1, 300)];
-    expect(planBatch(queue, 400, policy())).toEqual({ kind: 'wait', micros: 700 });
-    expect(planBatch(queue, 1100, policy())).toEqual({ kind: 'run', indexes: [0, 1] });
+    expect(planBatch(queue, 400, policy(), true)).toEqual({ kind: 'wait', micros: 700 });
+    expect(planBatch(queue, 1100, policy(), true)).toEqual({ kind: 'run', indexes: [0, 1] });
   });
   it('never waits with a zero delay', () => {
-    expect(planBatch([q('a', 1, 50)], 50, policy({ maxQueueDelayMicros: 0 }))).toEqual({ kind: 'run', indexes: [0] });
+    expect(planBatch([q('a', 1, 50)], 50, policy({ maxQueueDelayMicros: 0 }), true)).toEqual({ kind: 'run', indexes: [0] });
   });
   it('never puts more rows together than the maximum, but runs an oversized request alone', () => {
-    expect(planBatch([q('a', 5), q('a', 5)], 0, policy())).toEqual({ kind: 'wait', micros: 1000 });
-    expect(planBatch([q('a', 5), q('a', 5)], 1000, policy())).toEqual({ kind: 'run', indexes: [0] });
-    expect(planBatch([q('a', 20), q('a', 1)], 0, policy())).toEqual({ kind: 'run', indexes: [0] });
+    expect(planBatch([q('a', 5), q('a', 5)], 0, policy(), true)).toEqual({ kind: 'wait', micros: 1000 });
+    expect(planBatch([q('a', 5), q('a', 5)], 1000, policy(), true)).toEqual({ kind: 'run', indexes: [0] });
+    expect(planBatch([q('a', 20), q('a', 1)], 0, policy(), true)).toEqual({ kind: 'run', indexes: [0] });
   });
   it('runs at once when the group reaches a preferred size', () => {
-    expect(planBatch([q('a', 2), q('a', 2)], 0, policy({ preferredBatchSizes: [4] }))).toEqual({ kind: 'run', indexes: [0, 1] });
-    expect(planBatch([q('a', 2), q('a', 1)], 0, policy({ preferredBatchSizes: [4] }))).toEqual({ kind: 'wait', micros: 1000 });
+    expect(planBatch([q('a', 2), q('a', 2)], 0, policy({ preferredBatchSizes: [4] }), true)).toEqual({ kind: 'run', indexes: [0, 1] });
+    expect(planBatch([q('a', 2), q('a', 1)], 0, policy({ preferredBatchSizes: [4] }), true)).toEqual({ kind: 'wait', micros: 1000 });
   });
   it('at the deadline, cuts to the largest preferred size the queue can form', () => {
     const queue = [q('a', 2), q('a', 2), q('a', 1)];
-    expect(planBatch(queue, 1000, policy({ preferredBatchSizes: [2, 4] }))).toEqual({ kind: 'run', indexes: [0, 1] });
-    expect(planBatch(queue, 1000, policy({ preferredBatchSizes: [3] }))).toEqual({ kind: 'run', indexes: [0, 1, 2] });
+    expect(planBatch(queue, 1000, policy({ preferredBatchSizes: [2, 4] }), true)).toEqual({ kind: 'run', indexes: [0, 1] });
+    expect(planBatch(queue, 1000, policy({ preferredBatchSizes: [3] }), true)).toEqual({ kind: 'run', indexes: [0, 1, 2] });
   });
   it('has nothing to do for an empty queue', () => {
-    expect(planBatch([], 0, policy())).toBeUndefined();
+    expect(planBatch([], 0, policy(), true)).toBeUndefined();
   });
 });

@@ -50,11 +50,13 @@ export function batchKeyOf(inputs: readonly Tensor[], outputNames: readonly stri
 }
 
 /**
- * Decides for the queue head's group: run now (which queued requests, in queue order) or wait (how long).
- * A batch runs when it is full, when it reaches a preferred size, or when its oldest request has waited the delay.
- * Only requests with the head's key join; later requests of other shapes keep their place.
+ * Decides for the queue head's group, given an idle instance: run now (which queued requests, in queue order) or look
+ * again next turn of the event loop. A batch runs when it is full, when it reaches a preferred size, when its oldest
+ * request has waited the delay — or when the queue stopped growing: the delay is a cap, never a wait for company that
+ * is not arriving, so a request that finds an idle instance at low load runs at once. `growing` says whether requests
+ * arrived since the last look. Only requests with the head's key join; later requests of other shapes keep their place.
  */
-export function planBatch(queue: readonly QueuedView[], now: number, policy: BatchPolicy): BatchDecision | undefined {
+export function planBatch(queue: readonly QueuedView[], now: number, policy: BatchPolicy, growing: boolean): BatchDecision | undefined {
   const head = queue[0];
   if (!head) return undefined;
   const indexes: number[] = [];
@@ -77,12 +79,13 @@ export function planBatch(queue: readonly QueuedView[], now: number, policy: Bat
     }
   }
   const waited = now - head.enqueuedAt;
-  if (rows >= policy.maxBatchSize || waited >= policy.maxQueueDelayMicros) {
-    // Out of time or full: take everything that fits, but stop at a preferred size if the whole group is not one.
+  if (rows >= policy.maxBatchSize || waited >= policy.maxQueueDelayMicros || !growing) {
+    // Out of time, full, or nobody else coming: take everything that fits, but stop at a preferred size if the whole
+    // group is not one.
     const whole = policy.preferredBatchSizes.length === 0 || policy.preferredBatchSizes.includes(rows) || preferredCut < 0;
     return { kind: 'run', indexes: whole ? indexes : indexes.slice(0, preferredCut + 1) };
   }
-  // A preferred size reached by the whole group runs at once; a partial one waits for more (the group may still grow).
+  // A preferred size reached by the whole group runs at once; a partial one waits while the group still grows.
   if (preferredCut === cumulative.length - 1) return { kind: 'run', indexes };
   return { kind: 'wait', micros: policy.maxQueueDelayMicros - waited };
 }

@@ -49,8 +49,11 @@ let soloKeys = 0;
 export class Scheduler {
   private readonly queue: Job[] = [];
   private running = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timerDue = 0;
+  /** The next look at a batch that is still growing (one turn of the event loop away). */
+  private look: NodeJS.Immediate | undefined;
+  /** Requests submitted so far, and as many as the last look saw: the queue grew when they differ. */
+  private arrivals = 0;
+  private seenArrivals = 0;
   private closed = false;
   private readonly buffers = new BufferPool();
   private readonly policy: BatchPolicy;
@@ -120,14 +123,17 @@ export class Scheduler {
         options.signal?.removeEventListener('abort', onAbort);
       };
       this.queue.push(job);
-      this.pump();
+      this.arrivals++;
+      // A lone request at low load would otherwise wait a turn for company that is not coming.
+      if (this.policy.maxQueueDelayMicros === 0 || this.look === undefined) this.pump();
     });
   }
 
   /** Refuses new requests and fails queued ones; running batches finish. */
   close(): void {
     this.closed = true;
-    clearTimeout(this.timer);
+    clearImmediate(this.look);
+    this.look = undefined;
     for (const job of this.queue.splice(0)) {
       job.cleanup();
       job.reject(new UnavailableError(`model ${this.label} stopped serving before the request ran`));
@@ -146,10 +152,12 @@ export class Scheduler {
   private pump(): void {
     while (this.queue.length > 0 && this.running < Math.max(1, this.runner.size)) {
       const now = nowMicros();
-      const decision = planBatch(this.queue, now, this.policy);
+      const growing = this.arrivals !== this.seenArrivals;
+      this.seenArrivals = this.arrivals;
+      const decision = planBatch(this.queue, now, this.policy, growing);
       if (!decision) return;
       if (decision.kind === 'wait') {
-        this.armTimer(decision.micros);
+        this.lookNextTurn();
         return;
       }
       const jobs = decision.indexes.map((i) => this.queue[i]!);
@@ -159,15 +167,16 @@ export class Scheduler {
     }
   }
 
-  private armTimer(micros: number): void {
-    const due = nowMicros() + micros;
-    if (this.timer && this.timerDue <= due) return;
-    clearTimeout(this.timer);
-    this.timerDue = due;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+  /**
+   * Looks at a growing batch again after the event loop's current turn: requests whose bytes arrived in the same turn
+   * join it, and when a turn brings none the batch runs. A timer would wait at least a whole millisecond.
+   */
+  private lookNextTurn(): void {
+    if (this.look) return;
+    this.look = setImmediate(() => {
+      this.look = undefined;
       this.pump();
-    }, Math.max(0, Math.ceil(micros / 1000)));
+    });
   }
 
   private async execute(jobs: Job[], startedAt: number): Promise<void> {

@@ -21,6 +21,8 @@ export interface EndpointStatus {
   record: EndpointRecord;
   state: EndpointState;
   error?: string;
+  /** Per loaded variant, by name: the runtime it runs (what `auto` picked, or the spec's) and why it was picked. */
+  running: Map<string, { runtime: RuntimeConfig; picked?: string }>;
 }
 
 export interface DeployOptions {
@@ -211,7 +213,8 @@ function sameDeployment(a: VariantSpec, b: VariantSpec): boolean {
 }
 
 function statusOf(entry: LiveEndpoint): EndpointStatus {
-  const status: EndpointStatus = { record: entry.record, state: entry.state };
+  const running = new Map(entry.variants.map((v) => [v.spec.name, { runtime: v.runtime, ...(v.picked ? { picked: v.picked } : {}) }]));
+  const status: EndpointStatus = { record: entry.record, state: entry.state, running };
   if (entry.error !== undefined) status.error = entry.error;
   return status;
 }

@@ -2,6 +2,7 @@
 
 import type { VariantSpec } from '../core/endpoint-spec.js';
 import type { ModelVersion } from '../core/model-version.js';
+import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Signature } from '../core/signature.js';
 import type { Runner } from '../runtime/runner.js';
 import type { ScheduledResult, ScheduleOptions, Scheduler } from '../runtime/scheduler.js';
@@ -20,6 +21,10 @@ export class LiveVariant {
     readonly version: ModelVersion,
     private readonly scheduler: Scheduler,
     private readonly runner: Runner,
+    /** What runs: the spec's runtime, or what `auto` picked for this host. */
+    readonly runtime: RuntimeConfig = spec.runtime,
+    /** Why `auto` picked `runtime` (what it measured); absent for a runtime the spec fixed. */
+    readonly picked?: string,
   ) {}
 
   /** The package's signature: the model's plus feature names and labels. */
@@ -38,7 +43,7 @@ export class LiveVariant {
 
   /** True while a new request would be refused at once (its queue is at maxQueueSize). */
   get saturated(): boolean {
-    return this.scheduler.queued >= this.spec.runtime.maxQueueSize;
+    return this.scheduler.queued >= this.runtime.maxQueueSize;
   }
 
   /** Must be called synchronously after the variant was picked, so a concurrent swap sees the request as in flight. */

@@ -1,0 +1,71 @@
+// The runtime a deploy gets when it names no instances, threads or batching: picked for this host from how long one
+// run of the model takes. Pure; the variant loader measures and calls it.
+
+import type { RuntimeConfig } from '../core/runtime-config.js';
+
+/**
+ * Below this a run costs about what handing it to a worker thread and back does (~0.05–0.25 ms): the event loop, not
+ * the model, bounds throughput, so more instances or threads buy nothing and batching is what pays.
+ */
+export const FAST_RUN_MICROS = 1000;
+/** A second thread must cut a run's time by this much to be worth giving every run all the cores. */
+const THREAD_GAIN = 0.8;
+/** Rows a batch may grow to: large for fast models (one hop for many requests), small for slow ones (latency). */
+const FAST_BATCH = 32;
+const SLOW_BATCH = 8;
+
+export interface ModelTiming {
+  /** Median time of one single-row run through a runner with one intra-op thread, thread hop included. */
+  oneThreadMicros: number;
+  /** The same with `cores` intra-op threads; measured only for slow models on a host with more than one core. */
+  allThreadsMicros?: number;
+}
+
+export interface HostFit {
+  cores: number;
+  /** Why the model cannot batch, if it cannot (see batchingBlocker). */
+  batchingBlocker: string | undefined;
+}
+
+export interface RuntimePick {
+  runtime: RuntimeConfig;
+  /** One sentence for `slipway endpoints show`: what was measured and what follows from it. */
+  reason: string;
+}
+
+/** Whether the loader should also time a run with every core: only for a slow model on a multi-core host. */
+export function wantsThreadTiming(oneThreadMicros: number, cores: number): boolean {
+  return cores > 1 && oneThreadMicros >= FAST_RUN_MICROS;
+}
+
+const ms = (micros: number): string => `${(micros / 1000).toFixed(micros < 1000 ? 3 : 1)} ms`;
+
+/** Instances, threads and batching for this host; the other settings (queue size, provider) stay as `base` has them. */
+export function pickRuntime(base: RuntimeConfig, timing: ModelTiming, host: HostFit): RuntimePick {
+  const { oneThreadMicros: one, allThreadsMicros: all } = timing;
+  const batchable = host.batchingBlocker === undefined;
+  const unbatched = batchable ? '' : `; no batching (${host.batchingBlocker})`;
+  const fixed = { ...base, auto: true, interOpThreads: 1, preferredBatchSizes: [], maxQueueDelayMicros: 0 };
+  if (one < FAST_RUN_MICROS) {
+    return {
+      runtime: { ...fixed, instances: 1, intraOpThreads: 1, maxBatchSize: batchable ? FAST_BATCH : 1 },
+      reason: `one run takes ${ms(one)}, about what a thread hop costs: 1 instance with 1 thread` +
+        (batchable ? `, and requests that queue while it runs share a batch (up to ${FAST_BATCH} rows)` : unbatched),
+    };
+  }
+  const batch = batchable ? SLOW_BATCH : 1;
+  const batching = batchable ? `; requests that queue while it runs share a batch (up to ${SLOW_BATCH} rows)` : unbatched;
+  if (all !== undefined && all <= one * THREAD_GAIN) {
+    return {
+      runtime: { ...fixed, instances: 1, intraOpThreads: host.cores, maxBatchSize: batch },
+      reason: `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}: 1 instance using all ${host.cores} cores per run${batching}`,
+    };
+  }
+  const instances = Math.max(1, host.cores);
+  return {
+    runtime: { ...fixed, instances, intraOpThreads: 1, maxBatchSize: batch },
+    reason: all === undefined
+      ? `one run takes ${ms(one)} and this host has 1 core: 1 instance with 1 thread${batching}`
+      : `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}, too little gain: ${instances} instances with 1 thread each${batching}`,
+  };
+}
