@@ -56,7 +56,7 @@ describe('loadConfig: layers', () => {
     expect(config.port).toBe(9000);
     expect(config.logLevel).toBe('warn');
     expect(config.maxBodyBytes).toBe(2048);
-    expect(config.runtime).toEqual({ ...DEFAULT_RUNTIME, instances: 2 });
+    expect(config.runtime).toEqual({ ...DEFAULT_RUNTIME, auto: false, instances: 2 });
     expect(config.host).toBe('127.0.0.1');
   });
 
@@ -86,7 +86,7 @@ describe('loadConfig: layers', () => {
   it('merges runtime settings field by field across the layers', () => {
     writeConfig('runtime:\n  instances: 2\n  interOpThreads: 3\n  intraOpThreads: 2\n');
     const config = loadConfig({ runtime: { instances: 5 } }, { SLIPWAY_INTRA_OP_THREADS: '4', SLIPWAY_INSTANCES: '4' }, dir);
-    expect(config.runtime).toEqual({ ...DEFAULT_RUNTIME, instances: 5, intraOpThreads: 4, interOpThreads: 3, executionProvider: 'cpu' });
+    expect(config.runtime).toEqual({ ...DEFAULT_RUNTIME, auto: false, instances: 5, intraOpThreads: 4, interOpThreads: 3, executionProvider: 'cpu' });
   });
 
   it('reads every SLIPWAY_* variable', () => {
@@ -120,7 +120,7 @@ describe('loadConfig: layers', () => {
       maxUploadBytes: 8192,
       grpcMaxMessageBytes: 16384,
       maxTimeoutMs: 2500,
-      runtime: { ...DEFAULT_RUNTIME, instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
+      runtime: { ...DEFAULT_RUNTIME, auto: false, instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
       logLevel: 'silent',
     });
   });
