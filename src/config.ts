@@ -95,7 +95,7 @@ const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' 
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', logLevel: 'string',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
-  auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string',
+  auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
   maxBatchSize: 'number', maxQueueDelayMicros: 'number', preferredBatchSizes: 'array', maxQueueSize: 'number',
 };
 

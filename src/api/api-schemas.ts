@@ -91,6 +91,7 @@ export const runtimeSchema = {
     intraOpThreads: { type: 'integer', minimum: 1, maximum: 256 },
     interOpThreads: { type: 'integer', minimum: 1, maximum: 256 },
     executionProvider: { type: 'string', enum: ['cpu'] },
+    onEventLoop: { type: 'boolean', description: 'run the model on the event loop instead of a worker thread (one instance): for models faster than a thread hop' },
     maxBatchSize: { type: 'integer', minimum: 1, maximum: 4096, description: 'largest dynamic batch (rows); 1 = no batching' },
     maxQueueDelayMicros: { type: 'integer', minimum: 0, maximum: 10000000, description: 'how long a request may wait for a batch to fill' },
     preferredBatchSizes: { type: 'array', items: { type: 'integer', minimum: 1 }, description: 'batch sizes that run as soon as reached' },

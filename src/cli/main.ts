@@ -106,7 +106,7 @@ function describeEndpoint(e: EndpointView): string {
         const r = v.running ?? v.runtime;
         const auto = v.runtime.auto === true ? ' (auto)' : '';
         return [
-          v.name, v.model, v.ref, v.weight, `${String(r.instances)}${auto}`, `${String(r.intraOpThreads)}${auto}`,
+          v.name, v.model, v.ref, v.weight, `${r.onEventLoop === true ? 'event loop' : String(r.instances)}${auto}`, `${String(r.intraOpThreads)}${auto}`,
           `${String(r.maxBatchSize ?? 1)}${auto}`, String(r.maxQueueDelayMicros ?? 0), String(r.maxQueueSize ?? ''),
         ];
       }),

@@ -118,7 +118,7 @@ function parseRuntime(value: unknown, field: string): Partial<RuntimeConfig> {
       out[key] = v;
     } else if (key === 'executionProvider') {
       out[key] = text(v, path, '"cpu"');
-    } else if (key === 'auto') {
+    } else if (key === 'auto' || key === 'onEventLoop') {
       if (typeof v !== 'boolean') fail(path, 'true or false', v);
       out[key] = v;
     } else {

@@ -6,7 +6,7 @@ import { errorOf } from '../../test/support/thrown.js';
 
 describe('resolveRuntimeConfig', () => {
   it('is picked for the host by default (auto), from one instance with one thread each, on CPU', () => {
-    expect(DEFAULT_RUNTIME).toEqual({ auto: true, instances: 1, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu', maxBatchSize: 1, maxQueueDelayMicros: 0, preferredBatchSizes: [], maxQueueSize: 128 });
+    expect(DEFAULT_RUNTIME).toEqual({ auto: true, instances: 1, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu', onEventLoop: false, maxBatchSize: 1, maxQueueDelayMicros: 0, preferredBatchSizes: [], maxQueueSize: 128 });
   });
 
   it('returns the defaults for undefined or an empty object', () => {

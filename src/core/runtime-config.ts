@@ -19,6 +19,12 @@ export interface RuntimeConfig {
   /** Threads for running independent graph nodes in parallel (inter-op parallelism). */
   interOpThreads: number;
   executionProvider: ExecutionProvider;
+  /**
+   * The model runs on the server's event loop instead of a worker thread (one instance): for a model whose run takes
+   * less time than the hop to a thread and back, which is then most of a request's CPU. Off by default; `auto` turns
+   * it on when it measures that.
+   */
+  onEventLoop: boolean;
   /** Largest batch (rows along dimension 0) dynamic batching may form; 1 turns batching off. */
   maxBatchSize: number;
   /** How long the oldest queued request may wait for a batch to fill before it runs anyway. 0: never wait. */
@@ -35,6 +41,7 @@ export const DEFAULT_RUNTIME: RuntimeConfig = {
   intraOpThreads: 1,
   interOpThreads: 1,
   executionProvider: 'cpu',
+  onEventLoop: false,
   maxBatchSize: 1,
   maxQueueDelayMicros: 0,
   preferredBatchSizes: [],
@@ -55,7 +62,7 @@ function describe(value: unknown): string {
 }
 
 /** The settings `auto` picks: writing any of them (without `auto: true`) fixes the runtime as written. */
-export const TUNED_SETTINGS = ['instances', 'intraOpThreads', 'interOpThreads', 'maxBatchSize', 'maxQueueDelayMicros', 'preferredBatchSizes'] as const;
+export const TUNED_SETTINGS = ['instances', 'intraOpThreads', 'interOpThreads', 'onEventLoop', 'maxBatchSize', 'maxQueueDelayMicros', 'preferredBatchSizes'] as const;
 
 /**
  * Fills defaults and validates a partial runtime config written by a user. A config that names a tuned setting and
@@ -65,7 +72,9 @@ export function resolveRuntimeConfig(partial: Partial<RuntimeConfig> | undefined
   const written = stripUndefined(partial ?? {});
   const config: RuntimeConfig = { ...defaults, ...written };
   if (written.auto === undefined && TUNED_SETTINGS.some((key) => key in written)) config.auto = false;
-  if (typeof config.auto !== 'boolean') throw new InvalidInputError(`runtime.auto: expected true or false, got ${describe(config.auto)}`);
+  for (const key of ['auto', 'onEventLoop'] as const) {
+    if (typeof config[key] !== 'boolean') throw new InvalidInputError(`runtime.${key}: expected true or false, got ${describe(config[key])}`);
+  }
   for (const key of Object.keys(INTEGER_LIMITS) as (keyof typeof INTEGER_LIMITS)[]) {
     const value = config[key];
     const [min, max] = INTEGER_LIMITS[key];
@@ -75,6 +84,9 @@ export function resolveRuntimeConfig(partial: Partial<RuntimeConfig> | undefined
   }
   if (config.executionProvider !== 'cpu') {
     throw new InvalidInputError(`runtime.executionProvider: expected "cpu", got ${describe(config.executionProvider)}`);
+  }
+  if (config.onEventLoop && config.instances !== 1) {
+    throw new InvalidInputError(`runtime.instances: expected 1 with onEventLoop (the event loop is one thread), got ${config.instances}`);
   }
   const preferred = config.preferredBatchSizes;
   if (!Array.isArray(preferred) || preferred.some((n) => !Number.isInteger(n) || n < 1 || n > config.maxBatchSize)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from '../core/runtime-config.js';
-import { pickRuntime, wantsThreadTiming } from './auto-runtime.js';
+import { pickRuntime, wantsEventLoopTiming, wantsThreadTiming } from './auto-runtime.js';
 
 const batchable = { cores: 2, batchingBlocker: undefined };
 const fixedShape = { cores: 2, batchingBlocker: 'input "x" has shape [1,3]' };
@@ -46,5 +46,32 @@ describe('auto in a written runtime', () => {
     const { auto: _auto, ...stored } = DEFAULT_RUNTIME;
     expect(resolveRuntimeConfig(stored).auto).toBe(false);
     expect(() => resolveRuntimeConfig({ auto: 'yes' as unknown as boolean })).toThrow('runtime.auto: expected true or false, got "yes"');
+  });
+});
+
+describe('pickRuntime on the event loop', () => {
+  const fast = { oneThreadMicros: 200 };
+  it('runs a model on the event loop when a run there costs at most half the hop and a full batch holds it briefly', () => {
+    const { runtime, reason } = pickRuntime(DEFAULT_RUNTIME, { ...fast, eventLoop: { oneRowMicros: 20, fullBatchMicros: 45 } }, batchable);
+    expect(runtime).toMatchObject({ onEventLoop: true, instances: 1, intraOpThreads: 1, maxBatchSize: 32 });
+    expect(reason).toBe('one run takes 0.020 ms on the event loop and 0.200 ms through a worker thread: it runs on the event loop, and requests that queue while it runs share a batch (up to 32 rows, 0.045 ms)');
+  });
+
+  it('keeps a worker thread when the event loop saves too little, or a full batch would hold it too long', () => {
+    expect(pickRuntime(DEFAULT_RUNTIME, { ...fast, eventLoop: { oneRowMicros: 150, fullBatchMicros: 300 } }, batchable).runtime.onEventLoop).toBe(false);
+    expect(pickRuntime(DEFAULT_RUNTIME, { ...fast, eventLoop: { oneRowMicros: 20, fullBatchMicros: 5000 } }, batchable).runtime.onEventLoop).toBe(false);
+  });
+
+  it('times the event loop only for a fast model in a format that can run there', () => {
+    expect(wantsEventLoopTiming(200, true)).toBe(true);
+    expect(wantsEventLoopTiming(200, false)).toBe(false);
+    expect(wantsEventLoopTiming(5000, true)).toBe(false);
+  });
+});
+
+describe('onEventLoop in a written runtime', () => {
+  it('is one instance, and fixes the runtime like any tuned setting', () => {
+    expect(resolveRuntimeConfig({ onEventLoop: true })).toMatchObject({ onEventLoop: true, auto: false, instances: 1 });
+    expect(() => resolveRuntimeConfig({ onEventLoop: true, instances: 2 })).toThrow('runtime.instances: expected 1 with onEventLoop (the event loop is one thread), got 2');
   });
 });

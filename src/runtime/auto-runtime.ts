@@ -8,10 +8,14 @@ import type { RuntimeConfig } from '../core/runtime-config.js';
  * the model, bounds throughput, so more instances or threads buy nothing and batching is what pays.
  */
 export const FAST_RUN_MICROS = 1000;
+/** The longest a full batch may hold the event loop for the model to run there (other requests wait meanwhile). */
+export const EVENT_LOOP_STALL_MICROS = 1000;
+/** On the event loop a run must cost at most this share of the hop-included time to be worth moving there. */
+const EVENT_LOOP_GAIN = 0.5;
 /** A second thread must cut a run's time by this much to be worth giving every run all the cores. */
 const THREAD_GAIN = 0.8;
 /** Rows a batch may grow to: large for fast models (one hop for many requests), small for slow ones (latency). */
-const FAST_BATCH = 32;
+export const FAST_BATCH = 32;
 const SLOW_BATCH = 8;
 
 export interface ModelTiming {
@@ -19,6 +23,8 @@ export interface ModelTiming {
   oneThreadMicros: number;
   /** The same with `cores` intra-op threads; measured only for slow models on a host with more than one core. */
   allThreadsMicros?: number;
+  /** For a fast model whose format can run on the event loop: one single-row run there, and one full batch. */
+  eventLoop?: { oneRowMicros: number; fullBatchMicros: number };
 }
 
 export interface HostFit {
@@ -33,6 +39,11 @@ export interface RuntimePick {
   reason: string;
 }
 
+/** Whether the loader should also time the model on the event loop: only a fast one, in a format that can run there. */
+export function wantsEventLoopTiming(oneThreadMicros: number, formatCan: boolean): boolean {
+  return formatCan && oneThreadMicros < FAST_RUN_MICROS;
+}
+
 /** Whether the loader should also time a run with every core: only for a slow model on a multi-core host. */
 export function wantsThreadTiming(oneThreadMicros: number, cores: number): boolean {
   return cores > 1 && oneThreadMicros >= FAST_RUN_MICROS;
@@ -45,7 +56,15 @@ export function pickRuntime(base: RuntimeConfig, timing: ModelTiming, host: Host
   const { oneThreadMicros: one, allThreadsMicros: all } = timing;
   const batchable = host.batchingBlocker === undefined;
   const unbatched = batchable ? '' : `; no batching (${host.batchingBlocker})`;
-  const fixed = { ...base, auto: true, interOpThreads: 1, preferredBatchSizes: [], maxQueueDelayMicros: 0 };
+  const fixed = { ...base, auto: true, interOpThreads: 1, onEventLoop: false, preferredBatchSizes: [], maxQueueDelayMicros: 0 };
+  const loop = timing.eventLoop;
+  if (one < FAST_RUN_MICROS && loop && loop.oneRowMicros <= one * EVENT_LOOP_GAIN && loop.fullBatchMicros <= EVENT_LOOP_STALL_MICROS) {
+    return {
+      runtime: { ...fixed, instances: 1, intraOpThreads: 1, onEventLoop: true, maxBatchSize: batchable ? FAST_BATCH : 1 },
+      reason: `one run takes ${ms(loop.oneRowMicros)} on the event loop and ${ms(one)} through a worker thread: it runs on the event loop` +
+        (batchable ? `, and requests that queue while it runs share a batch (up to ${FAST_BATCH} rows, ${ms(loop.fullBatchMicros)})` : unbatched),
+    };
+  }
   if (one < FAST_RUN_MICROS) {
     return {
       runtime: { ...fixed, instances: 1, intraOpThreads: 1, maxBatchSize: batchable ? FAST_BATCH : 1 },

@@ -1,10 +1,9 @@
 // The worker thread that owns one onnxruntime session: session.run blocks its thread, so it must not be the main one.
 
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
-import { fromOrtTensor, signatureOf, toOrtTensor } from './ort-tensor.js';
+import type * as ort from 'onnxruntime-node';
+import { signatureOf } from './ort-tensor.js';
+import { createSession, runSession, SessionLoadError } from './onnx-session.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 import { transferablesOf } from './worker-messages.js';
 
@@ -20,35 +19,12 @@ function send(message: FromWorker): void {
 }
 
 async function load(message: Extract<ToWorker, { op: 'load' }>): Promise<void> {
-  let bytes: Buffer;
   try {
-    bytes = await readFile(message.source.path);
-  } catch (err) {
-    send({ op: 'load-failed', id: message.id, kind: 'internal', message: `cannot read model file: ${(err as Error).message}` });
-    return;
-  }
-  const actual = createHash('sha256').update(bytes).digest('hex');
-  if (actual !== message.source.sha256) {
-    send({
-      op: 'load-failed',
-      id: message.id,
-      kind: 'internal',
-      message: `model artifact ${message.source.sha256} is corrupt on disk (its content hashes to ${actual}); push the model again`,
-    });
-    return;
-  }
-  try {
-    const { intraOpThreads, interOpThreads } = message.options;
-    session = await ort.InferenceSession.create(bytes, {
-      executionProviders: [message.options.executionProvider],
-      intraOpNumThreads: intraOpThreads,
-      interOpNumThreads: interOpThreads,
-      executionMode: interOpThreads > 1 ? 'parallel' : 'sequential',
-      graphOptimizationLevel: 'all',
-    });
+    session = await createSession(message.source, message.options);
     send({ op: 'loaded', id: message.id, signature: signatureOf(session) });
   } catch (err) {
-    send({ op: 'load-failed', id: message.id, kind: 'invalid_model', message: (err as Error).message });
+    const kind = err instanceof SessionLoadError ? err.kind : 'internal';
+    send({ op: 'load-failed', id: message.id, kind, message: (err as Error).message });
   }
 }
 
@@ -58,10 +34,7 @@ async function run(message: Extract<ToWorker, { op: 'run' }>): Promise<void> {
     return;
   }
   try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const t of message.inputs) feeds[t.name] = toOrtTensor(t);
-    const results = await session.run(feeds, message.outputNames);
-    const outputs = message.outputNames.map((n) => fromOrtTensor(n, results[n]!));
+    const outputs = await runSession(session, message.inputs, message.outputNames);
     // Outputs may share a buffer with an input only if onnxruntime aliased them; never hand such a buffer back twice.
     const outputBuffers = new Set(outputs.map((o) => (Array.isArray(o.data) ? undefined : o.data.buffer)));
     const spent = transferablesOf(message.inputs).filter((b) => !outputBuffers.has(b));

@@ -2,6 +2,7 @@
 
 import { InternalError, InvalidInputError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
+import { OnnxEventLoopRunner } from './onnx-event-loop-runner.js';
 import { OnnxRunner } from './onnx-runner.js';
 import type { ModelSource, Runner, RunnerMaker, RunnerOptions } from './runner.js';
 
@@ -11,9 +12,16 @@ export interface RunnerFormat {
   /** Lower-case file name endings (".onnx") that mark a bare model file as this format. */
   extensions: readonly string[];
   load: RunnerMaker;
+  /** Loads a runner that runs on the calling thread (RunnerOptions.onEventLoop); absent: the format cannot. */
+  loadOnEventLoop?: RunnerMaker;
 }
 
-export const ONNX_FORMAT: RunnerFormat = { format: 'onnx', extensions: ['.onnx'], load: (source, options, label) => OnnxRunner.load(source, options, label) };
+export const ONNX_FORMAT: RunnerFormat = {
+  format: 'onnx',
+  extensions: ['.onnx'],
+  load: (source, options, label) => OnnxRunner.load(source, options, label),
+  loadOnEventLoop: (source, options, label) => OnnxEventLoopRunner.load(source, options, label),
+};
 
 /** Options of the one runner that reads a signature at push: the smallest footprint, on the CPU every host has. */
 const INSPECT_OPTIONS: RunnerOptions = { intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu' };
@@ -57,9 +65,17 @@ export class RunnerFactory {
     this.entry(format);
   }
 
-  /** Loads one runner instance of `format`. */
+  /** Whether `format` can run on the calling thread (RunnerOptions.onEventLoop). */
+  runsOnEventLoop(format: string): boolean {
+    return this.entry(format).loadOnEventLoop !== undefined;
+  }
+
+  /** Loads one runner instance of `format`, on the calling thread when the options ask for it. */
   async create(format: string, source: ModelSource, options: RunnerOptions, label: string): Promise<Runner> {
-    return this.entry(format).load(source, options, label);
+    const entry = this.entry(format);
+    if (!options.onEventLoop) return entry.load(source, options, label);
+    if (!entry.loadOnEventLoop) throw new InvalidInputError(`model format "${format}" cannot run on the event loop (runtime.onEventLoop); leave it off`);
+    return entry.loadOnEventLoop(source, options, label);
   }
 
   /** Reads a model file's signature by loading it once: the same loader serving uses, so what passes here serves. */

@@ -15,6 +15,8 @@ export interface RunnerOptions {
   intraOpThreads: number;
   interOpThreads: number;
   executionProvider: ExecutionProvider;
+  /** Run on the calling thread (see RuntimeConfig.onEventLoop); only formats that offer it accept it. */
+  onEventLoop?: boolean;
 }
 
 export interface RunRequest {

@@ -9,7 +9,7 @@ import { InternalError, InvalidInputError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { resolveRuntimeConfig, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
-import { pickRuntime, wantsThreadTiming, type RuntimePick } from '../runtime/auto-runtime.js';
+import { FAST_BATCH, pickRuntime, wantsEventLoopTiming, wantsThreadTiming, type ModelTiming, type RuntimePick } from '../runtime/auto-runtime.js';
 import { batchingBlocker } from '../runtime/batch-plan.js';
 import type { Runner } from '../runtime/runner.js';
 import type { RunnerLoader } from '../runtime/runner-loader.js';
@@ -22,13 +22,13 @@ const UNTIMED_RUNS = 3;
 const TIMED_RUNS = 15;
 const TIMING_BUDGET_MS = 300;
 
-/** Median time of single-row runs on one runner (one instance), in microseconds. */
-async function timeRuns(runner: Runner): Promise<number> {
-  for (let i = 0; i < UNTIMED_RUNS; i++) await runner.run(warmupRequest(runner.signature));
+/** Median time of runs of `rows` rows (the first dimension) on one runner (one instance), in microseconds. */
+async function timeRuns(runner: Runner, rows = 1): Promise<number> {
+  for (let i = 0; i < UNTIMED_RUNS; i++) await runner.run(warmupRequest(runner.signature, rows));
   const times: number[] = [];
   const started = performance.now();
   while (times.length < TIMED_RUNS && (times.length < 3 || performance.now() - started < TIMING_BUDGET_MS)) {
-    const request = warmupRequest(runner.signature);
+    const request = warmupRequest(runner.signature, rows);
     const t = performance.now();
     await runner.run(request);
     times.push((performance.now() - t) * 1000);
@@ -38,7 +38,7 @@ async function timeRuns(runner: Runner): Promise<number> {
 }
 
 const sameShape = (a: RuntimeConfig, b: RuntimeConfig): boolean =>
-  a.instances === b.instances && a.intraOpThreads === b.intraOpThreads && a.interOpThreads === b.interOpThreads;
+  a.instances === b.instances && a.intraOpThreads === b.intraOpThreads && a.interOpThreads === b.interOpThreads && a.onEventLoop === b.onEventLoop;
 
 export class VariantLoader {
   constructor(
@@ -78,17 +78,23 @@ export class VariantLoader {
   private async loadPicked(version: ModelVersion, base: RuntimeConfig, blocker: string | undefined, label: string): Promise<{ pool: Runner; pick: RuntimePick }> {
     const cores = availableParallelism();
     const probes: { runtime: RuntimeConfig; runner: Runner }[] = [];
-    const probe = async (intraOpThreads: number): Promise<number> => {
-      const runtime = { ...base, instances: 1, intraOpThreads, interOpThreads: 1 };
+    const probe = async (intraOpThreads: number, onEventLoop = false): Promise<Runner> => {
+      const runtime = { ...base, instances: 1, intraOpThreads, interOpThreads: 1, onEventLoop };
       const runner = await this.runners.loadRunner(version, runtime, label);
       probes.push({ runtime, runner });
-      return timeRuns(runner);
+      return runner;
     };
     let pick: RuntimePick;
     try {
-      const oneThreadMicros = await probe(1);
-      const allThreadsMicros = wantsThreadTiming(oneThreadMicros, cores) ? await probe(cores) : undefined;
-      pick = pickRuntime(base, { oneThreadMicros, ...(allThreadsMicros !== undefined ? { allThreadsMicros } : {}) }, { cores, batchingBlocker: blocker });
+      const oneThreadMicros = await timeRuns(await probe(1));
+      const timing: ModelTiming = { oneThreadMicros };
+      if (wantsThreadTiming(oneThreadMicros, cores)) timing.allThreadsMicros = await timeRuns(await probe(cores));
+      if (wantsEventLoopTiming(oneThreadMicros, this.runners.factory.runsOnEventLoop(version.format))) {
+        const onLoop = await probe(1, true);
+        const oneRowMicros = await timeRuns(onLoop);
+        timing.eventLoop = { oneRowMicros, fullBatchMicros: blocker ? oneRowMicros : await timeRuns(onLoop, FAST_BATCH) };
+      }
+      pick = pickRuntime(base, timing, { cores, batchingBlocker: blocker });
     } catch (err) {
       await Promise.all(probes.map((p) => p.runner.dispose()));
       throw new InternalError(`model ${label} failed while being timed to pick its runtime: ${(err as Error).message}`);

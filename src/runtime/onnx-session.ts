@@ -1,0 +1,53 @@
+// One onnxruntime session: reading and verifying the model file, creating the session with the runtime's threads, and
+// running one batch — shared by the worker-thread runner and the event-loop runner, so both load and run alike.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import type { Tensor } from '../core/tensor.js';
+import { fromOrtTensor, toOrtTensor } from './ort-tensor.js';
+import type { ModelSource, RunnerOptions } from './runner.js';
+
+/** Why a model could not be loaded: the file (ours to fix) or the model itself (the pusher's). */
+export class SessionLoadError extends Error {
+  constructor(
+    readonly kind: 'invalid_model' | 'internal',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads the model file, checks it against its hash, and creates a session with the options' threads and provider. */
+export async function createSession(source: ModelSource, options: RunnerOptions): Promise<ort.InferenceSession> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(source.path);
+  } catch (err) {
+    throw new SessionLoadError('internal', `cannot read model file: ${(err as Error).message}`);
+  }
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== source.sha256) {
+    throw new SessionLoadError('internal', `model artifact ${source.sha256} is corrupt on disk (its content hashes to ${actual}); push the model again`);
+  }
+  try {
+    const { intraOpThreads, interOpThreads } = options;
+    return await ort.InferenceSession.create(bytes, {
+      executionProviders: [options.executionProvider],
+      intraOpNumThreads: intraOpThreads,
+      interOpNumThreads: interOpThreads,
+      executionMode: interOpThreads > 1 ? 'parallel' : 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+  } catch (err) {
+    throw new SessionLoadError('invalid_model', (err as Error).message);
+  }
+}
+
+/** Runs one batch; the outputs are in `outputNames` order. */
+export async function runSession(session: ort.InferenceSession, inputs: readonly Tensor[], outputNames: string[]): Promise<Tensor[]> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const t of inputs) feeds[t.name] = toOrtTensor(t);
+  const results = await session.run(feeds, outputNames);
+  return outputNames.map((n) => fromOrtTensor(n, results[n]!));
+}
