@@ -6,6 +6,8 @@ import { InvalidInputError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { ProfileConfig, ProfilePoint, ProfileReport, ProfileSettings } from '../core/profile-report.js';
 import type { Registry } from '../registry/registry.js';
+import { DEFAULT_RUNTIME } from '../core/runtime-config.js';
+import { pickForHost } from '../runtime/host-timing.js';
 import { probeProviders, type ProviderProbe } from '../runtime/provider-probe.js';
 import type { RunnerLoader } from '../runtime/runner-loader.js';
 import { batchingBlocker } from '../runtime/batch-plan.js';
@@ -13,7 +15,7 @@ import type { Store } from '../store/store.js';
 import { capacityPlan } from './capacity.js';
 import { measureConfig, requestMaker } from './measure.js';
 import { DEFAULT_PRICE_PER_CORE_HOUR, paretoFront, recommend } from './recommend.js';
-import { buildSearchSpace, configsForBudget, DEFAULT_CONCURRENCY, enumerateConfigs, searchConfigs } from './search-space.js';
+import { buildSearchSpace, configsForBudget, DEFAULT_CONCURRENCY, enumerateConfigs, searchConfigs, type SearchSpace } from './search-space.js';
 
 export interface ProfileRequest {
   sloP99Ms: number;
@@ -94,6 +96,8 @@ export async function profileVersion(
 ): Promise<ProfileReport> {
   const settings = profileSettings(request);
   const startedAt = new Date().toISOString();
+  // The budget counts from here: loading the inputs, probing providers and timing the start are part of it.
+  const deadline = settings.exhaustive ? undefined : Date.now() + settings.budgetSeconds! * 1000;
   const label = `${formatVersionId(version)} (profile)`;
   const cores = Math.max(1, cpus().length);
   const blocker = batchingBlocker(version.signature) ?? null;
@@ -102,10 +106,11 @@ export async function profileVersion(
   const planned = settings.exhaustive ? configs : Math.min(configs, configsForBudget(settings.budgetSeconds! * 1000, settings.concurrency.length, settings.pointMillis));
   const maker = await requestMaker(version, deps.registry);
   const providers = await probeProviders(deps.runners, version, label);
+  const start = settings.exhaustive ? undefined : await startConfig(deps.runners, version, blocker ?? undefined, label, space);
   onEvent({ type: 'start', model: formatVersionId(version), configs, planned, cores, input: maker.input, batchingBlocker: blocker });
   const points = await searchConfigs(space, {
     sloP99Ms: settings.sloP99Ms, exhaustive: settings.exhaustive, maxConfigs: planned, seed: settings.seed,
-    ...(settings.exhaustive ? {} : { deadline: Date.now() + settings.budgetSeconds! * 1000 }),
+    ...(deadline !== undefined ? { deadline } : {}), ...(start ? { start } : {}),
   }, async (config, index, total) => {
     if (signal?.aborted) throw new InvalidInputError('profile cancelled: the client went away');
     onEvent({ type: 'config', index, total, config });
@@ -117,4 +122,24 @@ export async function profileVersion(
   await deps.store.saveProfileReport(version.name, version.version, report);
   onEvent({ type: 'report', report });
   return report;
+}
+
+/**
+ * Where a budgeted search starts: what a deploy without runtime flags would run here (the `auto` pick), as the nearest
+ * config of the space — so the profile measures the default first and climbs from it (threads for a slow model).
+ */
+async function startConfig(
+  runners: RunnerLoader, version: ModelVersion, blocker: string | undefined, label: string, space: SearchSpace,
+): Promise<ProfileConfig> {
+  const { pick, kept } = await pickForHost(runners, version, DEFAULT_RUNTIME, blocker, label);
+  await kept?.dispose();
+  const r = pick.runtime;
+  const nearest = (list: readonly number[], value: number): number => list.reduce((a, b) => (Math.abs(b - value) < Math.abs(a - value) ? b : a));
+  const sizes = [...new Set(space.batching.map((b) => b.maxBatchSize))];
+  return {
+    intraOpThreads: nearest(space.intraOpThreads, r.intraOpThreads),
+    instances: nearest(space.instances, r.instances),
+    maxBatchSize: nearest(sizes, r.maxBatchSize),
+    maxQueueDelayMicros: 0,
+  };
 }

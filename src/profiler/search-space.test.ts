@@ -73,6 +73,27 @@ describe('search space', () => {
     expect(a.some((k) => !k.includes('-b1-'))).toBe(true);
   });
 
+  it('starts the climb at the given config (the default deploy\'s pick) when the space has it', async () => {
+    const s = buildSearchSpace(2, true);
+    const visited: string[] = [];
+    const start = { intraOpThreads: 2, instances: 1, maxBatchSize: 16, maxQueueDelayMicros: 0 };
+    await searchConfigs(s, { sloP99Ms: 20, exhaustive: false, maxConfigs: 3, seed: 3, start }, evaluate(visited));
+    expect(visited[0]).toBe(configKey(start));
+  });
+
+  it('starts no config that would end after the deadline, judged by the time configs took so far', async () => {
+    const s = buildSearchSpace(2, true);
+    const began = Date.now();
+    let count = 0;
+    await searchConfigs(s, { sloP99Ms: 20, exhaustive: false, maxConfigs: 40, seed: 3, deadline: began + 250 }, async (config) => {
+      count++;
+      await new Promise((r) => setTimeout(r, 100));
+      return [point(config, 100, 5)];
+    });
+    expect(count).toBe(2);
+    expect(Date.now() - began).toBeLessThan(250 + 50);
+  });
+
   it('sizes the budget from a fixed estimate, at least one config', () => {
     expect(configsForBudget(120_000, 3, 1000)).toBe(24);
     expect(configsForBudget(10, 3, 1000)).toBe(1);

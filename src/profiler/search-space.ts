@@ -98,12 +98,17 @@ export interface SearchOptions {
   exhaustive: boolean;
   maxConfigs: number;
   seed: number;
-  /** Wall-clock end (ms since the epoch) of a budgeted search: no new config starts after it, whatever maxConfigs says. */
+  /**
+   * Wall-clock end (ms since the epoch) of a budgeted search: no config starts that would not end by it (judged by the
+   * mean time of the configs measured so far), whatever maxConfigs says.
+   */
   deadline?: number;
+  /** Where the climb starts (what a deploy without runtime flags would run); serving's fixed default when absent. */
+  start?: ProfileConfig;
 }
 
 /**
- * Budgeted search: hill-climbing from serving's default. Each step measures the next unmeasured neighbour of the best
+ * Budgeted search: hill-climbing from `start` (the default deploy's pick), else serving's fixed default. Each step measures the next unmeasured neighbour of the best
  * config so far (neighbours in a seeded order) and moves when it scores higher; at a local optimum it continues with
  * unmeasured configs in the exhaustive order until the budget is spent. Same inputs and measurements: same visits.
  */
@@ -114,8 +119,11 @@ export async function searchConfigs(
   const limit = options.exhaustive ? all.length : Math.min(all.length, Math.max(1, options.maxConfigs));
   const measured = new Map<string, ProfilePoint[]>();
   const points: ProfilePoint[] = [];
+  let spentMs = 0;
   const measure = async (c: ProfileConfig): Promise<number> => {
+    const began = Date.now();
     const result = await evaluate(c, measured.size, limit);
+    spentMs += Date.now() - began;
     measured.set(configKey(c), result);
     points.push(...result);
     return configScore(result, options.sloP99Ms);
@@ -124,10 +132,11 @@ export async function searchConfigs(
     for (const c of all) await measure(c);
     return points;
   }
-  let best = DEFAULT_CONFIG;
+  let best = options.start && all.some((c) => configKey(c) === configKey(options.start!)) ? options.start : DEFAULT_CONFIG;
   let bestScore = await measure(best);
   let step = 0;
-  while (measured.size < limit && (options.deadline === undefined || Date.now() < options.deadline)) {
+  const fits = (): boolean => options.deadline === undefined || Date.now() + spentMs / measured.size <= options.deadline;
+  while (measured.size < limit && fits()) {
     const next = seededShuffle(neighbours(best, space), options.seed + step++).find((c) => !measured.has(configKey(c)))
       ?? all.find((c) => !measured.has(configKey(c)));
     if (!next) break;

@@ -15,7 +15,7 @@ import type { Registry } from '../registry/registry.js';
 import type { RunRequest, Runner } from '../runtime/runner.js';
 import type { RunnerLoader } from '../runtime/runner-loader.js';
 import { runOverTable } from '../runtime/table-run.js';
-import { warmupRequest } from '../serving/warmup.js';
+import { warmupRequest } from '../runtime/warmup.js';
 import type { Store } from '../store/store.js';
 import {
   chunkTensor, classIdResolver, featureColumns, predictedClasses, predictedValues, rowShape, targetClasses, targetValues,

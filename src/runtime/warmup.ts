@@ -4,7 +4,7 @@
 import { allocate } from '../core/datatype.js';
 import type { Signature } from '../core/signature.js';
 import { shapeSize } from '../core/tensor.js';
-import type { RunRequest } from '../runtime/runner.js';
+import type { RunRequest } from './runner.js';
 
 export function warmupRequest(signature: Signature, rows = 1): RunRequest {
   return {

@@ -1,0 +1,69 @@
+// Timing a model on this host to pick its runtime (`auto`): one thread through a worker, every core if it is slow,
+// the event loop if it is fast and its format can run there. Used by variant loading and by the profiler's start.
+
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { ModelVersion } from '../core/model-version.js';
+import type { RuntimeConfig } from '../core/runtime-config.js';
+import { FAST_BATCH, pickRuntime, wantsEventLoopTiming, wantsThreadTiming, type ModelTiming, type RuntimePick } from './auto-runtime.js';
+import type { Runner } from './runner.js';
+import type { RunnerLoader } from './runner-loader.js';
+import { warmupRequest } from './warmup.js';
+
+/** Untimed runs first, then timed ones until either bound is reached. */
+const UNTIMED_RUNS = 3;
+const TIMED_RUNS = 15;
+const TIMING_BUDGET_MS = 300;
+
+/** Median time of runs of `rows` rows (the first dimension) on one runner (one instance), in microseconds. */
+export async function timeRuns(runner: Runner, rows = 1): Promise<number> {
+  for (let i = 0; i < UNTIMED_RUNS; i++) await runner.run(warmupRequest(runner.signature, rows));
+  const times: number[] = [];
+  const started = performance.now();
+  while (times.length < TIMED_RUNS && (times.length < 3 || performance.now() - started < TIMING_BUDGET_MS)) {
+    const request = warmupRequest(runner.signature, rows);
+    const t = performance.now();
+    await runner.run(request);
+    times.push((performance.now() - t) * 1000);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const sameShape = (a: RuntimeConfig, b: RuntimeConfig): boolean =>
+  a.instances === b.instances && a.intraOpThreads === b.intraOpThreads && a.interOpThreads === b.interOpThreads && a.onEventLoop === b.onEventLoop;
+
+/**
+ * Times the model and picks its runtime for this host. The timed runner that matches the pick is returned (`kept`) for
+ * the caller to serve with or dispose; the others are disposed. A runner that fails here rejects.
+ */
+export async function pickForHost(
+  runners: RunnerLoader, version: ModelVersion, base: RuntimeConfig, batchingBlocker: string | undefined, label: string,
+): Promise<{ pick: RuntimePick; kept: Runner | undefined }> {
+  const cores = availableParallelism();
+  const probes: { runtime: RuntimeConfig; runner: Runner }[] = [];
+  const probe = async (intraOpThreads: number, onEventLoop = false): Promise<Runner> => {
+    const runtime = { ...base, instances: 1, intraOpThreads, interOpThreads: 1, onEventLoop };
+    const runner = await runners.loadRunner(version, runtime, label);
+    probes.push({ runtime, runner });
+    return runner;
+  };
+  let pick: RuntimePick;
+  try {
+    const oneThreadMicros = await timeRuns(await probe(1));
+    const timing: ModelTiming = { oneThreadMicros };
+    if (wantsThreadTiming(oneThreadMicros, cores)) timing.allThreadsMicros = await timeRuns(await probe(cores));
+    if (wantsEventLoopTiming(oneThreadMicros, runners.factory.runsOnEventLoop(version.format))) {
+      const onLoop = await probe(1, true);
+      const oneRowMicros = await timeRuns(onLoop);
+      timing.eventLoop = { oneRowMicros, fullBatchMicros: batchingBlocker ? oneRowMicros : await timeRuns(onLoop, FAST_BATCH) };
+    }
+    pick = pickRuntime(base, timing, { cores, batchingBlocker });
+  } catch (err) {
+    await Promise.all(probes.map((p) => p.runner.dispose()));
+    throw err;
+  }
+  const kept = probes.find((p) => sameShape(p.runtime, pick.runtime));
+  await Promise.all(probes.filter((p) => p !== kept).map((p) => p.runner.dispose()));
+  return { pick, kept: kept?.runner };
+}
