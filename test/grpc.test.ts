@@ -315,7 +315,7 @@ describe('backpressure and deadlines over gRPC', () => {
 
   beforeAll(async () => {
     await cli('push', join(ROOT, 'test', 'fixtures', 'models', 'slow.onnx'), '--name', 'slow');
-    await cli('deploy', 'slow', '--model', 'slow', '--max-queue-size', '2');
+    await cli('deploy', 'slow', '--model', 'slow', '--instances', '1', '--max-batch-size', '1', '--max-queue-size', '2');
   });
 
   it('answers RESOURCE_EXHAUSTED with retry-after when the queue is full; accepted calls succeed', async () => {

@@ -47,8 +47,9 @@ async function push(file: string, name: string): Promise<void> {
   if (r.status !== 201) throw new Error(`push ${file} failed: ${JSON.stringify(r.body)}`);
 }
 
+/** On one worker-thread instance, fixed (a deploy without a runtime may pick the event loop, which has no thread to die). */
 async function deploy(endpoint: string, model: string): Promise<void> {
-  const r = await call(`${server.url}/api/v1/endpoints/${endpoint}`, 'PUT', { model });
+  const r = await call(`${server.url}/api/v1/endpoints/${endpoint}`, 'PUT', { model, runtime: { instances: 1, maxBatchSize: 1 } });
   if (r.status !== 200) throw new Error(`deploy ${endpoint} failed: ${JSON.stringify(r.body)}`);
 }
 
