@@ -28,6 +28,7 @@ import { DataPlane } from './serving/data-plane.js';
 import { EndpointManager } from './serving/endpoint-manager.js';
 import { LiveEndpoints } from './serving/live-endpoints.js';
 import { VariantLoader } from './serving/variant-loader.js';
+import { PostgresStore } from './store/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -66,7 +67,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Services are built in dependency order, each given what it needs; the HTTP server comes first for its logger.
   const app = createHttpServer({ logLevel: config.logLevel, maxBodyBytes: config.maxBodyBytes });
   const log = (details: object, message: string): void => app.log.warn(details, message);
-  const store: Store = new SqliteStore(join(config.home, 'slipway.db'));
+  // Postgres when a database URL is configured (any number of servers can share it); else the embedded SQLite file.
+  const store: Store = config.database ? await PostgresStore.open(config.database) : new SqliteStore(join(config.home, 'slipway.db'));
   const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
   await artifacts.init();
   // One factory for every format: pushes inspect through it, and every model load goes through the one loader.

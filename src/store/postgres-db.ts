@@ -2,6 +2,7 @@
 // advisory locks that serialize one endpoint's changes, and bringing the schema up to date.
 
 import pg from 'pg';
+import { redactedUrl } from '../core/database-url.js';
 import { UnavailableError } from '../core/errors.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 
@@ -28,17 +29,6 @@ const TYPES = {
 /** Advisory lock classes (the first key of the two-key form), so locks of different kinds never collide. */
 export const LOCK_MIGRATIONS = 0x51_1b_0001;
 export const LOCK_ENDPOINT = 0x51_1b_0002;
-
-/** The URL without its password, for messages. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable database URL)';
-  }
-}
 
 export function createPool(url: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, types: TYPES });
