@@ -1,5 +1,6 @@
 // A real `slipway serve --database postgres://…` process end to end: push, deploy, infer and capture over HTTP with
-// the state in Postgres (no SQLite file made), then a restart on the same database finds it all again.
+// the state and the model files in Postgres (no SQLite file made), then a server on the same database with an empty
+// home (another machine, as far as it can tell) finds it all again.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { startPostgres, type TestPostgres } from './support/postgres.js';
 let postgres: TestPostgres;
 let server: ServerProcess | undefined;
 const home = tempHome();
+const otherHome = tempHome();
 
 beforeAll(async () => {
   postgres = await startPostgres();
@@ -21,6 +23,7 @@ afterAll(async () => {
   await server?.stop();
   await postgres?.stop();
   removeHome(home);
+  removeHome(otherHome);
 });
 
 async function count(url: string, sql: string): Promise<number> {
@@ -34,7 +37,7 @@ async function count(url: string, sql: string): Promise<number> {
   }
 }
 
-it('serves from Postgres and finds its endpoint, versions and captures there after a restart', async () => {
+it('serves from Postgres and finds its endpoint, versions, model files and captures there after a restart elsewhere', async () => {
   const database = await postgres.createDatabase();
   const rows = golden(DIGITS, 'label').rows.slice(0, 5);
   server = await startServer({ home, args: ['--database', database] });
@@ -53,7 +56,7 @@ it('serves from Postgres and finds its endpoint, versions and captures there aft
   expect(await count(database, `SELECT count(*) AS n FROM captures WHERE endpoint = 'digits'`)).toBe(5);
 
   await server.stop('SIGTERM');
-  server = await startServer({ home, args: ['--database', database] });
+  server = await startServer({ home: otherHome, args: ['--database', database] });
   const endpoint = await call<{ state: string; variants: { model: string }[] }>(`${server.url}/api/v1/endpoints/digits`);
   expect(endpoint.body).toMatchObject({ state: 'ready', variants: [{ model: 'digits:1' }] });
   const version = await call<{ name: string; version: number }>(`${server.url}/api/v1/models/digits/versions/1`);
@@ -63,5 +66,5 @@ it('serves from Postgres and finds its endpoint, versions and captures there aft
   // The five captures of the first run, with the ids their clients were answered with, and the new one after them.
   const captured = await exportJsonl(server.url, 'digits');
   expect(captured.map((r) => r.request_id)).toEqual([...answers, again].map((a) => a.id));
-  expect(existsSync(join(home, 'slipway.db'))).toBe(false);
+  expect(existsSync(join(otherHome, 'slipway.db'))).toBe(false);
 });

@@ -219,4 +219,23 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX retrain_runs_endpoint ON retrain_runs (endpoint, id);
   `,
+  // Model artifacts, so that a cluster needs nothing but Postgres (registry/postgres-artifact-store.ts): one row per
+  // content hash, its bytes in ordered chunks. A row of artifacts is written in the same transaction as its chunks, so
+  // an artifact is either whole or absent.
+  `
+  CREATE TABLE artifacts (
+    sha256     text        PRIMARY KEY,
+    size       bigint      NOT NULL,
+    chunks     integer     NOT NULL,
+    created_at timestamptz NOT NULL
+  );
+  CREATE TABLE artifact_chunks (
+    sha256 text    NOT NULL REFERENCES artifacts (sha256) ON DELETE CASCADE,
+    seq    integer NOT NULL,
+    data   bytea   NOT NULL,
+    PRIMARY KEY (sha256, seq)
+  );
+  -- Model files rarely compress: stored as they are, without the attempt.
+  ALTER TABLE artifact_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+  `,
 ];

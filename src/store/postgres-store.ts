@@ -58,7 +58,8 @@ interface EventRow {
 export class PostgresStore implements Store {
   readonly loop: PostgresLoopStore;
 
-  private constructor(private readonly pool: pg.Pool) {
+  /** The connection pool, shared with what else keeps its data in this database (the artifact store); closed by close(). */
+  private constructor(readonly pool: pg.Pool) {
     this.loop = new PostgresLoopStore(pool);
   }
 
