@@ -31,7 +31,8 @@ export const LOCK_MIGRATIONS = 0x51_1b_0001;
 export const LOCK_ENDPOINT = 0x51_1b_0002;
 
 export function createPool(url: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, types: TYPES });
+  // A database that does not answer fails a call after 10 s instead of holding it (and start-up) forever.
+  const pool = new pg.Pool({ connectionString: url, max, types: TYPES, connectionTimeoutMillis: 10_000 });
   // An idle connection that the server drops emits here; without a listener it would crash the process. The pool
   // discards that client, and the next query opens a fresh one.
   pool.on('error', () => undefined);
