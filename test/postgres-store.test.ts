@@ -103,6 +103,20 @@ describe('Postgres store shared by several processes', () => {
     }
   });
 
+  it('stores a capture whose client-given text Postgres cannot hold, with U+FFFD in place of the bad characters', async () => {
+    const [store] = await replicas(1);
+    try {
+      await store!.loop.appendCaptures([
+        capture('e', 'ok-1'), { ...capture('e', 'nul\u0000and\ud800half'), error: 'bad\u0000' }, capture('e', 'ok-2'),
+      ]);
+      const stored = await store!.loop.captures({ endpoint: 'e', limit: 10 });
+      expect(stored.map((r) => [r.requestId, r.error])).toEqual([['ok-1', null], ['nul\ufffdand\ufffdhalf', 'bad\ufffd'], ['ok-2', null]]);
+      expect(stored.map((r) => Array.from(r.inputs!))).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    } finally {
+      await closeAll([store!]);
+    }
+  });
+
   it('refuses to open a database it cannot reach, naming it without its password', async () => {
     const err = await PostgresStore.open('postgres://slipway:secret@127.0.0.1:1/nothing').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);

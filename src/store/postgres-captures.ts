@@ -24,16 +24,63 @@ interface CaptureRow {
   error: string | null;
 }
 
-/** Values per record in an INSERT; Postgres allows 65535 parameters a statement, so a batch is sent in slices. */
-const COLUMNS = 15;
-const ROWS_PER_STATEMENT = 2000;
 /** Retention deletes this many records per statement, so no one statement holds many row locks or runs long. */
 const TRIM_CHUNK = 5000;
 
-function bytesOf(data: Uint8Array | null): Buffer | null {
-  // A Buffer over the same memory: pg sends Buffers as binary parameters, without a hex copy.
-  return data === null ? null : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+/** Characters Postgres text cannot hold (NUL) or JSON in Postgres refuses (a lone surrogate half). */
+const UNSTORABLE = /[\u0000\ud800-\udfff]/;
+
+/**
+ * A client's text (request id, error message) as Postgres can store it: NUL and lone surrogate halves become U+FFFD,
+ * instead of failing the whole batch. Most strings pass the test untouched.
+ */
+function storable(text: string | null): string | null {
+  if (text === null || !UNSTORABLE.test(text)) return text;
+  return Buffer.from(text, 'utf8').toString('utf8').replace(/\u0000/g, '\ufffd');
 }
+
+/**
+ * One batch as two parameters: the fields of every record as one JSON array of arrays, and every tensor back to back
+ * in one buffer (sent as binary). The database splits them apart (APPEND): the client's cost per record is one small
+ * JSON array, and the statement is the same text for every batch.
+ */
+function pack(records: CaptureRecord[]): { fields: string; tensors: Buffer } {
+  let total = 0;
+  for (const r of records) total += (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0);
+  const tensors = Buffer.allocUnsafe(total);
+  let at = 0;
+  const fields = records.map((r) => {
+    if (r.inputs) tensors.set(r.inputs, at);
+    at += r.inputs?.byteLength ?? 0;
+    if (r.outputs) tensors.set(r.outputs, at);
+    at += r.outputs?.byteLength ?? 0;
+    return [
+      r.endpoint, storable(r.requestId), r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows,
+      r.inputs ? r.inputs.byteLength : -1, r.outputs ? r.outputs.byteLength : -1, r.truncated, storable(r.error),
+    ];
+  });
+  return { fields: JSON.stringify(fields), tensors };
+}
+
+/**
+ * Inserts a packed batch with ids $3 + 1, $3 + 2, … in the records' order. Each record's tensors start where the
+ * previous record's ended (a running sum); a length of -1 is a null tensor.
+ */
+const APPEND = `
+  WITH packed AS (
+    SELECT ord, x, (x->>9)::int AS il, (x->>10)::int AS ol
+    FROM json_array_elements($1::json) WITH ORDINALITY AS t(x, ord)
+  ), placed AS (
+    SELECT *, coalesce(sum(greatest(il, 0) + greatest(ol, 0)) OVER (ORDER BY ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS at
+    FROM packed
+  )
+  INSERT INTO captures (id, endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
+  SELECT $3::bigint + ord, x->>0, x->>1, (x->>2)::bigint, x->>3, x->>4, (x->>5)::integer, x->>6, (x->>7)::double precision,
+         (x->>8)::integer,
+         CASE WHEN il < 0 THEN NULL ELSE substring($2::bytea FROM (at + 1)::integer FOR il) END,
+         CASE WHEN ol < 0 THEN NULL ELSE substring($2::bytea FROM (at + greatest(il, 0) + 1)::integer FOR ol) END,
+         (x->>11)::boolean, x->>12, greatest(il, 0) + greatest(ol, 0)
+  FROM placed ORDER BY ord`;
 
 function toCapture(row: CaptureRow): CaptureRecord {
   return {
@@ -64,28 +111,11 @@ export class PostgresCaptures {
   }
 
   private async insert(records: CaptureRecord[]): Promise<void> {
+    const { fields, tensors } = pack(records);
     await inTransaction(this.pool, async (c) => {
       // The counter row stays locked until COMMIT: the next append gets its ids only after these are visible.
       const { rows } = await c.query<{ last_id: number }>('UPDATE capture_ids SET last_id = last_id + $1 RETURNING last_id', [records.length]);
-      let id = rows[0]!.last_id - records.length;
-      for (let start = 0; start < records.length; start += ROWS_PER_STATEMENT) {
-        const slice = records.slice(start, start + ROWS_PER_STATEMENT);
-        const values: unknown[] = [];
-        const tuples = slice.map((r, i) => {
-          const inputs = bytesOf(r.inputs);
-          const outputs = bytesOf(r.outputs);
-          values.push(
-            ++id, r.endpoint, r.requestId, r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows,
-            inputs, outputs, r.truncated, r.error, (inputs?.byteLength ?? 0) + (outputs?.byteLength ?? 0),
-          );
-          return `(${Array.from({ length: COLUMNS }, (_, k) => `$${i * COLUMNS + k + 1}`).join(', ')})`;
-        });
-        await c.query(
-          `INSERT INTO captures (id, endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
-           VALUES ${tuples.join(', ')}`,
-          values,
-        );
-      }
+      await c.query(APPEND, [fields, tensors, rows[0]!.last_id - records.length]);
     });
   }
 
