@@ -10,6 +10,7 @@ import { UnavailableError } from './core/errors.js';
 import { buildHttpServer, createHttpServer } from './api/http-server.js';
 import type { Config } from './config.js';
 import { FsArtifactStore } from './registry/fs-artifact-store.js';
+import { PostgresArtifactStore } from './registry/postgres-artifact-store.js';
 import { Registry } from './registry/registry.js';
 import { RunnerFactory, type RunnerFormat } from './runtime/runner-factory.js';
 import { RunnerLoader } from './runtime/runner-loader.js';
@@ -28,6 +29,7 @@ import { DataPlane } from './serving/data-plane.js';
 import { EndpointManager } from './serving/endpoint-manager.js';
 import { LiveEndpoints } from './serving/live-endpoints.js';
 import { VariantLoader } from './serving/variant-loader.js';
+import { PostgresStore } from './store/postgres-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -66,8 +68,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Services are built in dependency order, each given what it needs; the HTTP server comes first for its logger.
   const app = createHttpServer({ logLevel: config.logLevel, maxBodyBytes: config.maxBodyBytes });
   const log = (details: object, message: string): void => app.log.warn(details, message);
-  const store: Store = new SqliteStore(join(config.home, 'slipway.db'));
-  const artifacts = new FsArtifactStore(join(config.home, 'artifacts'));
+  // Postgres when a database URL is configured (any number of servers can share it), artifacts included, with a
+  // verified cache in the home; else the embedded SQLite file and artifact files in the home.
+  const postgres = config.database ? await PostgresStore.open(config.database) : undefined;
+  const store: Store = postgres ?? new SqliteStore(join(config.home, 'slipway.db'));
+  const artifacts = postgres
+    ? new PostgresArtifactStore(postgres.pool, join(config.home, 'artifact-cache'))
+    : new FsArtifactStore(join(config.home, 'artifacts'));
   await artifacts.init();
   // One factory for every format: pushes inspect through it, and every model load goes through the one loader.
   const factory = new RunnerFactory(options.formats);

@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -94,6 +94,7 @@ describe('loadConfig: layers', () => {
       {},
       {
         SLIPWAY_HOME: '/srv/slipway',
+        SLIPWAY_DATABASE_URL: 'postgres://slipway@db.internal/slipway',
         SLIPWAY_HOST: 'localhost',
         SLIPWAY_PORT: '0',
         SLIPWAY_GRPC_PORT: '0',
@@ -111,6 +112,7 @@ describe('loadConfig: layers', () => {
     );
     expect(config).toEqual({
       home: '/srv/slipway',
+      database: 'postgres://slipway@db.internal/slipway',
       host: 'localhost',
       port: 0,
       grpcPort: 0,
@@ -300,6 +302,18 @@ describe('loadConfig: invalid settings', () => {
     expectInvalid(() => loadConfig({}, { SLIPWAY_MAX_TIMEOUT_MS: '0' }, dir), 'maxTimeoutMs: expected a positive integer number of milliseconds, got 0');
     writeConfig('maxTimeoutMs: "5s"\n');
     expectInvalid(() => loadConfig({}, {}, dir), `${join(dir, 'slipway.config.yaml')}: setting "maxTimeoutMs": expected a number, got "5s"`);
+  });
+
+  it('takes a Postgres database URL from any layer, an empty one meaning SQLite, and names the field when it is wrong', () => {
+    expect(loadConfig({}, {}, dir).database).toBeUndefined();
+    writeConfig('database: postgres://file@h/db\n');
+    expect(loadConfig({}, {}, dir).database).toBe('postgres://file@h/db');
+    expect(loadConfig({}, { SLIPWAY_DATABASE_URL: 'postgresql://env@h/db' }, dir).database).toBe('postgresql://env@h/db');
+    expect(loadConfig({ database: 'postgres://flag@h/db' }, { SLIPWAY_DATABASE_URL: 'postgresql://env@h/db' }, dir).database).toBe('postgres://flag@h/db');
+    expect(loadConfig({ database: '' }, {}, dir).database).toBeUndefined();
+    expectInvalid(() => loadConfig({ database: 'sqlite://x' }, {}, dir), /^database: expected a postgres:\/\/ or postgresql:\/\/ URL/);
+    writeConfig('database: 5432\n');
+    expectInvalid(() => loadConfig({}, {}, dir), `${join(dir, 'slipway.config.yaml')}: setting "database": expected a string, got 5432`);
   });
 
   it('rejects an unknown log level, listing the known ones', () => {

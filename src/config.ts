@@ -4,13 +4,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { checkDatabaseUrl } from './core/database-url.js';
 import { InvalidInputError } from './core/errors.js';
 import type { RuntimeConfig } from './core/runtime-config.js';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from './core/runtime-config.js';
 
 export interface Config {
-  /** Data directory: database, artifacts. */
+  /** Data directory: the SQLite database (unless `database` is set), artifacts. */
   home: string;
+  /** Postgres URL (postgres://…) to keep every durable record in; unset: the SQLite file slipway.db in `home`. */
+  database: string | undefined;
   host: string;
   port: number;
   /** gRPC (Open Inference Protocol) port on the same host; 0 picks a free one. */
@@ -38,6 +41,7 @@ export type ConfigInput = Partial<Omit<Config, 'runtime'>> & { runtime?: Partial
 
 export const DEFAULT_CONFIG: Config = {
   home: '.slipway',
+  database: undefined,
   host: '127.0.0.1',
   port: 8000,
   grpcPort: 8001,
@@ -64,6 +68,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
     return n;
   };
   if (env.SLIPWAY_HOME) out.home = env.SLIPWAY_HOME;
+  if (env.SLIPWAY_DATABASE_URL) out.database = env.SLIPWAY_DATABASE_URL;
   if (env.SLIPWAY_HOST) out.host = env.SLIPWAY_HOST;
   const port = int('SLIPWAY_PORT');
   if (port !== undefined) out.port = port;
@@ -91,7 +96,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
 }
 
 const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
-  home: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
+  home: 'string', database: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', logLevel: 'string',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
@@ -155,6 +160,8 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   // An empty token (e.g. SLIPWAY_ADMIN_TOKEN= in a shell) means none, not "the empty string is the password".
   if (!merged.adminToken) merged.adminToken = undefined;
   if (!merged.webhookSecret) merged.webhookSecret = undefined;
+  if (!merged.database) merged.database = undefined;
+  else checkDatabaseUrl(merged.database);
   merged.home = resolve(cwd, merged.home);
   for (const key of ['port', 'grpcPort'] as const) {
     if (!Number.isInteger(merged[key]) || merged[key] < 0 || merged[key] > 65535) {

@@ -1,5 +1,5 @@
 // The store contract suite: every Store and LoopStore method, with the edge cases callers rely on (store.ts and
-// loop-store.ts say what they are), run against any implementation a test file hands it — SQLite now, Postgres next.
+// loop-store.ts say what they are), run against any implementation a test file hands it — SQLite and Postgres.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineProfile } from '../src/core/baseline.js';

@@ -122,6 +122,7 @@ program
   .option('--port <port>', 'HTTP port (0 picks a free one)')
   .option('--grpc-port <port>', 'gRPC port (default 8001; 0 picks a free one)')
   .option('--home <dir>', 'data directory (default .slipway, or SLIPWAY_HOME)')
+  .option('--database <url>', 'Postgres URL to keep state in (or SLIPWAY_DATABASE_URL; default: SQLite in the home)')
   .addOption(new Option('--admin-token <token>', 'require this Bearer token on the management API').env('SLIPWAY_ADMIN_TOKEN'))
   .option('--insecure', 'allow a non-loopback address without an admin token')
   .option('--examples [dir]', 'push and deploy the example packages (default: the bundled examples/)')

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../app.js';
 import { bootstrapExamples } from '../bootstrap-examples.js';
+import { redactedUrl } from '../core/database-url.js';
 import type { ConfigInput } from '../config.js';
 import { loadConfig } from '../config.js';
 
@@ -12,6 +13,7 @@ export interface ServeFlags {
   port?: string;
   grpcPort?: string;
   home?: string;
+  database?: string;
   adminToken?: string;
   insecure?: boolean;
   examples?: string | boolean;
@@ -30,6 +32,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.port !== undefined) input.port = Number(flags.port);
   if (flags.grpcPort !== undefined) input.grpcPort = Number(flags.grpcPort);
   if (flags.home !== undefined) input.home = flags.home;
+  if (flags.database !== undefined) input.database = flags.database;
   if (flags.adminToken) input.adminToken = flags.adminToken;
   if (flags.insecure) input.insecure = true;
   if (flags.logLevel !== undefined) input.logLevel = flags.logLevel as ConfigInput['logLevel'];
@@ -53,7 +56,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   await server.restored;
   // The line tests and scripts wait for: the bound addresses, after restored endpoints are loaded. The HTTP URL comes
   // first and is followed by a space, so `listening on (http://\S+)` keeps parsing it.
-  console.log(`Slipway listening on ${server.url} (gRPC ${server.grpcUrl}, data in ${config.home})`);
+  console.log(`Slipway listening on ${server.url} (gRPC ${server.grpcUrl}, data in ${config.home}${config.database ? `, database ${redactedUrl(config.database)}` : ''})`);
   if (flags.examples) {
     const dir = typeof flags.examples === 'string' ? flags.examples : BUNDLED_EXAMPLES;
     if (!existsSync(dir)) throw new Error(`examples directory ${dir} not found`);

@@ -90,7 +90,8 @@ export interface LoopStore {
    * Removes an endpoint's records with time < `before`, and the oldest records past the newest `keepRows` or past the
    * newest `keepBytes` of tensors (a null limit is not applied); returns how many records went. With `before`, the
    * endpoint's feedback received before that time goes too (feedback of captures removed by count or size stays,
-   * joined to nothing). Runs off the event loop (in SQLite, on the capture writer's thread), in small transactions.
+   * joined to nothing). Runs off the event loop (in SQLite, on the capture writer's thread; in Postgres, in the
+   * database server), in small transactions.
    */
   trimCaptures(endpoint: string, limits: RetentionLimits): Promise<number>;
   /** Which of these request ids have a capture for the endpoint. */

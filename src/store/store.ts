@@ -1,4 +1,4 @@
-// The database interface: every durable read and write goes through it. SQLite now, Postgres behind the same shape later.
+// The database interface: every durable read and write goes through it, to SQLite (sqlite-store.ts) or Postgres (postgres-store.ts).
 // What callers rely on is written here, method by method; test/store-contract.ts checks it against any implementation.
 
 import type { EndpointSpec } from '../core/endpoint-spec.js';
@@ -43,7 +43,8 @@ export interface EndpointEvent {
  * The contract every store keeps (checked by test/store-contract.ts):
  * - Each method is atomic. Whatever reads and then writes (a version number, a revision, a reference check before a
  *   removal, the version check before a report) does both in one transaction that takes the write lock first
- *   (SQLite: BEGIN IMMEDIATE), so concurrent callers, in this process or another, never interleave inside it.
+ *   (SQLite: BEGIN IMMEDIATE; Postgres: locks on the rows it reads, or the endpoint's advisory lock), so concurrent
+ *   callers, in this process or another, never interleave inside it.
  * - Numbers never come back: version numbers per model and the ids of endpoint events, captures, windows, monitor
  *   events, deliveries and runs only grow, and a removed one is not given out again. (An endpoint's revision counts the
  *   changes of one endpoint: removed and created again, it starts at 1.)

@@ -1,0 +1,219 @@
+// Captured requests in Postgres: batched appends with ids from one counter row (given in commit order), the reads
+// monitors, exports and stats make, and retention in small statements. No writer thread: the event loop only waits
+// on the socket here, while SQLite's synchronous inserts and fsyncs need one.
+
+import type pg from 'pg';
+import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
+import { inTransaction } from './postgres-db.js';
+import type { CaptureQuery, CaptureStats, RetentionLimits } from './loop-store.js';
+
+interface CaptureRow {
+  id: number;
+  endpoint: string;
+  request_id: string;
+  time: number;
+  variant: string;
+  model: string;
+  version: number;
+  status: string;
+  latency_ms: number;
+  rows: number;
+  inputs: Buffer | null;
+  outputs: Buffer | null;
+  truncated: boolean;
+  error: string | null;
+}
+
+/** Retention deletes this many records per statement, so no one statement holds many row locks or runs long. */
+const TRIM_CHUNK = 5000;
+
+/** Characters Postgres text cannot hold (NUL) or JSON in Postgres refuses (a lone surrogate half). */
+const UNSTORABLE = /[\u0000\ud800-\udfff]/;
+
+/**
+ * A client's text (request id, error message) as Postgres can store it: NUL and lone surrogate halves become U+FFFD,
+ * instead of failing the whole batch. Most strings pass the test untouched.
+ */
+function storable(text: string | null): string | null {
+  if (text === null || !UNSTORABLE.test(text)) return text;
+  return Buffer.from(text, 'utf8').toString('utf8').replace(/\u0000/g, '\ufffd');
+}
+
+/**
+ * One batch as two parameters: the fields of every record as one JSON array of arrays, and every tensor back to back
+ * in one buffer (sent as binary). The database splits them apart (APPEND): the client's cost per record is one small
+ * JSON array, and the statement is the same text for every batch.
+ */
+function pack(records: CaptureRecord[]): { fields: string; tensors: Buffer } {
+  let total = 0;
+  for (const r of records) total += (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0);
+  const tensors = Buffer.allocUnsafe(total);
+  let at = 0;
+  const fields = records.map((r) => {
+    if (r.inputs) tensors.set(r.inputs, at);
+    at += r.inputs?.byteLength ?? 0;
+    if (r.outputs) tensors.set(r.outputs, at);
+    at += r.outputs?.byteLength ?? 0;
+    return [
+      r.endpoint, storable(r.requestId), r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows,
+      r.inputs ? r.inputs.byteLength : -1, r.outputs ? r.outputs.byteLength : -1, r.truncated, storable(r.error),
+    ];
+  });
+  return { fields: JSON.stringify(fields), tensors };
+}
+
+/**
+ * Inserts a packed batch with ids $3 + 1, $3 + 2, … in the records' order. Each record's tensors start where the
+ * previous record's ended (a running sum); a length of -1 is a null tensor.
+ */
+const APPEND = `
+  WITH packed AS (
+    SELECT ord, x, (x->>9)::int AS il, (x->>10)::int AS ol
+    FROM json_array_elements($1::json) WITH ORDINALITY AS t(x, ord)
+  ), placed AS (
+    SELECT *, coalesce(sum(greatest(il, 0) + greatest(ol, 0)) OVER (ORDER BY ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS at
+    FROM packed
+  )
+  INSERT INTO captures (id, endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
+  SELECT $3::bigint + ord, x->>0, x->>1, (x->>2)::bigint, x->>3, x->>4, (x->>5)::integer, x->>6, (x->>7)::double precision,
+         (x->>8)::integer,
+         CASE WHEN il < 0 THEN NULL ELSE substring($2::bytea FROM (at + 1)::integer FOR il) END,
+         CASE WHEN ol < 0 THEN NULL ELSE substring($2::bytea FROM (at + greatest(il, 0) + 1)::integer FOR ol) END,
+         (x->>11)::boolean, x->>12, greatest(il, 0) + greatest(ol, 0)
+  FROM placed ORDER BY ord`;
+
+function toCapture(row: CaptureRow): CaptureRecord {
+  return {
+    id: row.id, endpoint: row.endpoint, requestId: row.request_id, time: row.time, variant: row.variant, model: row.model,
+    version: row.version, status: row.status as CaptureStatus, latencyMs: row.latency_ms, rows: row.rows,
+    inputs: row.inputs, outputs: row.outputs, truncated: row.truncated, error: row.error,
+  };
+}
+
+export class PostgresCaptures {
+  /** Appends not yet committed: close() waits for them. */
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  append(records: CaptureRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    const write = this.insert(records);
+    this.pending.add(write);
+    const forget = (): void => void this.pending.delete(write);
+    write.then(forget, forget);
+    return write;
+  }
+
+  /** Resolves when every append started so far has finished (committed or failed). */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private async insert(records: CaptureRecord[]): Promise<void> {
+    const { fields, tensors } = pack(records);
+    await inTransaction(this.pool, async (c) => {
+      // The counter row stays locked until COMMIT: the next append gets its ids only after these are visible.
+      const { rows } = await c.query<{ last_id: number }>('UPDATE capture_ids SET last_id = last_id + $1 RETURNING last_id', [records.length]);
+      await c.query(APPEND, [fields, tensors, rows[0]!.last_id - records.length]);
+    });
+  }
+
+  async query(q: CaptureQuery): Promise<CaptureRecord[]> {
+    const where = ['endpoint = $1'];
+    const params: unknown[] = [q.endpoint];
+    const add = (clause: string, value: unknown): void => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (q.afterId !== undefined) add('id > ?', q.afterId);
+    if (q.untilId !== undefined) add('id <= ?', q.untilId);
+    if (q.since !== undefined) add('time >= ?', q.since);
+    if (q.until !== undefined) add('time < ?', q.until);
+    if (q.variant !== undefined) add('variant = ?', q.variant);
+    if (q.sampleEvery !== undefined && q.sampleEvery > 1) add('id % ? = 0', q.sampleEvery);
+    if (q.statuses && q.statuses.length > 0) add('status = ANY(?::text[])', q.statuses);
+    params.push(q.limit);
+    const { rows } = await this.pool.query<CaptureRow>(
+      `SELECT * FROM captures WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${params.length}`, params,
+    );
+    return rows.map(toCapture);
+  }
+
+  async stats(endpoint: string): Promise<CaptureStats> {
+    const { rows } = await this.pool.query<Omit<CaptureStats, 'withFeedback'>>(
+      `SELECT count(*) AS records, coalesce(sum(rows), 0) AS rows, coalesce(sum(bytes), 0) AS bytes, min(time) AS oldest, max(time) AS newest
+       FROM captures WHERE endpoint = $1`,
+      [endpoint],
+    );
+    const feedback = await this.pool.query<{ n: number }>(
+      `SELECT count(*) AS n FROM feedback f
+       WHERE f.endpoint = $1 AND EXISTS (SELECT 1 FROM captures c WHERE c.endpoint = f.endpoint AND c.request_id = f.request_id)`,
+      [endpoint],
+    );
+    return { ...rows[0]!, withFeedback: feedback.rows[0]!.n };
+  }
+
+  /** Retention (LoopStore.trimCaptures): each statement its own transaction, TRIM_CHUNK records at most. */
+  async trim(endpoint: string, limits: RetentionLimits): Promise<number> {
+    let removed = 0;
+    const inChunks = async (sql: string, bound: number): Promise<void> => {
+      for (;;) {
+        const { rowCount } = await this.pool.query(sql, [endpoint, bound, TRIM_CHUNK]);
+        removed += rowCount ?? 0;
+        if ((rowCount ?? 0) < TRIM_CHUNK) return;
+      }
+    };
+    if (limits.before !== null) {
+      await inChunks('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = $1 AND time < $2 ORDER BY id LIMIT $3)', limits.before);
+      await this.pool.query('DELETE FROM feedback WHERE endpoint = $1 AND received_at < $2', [endpoint, limits.before]);
+    }
+    const edges: number[] = [];
+    if (limits.keepRows !== null) {
+      const { rows } = await this.pool.query<{ id: number }>(
+        'SELECT id FROM captures WHERE endpoint = $1 ORDER BY id DESC LIMIT 1 OFFSET $2', [endpoint, limits.keepRows],
+      );
+      edges.push(rows[0]?.id ?? 0);
+    }
+    if (limits.keepBytes !== null) {
+      const { rows } = await this.pool.query<{ id: number }>(
+        `SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY id DESC) AS newer FROM captures WHERE endpoint = $1) AS t
+         WHERE newer > $2 ORDER BY id DESC LIMIT 1`,
+        [endpoint, limits.keepBytes],
+      );
+      edges.push(rows[0]?.id ?? 0);
+    }
+    const edge = Math.max(0, ...edges);
+    if (edge > 0) await inChunks('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = $1 AND id <= $2 ORDER BY id LIMIT $3)', edge);
+    return removed;
+  }
+
+  async knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>> {
+    const { rows } = await this.pool.query<{ request_id: string }>(
+      'SELECT DISTINCT request_id FROM captures WHERE endpoint = $1 AND request_id = ANY($2::text[])', [endpoint, [...new Set(requestIds)]],
+    );
+    return new Set(rows.map((r) => r.request_id));
+  }
+
+  async rowsAfter(endpoint: string, afterId: number, cap: number): Promise<{ rows: number; firstTime: number | null }> {
+    const sum = await this.pool.query<{ rows: number }>(
+      `SELECT coalesce(sum(rows), 0) AS rows FROM (SELECT rows FROM captures WHERE endpoint = $1 AND id > $2 AND status = 'ok' ORDER BY id LIMIT $3) AS t`,
+      [endpoint, afterId, cap],
+    );
+    const first = await this.pool.query<{ time: number }>('SELECT time FROM captures WHERE endpoint = $1 AND id > $2 ORDER BY id LIMIT 1', [endpoint, afterId]);
+    return { rows: sum.rows[0]!.rows, firstTime: first.rows[0]?.time ?? null };
+  }
+
+  async windowBounds(endpoint: string, afterId: number, until: number, statuses: CaptureStatus[]): Promise<{ records: number; lastId: number | null }> {
+    const { rows } = await this.pool.query<{ records: number; lastId: number | null }>(
+      `SELECT count(*) AS records, max(id) AS "lastId" FROM captures WHERE endpoint = $1 AND id > $2 AND time < $3 AND status = ANY($4::text[])`,
+      [endpoint, afterId, until, statuses],
+    );
+    return rows[0]!;
+  }
+
+  async lastId(endpoint: string): Promise<number> {
+    const { rows } = await this.pool.query<{ id: number | null }>('SELECT max(id) AS id FROM captures WHERE endpoint = $1', [endpoint]);
+    return rows[0]?.id ?? 0;
+  }
+}

@@ -1,0 +1,241 @@
+// The Postgres schema, as an append-only list of migrations (index + 1 = the version recorded in slipway_schema).
+// Same tables as sqlite-migrations.ts, in Postgres types: store-set times are timestamptz, documents are `json` (kept
+// verbatim, so they come back as saved), times given by callers (a report's finishedAt) stay text as given.
+
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE model_versions (
+    name        text        NOT NULL,
+    version     integer     NOT NULL,
+    created_at  timestamptz NOT NULL,
+    description text        NOT NULL,
+    task        text        NOT NULL,
+    format      text        NOT NULL,
+    sha256      text        NOT NULL,
+    size        bigint      NOT NULL,
+    signature   json        NOT NULL,
+    manifest    json        NOT NULL,
+    files       json        NOT NULL,
+    PRIMARY KEY (name, version)
+  );
+  -- Version numbers are never reused, even after a removal: a number names one artifact forever. The counter row is
+  -- also the lock that makes concurrent creations of one model take turns.
+  CREATE TABLE model_counters (
+    name         text    PRIMARY KEY,
+    last_version integer NOT NULL
+  );
+  CREATE TABLE model_blobs (
+    name    text    NOT NULL,
+    version integer NOT NULL,
+    sha256  text    NOT NULL,
+    PRIMARY KEY (name, version, sha256),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON DELETE CASCADE
+  );
+  CREATE INDEX model_blobs_sha ON model_blobs (sha256);
+  CREATE TABLE aliases (
+    name       text        NOT NULL,
+    alias      text        NOT NULL,
+    version    integer     NOT NULL,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (name, alias),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version)
+  );
+  CREATE TABLE endpoints (
+    name       text        PRIMARY KEY,
+    spec       json        NOT NULL,
+    revision   integer     NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+  );
+  -- Which versions each endpoint serves, so a removal can be refused inside one transaction.
+  CREATE TABLE endpoint_versions (
+    endpoint text    NOT NULL REFERENCES endpoints (name) ON DELETE CASCADE,
+    name     text    NOT NULL,
+    version  integer NOT NULL,
+    PRIMARY KEY (endpoint, name, version),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version)
+  );
+  CREATE TABLE endpoint_events (
+    id       bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    endpoint text        NOT NULL,
+    time     timestamptz NOT NULL,
+    actor    text        NOT NULL,
+    action   text        NOT NULL,
+    revision integer     NOT NULL,
+    reason   text,
+    spec     json,
+    details  json
+  );
+  CREATE INDEX endpoint_events_endpoint ON endpoint_events (endpoint, id);
+
+  -- One report per version, replaced when made again, gone with the version.
+  CREATE TABLE validation_reports (
+    name        text    NOT NULL,
+    version     integer NOT NULL,
+    passed      boolean NOT NULL,
+    finished_at text    NOT NULL,
+    report      json    NOT NULL,
+    PRIMARY KEY (name, version),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON DELETE CASCADE
+  );
+  CREATE TABLE profile_reports (
+    name        text    NOT NULL,
+    version     integer NOT NULL,
+    finished_at text    NOT NULL,
+    report      json    NOT NULL,
+    PRIMARY KEY (name, version),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON DELETE CASCADE
+  );
+  CREATE TABLE baselines (
+    name       text    NOT NULL,
+    version    integer NOT NULL,
+    created_at text    NOT NULL,
+    profile    json    NOT NULL,
+    PRIMARY KEY (name, version),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version) ON DELETE CASCADE
+  );
+
+  -- Rollouts: the whole state as JSON (core/rollout-state.ts), plus what queries need as columns. seq breaks ties
+  -- between rollouts of one endpoint started in the same millisecond (the order they were first saved).
+  CREATE TABLE rollouts (
+    id         text        PRIMARY KEY,
+    seq        bigint      GENERATED ALWAYS AS IDENTITY,
+    endpoint   text        NOT NULL,
+    active     boolean     NOT NULL,
+    started_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    state      json        NOT NULL
+  );
+  CREATE INDEX rollouts_endpoint ON rollouts (endpoint, started_at);
+  CREATE INDEX rollouts_active ON rollouts (started_at) WHERE active;
+
+  -- The closed loop. Settings of capture, monitor and retraining per endpoint.
+  CREATE TABLE endpoint_settings (
+    endpoint   text        NOT NULL,
+    kind       text        NOT NULL,
+    config     json        NOT NULL,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (endpoint, kind)
+  );
+  -- The last capture id given out. Appends take this row's lock for their whole transaction, so ids are given in
+  -- commit order: a reader paging by id never sees an id while a smaller one is still to commit (a sequence would
+  -- allow that).
+  CREATE TABLE capture_ids (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    last_id  bigint  NOT NULL
+  );
+  INSERT INTO capture_ids (only_row, last_id) VALUES (true, 0);
+  -- Captured requests; tensors in the capture codec's binary form.
+  CREATE TABLE captures (
+    id         bigint           PRIMARY KEY,
+    endpoint   text             NOT NULL,
+    request_id text             NOT NULL,
+    time       bigint           NOT NULL,
+    variant    text             NOT NULL,
+    model      text             NOT NULL,
+    version    integer          NOT NULL,
+    status     text             NOT NULL,
+    latency_ms double precision NOT NULL,
+    rows       integer          NOT NULL,
+    inputs     bytea,
+    outputs    bytea,
+    truncated  boolean          NOT NULL,
+    error      text,
+    -- Bytes of inputs and outputs, kept so retention by size needs no tensor reads.
+    bytes      bigint           NOT NULL
+  );
+  CREATE INDEX captures_endpoint_id ON captures (endpoint, id);
+  CREATE INDEX captures_endpoint_time ON captures (endpoint, time);
+  CREATE INDEX captures_request ON captures (endpoint, request_id);
+  -- Ground truth per request id; the latest post wins.
+  CREATE TABLE feedback (
+    endpoint    text   NOT NULL,
+    request_id  text   NOT NULL,
+    label       json   NOT NULL,
+    received_at bigint NOT NULL,
+    PRIMARY KEY (endpoint, request_id)
+  );
+  CREATE TABLE monitor_windows (
+    id            bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    endpoint      text        NOT NULL,
+    start_time    bigint      NOT NULL,
+    end_time      bigint      NOT NULL,
+    first_capture bigint      NOT NULL,
+    last_capture  bigint      NOT NULL,
+    baseline      text        NOT NULL,
+    drifted       boolean     NOT NULL,
+    evaluation    json        NOT NULL,
+    created_at    timestamptz NOT NULL
+  );
+  CREATE INDEX monitor_windows_endpoint ON monitor_windows (endpoint, id);
+  CREATE TABLE monitor_events (
+    id        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    endpoint  text        NOT NULL,
+    window_id bigint      NOT NULL REFERENCES monitor_windows (id) ON DELETE CASCADE,
+    time      timestamptz NOT NULL,
+    kind      text        NOT NULL,
+    severity  text        NOT NULL,
+    features  json        NOT NULL,
+    findings  json        NOT NULL
+  );
+  CREATE INDEX monitor_events_endpoint ON monitor_events (endpoint, id);
+  -- Where each endpoint's monitor stands: captures up to after_id belong to evaluated windows (or predate the monitor).
+  CREATE TABLE monitor_cursors (
+    endpoint text    PRIMARY KEY,
+    after_id bigint  NOT NULL,
+    windows  integer NOT NULL
+  );
+  CREATE TABLE webhook_deliveries (
+    id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id        bigint,
+    url             text        NOT NULL,
+    headers         json        NOT NULL,
+    payload         text        NOT NULL,
+    attempts        integer     NOT NULL,
+    status          text        NOT NULL,
+    next_attempt_at bigint      NOT NULL,
+    last_error      text,
+    created_at      timestamptz NOT NULL,
+    delivered_at    text
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+  CREATE TABLE retrain_runs (
+    id                bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    endpoint          text        NOT NULL,
+    trigger           text        NOT NULL,
+    event_id          bigint,
+    status            text        NOT NULL,
+    started_at        timestamptz NOT NULL,
+    finished_at       text,
+    exit_code         integer,
+    log               text        NOT NULL,
+    dataset           text,
+    dataset_rows      bigint,
+    output_dir        text,
+    produced_version  text,
+    validation_passed boolean,
+    rollout_id        text,
+    error             text
+  );
+  CREATE INDEX retrain_runs_endpoint ON retrain_runs (endpoint, id);
+  `,
+  // Model artifacts, so that a cluster needs nothing but Postgres (registry/postgres-artifact-store.ts): one row per
+  // content hash, its bytes in ordered chunks. A row of artifacts is written in the same transaction as its chunks, so
+  // an artifact is either whole or absent.
+  `
+  CREATE TABLE artifacts (
+    sha256     text        PRIMARY KEY,
+    size       bigint      NOT NULL,
+    chunks     integer     NOT NULL,
+    created_at timestamptz NOT NULL
+  );
+  CREATE TABLE artifact_chunks (
+    sha256 text    NOT NULL REFERENCES artifacts (sha256) ON DELETE CASCADE,
+    seq    integer NOT NULL,
+    data   bytea   NOT NULL,
+    PRIMARY KEY (sha256, seq)
+  );
+  -- Model files rarely compress: stored as they are, without the attempt.
+  ALTER TABLE artifact_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+  `,
+];
