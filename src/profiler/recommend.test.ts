@@ -50,6 +50,18 @@ describe('recommend', () => {
     expect(r.recommended!.point.config.maxBatchSize).toBe(16);
   });
 
+  it('does not recommend a queue delay that makes one client wait more than 1.2x the best config does', () => {
+    const plain = { maxBatchSize: 16 };
+    const delayed = { maxBatchSize: 16, maxQueueDelayMicros: 2000 };
+    // The delay wins under load, but a lone client's p50 goes from 0.3 ms to 2.4 ms (point() sets p50 = p99 / 2).
+    const points = [point(plain, 3000, 0.6, 1), point(plain, 9000, 4, 16), point(delayed, 900, 4.8, 1), point(delayed, 12000, 5, 16)];
+    const r = recommend(points, 20, 2);
+    expect(r.recommended!.point.config).toMatchObject(plain);
+    expect(r.recommended!.reason).toContain('one client sees p50 0.30 ms (best config: 0.30 ms)');
+    // Without a one-client point for it, nothing is held against a config.
+    expect(recommend(points.filter((p) => p.concurrency !== 1 || p.config.maxQueueDelayMicros === 0).slice(1), 20, 2).recommended!.point.config).toMatchObject(delayed);
+  });
+
   it('says so when nothing meets the SLO, shows the closest and what to change', () => {
     const pts = [point({ maxBatchSize: 16, maxQueueDelayMicros: 2000 }, 500, 30, 4), point({ instances: 2, intraOpThreads: 1 }, 300, 25, 4)];
     const r = recommend(pts, 10, 2);

@@ -6,6 +6,8 @@ import type { ProfileConfig, ProfilePoint, ProfileReport } from '../core/profile
 export const DEFAULT_PRICE_PER_CORE_HOUR = 0.1;
 /** Within this fraction of the best throughput, measurements are noise: the simpler, cheaper config is recommended. */
 export const NOISE_BAND = 0.05;
+/** A recommendation may make what one client sees (p50 at concurrency 1) at most this much slower than the best config. */
+export const ONE_CLIENT_FACTOR = 1.2;
 
 export function coresUsed(c: ProfileConfig): number {
   return c.intraOpThreads * c.instances;
@@ -62,15 +64,26 @@ export function recommend(points: readonly ProfilePoint[], sloP99Ms: number, cor
       suggestions: suggestionsFor(fastest, sloP99Ms, cores),
     };
   }
-  const top = Math.max(...within.map((p) => p.throughput));
-  const best = within.filter((p) => p.throughput >= top * (1 - NOISE_BAND)).sort(simpler)[0]!;
+  // What one client sees, per config: a config whose queue delay (or threads) costs a lone client more than
+  // ONE_CLIENT_FACTOR × the best config's p50 at concurrency 1 is not recommended for its throughput under load.
+  const oneClient = new Map(points.filter((p) => p.concurrency === 1).map((p) => [JSON.stringify(p.config), p.p50Ms]));
+  const bestOneClient = oneClient.size > 0 ? Math.min(...oneClient.values()) : undefined;
+  const keepsOneClient = (p: ProfilePoint): boolean => {
+    const own = oneClient.get(JSON.stringify(p.config));
+    return bestOneClient === undefined || own === undefined || own <= bestOneClient * ONE_CLIENT_FACTOR;
+  };
+  const eligible = within.some(keepsOneClient) ? within.filter(keepsOneClient) : within;
+  const top = Math.max(...eligible.map((p) => p.throughput));
+  const best = eligible.filter((p) => p.throughput >= top * (1 - NOISE_BAND)).sort(simpler)[0]!;
+  const ownOneClient = oneClient.get(JSON.stringify(best.config));
   const cheapest = [...within].sort((a, b) => a.costPerMillion - b.costPerMillion || simpler(a, b))[0]!;
   return {
     meetsSlo: true,
     recommended: {
       point: best,
       reason: `highest throughput with p99 ≤ ${fmt(sloP99Ms)} ms: ${fmt(best.throughput)}/s at p99 ${fmt(best.p99Ms)} ms (concurrency ${best.concurrency})`
-        + (best.throughput < top ? `; simpler than the top (${fmt(top)}/s), which is within ${NOISE_BAND * 100}% noise` : ''),
+        + (best.throughput < top ? `; simpler than the top (${fmt(top)}/s), which is within ${NOISE_BAND * 100}% noise` : '')
+        + (ownOneClient !== undefined && bestOneClient !== undefined ? `; one client sees p50 ${fmt(ownOneClient)} ms (best config: ${fmt(bestOneClient)} ms)` : ''),
     },
     minLatency,
     minCost: { point: cheapest, reason: `cheapest within the SLO: ${cheapest.costPerMillion.toPrecision(3)} USD per million inferences` },
