@@ -38,6 +38,7 @@ export function describeRuntime(c: RuntimeConfig): string {
 
 interface RuntimeJson {
   auto?: boolean;
+  onEventLoop?: boolean;
   instances: number;
   intraOpThreads: number;
   interOpThreads: number;
@@ -170,7 +171,8 @@ export class SlipwayServer {
     if (!config.auto) return undefined;
     const r = variant!.running!;
     const batching = (r.maxBatchSize ?? 1) > 1 ? `, batch≤${r.maxBatchSize}` : '';
-    return `instances=${r.instances}, intra-op=${r.intraOpThreads}${batching}: ${variant!.picked!}`;
+    const where = r.onEventLoop ? 'on the event loop' : `instances=${r.instances}, intra-op=${r.intraOpThreads}`;
+    return `${where}${batching}: ${variant!.picked!}`;
   }
 
   async stop(): Promise<void> {
