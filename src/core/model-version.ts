@@ -34,6 +34,8 @@ export interface PackageManifest {
   categorical?: string[];
   /** Class labels of the classification output. */
   labels?: string[];
+  /** The model's inputs and outputs, for formats whose file does not declare them (sklearn, xgboost, python). */
+  signature?: Signature;
   /** Package-relative baseline data (CSV, JSON Lines or Parquet) that live traffic is compared with. */
   baseline?: string;
   tests: PackageTest[];

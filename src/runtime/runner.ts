@@ -9,6 +9,17 @@ export interface ModelSource {
   path: string;
   /** Expected SHA-256 of those bytes; loading fails if they differ. */
   sha256: string;
+  /** The rest of the package, for formats that read more than the model file or whose file declares no signature. */
+  package?: PackageSource;
+}
+
+export interface PackageSource {
+  /** The model file's path inside the package. */
+  model: string;
+  /** Every file of the package: its path inside the package and where its bytes lie on this host. */
+  files: { path: string; local: string }[];
+  /** The signature slipway.yaml declares, if it declares one. */
+  signature?: Signature;
 }
 
 export interface RunnerOptions {

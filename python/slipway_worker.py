@@ -1,0 +1,270 @@
+# One Slipway model instance in Python: loads one model (sklearn, xgboost or a model.py class) and answers its calls,
+# framed on stdin/stdout as [u32 header length][u32 payload length][JSON header][raw little-endian tensor bytes].
+#
+# Only the standard library is imported at start, so a host without numpy still answers "load" with the module named.
+# Anything the model prints goes to stderr (the server log): the protocol owns the original stdout alone.
+
+import hashlib
+import importlib.util
+import json
+import os
+import struct
+import sys
+import traceback
+
+PROTO_IN = sys.stdin.buffer
+PROTO_OUT = os.fdopen(os.dup(1), "wb")
+os.dup2(2, 1)  # C extensions writing to fd 1 land in stderr too
+sys.stdout = sys.stderr
+
+np = None  # numpy, imported by "load" (its absence is reported like any missing module)
+
+DTYPES = {
+    "BOOL": "?", "UINT8": "u1", "UINT16": "<u2", "UINT32": "<u4", "UINT64": "<u8",
+    "INT8": "i1", "INT16": "<i2", "INT32": "<i4", "INT64": "<i8",
+    "FP16": "<f2", "FP32": "<f4", "FP64": "<f8",
+}
+
+
+class MissingModule(Exception):
+    def __init__(self, module):
+        super().__init__(module)
+        self.module = module
+
+
+def read_exact(n):
+    chunks = []
+    while n > 0:
+        chunk = PROTO_IN.read(n)
+        if not chunk:
+            sys.exit(0)  # the server closed our stdin: it is done with this instance
+        chunks.append(chunk)
+        n -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_frame():
+    header_len, payload_len = struct.unpack("<II", read_exact(8))
+    header = json.loads(read_exact(header_len))
+    payload = read_exact(payload_len) if payload_len else b""
+    return header, payload
+
+
+def write_frame(header, parts=()):
+    body = json.dumps(header, separators=(",", ":")).encode()
+    PROTO_OUT.write(struct.pack("<II", len(body), sum(len(p) for p in parts)))
+    PROTO_OUT.write(body)
+    for p in parts:
+        PROTO_OUT.write(p)
+    PROTO_OUT.flush()
+
+
+def decode_tensor(spec, payload):
+    """A numpy view on the payload (no per-element work), except BYTES: u32 length + UTF-8 per element."""
+    shape, start, size = spec["shape"], spec["offset"], spec["bytes"]
+    view = memoryview(payload)[start:start + size]
+    if spec["datatype"] == "BYTES":
+        items, at = [], 0
+        while at < size:
+            (n,) = struct.unpack_from("<I", view, at)
+            items.append(bytes(view[at + 4:at + 4 + n]).decode("utf-8", "surrogateescape"))
+            at += 4 + n
+        out = np.empty(len(items), dtype=object)
+        out[:] = items
+        return out.reshape(shape)
+    return np.frombuffer(view, dtype=DTYPES[spec["datatype"]]).reshape(shape)
+
+
+def datatype_of(array):
+    kind = array.dtype.kind
+    if kind in "OUS":
+        return "BYTES"
+    for name, code in DTYPES.items():
+        if np.dtype(code) == array.dtype:
+            return name
+    raise TypeError(f"numpy dtype {array.dtype} has no v2 datatype")
+
+
+def encode_tensors(outputs):
+    """Header entries and payload parts; each tensor starts at an 8-byte boundary so the server views it in place."""
+    specs, parts, offset = [], [], 0
+    for name, value in outputs.items():
+        array = np.asarray(value)
+        datatype = datatype_of(array)
+        if datatype == "BYTES":
+            pieces = []
+            for item in array.reshape(-1):
+                raw = item if isinstance(item, bytes) else str(item).encode("utf-8", "surrogateescape")
+                pieces.append(struct.pack("<I", len(raw)))
+                pieces.append(raw)
+            data = b"".join(pieces)
+        else:
+            data = np.ascontiguousarray(array, dtype=np.dtype(DTYPES[datatype])).tobytes()
+        pad = (-offset) % 8
+        if pad:
+            parts.append(b"\0" * pad)
+            offset += pad
+        specs.append({"name": name, "datatype": datatype, "shape": list(array.shape), "offset": offset, "bytes": len(data)})
+        parts.append(data)
+        offset += len(data)
+    return specs, parts
+
+
+def cast_to(value, spec):
+    """Adapters (sklearn, xgboost) answer in the declared datatype and rank: their dtypes are the library's choice."""
+    array = np.asarray(value)
+    if spec["datatype"] == "BYTES":
+        array = array.astype(str).astype(object)
+    else:
+        array = array.astype(DTYPES[spec["datatype"]], copy=False)
+    if len(spec["shape"]) == 2 and array.ndim == 1:
+        array = array.reshape(-1, 1)
+    elif len(spec["shape"]) == 1 and array.ndim == 2 and array.shape[1] == 1:
+        array = array.reshape(-1)
+    return array
+
+
+def require(module):
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        raise MissingModule((err.name or module).split(".")[0]) from err
+
+
+def single_input(signature, fmt):
+    if len(signature["inputs"]) != 1:
+        raise ValueError(f"a {fmt} model takes one input (its feature matrix), the signature declares {len(signature['inputs'])}")
+    return signature["inputs"][0]["name"]
+
+
+class SklearnModel:
+    """A pickled or joblib-dumped estimator or pipeline; outputs by name: label/value (predict), probabilities (predict_proba)."""
+
+    def __init__(self, path, signature):
+        require("sklearn")
+        if path.endswith(".joblib"):
+            self.model = require("joblib").load(path)
+        else:
+            import pickle
+            with open(path, "rb") as fh:
+                self.model = pickle.load(fh)
+        self.input = single_input(signature, "sklearn")
+        self.outputs = {o["name"]: o for o in signature["outputs"]}
+        self.methods = {}
+        for name in self.outputs:
+            method = {"label": "predict", "value": "predict", "prediction": "predict",
+                      "probabilities": "predict_proba", "scores": "decision_function"}.get(name)
+            if method is None:
+                raise ValueError(f'output "{name}": a sklearn model\'s outputs are named label, value or prediction (predict), probabilities (predict_proba) or scores (decision_function)')
+            if not hasattr(self.model, method):
+                raise ValueError(f'output "{name}" needs {type(self.model).__name__}.{method}, which the model does not have')
+            self.methods[name] = getattr(self.model, method)
+
+    def predict(self, inputs, wanted):
+        x = inputs[self.input]
+        if x.ndim == 1:
+            x = x.reshape(-1, 1)
+        return {name: cast_to(self.methods[name](x), self.outputs[name]) for name in wanted}
+
+
+class XgboostModel:
+    """A booster saved as JSON or UBJ; outputs by name: probabilities (classes as columns), label (argmax), value (raw)."""
+
+    def __init__(self, path, signature, threads):
+        xgb = require("xgboost")
+        self.booster = xgb.Booster(params={"nthread": threads})
+        self.booster.load_model(path)
+        self.input = single_input(signature, "xgboost")
+        self.outputs = {o["name"]: o for o in signature["outputs"]}
+        for name in self.outputs:
+            if name not in ("probabilities", "label", "value"):
+                raise ValueError(f'output "{name}": an xgboost model\'s outputs are named probabilities, label or value')
+
+    def predict(self, inputs, wanted):
+        x = inputs[self.input]
+        if x.ndim == 1:
+            x = x.reshape(-1, 1)
+        raw = np.asarray(self.booster.inplace_predict(x))
+        # binary:logistic answers P(class 1) per row; as class columns it reads like every other classifier
+        proba = np.stack([1 - raw, raw], axis=1) if raw.ndim == 1 else raw
+        out = {}
+        for name in wanted:
+            value = raw if name == "value" else proba if name == "probabilities" else np.argmax(proba, axis=1)
+            out[name] = cast_to(value, self.outputs[name])
+        return out
+
+
+class PythonModel:
+    """A model.py holding one class with load(dir) and predict(inputs) -> outputs; its answers are checked, not cast."""
+
+    def __init__(self, path, directory):
+        spec = importlib.util.spec_from_file_location("slipway_model", path)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except ModuleNotFoundError as err:
+            raise MissingModule((err.name or "?").split(".")[0]) from err
+        classes = [c for c in vars(module).values()
+                   if isinstance(c, type) and c.__module__ == module.__name__ and callable(getattr(c, "predict", None))]
+        if len(classes) != 1:
+            raise ValueError(f"{os.path.basename(path)} must define exactly one class with a predict method, found {len(classes)}")
+        self.model = classes[0]()
+        if callable(getattr(self.model, "load", None)):
+            try:
+                self.model.load(directory)
+            except ModuleNotFoundError as err:
+                raise MissingModule((err.name or "?").split(".")[0]) from err
+
+    def predict(self, inputs, wanted):
+        outputs = self.model.predict(inputs)
+        if not isinstance(outputs, dict):
+            raise TypeError(f"predict returned {type(outputs).__name__}, expected a dict of output name -> numpy array")
+        missing = [n for n in wanted if n not in outputs]
+        if missing:
+            raise KeyError(f'predict returned no output "{missing[0]}" (it returned {", ".join(map(str, outputs)) or "none"})')
+        return {name: outputs[name] for name in wanted}
+
+
+def load(header):
+    global np
+    path, directory, signature = header["model"], header["dir"], header["signature"]
+    with open(path, "rb") as fh:
+        if hashlib.sha256(fh.read()).hexdigest() != header["sha256"]:
+            raise ValueError(f"{path} does not hold the pushed model (its SHA-256 differs)")
+    np = require("numpy")
+    sys.path.insert(0, directory)  # a pickle's custom transformers and model.py's helpers live in the package
+    fmt = header["format"]
+    if fmt == "sklearn":
+        return SklearnModel(path, signature)
+    if fmt == "xgboost":
+        return XgboostModel(path, signature, header["threads"])
+    if fmt == "python":
+        return PythonModel(path, directory)
+    raise ValueError(f"unknown format {fmt}")
+
+
+def main():
+    model = None
+    while True:
+        header, payload = read_frame()
+        call = header["id"]
+        try:
+            if header["op"] == "load":
+                model = load(header)
+                write_frame({"op": "loaded", "id": call})
+            elif header["op"] == "run":
+                inputs = {t["name"]: decode_tensor(t, payload) for t in header["tensors"]}
+                specs, parts = encode_tensors(model.predict(inputs, header["outputs"]))
+                write_frame({"op": "result", "id": call, "tensors": specs}, parts)
+            else:
+                raise ValueError(f"unknown op {header['op']}")
+        except MissingModule as err:
+            write_frame({"op": "failed", "id": call, "kind": "missing_module", "module": err.module, "message": f"no module named {err.module}"})
+        except Exception as err:  # the call fails, the instance lives on
+            sys.stderr.write(f"slipway: {header['op']} failed:\n{traceback.format_exc()}")
+            sys.stderr.flush()
+            write_frame({"op": "failed", "id": call, "kind": "error", "message": f"{type(err).__name__}: {err}"})
+
+
+if __name__ == "__main__":
+    main()
