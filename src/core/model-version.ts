@@ -36,6 +36,8 @@ export interface PackageManifest {
   labels?: string[];
   /** The model's inputs and outputs, for formats whose file does not declare them (sklearn, xgboost, python). */
   signature?: Signature;
+  /** Other package files the model reads: code beside model.py or a pickle's own transformers, weights. */
+  files?: string[];
   /** Package-relative baseline data (CSV, JSON Lines or Parquet) that live traffic is compared with. */
   baseline?: string;
   tests: PackageTest[];
