@@ -2,7 +2,8 @@
 // pushed (validated against golden data, baselines profiled), deployed with batching, and answered over HTTP JSON, the
 // binary extension and gRPC; batched answers equal unbatched ones. Needs Debian's python3-sklearn and python3-xgboost.
 
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -47,6 +48,14 @@ describe('push', () => {
       expect(baseline.status, name).toBe(200);
       expect(JSON.stringify(baseline.body), name).toContain('prediction'); // the model ran over the baseline rows
     }
+  });
+
+  it('fails validation when the model misses its golden data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-py-golden-'));
+    cpSync(ADDER, dir, { recursive: true });
+    writeFileSync(join(dir, 'golden.csv'), 'a,b,y\n1,2,3.5\n0,0,1.5\n'); // the model answers 0.5 for the second row
+    const failed = await push(loop.url, dir, 'adder-off');
+    expect(failed.validation).toMatchObject({ passed: false, tests: [{ name: 'golden-mae', passed: false }] });
   });
 
   it('keeps the declared signature, with the package features and labels', async () => {
