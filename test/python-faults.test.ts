@@ -3,7 +3,7 @@
 // keeps answering; a predict stuck past the server's longest deadline is killed and its process replaced; a wrong
 // answer names the output; a push whose imports are missing names the module. Real processes, real HTTP.
 
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,11 @@ beforeAll(async () => {
   await push(loop.url, ADDER);
   await deploy(loop.url, 'adder', 'adder:1', { instances: 2, maxBatchSize: 1 });
 }, 60_000);
-afterAll(() => loop?.close());
+const temp: string[] = [];
+afterAll(async () => {
+  await loop?.close();
+  for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+});
 
 const request = (x0: number, x1: number): object => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: [x0, x1] }] });
 const pidOf = (body: { outputs: { name: string; data: unknown[] }[] }): number => Number(body.outputs.find((o) => o.name === 'pid')!.data[0]);
@@ -116,6 +120,7 @@ describe('faults', () => {
 describe('push', () => {
   function variant(edit: (dir: string) => void): string {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-py-pkg-'));
+    temp.push(dir);
     cpSync(ADDER, dir, { recursive: true });
     edit(dir);
     return dir;

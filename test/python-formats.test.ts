@@ -2,7 +2,7 @@
 // pushed (validated against golden data, baselines profiled), deployed with batching, and answered over HTTP JSON, the
 // binary extension and gRPC; batched answers equal unbatched ones. Needs Debian's python3-sklearn and python3-xgboost.
 
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -27,7 +27,11 @@ beforeAll(async () => {
     await deploy(loop.url, name, `${name}:1`, { maxBatchSize: 32, maxQueueDelayMicros: 20_000 });
   }
 }, 120_000);
-afterAll(() => loop?.close());
+const temp: string[] = [];
+afterAll(async () => {
+  await loop?.close();
+  for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+});
 
 /** The golden rows of a package as text cells, and each row's target. */
 function goldenRows(dir: string, target: string): { rows: string[][]; targets: string[] } {
@@ -52,6 +56,7 @@ describe('push', () => {
 
   it('fails validation when the model misses its golden data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-py-golden-'));
+    temp.push(dir);
     cpSync(ADDER, dir, { recursive: true });
     writeFileSync(join(dir, 'golden.csv'), 'a,b,y\n1,2,3.5\n0,0,1.5\n'); // the model answers 0.5 for the second row
     const failed = await push(loop.url, dir, 'adder-off');

@@ -33,7 +33,12 @@ export interface PythonRunnerSettings {
 interface PendingCall {
   resolve: (frame: Frame) => void;
   reject: (err: Error) => void;
+  /** How long this call may take before the worker is judged stuck. */
+  boundMs: number;
 }
+
+/** Loading may read a large model or import heavy modules: bounded far more loosely than a run. */
+const LOAD_TIMEOUT_MS = 10 * 60_000;
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
 
@@ -167,7 +172,7 @@ export class PythonRunner implements Runner {
     const id = this.nextId++;
     header.id = id;
     return new Promise<Frame>((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
+      this.calls.set(id, { resolve, reject, boundMs: header.op === 'load' ? LOAD_TIMEOUT_MS : this.settings.runTimeoutMs });
       if (this.calls.size === 1) this.arm();
       const parts = encodeFrame(header, tensors);
       this.child.stdin.cork();
@@ -188,10 +193,12 @@ export class PythonRunner implements Runner {
   /** The watchdog of the oldest call in flight: calls are answered in order, so one timer covers them all. */
   private arm(): void {
     clearTimeout(this.watchdog);
+    const oldest = this.calls.values().next().value;
+    if (!oldest) return;
+    const what = oldest.boundMs === LOAD_TIMEOUT_MS ? 'loading' : 'predict';
     this.watchdog = setTimeout(() => {
-      this.crash(new InternalError(`model ${this.label}: predict ran longer than ${this.settings.runTimeoutMs} ms; its python worker was killed`));
-      this.child.kill('SIGKILL');
-    }, this.settings.runTimeoutMs);
+      this.crash(new InternalError(`model ${this.label}: ${what} ran longer than ${oldest.boundMs} ms; its python worker was killed`));
+    }, oldest.boundMs);
     this.watchdog.unref();
   }
 
