@@ -188,3 +188,18 @@ describe('gRPC', () => {
     }
   });
 });
+
+describe('profiling', () => {
+  it('sweeps runtime configs of a Python-format version (BYTES input) and recommends one', async () => {
+    const r = await fetch(`${loop.url}/api/v1/models/churn/versions/1/profile`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sloP99Ms: 500, budgetSeconds: 4, concurrency: [1, 4], minRequests: 20, pointMillis: 100 }),
+    });
+    expect(r.status).toBe(200);
+    const events = (await r.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; error?: string; report?: { points: { requests: number }[]; recommended?: unknown } });
+    const last = events.at(-1)!;
+    expect(last.type, last.error).toBe('report');
+    expect(last.report!.points.length).toBeGreaterThan(0);
+    expect(last.report!.recommended).toBeDefined();
+  }, 60_000);
+});
