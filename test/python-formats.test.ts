@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOADER_OPTIONS, PROTO_PATH } from '../src/api/grpc-server.js';
 import { parseCsv } from '../src/core/csv.js';
 import { call, infer, type V2Reply } from './http.js';
-import { concurrently, deploy, push, ROOT, startLoopServer, type LoopServer, type PushedVersion } from './loop-harness.js';
+import {
+  concurrently, deploy, exportJsonl, loopStatus, push, ROOT, setLoop, startLoopServer, type LoopServer, type PushedVersion,
+} from './loop-harness.js';
 import { toBytes } from './tensor-bytes.js';
 
 const CHURN = join(ROOT, 'examples', 'churn');
@@ -202,4 +204,19 @@ describe('profiling', () => {
     expect(last.report!.points.length).toBeGreaterThan(0);
     expect(last.report!.recommended).toBeDefined();
   }, 60_000);
+});
+
+describe('capture', () => {
+  it('captures a Python-format model\'s string-category rows and its predictions, and exports them by feature name', async () => {
+    await setLoop(loop.url, 'churn', 'capture', { enabled: true, sampleRate: 1 });
+    const { rows } = goldenRows(CHURN, 'churned');
+    const answers = await Promise.all(rows.slice(0, 6).map((row) => infer(loop.url, 'churn', churnRequest([row]))));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    await loopStatus(loop.url, 'churn'); // flushes the capture buffer
+    const exported = await exportJsonl(loop.url, 'churn');
+    expect(exported).toHaveLength(6);
+    const plans = new Set(exported.map((r) => r.plan));
+    expect([...plans].every((p) => ['basic', 'standard', 'premium'].includes(String(p)))).toBe(true);
+    expect(exported.map((r) => String(r.prediction)).every((p) => p === 'stay' || p === 'churn')).toBe(true);
+  });
 });
