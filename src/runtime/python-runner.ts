@@ -155,12 +155,14 @@ export class PythonRunner implements Runner {
     if (this.disposing) return;
     this.disposing = true;
     this.stopped ??= new UnavailableError(`model ${this.label} is not running`);
+    // A run still going is abandoned: nothing waits for it, so the process need not finish it.
+    const busy = this.calls.size > 0;
     this.rejectAll(new UnavailableError(`model ${this.label} was unloaded`));
     clearTimeout(this.watchdog);
     if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.stdin.end(); // the worker exits when its stdin closes
-      const kill = setTimeout(() => this.child.kill('SIGKILL'), 2000);
+      this.child.stdin.end(); // an idle worker exits when its stdin closes
+      const kill = setTimeout(() => this.child.kill('SIGKILL'), busy ? 0 : 2000);
       await exited;
       clearTimeout(kill);
     }
