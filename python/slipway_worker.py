@@ -43,10 +43,22 @@ def read_exact(n):
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def read_into(n):
+    """The payload in a bytearray: numpy views on it are writable, for models that change their inputs in place."""
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = PROTO_IN.readinto(view[got:])
+        if not k:
+            sys.exit(0)
+        got += k
+    return buf
+
+
 def read_frame():
     header_len, payload_len = struct.unpack("<II", read_exact(8))
     header = json.loads(read_exact(header_len))
-    payload = read_exact(payload_len) if payload_len else b""
+    payload = read_into(payload_len) if payload_len else bytearray()
     return header, payload
 
 

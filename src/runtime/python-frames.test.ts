@@ -37,4 +37,9 @@ describe('python frames', () => {
     const parts = encodeFrame({ op: 'run', id: 1 }, [{ name: 'x', datatype: 'FP32', shape: [3], data }]);
     expect(parts.at(-1)!.buffer).toBe(data.buffer);
   });
+
+  it('starts every tensor at an 8-byte boundary of the payload', () => {
+    const [frame] = readAll(Buffer.concat(encodeFrame({ op: 'run', id: 1 }, TENSORS)), 5);
+    expect(frame!.header.tensors!.map((t) => t.offset % 8)).toEqual(TENSORS.map(() => 0));
+  });
 });

@@ -58,6 +58,12 @@ export function encodeFrame(header: FrameHeader, tensors: readonly Tensor[] = []
   let offset = 0;
   for (const t of tensors) {
     const bytes = Array.isArray(t.data) ? encodeStrings(t.data) : Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    // Each tensor starts at an 8-byte boundary of the payload, so numpy's views on it are aligned.
+    const pad = (8 - (offset % 8)) % 8;
+    if (pad > 0) {
+      parts.push(Buffer.alloc(pad));
+      offset += pad;
+    }
     entries.push({ name: t.name, datatype: t.datatype, shape: t.shape, offset, bytes: bytes.length });
     parts.push(bytes);
     offset += bytes.length;
@@ -69,7 +75,7 @@ export function encodeFrame(header: FrameHeader, tensors: readonly Tensor[] = []
   return [prefix, json, ...parts];
 }
 
-/** A frame's tensors: numeric ones view the payload in place (the worker starts each at an 8-byte boundary). */
+/** A frame's tensors: numeric ones view the payload in place (each starts at an 8-byte boundary). */
 export function decodeTensors(frame: Frame): Tensor[] {
   return (frame.header.tensors ?? []).map((e) => {
     const bytes = frame.payload.subarray(e.offset, e.offset + e.bytes);
