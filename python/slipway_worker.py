@@ -1,5 +1,5 @@
-# One Slipway model instance in Python: loads one model (sklearn, xgboost or a model.py class) and answers its calls,
-# framed on stdin/stdout as [u32 header length][u32 payload length][JSON header][raw little-endian tensor bytes].
+# One Slipway model instance in Python: loads one model (sklearn, xgboost, torchscript or a model.py class) and answers
+# its calls, framed on stdin/stdout as [u32 header length][u32 payload length][JSON header][raw little-endian tensor bytes].
 #
 # Only the standard library is imported at start, so a host without numpy still answers "load" with the module named.
 # Anything the model prints goes to stderr (the server log): the protocol owns the original stdout alone.
@@ -206,6 +206,35 @@ class XgboostModel:
         return out
 
 
+class TorchScriptModel:
+    """A TorchScript module (torch.jit.save): forward takes the inputs in signature order and returns one tensor, a
+    tuple in output order or a dict by output name; answers are cast to the declared datatypes."""
+
+    def __init__(self, path, signature, threads):
+        self.torch = require("torch")
+        self.torch.set_num_threads(threads)  # one instance, its own threads (the runtime config's intraOpThreads)
+        self.module = self.torch.jit.load(path, map_location="cpu").eval()
+        self.inputs = [i["name"] for i in signature["inputs"]]
+        self.outputs = {o["name"]: o for o in signature["outputs"]}
+        if any(i["datatype"] == "BYTES" for i in signature["inputs"]):
+            raise ValueError("a torchscript model takes numeric tensors; BYTES inputs need a python-format model")
+
+    def predict(self, inputs, wanted):
+        with self.torch.inference_mode():
+            result = self.module(*[self.torch.from_numpy(inputs[name]) for name in self.inputs])
+        names = list(self.outputs)
+        if isinstance(result, dict):
+            values = result
+        elif isinstance(result, (tuple, list)):
+            values = dict(zip(names, result))
+        else:
+            values = {names[0]: result}
+        missing = [n for n in wanted if n not in values]
+        if missing:
+            raise KeyError(f'forward returned no output "{missing[0]}"')
+        return {name: cast_to(values[name].detach().cpu().numpy(), self.outputs[name]) for name in wanted}
+
+
 class PythonModel:
     """A model.py holding one class with load(dir) and predict(inputs) -> outputs; its answers are checked, not cast."""
 
@@ -250,6 +279,8 @@ def load(header):
         return SklearnModel(path, signature)
     if fmt == "xgboost":
         return XgboostModel(path, signature, header["threads"])
+    if fmt == "torchscript":
+        return TorchScriptModel(path, signature, header["threads"])
     if fmt == "python":
         return PythonModel(path, directory)
     raise ValueError(f"unknown format {fmt}")

@@ -1,4 +1,5 @@
-// The formats run by Python worker processes: scikit-learn (pickle, joblib), XGBoost (JSON/UBJ booster), model.py.
+// The formats run by Python worker processes: scikit-learn (pickle, joblib), XGBoost (JSON/UBJ booster), TorchScript,
+// and a model.py class.
 
 import { PythonRunner, type PythonRunnerSettings } from './python-runner.js';
 import type { RunnerFormat } from './runner-factory.js';
@@ -7,6 +8,7 @@ import type { RunnerFormat } from './runner-factory.js';
 const PYTHON_FORMATS: readonly { format: string; extensions: readonly string[] }[] = [
   { format: 'sklearn', extensions: ['.pkl', '.pickle', '.joblib'] },
   { format: 'xgboost', extensions: ['.ubj', '.xgb.json'] },
+  { format: 'torchscript', extensions: ['.pt', '.torchscript'] },
   { format: 'python', extensions: ['.py'] },
 ];
 
