@@ -91,7 +91,7 @@ export function decodeTensors(frame: Frame): Tensor[] {
   });
 }
 
-/** Cuts a byte stream into frames; each payload gets its own buffer (aligned at 0), filled by one copy per chunk. */
+/** Cuts a byte stream into frames; each payload gets its own buffer (aligned at 0), each byte copied into it once. */
 export class FrameReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -106,31 +106,38 @@ export class FrameReader {
     for (;;) {
       if (!this.header) {
         if (this.pendingBytes < 8) return;
-        const head = this.peek(8);
+        const head = Buffer.concat(this.pending, 8); // copies 8 bytes, however the stream was cut
         const jsonBytes = head.readUInt32LE(0);
         if (this.pendingBytes < 8 + jsonBytes) return;
-        const all = this.take(8 + jsonBytes);
-        this.header = JSON.parse(all.toString('utf8', 8)) as FrameHeader;
         this.payloadBytes = head.readUInt32LE(4);
+        this.header = JSON.parse(this.take(8 + jsonBytes).toString('utf8', 8)) as FrameHeader;
       }
       if (this.pendingBytes < this.payloadBytes) return;
       const payload = new Uint8Array(new ArrayBuffer(this.payloadBytes));
-      if (this.payloadBytes > 0) payload.set(this.take(this.payloadBytes));
+      this.takeInto(payload);
       const header = this.header;
       this.header = undefined;
       this.onFrame({ header, payload });
     }
   }
 
-  private peek(n: number): Buffer {
-    return this.pending[0]!.length >= n ? this.pending[0]! : Buffer.concat(this.pending).subarray(0, n);
+  /** Fills `target` from the front of the pending chunks: one copy of each byte, however many chunks it came in. */
+  private takeInto(target: Uint8Array): void {
+    let at = 0;
+    while (at < target.length) {
+      const chunk = this.pending[0]!;
+      const n = Math.min(chunk.length, target.length - at);
+      target.set(chunk.subarray(0, n), at);
+      at += n;
+      if (n === chunk.length) this.pending.shift();
+      else this.pending[0] = chunk.subarray(n);
+    }
+    this.pendingBytes -= target.length;
   }
 
   private take(n: number): Buffer {
-    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-    const rest = all.subarray(n);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
-    return all.subarray(0, n);
+    const out = Buffer.allocUnsafe(n);
+    this.takeInto(out);
+    return out;
   }
 }
