@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InternalError, UnavailableError } from '../core/errors.js';
+import { DeadlineExceededError, InternalError, UnavailableError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
 import { PythonRunner } from './python-runner.js';
 import type { RunRequest } from './runner.js';
@@ -81,6 +81,18 @@ describe('PythonRunner', () => {
     const crashes: Error[] = [];
     runner.onCrash = (err) => crashes.push(err);
     await expect(runner.run(request(-2, 30))).rejects.toThrow('predict ran longer than 300 ms; its python worker was killed');
+    expect(crashes).toHaveLength(1);
+  });
+
+  it('kills a run still going at the deadline its batch carries, as a deadline (not an error)', async () => {
+    const runner = await load();
+    const crashes: Error[] = [];
+    runner.onCrash = (err) => crashes.push(err);
+    const started = Date.now();
+    const run = runner.run({ ...request(-2, 30), deadline: Date.now() + 300 });
+    await expect(run).rejects.toBeInstanceOf(DeadlineExceededError);
+    await expect(run).rejects.toThrow('predict was still running at the deadline of its requests; its python worker was killed');
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(crashes).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { InternalError, InvalidInputError, RuntimeMissingError, UnavailableError } from '../core/errors.js';
+import { DeadlineExceededError, InternalError, InvalidInputError, RuntimeMissingError, UnavailableError } from '../core/errors.js';
 import { shapeMatches, type Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { formatShape, shapeSize } from '../core/tensor.js';
@@ -35,6 +35,8 @@ interface PendingCall {
   reject: (err: Error) => void;
   /** How long this call may take before the worker is judged stuck. */
   boundMs: number;
+  /** When the requests of this call give up (ms since the epoch); the worker is stopped then rather than kept busy. */
+  deadline: number | undefined;
 }
 
 /** Loading may read a large model or import heavy modules: bounded far more loosely than a run. */
@@ -141,7 +143,7 @@ export class PythonRunner implements Runner {
 
   async run(request: RunRequest): Promise<RunOutput> {
     const rows = request.inputs[0]?.shape[0] ?? 1;
-    const reply = await this.call({ op: 'run', id: 0, outputs: request.outputNames }, request.inputs);
+    const reply = await this.call({ op: 'run', id: 0, outputs: request.outputNames }, request.inputs, request.deadline);
     if (reply.header.op !== 'result') {
       throw new InternalError(`model ${this.label} failed in predict: ${String(reply.header.message ?? reply.header.op)}`);
     }
@@ -169,12 +171,12 @@ export class PythonRunner implements Runner {
     await rm(this.dir, { recursive: true, force: true });
   }
 
-  private call(header: FrameHeader, tensors: readonly Tensor[] = []): Promise<Frame> {
+  private call(header: FrameHeader, tensors: readonly Tensor[] = [], deadline?: number): Promise<Frame> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     header.id = id;
     return new Promise<Frame>((resolve, reject) => {
-      this.calls.set(id, { resolve, reject, boundMs: header.op === 'load' ? LOAD_TIMEOUT_MS : this.settings.runTimeoutMs });
+      this.calls.set(id, { resolve, reject, boundMs: header.op === 'load' ? LOAD_TIMEOUT_MS : this.settings.runTimeoutMs, deadline });
       if (this.calls.size === 1) this.arm();
       const parts = encodeFrame(header, tensors);
       this.child.stdin.cork();
@@ -198,9 +200,12 @@ export class PythonRunner implements Runner {
     const oldest = this.calls.values().next().value;
     if (!oldest) return;
     const what = oldest.boundMs === LOAD_TIMEOUT_MS ? 'loading' : 'predict';
+    const untilDeadline = oldest.deadline === undefined ? Infinity : Math.max(0, oldest.deadline - Date.now());
     this.watchdog = setTimeout(() => {
-      this.crash(new InternalError(`model ${this.label}: ${what} ran longer than ${oldest.boundMs} ms; its python worker was killed`));
-    }, oldest.boundMs);
+      this.crash(untilDeadline < oldest.boundMs
+        ? new DeadlineExceededError(`model ${this.label}: predict was still running at the deadline of its requests; its python worker was killed`)
+        : new InternalError(`model ${this.label}: ${what} ran longer than ${oldest.boundMs} ms; its python worker was killed`));
+    }, Math.min(untilDeadline, oldest.boundMs));
     this.watchdog.unref();
   }
 

@@ -31,6 +31,11 @@ export interface RunnerOptions {
 export interface RunRequest {
   inputs: Tensor[];
   outputNames: string[];
+  /**
+   * When every request of this batch has given up (ms since the epoch), if they all have a deadline: a runner that
+   * can stop a run (a process it may kill) stops it then.
+   */
+  deadline?: number;
 }
 
 export interface RunOutput {
