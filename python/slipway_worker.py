@@ -235,16 +235,22 @@ class TorchScriptModel:
         return {name: cast_to(values[name].detach().cpu().numpy(), self.outputs[name]) for name in wanted}
 
 
+def import_file(path, name):
+    """A package file as a module; a module it imports that the host lacks is reported by name."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except ModuleNotFoundError as err:
+        raise MissingModule((err.name or "?").split(".")[0]) from err
+    return module
+
+
 class PythonModel:
     """A model.py holding one class with load(dir) and predict(inputs) -> outputs; its answers are checked, not cast."""
 
     def __init__(self, path, directory):
-        spec = importlib.util.spec_from_file_location("slipway_model", path)
-        module = importlib.util.module_from_spec(spec)
-        try:
-            spec.loader.exec_module(module)
-        except ModuleNotFoundError as err:
-            raise MissingModule((err.name or "?").split(".")[0]) from err
+        module = import_file(path, "slipway_model")
         classes = [c for c in vars(module).values()
                    if isinstance(c, type) and c.__module__ == module.__name__ and callable(getattr(c, "predict", None))]
         if len(classes) != 1:
@@ -257,13 +263,37 @@ class PythonModel:
                 raise MissingModule((err.name or "?").split(".")[0]) from err
 
     def predict(self, inputs, wanted):
+        """`wanted` None: every output predict returns (a handler's postprocess picks from them)."""
         outputs = self.model.predict(inputs)
         if not isinstance(outputs, dict):
             raise TypeError(f"predict returned {type(outputs).__name__}, expected a dict of output name -> numpy array")
+        if wanted is None:
+            return outputs
         missing = [n for n in wanted if n not in outputs]
         if missing:
             raise KeyError(f'predict returned no output "{missing[0]}" (it returned {", ".join(map(str, outputs)) or "none"})')
         return {name: outputs[name] for name in wanted}
+
+
+class Handled:
+    """A model behind the package's handler: preprocess turns the declared inputs into the model's, postprocess the
+    model's outputs into the declared ones; both run here, beside the model, in the same call."""
+
+    def __init__(self, model, handler, inner):
+        self.model, self.handler = model, handler
+        self.inner_outputs = [o["name"] for o in inner["outputs"]] if inner else None
+
+    def predict(self, inputs, wanted):
+        pre = getattr(self.handler, "preprocess", None)
+        post = getattr(self.handler, "postprocess", None)
+        outputs = self.model.predict(pre(inputs) if pre else inputs, self.inner_outputs)
+        result = post(outputs, inputs) if post else outputs
+        if not isinstance(result, dict):
+            raise TypeError(f"postprocess returned {type(result).__name__}, expected a dict of output name -> numpy array")
+        missing = [n for n in wanted if n not in result]
+        if missing:
+            raise KeyError(f'the handler returned no output "{missing[0]}"')
+        return {name: result[name] for name in wanted}
 
 
 def load(header):
@@ -275,15 +305,22 @@ def load(header):
     np = require("numpy")
     sys.path.insert(0, directory)  # a pickle's custom transformers and model.py's helpers live in the package
     fmt = header["format"]
+    handler = import_file(os.path.join(directory, header["handler"]), "slipway_handler") if header.get("handler") else None
+    # With a handler, the declared signature is what clients see; the model's own tensors are the handler's to declare.
+    inner = signature if handler is None else getattr(handler, "MODEL_SIGNATURE", None)
+    if inner is None and fmt != "python":
+        raise ValueError(f"{header['handler']} must set MODEL_SIGNATURE = {{'inputs': [...], 'outputs': [...]}}: the {fmt} model's own tensors")
     if fmt == "sklearn":
-        return SklearnModel(path, signature)
-    if fmt == "xgboost":
-        return XgboostModel(path, signature, header["threads"])
-    if fmt == "torchscript":
-        return TorchScriptModel(path, signature, header["threads"])
-    if fmt == "python":
-        return PythonModel(path, directory)
-    raise ValueError(f"unknown format {fmt}")
+        model = SklearnModel(path, inner)
+    elif fmt == "xgboost":
+        model = XgboostModel(path, inner, header["threads"])
+    elif fmt == "torchscript":
+        model = TorchScriptModel(path, inner, header["threads"])
+    elif fmt == "python":
+        model = PythonModel(path, directory)
+    else:
+        raise ValueError(f"unknown format {fmt}")
+    return model if handler is None else Handled(model, handler, inner)
 
 
 def main():

@@ -1,9 +1,10 @@
 // TorchScript models in a Python worker: a small classifier scripted and saved by Debian's python3-torch in the test's
 // setup is pushed (detected by its .pt name, validated on golden rows), deployed with batching and answered over HTTP
-// and gRPC as torch itself answers; batched answers equal unbatched ones.
+// and gRPC as torch itself answers; batched answers equal unbatched ones. The same model behind a pre/post-processing
+// handler takes text rows and answers class names.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -11,7 +12,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LOADER_OPTIONS, PROTO_PATH } from '../src/api/grpc-server.js';
 import { infer } from './http.js';
-import { concurrently, deploy, push, startLoopServer, type LoopServer, type PushedVersion } from './loop-harness.js';
+import { concurrently, deploy, push, ROOT, startLoopServer, type LoopServer, type PushedVersion } from './loop-harness.js';
 import { toBytes } from './tensor-bytes.js';
 
 /** Scripts a 4 -> 8 -> 3 network with fixed weights, saves it, and writes golden rows with torch's own answers. */
@@ -50,7 +51,39 @@ tests:
   - {name: golden-accuracy, data: golden.csv, target: label, output: scores, metric: accuracy, threshold: 1}
 `;
 
+/** The same model behind a handler: clients send rows as "a,b,c,d" text and get the two likeliest class names. */
+const HANDLER = `import numpy as np
+
+MODEL_SIGNATURE = {
+    "inputs": [{"name": "x", "datatype": "FP32", "shape": [-1, 4]}],
+    "outputs": [{"name": "scores", "datatype": "FP32", "shape": [-1, 3]}],
+}
+NAMES = np.array(["red", "green", "blue"], dtype=object)
+
+
+def row_of(text):
+    return [float(v) for v in text.split(",")] if text else [0.0] * 4  # the warm-up row is an empty string
+
+
+def preprocess(inputs):
+    return {"x": np.array([row_of(text) for text in inputs["csv"]], dtype=np.float32)}
+
+
+def postprocess(outputs, inputs):
+    return {"top2": NAMES[np.argsort(-outputs["scores"], axis=1, kind="stable")[:, :2]]}
+`;
+
+const HANDLED_MANIFEST = `name: net-top2
+format: torchscript
+model: model.pt
+handler: handler.py
+signature:
+  inputs: [{name: csv, datatype: BYTES, shape: [-1]}]
+  outputs: [{name: top2, datatype: BYTES, shape: [-1, 2]}]
+`;
+
 const dir = mkdtempSync(join(tmpdir(), 'slipway-torch-'));
+const handled = mkdtempSync(join(tmpdir(), 'slipway-torch-handled-'));
 let loop: LoopServer;
 let pushed: PushedVersion;
 let expected: { x: number[][]; scores: number[][]; labels: number[] };
@@ -63,13 +96,19 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'slipway.yaml'), MANIFEST);
   expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as typeof expected;
   rmSync(join(dir, 'expected.json'));
+  cpSync(join(dir, 'model.pt'), join(handled, 'model.pt'));
+  writeFileSync(join(handled, 'handler.py'), HANDLER);
+  writeFileSync(join(handled, 'slipway.yaml'), HANDLED_MANIFEST);
   loop = await startLoopServer();
   pushed = await push(loop.url, dir);
+  await push(loop.url, handled);
+  await deploy(loop.url, 'net-top2', 'net-top2:1', { maxBatchSize: 16, maxQueueDelayMicros: 10_000 });
   await deploy(loop.url, 'net', 'net:1', { maxBatchSize: 16, maxQueueDelayMicros: 10_000 });
 }, 120_000);
 afterAll(async () => {
   await loop?.close();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(handled, { recursive: true, force: true });
 });
 
 const request = (rows: number[][]): object => ({ inputs: [{ name: 'x', datatype: 'FP32', shape: [rows.length, 4], data: rows.flat() }] });
@@ -109,4 +148,27 @@ it('answers gRPC ModelInfer with raw contents equal to the JSON answer', async (
   } finally {
     client.close();
   }
+});
+
+it('runs a package handler beside the model: text rows in, the two likeliest class names out, batched alike', async () => {
+  const names = ['red', 'green', 'blue'];
+  const rows = expected.x.slice(0, 12);
+  const csv = rows.map((r) => r.map((v) => String(v)).join(','));
+  const whole = await infer(loop.url, 'net-top2', { inputs: [{ name: 'csv', datatype: 'BYTES', shape: [csv.length], data: csv }] });
+  expect(whole.status, JSON.stringify(whole.body)).toBe(200);
+  const top2 = whole.body.outputs[0]!;
+  expect(top2).toMatchObject({ name: 'top2', datatype: 'BYTES', shape: [12, 2] });
+  const want = expected.scores.slice(0, 12).map((s) => [...s.keys()].sort((a, b) => s[b]! - s[a]!).slice(0, 2).map((i) => names[i]!));
+  expect(top2.data).toEqual(want.flat());
+  const single = await concurrently(csv.length, 6, (i) => infer(loop.url, 'net-top2', { inputs: [{ name: 'csv', datatype: 'BYTES', shape: [1], data: [csv[i]!] }] }));
+  expect(single.flatMap((r) => r.body.outputs[0]!.data)).toEqual(want.flat());
+});
+
+it('refuses a handler that does not declare the model\'s own tensors, and a handler on an ONNX package', async () => {
+  writeFileSync(join(handled, 'handler.py'), HANDLER.replace('MODEL_SIGNATURE =', 'OTHER ='));
+  await expect(push(loop.url, handled)).rejects.toThrow("handler.py must set MODEL_SIGNATURE");
+  writeFileSync(join(handled, 'handler.py'), HANDLER);
+  cpSync(join(ROOT, 'examples', 'digits', 'model.onnx'), join(handled, 'model.onnx'));
+  writeFileSync(join(handled, 'slipway.yaml'), 'name: digits-handled\nmodel: model.onnx\nhandler: handler.py\n');
+  await expect(push(loop.url, handled)).rejects.toThrow('handlers run beside Python-format models; an onnx package cannot carry one yet');
 });

@@ -18,7 +18,7 @@ function example(name: string): string {
 }
 
 const PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';
-const FIELDS = 'name, description, model, format, task, features, categorical, labels, baseline, tests, signature, files';
+const FIELDS = 'name, description, model, format, task, features, categorical, labels, baseline, tests, signature, files, handler';
 
 describe('parseManifest: the bundled examples', () => {
   it('parses examples/digits/slipway.yaml', () => {
@@ -312,6 +312,12 @@ describe('parseManifest: a declared signature and extra files (formats whose fil
     expect(referencedFiles(m)).toEqual(['model.pkl', 'churn_features.py', 'baseline.csv', 'golden.csv']);
   });
 
+  it('sends a handler with the package', () => {
+    const m = parseManifest('name: m\nformat: torchscript\nmodel: model.pt\nhandler: pre/handler.py\n');
+    expect(m.handler).toBe('pre/handler.py');
+    expect(referencedFiles(m)).toEqual(['model.pt', 'pre/handler.py']);
+  });
+
   const base = 'name: m\nformat: python\nmodel: model.py\n';
   it.each([
     ['signature: [1]', 'field "signature": expected a mapping with inputs and outputs'],
@@ -322,6 +328,7 @@ describe('parseManifest: a declared signature and extra files (formats whose fil
     ['signature: {inputs: [{name: x, datatype: FP32, shape: [-1]}], outputs: [{name: y, datatype: FP32, shape: [-1]}, {name: y, datatype: FP32, shape: [-1]}]}', 'field "signature.outputs": expected unique names, got "y"'],
     ['signature: {inputs: [{name: x, datatype: FP32, shape: [-1]}], outputs: [{name: y, datatype: FP32, shape: [-1]}], extra: 1}', 'field "signature.extra": expected only inputs and outputs'],
     ['files: [../secret]', 'field "files[0]": expected a relative path inside the package'],
+    ['handler: /etc/handler.py', 'field "handler": expected a relative path inside the package'],
   ])('refuses %s, naming the field', (line, message) => {
     expect(() => parseManifest(`${base}${line}\n`)).toThrow(message);
   });

@@ -82,7 +82,7 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(top level)', 'a mapping of fields', doc);
   const obj = doc as Obj;
-  const known = new Set(['name', 'description', 'model', 'format', 'task', 'features', 'categorical', 'labels', 'baseline', 'tests', 'signature', 'files']);
+  const known = new Set(['name', 'description', 'model', 'format', 'task', 'features', 'categorical', 'labels', 'baseline', 'tests', 'signature', 'files', 'handler']);
   for (const key of Object.keys(obj)) if (!known.has(key)) fail(key, `one of the fields ${[...known].join(', ')}`, key);
   const name = nameOverride ?? str(obj, 'name');
   if (!name) fail('name', 'the model name', obj.name);
@@ -112,6 +112,8 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
   const labels = strList(obj, 'labels');
   if (labels) manifest.labels = labels;
   if (obj.signature !== undefined && obj.signature !== null) manifest.signature = parseSignature(obj.signature);
+  const handler = str(obj, 'handler');
+  if (handler) manifest.handler = checkPackagePath(handler, 'handler');
   const extra = strList(obj, 'files');
   if (extra) manifest.files = extra.map((path, i) => checkPackagePath(path, `files[${i}]`));
   const baseline = str(obj, 'baseline');
@@ -163,7 +165,7 @@ export function bareManifest(name: string, modelFile: string): PackageManifest {
 
 /** Every package-relative file a manifest refers to. */
 export function referencedFiles(manifest: PackageManifest): string[] {
-  const files = [manifest.model, ...(manifest.files ?? [])];
+  const files = [manifest.model, ...(manifest.handler ? [manifest.handler] : []), ...(manifest.files ?? [])];
   if (manifest.baseline) files.push(manifest.baseline);
   for (const t of manifest.tests) if (t.data) files.push(t.data);
   return [...new Set(files)];

@@ -228,7 +228,11 @@ export class Registry {
     return {
       path: await this.artifacts.localPath(sha256),
       sha256,
-      package: { model: manifest.model, files: local, ...(manifest.signature ? { signature: manifest.signature } : {}) },
+      package: {
+        model: manifest.model, files: local,
+        ...(manifest.signature ? { signature: manifest.signature } : {}),
+        ...(manifest.handler ? { handler: manifest.handler } : {}),
+      },
     };
   }
 }

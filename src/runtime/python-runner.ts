@@ -120,7 +120,8 @@ export class PythonRunner implements Runner {
     const runner = new PythonRunner(child, dir, signature, label, settings);
     try {
       const model = join(dir, source.package?.model ?? 'model');
-      const loaded = await runner.call({ op: 'load', id: 0, format, model, dir, sha256: source.sha256, signature, threads: Number(threads) });
+      const handler = source.package?.handler ?? null;
+      const loaded = await runner.call({ op: 'load', id: 0, format, model, dir, sha256: source.sha256, signature, handler, threads: Number(threads) });
       if (loaded.header.op !== 'loaded') throw runner.loadError(loaded.header);
       await runner.run(zeros(signature));
       return runner;

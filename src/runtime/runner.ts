@@ -20,6 +20,8 @@ export interface PackageSource {
   files: { path: string; local: string }[];
   /** The signature slipway.yaml declares, if it declares one. */
   signature?: Signature;
+  /** The package's pre/post-processing handler, by its path inside the package. */
+  handler?: string;
 }
 
 export interface RunnerOptions {
