@@ -128,7 +128,7 @@ export class PythonRunner implements Runner {
     } catch (err) {
       await runner.dispose();
       if (err instanceof InternalError) {
-        throw new InvalidInputError(`model ${label} does not run as its signature says: ${err.message}`, { cause: err });
+        throw new InvalidInputError(`model ${label} failed its load check (load, then one batch of zeros against the declared signature): ${err.message}`, { cause: err });
       }
       throw err;
     }
