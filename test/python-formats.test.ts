@@ -9,7 +9,9 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOADER_OPTIONS, PROTO_PATH } from '../src/api/grpc-server.js';
+import { requestFromFile } from '../src/cli/predict-input.js';
 import { parseCsv } from '../src/core/csv.js';
+import type { TensorSpec } from '../src/core/signature.js';
 import { call, infer, type V2Reply } from './http.js';
 import {
   concurrently, deploy, exportJsonl, loopStatus, push, ROOT, setLoop, startLoopServer, type LoopServer, type PushedVersion,
@@ -82,6 +84,15 @@ describe('HTTP JSON', () => {
     expect(right).toBeGreaterThan(0.66);
     const probabilities = output(r.body, 'probabilities') as number[];
     for (let i = 0; i < rows.length; i++) expect(probabilities[2 * i]! + probabilities[2 * i + 1]!).toBeCloseTo(1, 5);
+  });
+
+  it('answers `slipway predict`\'s request made from a CSV of string categories (columns by feature name)', async () => {
+    const version = await call<{ signature: { inputs: TensorSpec[] } }>(`${loop.url}/api/v1/models/churn/versions/1`);
+    const input = version.body.signature.inputs[0]!;
+    const body = await requestFromFile(join(CHURN, 'golden.csv'), input);
+    const r = await infer(loop.url, 'churn', body);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.outputs[0]!.shape).toEqual([300]);
   });
 
   it('answers the XGBoost classifier with class probabilities and labels', async () => {
