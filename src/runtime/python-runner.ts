@@ -79,7 +79,14 @@ export class PythonRunner implements Runner {
     private readonly settings: PythonRunnerSettings,
   ) {
     const reader = new FrameReader((frame) => this.receive(frame));
-    child.stdout.on('data', (chunk: Buffer) => reader.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        // Only the worker writes there (the model's prints go to stderr); a frame that does not parse ends the instance.
+        this.crash(new InternalError(`model ${label}: python worker sent an unreadable frame (${(err as Error).message})`));
+      }
+    });
     let line = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
