@@ -14,6 +14,7 @@ import { PostgresArtifactStore } from './registry/postgres-artifact-store.js';
 import { Registry } from './registry/registry.js';
 import { RunnerFactory, type RunnerFormat } from './runtime/runner-factory.js';
 import { RunnerLoader } from './runtime/runner-loader.js';
+import { pythonFormats } from './runtime/python-formats.js';
 import { LoopParts } from './loop-parts.js';
 import { Baselines } from './monitoring/baselines.js';
 import { CapturePipeline, DEFAULT_PIPELINE, type CapturePipelineOptions } from './monitoring/capture-pipeline.js';
@@ -77,7 +78,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     : new FsArtifactStore(join(config.home, 'artifacts'));
   await artifacts.init();
   // One factory for every format: pushes inspect through it, and every model load goes through the one loader.
-  const factory = new RunnerFactory(options.formats);
+  // Python formats run in worker processes; a run past the longest deadline a request may have is stuck, and killed.
+  const python = pythonFormats({ python: config.python, runTimeoutMs: config.maxTimeoutMs, log: (details, line) => app.log.warn(details, line) });
+  const factory = new RunnerFactory([...python, ...(options.formats ?? [])]);
   const registry = new Registry(store, artifacts, factory, { maxFileBytes: config.maxUploadBytes });
   const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
   const metrics = new ServingMetrics();

@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunningServer } from './app.js';
+import { RuntimeMissingError } from './core/errors.js';
 import type { ModelVersion } from './core/model-version.js';
 import { readLocalPackage } from './registry/package-dir.js';
 
@@ -37,15 +38,22 @@ export async function bootstrapExamples(server: RunningServer, dir: string): Pro
       (v) => v.files.length === hashes.size && v.files.every((f) => hashes.get(f.path) === f.sha256),
     );
     let version = existing;
-    if (!version) {
-      // As a push through the API would: the package's tests run and their report is kept (rollouts check it), and
-      // its baseline is profiled (monitors compare with it). A step that fails stops the server's start, as a broken
-      // bundled example should.
-      ({ version } = await server.intake.fromLocal(location, pkg.name));
-    }
-    const live = server.endpoints.list().find((e) => e.record.spec.name === pkg.name);
-    if (!live) {
-      await server.endpoints.deploy(pkg.name, { kind: 'version', name: version.name, version: version.version }, { change: { actor: 'examples', reason: 'bundled example' } });
+    try {
+      if (!version) {
+        // As a push through the API would: the package's tests run and their report is kept (rollouts check it), and
+        // its baseline is profiled (monitors compare with it). A step that fails stops the server's start, as a broken
+        // bundled example should.
+        ({ version } = await server.intake.fromLocal(location, pkg.name));
+      }
+      const live = server.endpoints.list().find((e) => e.record.spec.name === pkg.name);
+      if (!live) {
+        await server.endpoints.deploy(pkg.name, { kind: 'version', name: version.name, version: version.version }, { change: { actor: 'examples', reason: 'bundled example' } });
+      }
+    } catch (err) {
+      // An example for a runtime this host lacks (python3-sklearn, python3-xgboost) is skipped, not fatal: the others serve.
+      if (!(err instanceof RuntimeMissingError)) throw err;
+      server.app.log.warn(`skipping the bundled example "${pkg.name}": ${err.message}`);
+      continue;
     }
     let request: string | undefined;
     try {

@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -39,6 +39,7 @@ describe('loadConfig: layers', () => {
       maxUploadBytes: 2 * 1024 * 1024 * 1024,
       grpcMaxMessageBytes: 64 * 1024 * 1024,
       maxTimeoutMs: 60_000,
+      python: '/usr/bin/python3',
       runtime: DEFAULT_RUNTIME,
       logLevel: 'info',
     });
@@ -104,6 +105,7 @@ describe('loadConfig: layers', () => {
         SLIPWAY_MAX_UPLOAD_BYTES: '8192',
         SLIPWAY_GRPC_MAX_MESSAGE_BYTES: '16384',
         SLIPWAY_MAX_TIMEOUT_MS: '2500',
+        SLIPWAY_PYTHON: '/opt/python/bin/python3',
         SLIPWAY_LOG_LEVEL: 'silent',
         SLIPWAY_INSTANCES: '3',
         SLIPWAY_INTRA_OP_THREADS: '2',
@@ -122,6 +124,7 @@ describe('loadConfig: layers', () => {
       maxUploadBytes: 8192,
       grpcMaxMessageBytes: 16384,
       maxTimeoutMs: 2500,
+      python: '/opt/python/bin/python3',
       runtime: { ...DEFAULT_RUNTIME, auto: false, instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
       logLevel: 'silent',
     });

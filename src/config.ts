@@ -32,6 +32,8 @@ export interface Config {
   grpcMaxMessageBytes: number;
   /** Cap on a client's per-request timeout (v2 `timeout`, x-slipway-timeout-ms, gRPC deadline), in ms. */
   maxTimeoutMs: number;
+  /** The Python interpreter that runs sklearn, xgboost and python-format models (one worker process per instance). */
+  python: string;
   /** Runtime config endpoints get unless their deploy says otherwise. */
   runtime: RuntimeConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -52,6 +54,7 @@ export const DEFAULT_CONFIG: Config = {
   maxUploadBytes: 2 * 1024 * 1024 * 1024,
   grpcMaxMessageBytes: 64 * 1024 * 1024,
   maxTimeoutMs: 60_000,
+  python: '/usr/bin/python3',
   runtime: DEFAULT_RUNTIME,
   logLevel: 'info',
 };
@@ -85,6 +88,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (grpcMessage !== undefined) out.grpcMaxMessageBytes = grpcMessage;
   const maxTimeout = int('SLIPWAY_MAX_TIMEOUT_MS');
   if (maxTimeout !== undefined) out.maxTimeoutMs = maxTimeout;
+  if (env.SLIPWAY_PYTHON) out.python = env.SLIPWAY_PYTHON;
   if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
   const runtime: Partial<RuntimeConfig> = {};
   const instances = int('SLIPWAY_INSTANCES');
@@ -97,7 +101,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
 
 const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
   home: 'string', database: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
-  maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', logLevel: 'string',
+  maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', python: 'string', logLevel: 'string',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
   auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',

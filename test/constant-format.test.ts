@@ -61,5 +61,5 @@ it('pushes, validates, deploys with batching and serves a format registered at c
   const bare = await new SlipwayClient({ server: loop.url, token: undefined }).push<ModelVersion>([{ path: 'm.constant', absolutePath: join(dir, 'm.constant') }], undefined, 'bare');
   expect(bare.format).toBe('constant-test'); // detected from the file name
   writeFileSync(join(dir, 'slipway.yaml'), MANIFEST.replace('constant-test', 'tflite'));
-  await expect(push(loop.url, dir)).rejects.toThrow('model format "tflite" is not one this server runs; known formats: onnx, constant-test');
+  await expect(push(loop.url, dir)).rejects.toThrow('model format "tflite" is not one this server runs; known formats: onnx, sklearn, xgboost, torchscript, python, constant-test');
 });

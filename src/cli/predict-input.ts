@@ -1,7 +1,8 @@
 // Turns a file given to `slipway predict` into a v2 request body: JSON as it is, CSV rows as one batch by feature name.
 
 import { readFile } from 'node:fs/promises';
-import { parseCsv, numericColumns } from '../core/csv.js';
+import { parseCsv } from '../core/csv.js';
+import { tableValues } from '../core/table-tensors.js';
 import type { TensorSpec } from '../core/signature.js';
 import { CliError } from './client.js';
 
@@ -22,13 +23,17 @@ export async function requestFromFile(path: string, input: TensorSpec | undefine
     }
   }
   if (!input) throw new CliError('the endpoint\'s model has no inputs to fill from CSV');
-  if (!NUMERIC.has(input.datatype)) throw new CliError(`CSV input needs a numeric model input; "${input.name}" is ${input.datatype}`);
+  if (!NUMERIC.has(input.datatype) && input.datatype !== 'BYTES') {
+    throw new CliError(`CSV input needs a numeric or BYTES model input; "${input.name}" is ${input.datatype}`);
+  }
   const table = parseCsv(text, path);
   const columns = input.features ?? table.header;
   const width = input.shape[input.shape.length - 1];
   if (!input.features && width !== undefined && width !== -1 && width !== columns.length) {
     throw new CliError(`${path} has ${columns.length} columns, but input "${input.name}" expects ${width} and the package names no features`);
   }
-  const data = numericColumns(table, columns, path);
-  return { inputs: [{ name: input.name, datatype: input.datatype, shape: [table.rows.length, columns.length], data: Array.from(data) }] };
+  // A BYTES input (string categories) takes the cells' text; any other takes numbers.
+  const values = tableValues(input, table, columns, path);
+  const data: (number | string)[] = values instanceof Float32Array ? Array.from(values) : [...values];
+  return { inputs: [{ name: input.name, datatype: input.datatype, shape: [table.rows.length, columns.length], data }] };
 }

@@ -38,6 +38,12 @@ export class InvalidInputError extends SlipwayError {
   readonly grpcCode = GrpcCode.INVALID_ARGUMENT;
 }
 
+/**
+ * What a model needs to run is not on this host (a Python interpreter or module): the push is refused, and a bundled
+ * example that needs it is skipped rather than stopping the server's start.
+ */
+export class RuntimeMissingError extends InvalidInputError {}
+
 /** A body larger than the configured limit. */
 export class PayloadTooLargeError extends SlipwayError {
   readonly code = 'payload_too_large';

@@ -34,6 +34,15 @@ export interface PackageManifest {
   categorical?: string[];
   /** Class labels of the classification output. */
   labels?: string[];
+  /** The model's inputs and outputs, for formats whose file does not declare them (sklearn, xgboost, python). */
+  signature?: Signature;
+  /**
+   * Pre- and post-processing beside the model (a Python file with preprocess/postprocess, for Python formats): the
+   * signature is then what clients send and get, and the handler declares the model's own tensors.
+   */
+  handler?: string;
+  /** Other package files the model reads: code beside model.py or a pickle's own transformers, weights. */
+  files?: string[];
   /** Package-relative baseline data (CSV, JSON Lines or Parquet) that live traffic is compared with. */
   baseline?: string;
   tests: PackageTest[];

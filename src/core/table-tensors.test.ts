@@ -5,7 +5,8 @@ import { parseCsv } from './csv.js';
 import type { TensorSpec } from './signature.js';
 import type { Tensor } from './tensor.js';
 import {
-  castValues, chunkTensor, classIdResolver, featureColumns, predictedClasses, predictedValues, rowShape, targetClasses, targetValues,
+  castValues, chunkTensor, classIdResolver, featureColumns, predictedClasses, predictedValues, rowShape, tableValues, targetClasses,
+  targetValues,
 } from './table-tensors.js';
 
 const input: TensorSpec = { name: 'input', datatype: 'FP32', shape: [-1, 3], features: ['a', 'b', 'c'] };
@@ -121,5 +122,16 @@ describe('predicted values', () => {
     expect(() => predictedValues(tensor('y', 'FP32', [1, 3], new Float32Array(3)), 1)).toThrow(
       'output "y" has shape [1,3]: a regression test needs one value per row ([N] or [N,1])',
     );
+  });
+});
+
+describe('a BYTES input from a table', () => {
+  it('takes the cells as text, row-major, and pads a fixed batch with empty strings', () => {
+    const input: TensorSpec = { name: 'input', datatype: 'BYTES', shape: [-1, 2] };
+    const table = parseCsv('plan,tenure,y\nbasic, 3,1\npremium,40,0\n');
+    const values = tableValues(input, table, ['plan', 'tenure'], 'golden.csv');
+    expect(values).toEqual(['basic', '3', 'premium', '40']);
+    expect(chunkTensor(input, [2], values, 1, 1, 2)).toEqual({ name: 'input', datatype: 'BYTES', shape: [2, 2], data: ['premium', '40', '', ''] });
+    expect(() => tableValues(input, table, ['region'], 'golden.csv')).toThrow('golden.csv: expected a column "region"');
   });
 });

@@ -1,6 +1,7 @@
 // Tabular data <-> tensors: feature columns into the model's first input, outputs and targets into comparable numbers.
 
 import type { CsvTable } from './csv.js';
+import { numericColumns } from './csv.js';
 import type { DataType, TensorData } from './datatype.js';
 import { allocate } from './datatype.js';
 import { InvalidInputError } from './errors.js';
@@ -57,12 +58,32 @@ export function castValues(datatype: DataType, values: Float32Array): TensorData
   return out;
 }
 
+/** A row-major feature matrix read from a table: numbers (as float32), or the cells' text for a BYTES input. */
+export type TableValues = Float32Array | readonly string[];
+
+/** The named columns of every row, row-major: as text for a BYTES input (a model taking string categories), else numbers. */
+export function tableValues(input: TensorSpec, table: CsvTable, columns: readonly string[], source: string): TableValues {
+  if (input.datatype !== 'BYTES') return numericColumns(table, columns, source);
+  const at = columns.map((name) => {
+    const i = table.header.indexOf(name);
+    if (i < 0) throw new InvalidInputError(`${source}: expected a column "${name}", the header has ${table.header.length} other columns`);
+    return i;
+  });
+  return table.rows.flatMap((row) => at.map((i) => row[i]!.trim()));
+}
+
 /**
  * Rows [from, from + count) of a row-major feature matrix as one input tensor of `batch` rows (batch >= count):
- * rows past `count` are zeros, for models whose first dimension is fixed. The data owns its buffer (it is transferred).
+ * rows past `count` are zeros (empty strings for BYTES), for models whose first dimension is fixed. The data owns its
+ * buffer (it is transferred).
  */
-export function chunkTensor(input: TensorSpec, row: readonly number[], values: Float32Array, from: number, count: number, batch: number): Tensor {
+export function chunkTensor(input: TensorSpec, row: readonly number[], values: TableValues, from: number, count: number, batch: number): Tensor {
   const size = shapeSize(row);
+  if (!(values instanceof Float32Array)) {
+    const text = values.slice(from * size, (from + count) * size);
+    while (text.length < batch * size) text.push('');
+    return { name: input.name, datatype: input.datatype, shape: [batch, ...row], data: text };
+  }
   const chunk = new Float32Array(batch * size);
   chunk.set(values.subarray(from * size, (from + count) * size));
   return { name: input.name, datatype: input.datatype, shape: [batch, ...row], data: castValues(input.datatype, chunk) };

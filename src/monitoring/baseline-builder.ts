@@ -3,12 +3,11 @@
 
 import type { BaselineProfile, FeatureColumn } from '../core/baseline.js';
 import type { CsvTable } from '../core/csv.js';
-import { numericColumns } from '../core/csv.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { DEFAULT_RUNTIME } from '../core/runtime-config.js';
-import { rowShape } from '../core/table-tensors.js';
+import { rowShape, tableValues, type TableValues } from '../core/table-tensors.js';
 import type { Registry } from '../registry/registry.js';
 import { readDataTable } from '../registry/data-table.js';
 import type { RunnerLoader } from '../runtime/runner-loader.js';
@@ -50,20 +49,20 @@ function featureColumnsOf(version: ModelVersion, layout: CaptureLayout, table: C
 }
 
 /**
- * The model's predictions on the baseline rows, for the output distribution. Only for one numeric tabular input
- * without missing values: anything else cannot be fed from a table, and the baseline then has no output profile.
+ * The model's predictions on the baseline rows, for the output distribution. Only for one tabular input (numbers
+ * without missing values, or the cells' text for a BYTES input): anything else cannot be fed from a table, and the baseline then has no output profile.
  */
 async function predictionsOn(version: ModelVersion, layout: CaptureLayout, table: CsvTable, path: string, deps: BaselineDeps): Promise<FeatureColumn[]> {
   const inputs = version.signature.inputs;
   const spec = layout.output;
-  if (!spec || inputs.length !== 1 || inputs[0]!.datatype === 'BYTES' || layout.features.length === 0) return [];
-  let features: Float32Array;
+  if (!spec || inputs.length !== 1 || layout.features.length === 0) return [];
+  const input = inputs[0]!;
+  let features: TableValues;
   try {
-    features = numericColumns(table, layout.features.map((f) => f.name), path);
+    features = tableValues(input, table, layout.features.map((f) => f.name), path);
   } catch {
     return [];
   }
-  const input = inputs[0]!;
   const row = rowShape(input, layout.features.length);
   const runner = await deps.runners.loadRunner(version, { ...DEFAULT_RUNTIME, instances: 1 });
   try {

@@ -18,7 +18,7 @@ function example(name: string): string {
 }
 
 const PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';
-const FIELDS = 'name, description, model, format, task, features, categorical, labels, baseline, tests';
+const FIELDS = 'name, description, model, format, task, features, categorical, labels, baseline, tests, signature, files, handler';
 
 describe('parseManifest: the bundled examples', () => {
   it('parses examples/digits/slipway.yaml', () => {
@@ -298,5 +298,38 @@ describe('bareManifest', () => {
 
   it('uses the manifest file name constant', () => {
     expect(MANIFEST_FILE).toBe('slipway.yaml');
+  });
+});
+
+describe('parseManifest: a declared signature and extra files (formats whose file declares none)', () => {
+  it('parses examples/churn/slipway.yaml: format, signature, files', () => {
+    const m = parseManifest(example('churn'));
+    expect(m.format).toBe('sklearn');
+    expect(m.signature).toEqual({
+      inputs: [{ name: 'input', datatype: 'BYTES', shape: [-1, 5] }],
+      outputs: [{ name: 'label', datatype: 'INT64', shape: [-1] }, { name: 'probabilities', datatype: 'FP32', shape: [-1, 2] }],
+    });
+    expect(referencedFiles(m)).toEqual(['model.pkl', 'churn_features.py', 'baseline.csv', 'golden.csv']);
+  });
+
+  it('sends a handler with the package', () => {
+    const m = parseManifest('name: m\nformat: torchscript\nmodel: model.pt\nhandler: pre/handler.py\n');
+    expect(m.handler).toBe('pre/handler.py');
+    expect(referencedFiles(m)).toEqual(['model.pt', 'pre/handler.py']);
+  });
+
+  const base = 'name: m\nformat: python\nmodel: model.py\n';
+  it.each([
+    ['signature: [1]', 'field "signature": expected a mapping with inputs and outputs'],
+    ['signature: {inputs: [], outputs: [{name: y, datatype: FP32, shape: [-1]}]}', 'field "signature.inputs": expected a non-empty list of {name, datatype, shape}'],
+    ['signature: {inputs: [{name: x, datatype: FLOAT, shape: [-1]}], outputs: [{name: y, datatype: FP32, shape: [-1]}]}', 'field "signature.inputs[0].datatype": expected one of BOOL'],
+    ['signature: {inputs: [{name: x, datatype: FP32, shape: [0]}], outputs: [{name: y, datatype: FP32, shape: [-1]}]}', 'field "signature.inputs[0].shape": expected a list of dimensions'],
+    ['signature: {inputs: [{datatype: FP32, shape: [-1]}], outputs: [{name: y, datatype: FP32, shape: [-1]}]}', 'field "signature.inputs[0].name": expected the tensor name'],
+    ['signature: {inputs: [{name: x, datatype: FP32, shape: [-1]}], outputs: [{name: y, datatype: FP32, shape: [-1]}, {name: y, datatype: FP32, shape: [-1]}]}', 'field "signature.outputs": expected unique names, got "y"'],
+    ['signature: {inputs: [{name: x, datatype: FP32, shape: [-1]}], outputs: [{name: y, datatype: FP32, shape: [-1]}], extra: 1}', 'field "signature.extra": expected only inputs and outputs'],
+    ['files: [../secret]', 'field "files[0]": expected a relative path inside the package'],
+    ['handler: /etc/handler.py', 'field "handler": expected a relative path inside the package'],
+  ])('refuses %s, naming the field', (line, message) => {
+    expect(() => parseManifest(`${base}${line}\n`)).toThrow(message);
   });
 });

@@ -5,6 +5,8 @@ import { InvalidInputError } from '../core/errors.js';
 import type { ModelTask, PackageManifest, PackageTest, TestMetric } from '../core/model-version.js';
 import { TEST_METRICS } from '../core/model-version.js';
 import { checkName } from '../core/names.js';
+import { DATATYPES, isDataType } from '../core/datatype.js';
+import type { Signature, TensorSpec } from '../core/signature.js';
 
 export const MANIFEST_FILE = 'slipway.yaml';
 const TASKS: readonly ModelTask[] = ['classification', 'regression', 'other'];
@@ -80,7 +82,7 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) fail('(top level)', 'a mapping of fields', doc);
   const obj = doc as Obj;
-  const known = new Set(['name', 'description', 'model', 'format', 'task', 'features', 'categorical', 'labels', 'baseline', 'tests']);
+  const known = new Set(['name', 'description', 'model', 'format', 'task', 'features', 'categorical', 'labels', 'baseline', 'tests', 'signature', 'files', 'handler']);
   for (const key of Object.keys(obj)) if (!known.has(key)) fail(key, `one of the fields ${[...known].join(', ')}`, key);
   const name = nameOverride ?? str(obj, 'name');
   if (!name) fail('name', 'the model name', obj.name);
@@ -109,9 +111,44 @@ export function parseManifest(text: string, nameOverride?: string): PackageManif
   }
   const labels = strList(obj, 'labels');
   if (labels) manifest.labels = labels;
+  if (obj.signature !== undefined && obj.signature !== null) manifest.signature = parseSignature(obj.signature);
+  const handler = str(obj, 'handler');
+  if (handler) manifest.handler = checkPackagePath(handler, 'handler');
+  const extra = strList(obj, 'files');
+  if (extra) manifest.files = extra.map((path, i) => checkPackagePath(path, `files[${i}]`));
   const baseline = str(obj, 'baseline');
   if (baseline) manifest.baseline = checkPackagePath(baseline, 'baseline');
   return manifest;
+}
+
+function parseTensorSpec(value: unknown, at: string): TensorSpec {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(at, 'a mapping with name, datatype and shape', value);
+  const t = value as Obj;
+  const name = str(t, 'name', `${at}.name`);
+  if (!name) fail(`${at}.name`, 'the tensor name', t.name);
+  if (!isDataType(t.datatype)) fail(`${at}.datatype`, `one of ${DATATYPES.join(', ')}`, t.datatype);
+  const shape = t.shape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && (d === -1 || (d as number) > 0))) {
+    fail(`${at}.shape`, 'a list of dimensions (positive integers, -1 for a dynamic one)', shape);
+  }
+  return { name, datatype: t.datatype, shape: shape as number[] };
+}
+
+/** The signature a format without one in its file needs: `signature: {inputs: [...], outputs: [...]}`. */
+function parseSignature(value: unknown): Signature {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('signature', 'a mapping with inputs and outputs', value);
+  const sig = value as Obj;
+  for (const key of Object.keys(sig)) if (key !== 'inputs' && key !== 'outputs') fail(`signature.${key}`, 'only inputs and outputs', key);
+  const list = (field: 'inputs' | 'outputs'): TensorSpec[] => {
+    const items = sig[field];
+    if (!Array.isArray(items) || items.length === 0) fail(`signature.${field}`, 'a non-empty list of {name, datatype, shape}', items);
+    const specs = items.map((item, i) => parseTensorSpec(item, `signature.${field}[${i}]`));
+    const names = specs.map((s) => s.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) fail(`signature.${field}`, 'unique names', twice);
+    return specs;
+  };
+  return { inputs: list('inputs'), outputs: list('outputs') };
 }
 
 const FORMAT_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
@@ -128,7 +165,7 @@ export function bareManifest(name: string, modelFile: string): PackageManifest {
 
 /** Every package-relative file a manifest refers to. */
 export function referencedFiles(manifest: PackageManifest): string[] {
-  const files = [manifest.model];
+  const files = [manifest.model, ...(manifest.handler ? [manifest.handler] : []), ...(manifest.files ?? [])];
   if (manifest.baseline) files.push(manifest.baseline);
   for (const t of manifest.tests) if (t.data) files.push(t.data);
   return [...new Set(files)];

@@ -7,6 +7,7 @@ import type { ModelRef } from '../core/model-ref.js';
 import { formatModelRef } from '../core/model-ref.js';
 import { checkName } from '../core/names.js';
 import type { Signature } from '../core/signature.js';
+import type { ModelSource } from '../runtime/runner.js';
 import type { Store } from '../store/store.js';
 import { bareManifest, isPackagePath, MANIFEST_FILE, PACKAGE_PATH_RULE, parseManifest, referencedFiles } from './package-manifest.js';
 import { checkPackageData } from './package-data-check.js';
@@ -26,7 +27,7 @@ export interface ModelFormats {
   /** Throws an InvalidInputError naming `format` and the known ones when it is not one of them. */
   check(format: string): void;
   /** Reads a model file's signature by loading it once with its format's runner. */
-  inspect(format: string, source: { path: string; sha256: string }, label: string): Promise<Signature>;
+  inspect(format: string, source: ModelSource, label: string): Promise<Signature>;
 }
 
 export interface PushLimits {
@@ -142,7 +143,8 @@ export class Registry {
     this.formats.check(format);
     const model = files.get(manifest.model)!;
     const label = `${manifest.name} (${manifest.model})`;
-    const raw = await this.formats.inspect(format, { path: await this.artifacts.localPath(model.sha256), sha256: model.sha256 }, label);
+    const source = await this.sourceOf(manifest, [...files.entries()].map(([path, blob]) => ({ path, sha256: blob.sha256 })), model.sha256);
+    const raw = await this.formats.inspect(format, source, label);
     const signature = withPackageMetadata(raw, manifest);
     await checkPackageData(manifest, signature, (path) => this.artifacts.read(files.get(path)!.sha256));
     const packageFiles: PackageFile[] = [...files.entries()]
@@ -216,7 +218,21 @@ export class Registry {
   }
 
   /** Local path of a version's model file, for runners. */
-  async modelSource(version: ModelVersion): Promise<{ path: string; sha256: string }> {
-    return { path: await this.artifacts.localPath(version.sha256), sha256: version.sha256 };
+  modelSource(version: ModelVersion): Promise<ModelSource> {
+    return this.sourceOf(version.manifest, version.files, version.sha256);
+  }
+
+  /** The model file, and the package around it for formats that read more (model.py's files, a declared signature). */
+  private async sourceOf(manifest: PackageManifest, files: readonly { path: string; sha256: string }[], sha256: string): Promise<ModelSource> {
+    const local = await Promise.all(files.map(async (f) => ({ path: f.path, local: await this.artifacts.localPath(f.sha256) })));
+    return {
+      path: await this.artifacts.localPath(sha256),
+      sha256,
+      package: {
+        model: manifest.model, files: local,
+        ...(manifest.signature ? { signature: manifest.signature } : {}),
+        ...(manifest.handler ? { handler: manifest.handler } : {}),
+      },
+    };
   }
 }

@@ -2,7 +2,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { CsvTable } from '../core/csv.js';
-import { numericColumns, parseCsv } from '../core/csv.js';
+import { parseCsv } from '../core/csv.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { ModelVersion, PackageTest } from '../core/model-version.js';
@@ -18,7 +18,8 @@ import { runOverTable } from '../runtime/table-run.js';
 import { warmupRequest } from '../runtime/warmup.js';
 import type { Store } from '../store/store.js';
 import {
-  chunkTensor, classIdResolver, featureColumns, predictedClasses, predictedValues, rowShape, targetClasses, targetValues,
+  chunkTensor, classIdResolver, featureColumns, predictedClasses, predictedValues, rowShape, tableValues, targetClasses, targetValues,
+  type TableValues,
 } from '../core/table-tensors.js';
 
 /** Runs before timing starts: the first runs pay for allocation and thread wake-up, which a serving model has paid. */
@@ -37,7 +38,7 @@ interface GoldenData {
   table: CsvTable;
   /** Shape of one row of the first input. */
   row: number[];
-  features: Float32Array;
+  features: TableValues;
 }
 
 /** What the tests of one version share: the loaded model and each golden file, parsed once. */
@@ -87,7 +88,7 @@ class ValidationRun {
     if (table.rows.length === 0) throw new InvalidInputError(`${path}: expected at least one data row`);
     const columns = featureColumns(this.input, table, target);
     const row = rowShape(this.input, columns.length);
-    return { table, row, features: numericColumns(table, columns, path) };
+    return { table, row, features: tableValues(this.input, table, columns, path) };
   }
 
   private async quality(test: PackageTest): Promise<TestResult> {

@@ -45,6 +45,9 @@ export class OnnxRunner implements Runner {
 
   /** Starts a worker and loads the model in it. Errors: InvalidInputError for a model onnxruntime rejects. */
   static async load(source: ModelSource, options: RunnerOptions, label: string): Promise<OnnxRunner> {
+    if (source.package?.handler) {
+      throw new InvalidInputError(`model ${label}: handlers run beside Python-format models; an onnx package cannot carry one yet`);
+    }
     const channel = new WorkerChannel<ToWorker, FromWorker>({ script: WORKER, name: `model ${label}` });
     try {
       const signature = await channel.call({ op: 'load', id: 0, source, options }, settleLoad(label));

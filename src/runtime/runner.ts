@@ -9,6 +9,19 @@ export interface ModelSource {
   path: string;
   /** Expected SHA-256 of those bytes; loading fails if they differ. */
   sha256: string;
+  /** The rest of the package, for formats that read more than the model file or whose file declares no signature. */
+  package?: PackageSource;
+}
+
+export interface PackageSource {
+  /** The model file's path inside the package. */
+  model: string;
+  /** Every file of the package: its path inside the package and where its bytes lie on this host. */
+  files: { path: string; local: string }[];
+  /** The signature slipway.yaml declares, if it declares one. */
+  signature?: Signature;
+  /** The package's pre/post-processing handler, by its path inside the package. */
+  handler?: string;
 }
 
 export interface RunnerOptions {
@@ -22,6 +35,11 @@ export interface RunnerOptions {
 export interface RunRequest {
   inputs: Tensor[];
   outputNames: string[];
+  /**
+   * When every request of this batch has given up (ms since the epoch), if they all have a deadline: a runner that
+   * can stop a run (a process it may kill) stops it then.
+   */
+  deadline?: number;
 }
 
 export interface RunOutput {

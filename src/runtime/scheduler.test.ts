@@ -148,7 +148,8 @@ describe('Scheduler', () => {
 
   it('caps the wait at the queue delay while requests keep arriving every turn', async () => {
     const runner = new GatedRunner(1);
-    const s = new Scheduler(runner, config({ maxBatchSize: 1000, maxQueueDelayMicros: 20_000 }), true, 'm:1');
+    // A turn takes microseconds: the batch may hold thousands of rows, so the delay is what ends the wait, not a full batch.
+    const s = new Scheduler(runner, config({ maxBatchSize: 4096, maxQueueDelayMicros: 5_000 }), true, 'm:1');
     const all: Promise<unknown>[] = [];
     const started = performance.now();
     // Each arrival lands in the turn before the scheduler's look (the next arrival is scheduled first), as requests
@@ -162,11 +163,27 @@ describe('Scheduler', () => {
       arrive();
     });
     const waitedMs = performance.now() - started;
-    expect(waitedMs).toBeGreaterThanOrEqual(19);
+    expect(waitedMs).toBeGreaterThanOrEqual(4.9);
     expect(waitedMs).toBeLessThan(500);
     expect(runner.calls[0]!.inputs[0]!.shape[0]).toBeGreaterThan(10);
+    expect(runner.calls[0]!.inputs[0]!.shape[0]).toBeLessThan(4096);
     while (runner.pending > 0) await runner.release();
     await Promise.all(all);
+  });
+
+  it('hands the runner the latest deadline of a batch whose every request has one, and none otherwise', async () => {
+    const runner = new GatedRunner(1);
+    const s = new Scheduler(runner, config({ maxBatchSize: 4 }), true, 'm:1');
+    const now = Date.now();
+    const first = s.submit(req(x(1, 0)), { deadline: now + 5000 });
+    const batched = [s.submit(req(x(1, 1)), { deadline: now + 7000 }), s.submit(req(x(1, 2)), { deadline: now + 6000 })];
+    await tick();
+    await runner.release();
+    const open = [s.submit(req(x(1, 3)), { deadline: now + 9000 }), s.submit(req(x(1, 4)))];
+    await runner.release();
+    await runner.release();
+    await Promise.all([first, ...batched, ...open]);
+    expect(runner.calls.map((c) => c.deadline)).toEqual([now + 5000, now + 7000, undefined]);
   });
 
   it('uses every instance, and fails queued requests when closed', async () => {

@@ -33,6 +33,7 @@ interface Job {
   key: string;
   rows: number;
   borrowed: boolean;
+  deadline: number | undefined;
   enqueuedAt: number;
   resolve: (result: ScheduledResult) => void;
   reject: (err: Error) => void;
@@ -104,6 +105,7 @@ export class Scheduler {
         key: batch?.key ?? `solo-${soloKeys++}`,
         rows: batch?.rows ?? 1,
         borrowed: options.borrowed === true,
+        deadline: options.deadline,
         enqueuedAt: nowMicros(),
         resolve,
         reject,
@@ -189,7 +191,9 @@ export class Scheduler {
       const inputs = !single
         ? stackInputs(jobs.map((j) => j.request.inputs), this.buffers)
         : jobs[0]!.borrowed ? copyInputs(jobs[0]!.request.inputs, this.buffers) : jobs[0]!.request.inputs;
-      const output = await this.runner.run({ inputs, outputNames: jobs[0]!.request.outputNames });
+      // A runner that can stop a run (a Python process) may stop it once every request of the batch has given up.
+      const deadline = jobs.every((j) => j.deadline !== undefined) ? Math.max(...jobs.map((j) => j.deadline!)) : undefined;
+      const output = await this.runner.run({ inputs, outputNames: jobs[0]!.request.outputNames, ...(deadline !== undefined ? { deadline } : {}) });
       const computeMicros = nowMicros() - startedAt;
       this.buffers.give(output.spent);
       this.onBatch(batchRows);

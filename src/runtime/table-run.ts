@@ -1,7 +1,7 @@
 // Running a model over the rows of a table in chunks (validation's golden data, a baseline's output distribution).
 
 import type { TensorSpec } from '../core/signature.js';
-import { chunkTensor } from '../core/table-tensors.js';
+import { chunkTensor, type TableValues } from '../core/table-tensors.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Runner } from './runner.js';
 
@@ -13,7 +13,7 @@ export interface TableInput {
   input: TensorSpec;
   /** Shape of one row of the input (its dimensions after the first), as `rowShape` gives it. */
   row: readonly number[];
-  values: Float32Array;
+  values: TableValues;
   rows: number;
 }
 

@@ -1,0 +1,271 @@
+// A Runner backed by one Python worker process (python/slipway_worker.py): spawn, load, framed calls, crash, watchdog.
+
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { DeadlineExceededError, InternalError, InvalidInputError, RuntimeMissingError, UnavailableError } from '../core/errors.js';
+import { shapeMatches, type Signature } from '../core/signature.js';
+import type { Tensor } from '../core/tensor.js';
+import { formatShape, shapeSize } from '../core/tensor.js';
+import { allocate } from '../core/datatype.js';
+import { decodeTensors, encodeFrame, FrameReader, type Frame, type FrameHeader } from './python-frames.js';
+import type { ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
+import { transferablesOf } from './worker-messages.js';
+
+/** The worker script, shipped in the package beside src/ and dist/ (both are two levels below the root). */
+export const PYTHON_WORKER = fileURLToPath(new URL('../../python/slipway_worker.py', import.meta.url));
+
+export interface PythonRunnerSettings {
+  /** The interpreter: /usr/bin/python3 unless configured (`python`, SLIPWAY_PYTHON). */
+  python: string;
+  /**
+   * A run still going after this long is stuck (past every request's deadline, which the server caps): its process is
+   * killed, its calls fail as errors and the pool starts a new instance.
+   */
+  runTimeoutMs: number;
+  /** Where the worker's stderr (prints, tracebacks) goes: the server log. */
+  log: (details: object, message: string) => void;
+}
+
+interface PendingCall {
+  resolve: (frame: Frame) => void;
+  reject: (err: Error) => void;
+  /** How long this call may take before the worker is judged stuck. */
+  boundMs: number;
+  /** When the requests of this call give up (ms since the epoch); the worker is stopped then rather than kept busy. */
+  deadline: number | undefined;
+}
+
+/** Loading may read a large model or import heavy modules: bounded far more loosely than a run. */
+const LOAD_TIMEOUT_MS = 10 * 60_000;
+
+type Child = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/** Debian's package for a module, for the message that refuses a push whose imports are missing. */
+function aptPackage(module: string): string {
+  const known: Record<string, string> = { sklearn: 'python3-sklearn', PIL: 'python3-pil', cv2: 'python3-opencv', yaml: 'python3-yaml' };
+  return known[module] ?? `python3-${module.toLowerCase().replaceAll('_', '-')}`;
+}
+
+/** A package directory for the worker: the package's files linked under their package paths (blobs stay where they are). */
+async function packageDir(source: ModelSource): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-py-'));
+  const files = source.package?.files ?? [{ path: 'model', local: source.path }];
+  for (const f of files) {
+    const at = join(dir, f.path);
+    await mkdir(dirname(at), { recursive: true });
+    await symlink(f.local, at);
+  }
+  return dir;
+}
+
+export class PythonRunner implements Runner {
+  onCrash: ((err: Error) => void) | undefined;
+  private readonly calls = new Map<number, PendingCall>();
+  private nextId = 1;
+  /** Why calls are refused: set on crash or dispose. */
+  private stopped: Error | undefined;
+  private disposing = false;
+  private watchdog: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly child: Child,
+    private readonly dir: string,
+    readonly signature: Signature,
+    readonly label: string,
+    private readonly settings: PythonRunnerSettings,
+  ) {
+    const reader = new FrameReader((frame) => this.receive(frame));
+    child.stdout.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        // Only the worker writes there (the model's prints go to stderr); a frame that does not parse ends the instance.
+        this.crash(new InternalError(`model ${label}: python worker sent an unreadable frame (${(err as Error).message})`));
+      }
+    });
+    let line = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      const lines = (line + text).split('\n');
+      line = lines.pop()!;
+      for (const l of lines) if (l.trim() !== '') settings.log({ model: label, pid: child.pid }, l);
+    });
+    child.stdin.on('error', () => undefined); // a dead worker's pipe: its 'exit' reports the failure
+    child.on('error', (err) => this.crash(new InternalError(`model ${label}: python worker failed: ${err.message}`, { cause: err })));
+    child.on('exit', (code, signal) => this.crash(new InternalError(`model ${label}: python worker stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${String(code)}`})`)));
+  }
+
+  /**
+   * Starts a worker process and loads the model in it, then runs one batch of zeros to check what it answers against
+   * the declared signature. Errors: RuntimeMissingError for a missing interpreter or module, InvalidInputError for a
+   * model that does not load or does not answer its signature.
+   */
+  static async load(format: string, source: ModelSource, options: RunnerOptions, label: string, settings: PythonRunnerSettings): Promise<PythonRunner> {
+    const signature = source.package?.signature;
+    if (!signature) {
+      throw new InvalidInputError(`format "${format}" needs the model's signature in slipway.yaml (signature: {inputs: [{name, datatype, shape}], outputs: [...]})`);
+    }
+    const dir = await packageDir(source);
+    const threads = String(Math.max(1, options.intraOpThreads));
+    const child = spawn(settings.python, ['-u', PYTHON_WORKER], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // One instance, its own threads: numeric libraries otherwise take every core per process.
+      env: { ...process.env, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads, MKL_NUM_THREADS: threads, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    const spawned = await new Promise<Error | undefined>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', (err) => resolve(err));
+    });
+    if (spawned) {
+      await rm(dir, { recursive: true, force: true });
+      throw new RuntimeMissingError(`model ${label} needs a Python interpreter, but ${settings.python} could not be started (${spawned.message}); set "python" in the config or SLIPWAY_PYTHON`);
+    }
+    const runner = new PythonRunner(child, dir, signature, label, settings);
+    try {
+      const model = join(dir, source.package?.model ?? 'model');
+      const handler = source.package?.handler ?? null;
+      const loaded = await runner.call({ op: 'load', id: 0, format, model, dir, sha256: source.sha256, signature, handler, threads: Number(threads) });
+      if (loaded.header.op !== 'loaded') throw runner.loadError(loaded.header);
+      await runner.run(zeros(signature));
+      return runner;
+    } catch (err) {
+      await runner.dispose();
+      if (err instanceof InternalError) {
+        throw new InvalidInputError(`model ${label} failed its load check (load, then one batch of zeros against the declared signature): ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  get pending(): number {
+    return this.calls.size;
+  }
+
+  get size(): number {
+    return this.stopped ? 0 : 1;
+  }
+
+  async run(request: RunRequest): Promise<RunOutput> {
+    const rows = request.inputs[0]?.shape[0] ?? 1;
+    const reply = await this.call({ op: 'run', id: 0, outputs: request.outputNames }, request.inputs, request.deadline);
+    if (reply.header.op !== 'result') {
+      throw new InternalError(`model ${this.label} failed in predict: ${String(reply.header.message ?? reply.header.op)}`);
+    }
+    const outputs = decodeTensors(reply);
+    this.checkOutputs(outputs, request.outputNames, rows);
+    // The worker has read every input byte: their buffers are free for reuse, as the ONNX worker hands them back.
+    return { outputs, spent: transferablesOf(request.inputs) };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposing) return;
+    this.disposing = true;
+    this.stopped ??= new UnavailableError(`model ${this.label} is not running`);
+    // A run still going is abandoned: nothing waits for it, so the process need not finish it.
+    const busy = this.calls.size > 0;
+    this.rejectAll(new UnavailableError(`model ${this.label} was unloaded`));
+    clearTimeout(this.watchdog);
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((resolve) => this.child.once('exit', resolve));
+      this.child.stdin.end(); // an idle worker exits when its stdin closes
+      const kill = setTimeout(() => this.child.kill('SIGKILL'), busy ? 0 : 2000);
+      await exited;
+      clearTimeout(kill);
+    }
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private call(header: FrameHeader, tensors: readonly Tensor[] = [], deadline?: number): Promise<Frame> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const id = this.nextId++;
+    header.id = id;
+    return new Promise<Frame>((resolve, reject) => {
+      this.calls.set(id, { resolve, reject, boundMs: header.op === 'load' ? LOAD_TIMEOUT_MS : this.settings.runTimeoutMs, deadline });
+      if (this.calls.size === 1) this.arm();
+      const parts = encodeFrame(header, tensors);
+      this.child.stdin.cork();
+      for (const p of parts) this.child.stdin.write(p);
+      this.child.stdin.uncork();
+    });
+  }
+
+  private receive(frame: Frame): void {
+    const call = this.calls.get(frame.header.id);
+    if (!call) return;
+    this.calls.delete(frame.header.id);
+    clearTimeout(this.watchdog);
+    if (this.calls.size > 0) this.arm();
+    call.resolve(frame);
+  }
+
+  /** The watchdog of the oldest call in flight: calls are answered in order, so one timer covers them all. */
+  private arm(): void {
+    clearTimeout(this.watchdog);
+    const oldest = this.calls.values().next().value;
+    if (!oldest) return;
+    const what = oldest.boundMs === LOAD_TIMEOUT_MS ? 'loading' : 'predict';
+    const untilDeadline = oldest.deadline === undefined ? Infinity : Math.max(0, oldest.deadline - Date.now());
+    this.watchdog = setTimeout(() => {
+      this.crash(untilDeadline < oldest.boundMs
+        ? new DeadlineExceededError(`model ${this.label}: predict was still running at the deadline of its requests; its python worker was killed`)
+        : new InternalError(`model ${this.label}: ${what} ran longer than ${oldest.boundMs} ms; its python worker was killed`));
+    }, Math.min(untilDeadline, oldest.boundMs));
+    this.watchdog.unref();
+  }
+
+  private crash(err: Error): void {
+    if (this.disposing || this.stopped) return;
+    this.stopped = err;
+    clearTimeout(this.watchdog);
+    this.rejectAll(err);
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    void rm(this.dir, { recursive: true, force: true });
+    const notify = this.onCrash;
+    this.onCrash = undefined;
+    notify?.(err);
+  }
+
+  private rejectAll(err: Error): void {
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    for (const call of calls) call.reject(err);
+  }
+
+  private loadError(header: FrameHeader): Error {
+    if (header.kind === 'missing_module') {
+      const module = String(header.module);
+      return new RuntimeMissingError(`model ${this.label}: python module '${module}' is not installed; apt-get install ${aptPackage(module)}`);
+    }
+    return new InvalidInputError(`model ${this.label} does not load: ${String(header.message)}`);
+  }
+
+  /** What predict answered against the declared signature: every message names the output. */
+  private checkOutputs(outputs: readonly Tensor[], wanted: readonly string[], rows: number): void {
+    for (const name of wanted) {
+      const spec = this.signature.outputs.find((o) => o.name === name)!;
+      const got = outputs.find((o) => o.name === name);
+      if (!got) throw new InternalError(`model ${this.label}: predict returned no output "${name}"`);
+      if (got.datatype !== spec.datatype) {
+        throw new InternalError(`model ${this.label}: output "${name}" has datatype ${got.datatype}, but the signature declares ${spec.datatype}`);
+      }
+      if (!shapeMatches(spec.shape, got.shape) || (spec.shape[0] === -1 && got.shape[0] !== rows)) {
+        throw new InternalError(`model ${this.label}: output "${name}" has shape ${formatShape(got.shape)}, but the signature declares ${formatShape(spec.shape)} for ${rows} row${rows === 1 ? '' : 's'}`);
+      }
+    }
+  }
+}
+
+/** One row of zeros (empty strings for BYTES) shaped by the signature: the check every load runs. */
+function zeros(signature: Signature): RunRequest {
+  return {
+    inputs: signature.inputs.map((spec) => {
+      const shape = spec.shape.map((d) => (d === -1 ? 1 : d));
+      return { name: spec.name, datatype: spec.datatype, shape, data: allocate(spec.datatype, shapeSize(shape)) };
+    }),
+    outputNames: signature.outputs.map((o) => o.name),
+  };
+}
