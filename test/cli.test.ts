@@ -64,7 +64,7 @@ describe('slipway CLI', () => {
     // one thread, batching of what queues while it runs
     expect(deploy.stdout).toMatch(/primary\s+digits:1\s+digits:1\s+100\s+(event loop|1) \(auto\)\s+1 \(auto\)\s+32 \(auto\)\s+0\s+128/);
     expect(deploy.stdout).toMatch(
-      /runtime of "primary" picked for this host \(auto\): one run takes 0\.\d{3} ms(?: on the event loop and 0\.\d{3} ms through a worker thread: it runs on the event loop|, about what a thread hop costs: 1 instance with 1 thread), and requests that queue while it runs share a batch \(up to 32 rows/,
+      /runtime of "primary" picked for this host \(auto\): one run takes 0\.\d{3} ms(?: on the event loop and 0\.\d{3} ms through a worker thread: it runs on the event loop|, about what the hop to its worker costs: 1 instance with 1 thread), and requests that queue while it runs share a batch \(up to 32 rows/,
     );
     const view = JSON.parse((await slipway('--json', 'endpoints', 'show', 'digits-auto')).stdout) as { variants: { runtime: { auto: boolean }; running: { maxBatchSize: number }; picked?: string }[] };
     expect(view.variants[0]).toMatchObject({ runtime: { auto: true }, running: { maxBatchSize: 32 } });

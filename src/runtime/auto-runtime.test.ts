@@ -9,7 +9,7 @@ describe('pickRuntime', () => {
   it('gives a fast model one instance, one thread and batching of what queues (no waiting window)', () => {
     const { runtime, reason } = pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 60 }, batchable);
     expect(runtime).toMatchObject({ auto: true, instances: 1, intraOpThreads: 1, maxBatchSize: 32, maxQueueDelayMicros: 0 });
-    expect(reason).toBe('one run takes 0.060 ms, about what a thread hop costs: 1 instance with 1 thread, and requests that queue while it runs share a batch (up to 32 rows)');
+    expect(reason).toBe('one run takes 0.060 ms, about what the hop to its worker costs: 1 instance with 1 thread, and requests that queue while it runs share a batch (up to 32 rows)');
     expect(pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 60 }, fixedShape).runtime.maxBatchSize).toBe(1);
   });
 

@@ -19,7 +19,7 @@ export const FAST_BATCH = 32;
 const SLOW_BATCH = 8;
 
 export interface ModelTiming {
-  /** Median time of one single-row run through a runner with one intra-op thread, thread hop included. */
+  /** Fastest of several single-row runs through a runner with one intra-op thread, thread hop included. */
   oneThreadMicros: number;
   /** The same with `cores` intra-op threads; measured only for slow models on a host with more than one core. */
   allThreadsMicros?: number;
@@ -68,7 +68,7 @@ export function pickRuntime(base: RuntimeConfig, timing: ModelTiming, host: Host
   if (one < FAST_RUN_MICROS) {
     return {
       runtime: { ...fixed, instances: 1, intraOpThreads: 1, maxBatchSize: batchable ? FAST_BATCH : 1 },
-      reason: `one run takes ${ms(one)}, about what a thread hop costs: 1 instance with 1 thread` +
+      reason: `one run takes ${ms(one)}, about what the hop to its worker costs: 1 instance with 1 thread` +
         (batchable ? `, and requests that queue while it runs share a batch (up to ${FAST_BATCH} rows)` : unbatched),
     };
   }

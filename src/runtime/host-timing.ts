@@ -15,7 +15,10 @@ const UNTIMED_RUNS = 3;
 const TIMED_RUNS = 15;
 const TIMING_BUDGET_MS = 300;
 
-/** Median time of runs of `rows` rows (the first dimension) on one runner (one instance), in microseconds. */
+/**
+ * The fastest of several runs of `rows` rows (the first dimension) on one runner, in microseconds: what the model
+ * costs here. Noise — other work on the host, other models loading on the same event loop — only ever adds to a run.
+ */
 export async function timeRuns(runner: Runner, rows = 1): Promise<number> {
   for (let i = 0; i < UNTIMED_RUNS; i++) await runner.run(warmupRequest(runner.signature, rows));
   const times: number[] = [];
@@ -26,8 +29,7 @@ export async function timeRuns(runner: Runner, rows = 1): Promise<number> {
     await runner.run(request);
     times.push((performance.now() - t) * 1000);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return Math.min(...times);
 }
 
 const sameShape = (a: RuntimeConfig, b: RuntimeConfig): boolean =>
