@@ -1,9 +1,14 @@
-// Closed-loop HTTP load: one time-bounded autocannon run (warm-up, then measurement) against an infer URL, with exact per-request latencies.
+// Closed-loop HTTP load against an infer URL (warm-up, then measurement): Debian's wrk when installed (an external
+// generator in C), else autocannon in this process (exact per-response latencies).
 
 import autocannon from 'autocannon';
 import type { Observation, Observer } from './observer.js';
 import { waitForQuiet } from './quiet.js';
 import { SampleBuffer, summarize, type LatencySummary } from './stats.js';
+import { runWrk, WRK_AVAILABLE } from './wrk-load.js';
+
+/** Which load generator HTTP rows use: wrk unless missing or SLIPWAY_BENCH_LOADGEN=autocannon. */
+export const HTTP_LOADGEN: 'wrk' | 'autocannon' = WRK_AVAILABLE && process.env.SLIPWAY_BENCH_LOADGEN !== 'autocannon' ? 'wrk' : 'autocannon';
 
 export interface LoadSpec {
   url: string;
@@ -25,11 +30,8 @@ export interface LoadResult {
   connections: number;
   durationSec: number;
   requestsPerSec: number;
-  /** Sub-millisecond latency of 2xx responses, from autocannon's per-response timings. */
+  /** Sub-millisecond latency: of 2xx responses from autocannon's per-response timings, or of all answers from wrk. */
   latency: LatencySummary;
-  /** autocannon's own histogram percentiles (whole-millisecond resolution), for cross-checking. */
-  autocannonP50Ms: number;
-  autocannonP99Ms: number;
   completed: number;
   non2xx: number;
   statusCodes: Record<string, number>;
@@ -78,6 +80,36 @@ function fire(spec: LoadSpec, durationSec: number): Promise<Observed> {
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   await waitForQuiet(spec.label ?? `${spec.url} c=${spec.connections}`);
+  return HTTP_LOADGEN === 'wrk' ? loadWithWrk(spec) : loadWithAutocannon(spec);
+}
+
+async function loadWithWrk(spec: LoadSpec): Promise<LoadResult> {
+  const run = (durationSec: number): ReturnType<typeof runWrk> => runWrk({
+    url: spec.url, body: spec.body, headers: spec.headers ?? { 'content-type': 'application/json' }, connections: spec.connections, durationSec,
+    ...(spec.expectBody !== undefined ? { expectBody: spec.expectBody } : {}),
+  });
+  const warmup = spec.warmupSec > 0 ? await run(spec.warmupSec) : undefined;
+  await spec.observer?.begin();
+  const r = await run(spec.durationSec);
+  const observed = await spec.observer?.end();
+  return {
+    connections: spec.connections,
+    durationSec: r.durationSec,
+    requestsPerSec: r.ok / r.durationSec,
+    latency: r.latency,
+    completed: r.completed,
+    non2xx: r.non2xx,
+    statusCodes: r.non2xx > 0 ? { 'non-2xx': r.non2xx } : {},
+    errors: r.errors,
+    timeouts: r.timeouts,
+    mismatches: r.mismatches,
+    errorSamples: r.errors > 0 ? [`wrk counted ${r.errors} socket errors (${r.timeouts} timeouts)`] : [],
+    warmupProblems: warmup ? warmup.non2xx + warmup.errors + warmup.mismatches : 0,
+    ...(observed ? { observed } : {}),
+  };
+}
+
+async function loadWithAutocannon(spec: LoadSpec): Promise<LoadResult> {
   const warmup = spec.warmupSec > 0 ? await fire(spec, spec.warmupSec) : undefined;
   await spec.observer?.begin();
   const { result, samples, errorSamples } = await fire(spec, spec.durationSec);
@@ -90,8 +122,6 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     // 2xx answers per second of the window (autocannon's requests.mean averages per-second buckets, coarse at a few req/s).
     requestsPerSec: samples.values().length / result.duration,
     latency: summarize(samples.values()),
-    autocannonP50Ms: result.latency.p50,
-    autocannonP99Ms: result.latency.p99,
     completed: result.requests.total,
     non2xx: result.non2xx,
     statusCodes,

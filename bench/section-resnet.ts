@@ -5,7 +5,7 @@ import { disturbance } from './cpu-probe.js';
 import { decodeCost } from './decode-cost.js';
 import { inferDecoded, newGrpcClient } from './grpc-client.js';
 import { runGrpcLoad } from './grpc-load.js';
-import { runLoad } from './http-load.js';
+import { HTTP_LOADGEN, runLoad } from './http-load.js';
 import { bestOfPasses, fromGrpc, fromHttp, fromRaw, progressLine, type Measurement } from './measurement.js';
 import { Observer } from './observer.js';
 import { waitForQuiet } from './quiet.js';
@@ -231,7 +231,7 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
       `Raw limit: ${limit.requestsPerSec.toFixed(1)} inferences/s (${limit.scenario}). ÷limit = req/s ÷ raw limit.`,
       '÷naive: Slipway HTTP+JSON vs the naive server\'s JSON route; Slipway HTTP+binary and gRPC vs its raw-float32-body route; same concurrency.',
       `Bodies: JSON ${(fx.jsonBody.length / 1e6).toFixed(2)} MB (float32 values written as a numpy tolist() client does), binary ${(fx.binaryBody.length / 1e6).toFixed(2)} MB, gRPC ${(fx.grpcEncoded.length / 1e6).toFixed(2)} MB.`,
-      'HTTP load: autocannon (c connections, one request in flight each); gRPC load: one grpc-js channel with c calls in flight, requests pre-serialised, replies not decoded. Before measuring, one answer per protocol was checked against raw onnxruntime\'s logits (1e-4 relative).',
+      `HTTP load: ${HTTP_LOADGEN === 'wrk' ? 'wrk (1 thread, its own process)' : 'autocannon in the bench process'} (c connections, one request in flight each); gRPC load: one grpc-js channel with c calls in flight, requests pre-serialised, replies not decoded. Before measuring, one answer per protocol was checked against raw onnxruntime's logits (1e-4 relative).`,
       'The naive server runs onnxruntime with its default threads (intra-op = physical cores = 2 here), so an intra-op=2 naive variant would be identical and is not run separately.',
     ],
     [...raw, ...naive, ...served],

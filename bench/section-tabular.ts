@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChildServer } from './child-server.js';
 import { disturbance } from './cpu-probe.js';
-import { runLoad, type LoadSpec } from './http-load.js';
+import { HTTP_LOADGEN, runLoad, type LoadSpec } from './http-load.js';
 import { bestOfPasses, fromHttp, fromRaw, progressLine, type Measurement } from './measurement.js';
 import { Observer } from './observer.js';
 import { waitForQuiet } from './quiet.js';
@@ -128,7 +128,9 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
     'Tabular: digits MLP, [1,64] FP32, HTTP+JSON',
     [
       `Raw limit: ${rawLimit.toFixed(0)} inferences/s (best raw row). ÷raw = req/s ÷ raw limit; ÷naive and ÷ceiling compare with the naive server and the HTTP ceiling at the same concurrency.`,
-      'Load: autocannon in the bench process, closed loop, c connections with one request in flight each; latencies are exact per-response times of 2xx responses.',
+      HTTP_LOADGEN === 'wrk'
+        ? 'Load: wrk (Debian, 1 thread, a process of its own), closed loop, c connections with one request in flight each; every answer checked against the verified body; latencies are wrk\'s percentiles (µs resolution).'
+        : 'Load: autocannon in the bench process (install Debian\'s wrk for an external generator), closed loop, c connections with one request in flight each; latencies are exact per-response times of 2xx responses.',
     ],
     [...raw, ...ceiling, ...naive, ...served],
     [
