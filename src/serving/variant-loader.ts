@@ -3,7 +3,7 @@
 
 import type { VariantSpec } from '../core/endpoint-spec.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
-import { InternalError, InvalidInputError } from '../core/errors.js';
+import { InternalError, InvalidInputError, SlipwayError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { resolveRuntimeConfig, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
@@ -53,6 +53,8 @@ export class VariantLoader {
     try {
       picked = await pickForHost(this.runners, version, base, blocker, label);
     } catch (err) {
+      // A model its runtime refuses is refused as it would be without `auto`; a run that fails is the model's fault here.
+      if (err instanceof SlipwayError && !(err instanceof InternalError)) throw err;
       throw new InternalError(`model ${label} failed while being timed to pick its runtime: ${(err as Error).message}`);
     }
     return { pool: picked.kept ?? (await this.runners.loadRunner(version, picked.pick.runtime, label)), pick: picked.pick };
