@@ -35,6 +35,8 @@ export interface Config {
   /** Runtime config endpoints get unless their deploy says otherwise. */
   runtime: RuntimeConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Server processes on this machine sharing the ports and the store (Node's cluster module); 1: one process, no supervisor. */
+  workers: number;
 }
 
 export type ConfigInput = Partial<Omit<Config, 'runtime'>> & { runtime?: Partial<RuntimeConfig> };
@@ -54,6 +56,7 @@ export const DEFAULT_CONFIG: Config = {
   maxTimeoutMs: 60_000,
   runtime: DEFAULT_RUNTIME,
   logLevel: 'info',
+  workers: 1,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -85,6 +88,8 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (grpcMessage !== undefined) out.grpcMaxMessageBytes = grpcMessage;
   const maxTimeout = int('SLIPWAY_MAX_TIMEOUT_MS');
   if (maxTimeout !== undefined) out.maxTimeoutMs = maxTimeout;
+  const workers = int('SLIPWAY_WORKERS');
+  if (workers !== undefined) out.workers = workers;
   if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
   const runtime: Partial<RuntimeConfig> = {};
   const instances = int('SLIPWAY_INSTANCES');
@@ -97,7 +102,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
 
 const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
   home: 'string', database: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
-  maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', logLevel: 'string',
+  maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', logLevel: 'string', workers: 'number',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
   auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
@@ -174,6 +179,9 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   // gRPC itself cannot take messages beyond 2 GiB - 1 (its lengths are 32-bit signed).
   if (!Number.isInteger(merged.grpcMaxMessageBytes) || merged.grpcMaxMessageBytes < 1024 || merged.grpcMaxMessageBytes > 0x7fffffff) {
     throw new InvalidInputError(`grpcMaxMessageBytes: expected an integer from 1024 to 2147483647 bytes, got ${String(merged.grpcMaxMessageBytes)}`);
+  }
+  if (!Number.isInteger(merged.workers) || merged.workers < 1 || merged.workers > 256) {
+    throw new InvalidInputError(`workers: expected an integer from 1 to 256 server processes, got ${String(merged.workers)}`);
   }
   if (!Number.isInteger(merged.maxTimeoutMs) || merged.maxTimeoutMs < 1) {
     throw new InvalidInputError(`maxTimeoutMs: expected a positive integer number of milliseconds, got ${String(merged.maxTimeoutMs)}`);
