@@ -68,6 +68,8 @@ export interface ServerOptions {
   duties?: Partial<DutyLeaseOptions>;
   /** Skip removing unfinished uploads and unreferenced artifacts at start: another process on this home may be mid-push (serve --workers restarts). */
   skipRecovery?: boolean;
+  /** Load stored endpoints before listening (a worker sharing its ports must not take requests it cannot serve yet). */
+  loadBeforeListening?: boolean;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -149,6 +151,20 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (!config.adminToken && config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
     app.log.warn(`listening on ${config.host} with --insecure: the management API accepts anyone who can reach it`);
   }
+  const restore = (): Promise<void> =>
+    duties
+      .start()
+      .then(() => endpoints.restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load')))
+      .then(() => rollouts.restore())
+      .then(() => loop.start())
+      .then(() => follower.start())
+      // Anything another replica changed while this one loaded is followed now; later changes, by the follower.
+      .then(() => endpoints.reconcile((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load')))
+      .then(() => {
+        started = true;
+      });
+  // A worker that shares its ports loads first: once it listens, the cluster's round robin hands it connections.
+  if (options.loadBeforeListening) await restore();
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -179,17 +195,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await store.close();
     throw err;
   }
-  const restored = duties
-    .start()
-    .then(() => endpoints.restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load')))
-    .then(() => rollouts.restore())
-    .then(() => loop.start())
-    .then(() => follower.start())
-    // Anything another replica changed while this one loaded is followed now; later changes, by the follower.
-    .then(() => endpoints.reconcile((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load')))
-    .then(() => {
-      started = true;
-    });
+  const restored = options.loadBeforeListening ? Promise.resolve() : restore();
   return {
     app,
     store,

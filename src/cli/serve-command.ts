@@ -49,7 +49,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
     return;
   }
   const worker = cluster.isWorker ? Number(process.env[WORKER_INDEX_ENV]) : undefined;
-  const server = await startServer(config, { skipRecovery: worker !== undefined && process.env[WORKER_RECOVERS_ENV] !== '1' });
+  const server = await startServer(config, { skipRecovery: worker !== undefined && process.env[WORKER_RECOVERS_ENV] !== '1', loadBeforeListening: worker !== undefined });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
