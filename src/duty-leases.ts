@@ -68,18 +68,51 @@ export class DutyLeases {
     await this.store.removeReplica(this.id).catch(() => undefined);
   }
 
+  /** Replicas on this host whose process is gone. */
+  private async deadHolders(): Promise<Set<string>> {
+    const host = hostname();
+    const all = await this.store.listReplicas(0);
+    return new Set(all.filter((r) => r.host === host && r.id !== this.id && !processExists(r.pid)).map((r) => r.id));
+  }
+
   private async renew(): Promise<void> {
     try {
       await this.store.heartbeat({ id: this.id, pid: process.pid, host: hostname(), startedAt: this.startedAt });
+      let dead: Set<string> | undefined;
       for (const duty of DUTIES) {
         const asked = Date.now();
-        const held = await this.store.acquireLease(duty, this.id, this.options.ttlMs);
+        let held = await this.store.acquireLease(duty, this.id, this.options.ttlMs);
+        if (!held) {
+          dead ??= await this.deadHolders();
+          const holder = (await this.store.listLeases()).find((l) => l.duty === duty)?.holder;
+          if (holder !== undefined && dead.has(holder)) {
+            // Its holder was a process on this machine that no longer exists (a killed worker, a crashed server
+            // restarted): taken now rather than when its lease runs out.
+            await this.store.releaseLease(duty, holder);
+            held = await this.store.acquireLease(duty, this.id, this.options.ttlMs);
+          }
+        }
         // Acted on until a margin before the lease could run out, counted from before the request was sent.
         if (held) this.heldUntil.set(duty, asked + this.options.ttlMs - this.options.renewMs);
         else this.heldUntil.delete(duty);
       }
+      // A dead process on this host is forgotten once none of its leases is left (the list shows the living).
+      if (dead && dead.size > 0) {
+        const holders = new Set((await this.store.listLeases()).map((l) => l.holder));
+        for (const id of dead) if (!holders.has(id)) await this.store.removeReplica(id);
+      }
     } catch (err) {
       this.log({ err: (err as Error).message }, 'could not renew duty leases');
     }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, owned by someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

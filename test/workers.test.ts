@@ -64,6 +64,13 @@ describe('--workers 2 on SQLite', () => {
     expect(ok).toBeGreaterThan(okAtKill);
     // Only what the killed worker had in flight may fail: at most one request per client.
     expect(failed, seen.join('\n')).toBeLessThanOrEqual(3);
+    // The killed worker's duties (if it held any) were taken at once, not after its lease ran out; it left the list.
+    const cluster = await waitFor('every duty held by a living worker', async () => {
+      const view = JSON.parse((await ask(server.url, '/api/v1/cluster')).body) as { replicas: { id: string }[]; duties: { holder: string; live: boolean }[] };
+      const living = new Set(view.replicas.map((r) => r.id));
+      return view.duties.length === 4 && view.duties.every((d) => d.live && living.has(d.holder)) && !living.has(victim.id) ? view : undefined;
+    }, 3000, 100);
+    expect(cluster.replicas).toHaveLength(2);
     expect(server.output()).toMatch(new RegExp(`worker 2 \\(pid ${victim.pid}\\) exited \\(SIGKILL\\); starting another`));
   }, 40_000);
 
