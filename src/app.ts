@@ -91,7 +91,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
   const metrics = new ServingMetrics();
   const loopMetrics = new LoopMetrics(metrics.registry);
-  const pipeline = new CapturePipeline(store.loop, loopMetrics, { ...DEFAULT_PIPELINE, ...options.loop?.pipeline }, log);
+  // This replica's duties: work done once across every process sharing the store.
+  const duties = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ...options.duties }, log);
+  const pipeline = new CapturePipeline(store.loop, loopMetrics, { ...DEFAULT_PIPELINE, ...options.loop?.pipeline }, log, () => duties.holds('retention'));
   loopMetrics.countBuffered(pipeline);
   // Serving's state: the live table requests are answered from, and the manager that changes it.
   const loader = new VariantLoader(registry, runners);
@@ -100,8 +102,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // A removed endpoint's loop settings go with it. The settings live in `loop`, built below from these endpoints (its
   // retraining runs ask them what they serve); nothing can remove an endpoint before the servers start.
   const endpoints = new EndpointManager(store, registry, loader, config.runtime, metrics, live, (name) => void loop.settings.forget(name));
-  // This replica's duties: work done once across every process sharing the store.
-  const duties = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ...options.duties }, log);
   const rollouts = new RolloutController(store, endpoints, registry, log, () => duties.holds('rollouts'));
   const validator = new VersionValidator({ registry, runners, store });
   const baselines = new Baselines({ registry, runners, store: store.loop, flushCaptures: () => pipeline.flush() });

@@ -1,12 +1,12 @@
 // This replica's identity in the shared store and the duties it holds: a heartbeat, and a lease per duty (work that
-// must happen once across replicas: rollout control, monitor windows, webhook deliveries, retraining) taken, renewed,
+// must happen once across replicas: rollout control, monitor windows, capture retention, webhook deliveries, retraining) taken, renewed,
 // taken over when its holder stops renewing, and released on a clean stop.
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DutyLease, ReplicaRecord, Store } from './store/store.js';
 
-export const DUTIES = ['rollouts', 'monitors', 'webhooks', 'retraining'] as const;
+export const DUTIES = ['rollouts', 'monitors', 'retention', 'webhooks', 'retraining'] as const;
 export type Duty = (typeof DUTIES)[number];
 
 export interface DutyLeaseOptions {

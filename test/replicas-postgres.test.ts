@@ -44,6 +44,6 @@ it('follows a deploy, a loop setting and a removal made through another replica 
 
   const cluster = JSON.parse((await ask(b.url, '/api/v1/cluster')).body) as { replicas: { id: string }[]; duties: { duty: string; holder: string; live: boolean }[] };
   expect(cluster.replicas).toHaveLength(2);
-  expect(cluster.duties.map((d) => d.duty)).toEqual(['monitors', 'retraining', 'rollouts', 'webhooks']);
+  expect(cluster.duties.map((d) => d.duty)).toEqual(['monitors', 'retention', 'retraining', 'rollouts', 'webhooks']);
   expect(cluster.duties.every((d) => d.live && cluster.replicas.some((r) => r.id === d.holder))).toBe(true);
 }, 90_000);

@@ -68,7 +68,7 @@ describe('--workers 2 on SQLite', () => {
     const cluster = await waitFor('every duty held by a living worker', async () => {
       const view = JSON.parse((await ask(server.url, '/api/v1/cluster')).body) as { replicas: { id: string }[]; duties: { holder: string; live: boolean }[] };
       const living = new Set(view.replicas.map((r) => r.id));
-      return view.duties.length === 4 && view.duties.every((d) => d.live && living.has(d.holder)) && !living.has(victim.id) ? view : undefined;
+      return view.duties.length === 5 && view.duties.every((d) => d.live && living.has(d.holder)) && !living.has(victim.id) ? view : undefined;
     }, 3000, 100);
     expect(cluster.replicas).toHaveLength(2);
     expect(server.output()).toMatch(new RegExp(`worker 2 \\(pid ${victim.pid}\\) exited \\(SIGKILL\\); starting another`));
