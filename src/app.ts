@@ -3,6 +3,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Registry as PromRegistry } from 'prom-client';
 import { startGrpcServer } from './api/grpc-server.js';
 import type { GrpcServer } from './api/grpc-server.js';
 import { DecodePool } from './api/decode-pool.js';
@@ -70,6 +71,8 @@ export interface ServerOptions {
   skipRecovery?: boolean;
   /** Load stored endpoints before listening (a worker sharing its ports must not take requests it cannot serve yet). */
   loadBeforeListening?: boolean;
+  /** Given this process's metrics registry, what /metrics serves instead (serve --workers: the sum over every worker). */
+  clusterMetrics?: (local: PromRegistry) => () => Promise<string>;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -90,6 +93,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const registry = new Registry(store, artifacts, factory, { maxFileBytes: config.maxUploadBytes });
   const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
   const metrics = new ServingMetrics();
+  if (options.clusterMetrics) metrics.aggregateWith(options.clusterMetrics(metrics.registry));
   const loopMetrics = new LoopMetrics(metrics.registry);
   // This replica's duties: work done once across every process sharing the store.
   const duties = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ...options.duties }, log);

@@ -1,8 +1,10 @@
 // `slipway serve --workers 2` on SQLite, as real processes on loopback: a deploy through one worker is answered by both
-// within a second; a worker killed with SIGKILL is replaced while the other keeps serving; a rollout runs once.
+// within a second; /metrics of either shows both; a worker killed with SIGKILL is replaced while the other keeps
+// serving; a rollout runs once.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './http.js';
+import { scrape } from './metrics.js';
 import { DIGITS, waitFor } from './loop-harness.js';
 import { ask, inferDigits, replicas, untilAllAnswer } from './replica-client.js';
 import { removeHome, runCli, startServer, tempHome, type ServerProcess } from './server-process.js';
@@ -30,6 +32,15 @@ describe('--workers 2 on SQLite', () => {
     expect(deployed.status).toBe(200);
     const ms = await untilAllAnswer(ids, () => inferDigits(server.url), 1000);
     expect(ms).toBeLessThan(1000);
+  }, 30_000);
+
+  it('shows the whole server at /metrics of any worker (prom-client cluster aggregation)', async () => {
+    const total = async (): Promise<number> => (await scrape(server.url))('nv_inference_request_success', { model: 'digits' });
+    const before = await total();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => inferDigits(server.url)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(new Set(answers.map((a) => a.replica)).size).toBe(2);
+    expect((await total()) - before).toBe(20);
   }, 30_000);
 
   it('replaces a worker killed with SIGKILL while the other keeps serving', async () => {

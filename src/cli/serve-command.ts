@@ -8,7 +8,7 @@ import { bootstrapExamples } from '../bootstrap-examples.js';
 import { redactedUrl } from '../core/database-url.js';
 import type { ConfigInput } from '../config.js';
 import { loadConfig } from '../config.js';
-import { reportReady, superviseWorkers, WORKER_INDEX_ENV, WORKER_RECOVERS_ENV } from './worker-supervisor.js';
+import { reportReady, superviseWorkers, workerMetrics, WORKER_INDEX_ENV, WORKER_RECOVERS_ENV } from './worker-supervisor.js';
 
 export interface ServeFlags {
   host?: string;
@@ -49,7 +49,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
     return;
   }
   const worker = cluster.isWorker ? Number(process.env[WORKER_INDEX_ENV]) : undefined;
-  const server = await startServer(config, { skipRecovery: worker !== undefined && process.env[WORKER_RECOVERS_ENV] !== '1', loadBeforeListening: worker !== undefined });
+  const server = await startServer(config, { skipRecovery: worker !== undefined && process.env[WORKER_RECOVERS_ENV] !== '1', loadBeforeListening: worker !== undefined,
+    ...(worker !== undefined ? { clusterMetrics: workerMetrics } : {}),
+  });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

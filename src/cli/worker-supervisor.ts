@@ -2,6 +2,8 @@
 // HTTP and gRPC ports (Node's cluster module), replaces one that dies, and forwards SIGTERM/SIGINT for a graceful drain.
 
 import cluster, { type Worker } from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 
 /** What a worker tells the primary once it serves (after its stored endpoints are loaded). */
 export interface WorkerReady {
@@ -77,6 +79,15 @@ export async function superviseWorkers(count: number, log: (message: string) => 
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A worker's /metrics asks here; prom-client's aggregator collects every worker's registry and sums them.
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: unknown) => {
+    if (!isMetricsRequest(message)) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: 'slipway-metrics-res', id: message.id, text }),
+      (err: Error) => worker.send({ type: 'slipway-metrics-res', id: message.id, error: err.message }),
+    );
+  });
   try {
     const first = await waitReady(fork(1, true));
     serving.add(first.id);
@@ -94,4 +105,51 @@ export async function superviseWorkers(count: number, log: (message: string) => 
 export function reportReady(url: string, grpcUrl: string): void {
   const message: WorkerReady = { type: 'slipway-ready', url, grpcUrl };
   process.send?.(message);
+}
+
+interface MetricsRequest {
+  type: 'slipway-metrics-req';
+  id: string;
+}
+
+interface MetricsReply {
+  type: 'slipway-metrics-res';
+  id: string;
+  text?: string;
+  error?: string;
+}
+
+function isMetricsRequest(message: unknown): message is MetricsRequest {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'slipway-metrics-req';
+}
+
+/**
+ * In a worker: hands `local` to prom-client's aggregator (the primary collects it from every worker) and returns what
+ * /metrics serves: the sum over all workers, asked of the primary; this worker's alone if the primary does not answer.
+ */
+export function workerMetrics(local: Registry): () => Promise<string> {
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([local]);
+  const pending = new Map<string, (reply: MetricsReply) => void>();
+  process.on('message', (message: unknown) => {
+    const reply = message as MetricsReply;
+    if (typeof message === 'object' && message !== null && reply.type === 'slipway-metrics-res') pending.get(reply.id)?.(reply);
+  });
+  return () =>
+    new Promise<string>((resolve) => {
+      const id = randomUUID();
+      const fallback = (): void => {
+        pending.delete(id);
+        void local.metrics().then(resolve);
+      };
+      const timer = setTimeout(fallback, 5_000);
+      pending.set(id, (reply) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        if (reply.text !== undefined) resolve(reply.text);
+        else fallback();
+      });
+      const request: MetricsRequest = { type: 'slipway-metrics-req', id };
+      process.send?.(request);
+    });
 }
