@@ -9,6 +9,10 @@ import { DIGITS, waitFor } from './loop-harness.js';
 import { ask, inferDigits, replicas, untilAllAnswer } from './replica-client.js';
 import { removeHome, runCli, startServer, tempHome, type ServerProcess } from './server-process.js';
 
+// A fixed runtime: the time measured is the follow-and-swap, not `auto`'s timing of the model on load (which runs
+// once per load, in every replica, and takes longer on a loaded machine).
+const FIXED_DEPLOY = { model: 'digits:1', runtime: { auto: false, instances: 1 } };
+
 let server: ServerProcess;
 const home = tempHome();
 
@@ -28,7 +32,7 @@ describe('--workers 2 on SQLite', () => {
     const ids = (await replicas(server.url)).map((r) => r.id);
     expect(ids).toHaveLength(2);
     // The deploy returns once the worker that took it serves the new spec; the other follows the store.
-    const deployed = await ask(server.url, '/api/v1/endpoints/digits', 'PUT', { model: 'digits:1' });
+    const deployed = await ask(server.url, '/api/v1/endpoints/digits', 'PUT', FIXED_DEPLOY);
     expect(deployed.status).toBe(200);
     const ms = await untilAllAnswer(ids, () => inferDigits(server.url), 1000);
     expect(ms).toBeLessThan(1000);
@@ -108,4 +112,21 @@ describe('--workers 2 on SQLite', () => {
     // Started at 30% (the start's own event), advanced to 60% and 100%, succeeded: each once.
     expect(history.map((e) => [e.action, e.details?.share])).toEqual([['update', undefined], ['update', 60], ['update', 100], ['update', 100]]);
   }, 60_000);
+
+  it('drains on SIGTERM: the primary stops every worker and exits 0', async () => {
+    const pids = (await replicas(server.url)).map((r) => r.pid);
+    expect(pids).toHaveLength(2);
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const alive = pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
+  }, 30_000);
 });
