@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, runtime, logLevel, workers';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -41,6 +41,7 @@ describe('loadConfig: layers', () => {
       maxTimeoutMs: 60_000,
       runtime: DEFAULT_RUNTIME,
       logLevel: 'info',
+      workers: 1,
     });
   });
 
@@ -107,6 +108,7 @@ describe('loadConfig: layers', () => {
         SLIPWAY_LOG_LEVEL: 'silent',
         SLIPWAY_INSTANCES: '3',
         SLIPWAY_INTRA_OP_THREADS: '2',
+        SLIPWAY_WORKERS: '4',
       },
       dir,
     );
@@ -124,6 +126,7 @@ describe('loadConfig: layers', () => {
       maxTimeoutMs: 2500,
       runtime: { ...DEFAULT_RUNTIME, auto: false, instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
       logLevel: 'silent',
+      workers: 4,
     });
   });
 

@@ -39,6 +39,7 @@ export class EndpointSettings {
 
   /** Applies every stored setting to its part (at start, before the parts' timers run). */
   async start(): Promise<void> {
+    this.applied.clear();
     await this.reapply();
   }
 

@@ -123,10 +123,12 @@ export class EndpointManager {
       changed.push(name);
       work.push(
         this.exclusive(name, async () => {
-          // Checked again under the lock: this replica's own apply may have brought it there meanwhile.
+          // Read again under the lock: this replica's own apply (or a later change) may have moved it past `record`,
+          // and an older spec must never replace a newer one.
+          const latest = await this.store.getEndpoint(name);
           const now = this.live.find(name);
-          if (now && now.record.revision === record.revision && now.record.updatedAt === record.updatedAt) return;
-          await this.applyNow(normalizeSpec(record.spec), async () => record);
+          if (!latest || (now && now.record.revision === latest.revision && now.record.updatedAt === latest.updatedAt)) return;
+          await this.applyNow(normalizeSpec(latest.spec), async () => latest);
           this.failedToFollow.delete(name);
         }).catch((err: Error) => {
           this.failedToFollow.set(name, stamp(record));
