@@ -35,7 +35,6 @@ it('follows a deploy, a loop setting and a removal made through another replica 
   const started = performance.now();
   await waitFor('replica B to serve the deploy', async () => (await inferDigits(b.url)).status === 200, 5000, 10);
   const took = performance.now() - started;
-  console.log(`propagation took ${took.toFixed(0)} ms`);
   expect(took).toBeLessThan(1000);
 
   await setLoop(a.url, 'digits', 'capture', { enabled: true, sampleRate: 1 });
