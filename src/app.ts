@@ -3,11 +3,15 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Registry as PromRegistry } from 'prom-client';
 import { startGrpcServer } from './api/grpc-server.js';
 import type { GrpcServer } from './api/grpc-server.js';
 import { DecodePool } from './api/decode-pool.js';
 import { UnavailableError } from './core/errors.js';
 import { buildHttpServer, createHttpServer } from './api/http-server.js';
+import { clusterRoutes } from './api/cluster-routes.js';
+import { ChangeFollower } from './change-follower.js';
+import { DEFAULT_DUTY_LEASES, DutyLeases, type DutyLeaseOptions } from './duty-leases.js';
 import type { Config } from './config.js';
 import { FsArtifactStore } from './registry/fs-artifact-store.js';
 import { PostgresArtifactStore } from './registry/postgres-artifact-store.js';
@@ -62,6 +66,14 @@ export interface ServerOptions {
   loop?: { pipeline?: Partial<CapturePipelineOptions>; webhook?: Partial<WebhookOptions> };
   /** Model formats run besides ONNX (a test's throwaway format; later runtimes register theirs here). */
   formats?: readonly RunnerFormat[];
+  /** Lease timing of duties (tests shorten takeover). */
+  duties?: Partial<DutyLeaseOptions>;
+  /** Skip removing unfinished uploads and unreferenced artifacts at start: another process on this home may be mid-push (serve --workers restarts). */
+  skipRecovery?: boolean;
+  /** Load stored endpoints before listening (a worker sharing its ports must not take requests it cannot serve yet). */
+  loadBeforeListening?: boolean;
+  /** Given this process's metrics registry, what /metrics serves instead (serve --workers: the sum over every worker). */
+  clusterMetrics?: (local: PromRegistry) => () => Promise<string>;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -84,8 +96,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const registry = new Registry(store, artifacts, factory, { maxFileBytes: config.maxUploadBytes });
   const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
   const metrics = new ServingMetrics();
+  if (options.clusterMetrics) metrics.aggregateWith(options.clusterMetrics(metrics.registry));
   const loopMetrics = new LoopMetrics(metrics.registry);
-  const pipeline = new CapturePipeline(store.loop, loopMetrics, { ...DEFAULT_PIPELINE, ...options.loop?.pipeline }, log);
+  // This replica's duties: work done once across every process sharing the store.
+  const duties = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ...options.duties }, log);
+  const pipeline = new CapturePipeline(store.loop, loopMetrics, { ...DEFAULT_PIPELINE, ...options.loop?.pipeline }, log, () => duties.holds('retention'));
   loopMetrics.countBuffered(pipeline);
   // Serving's state: the live table requests are answered from, and the manager that changes it.
   const loader = new VariantLoader(registry, runners);
@@ -94,13 +109,24 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // A removed endpoint's loop settings go with it. The settings live in `loop`, built below from these endpoints (its
   // retraining runs ask them what they serve); nothing can remove an endpoint before the servers start.
   const endpoints = new EndpointManager(store, registry, loader, config.runtime, metrics, live, (name) => void loop.settings.forget(name));
-  const rollouts = new RolloutController(store, endpoints, registry, log);
+  const rollouts = new RolloutController(store, endpoints, registry, log, () => duties.holds('rollouts'));
   const validator = new VersionValidator({ registry, runners, store });
   const baselines = new Baselines({ registry, runners, store: store.loop, flushCaptures: () => pipeline.flush() });
   const intake = new VersionIntake({ registry, validate: (version) => validator.validate(version), baseline: (version) => baselines.build(version) });
   const loop = new LoopParts({
     store: store.loop, registry, home: config.home, metrics: loopMetrics, pipeline, baselines, intake, endpoints, rollouts, log,
     webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
+  });
+  // What other replicas change in the store is followed here: endpoints reloaded or removed, loop settings re-applied.
+  const follower = new ChangeFollower({
+    store,
+    reconcileEndpoints: () => endpoints.reconcile((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint changed by another replica failed to load')),
+    reapplySettings: () => loop.settings.reapply(),
+    log,
+  });
+  // Every answer names the replica that gave it (behind a load balancer, or among --workers).
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-slipway-replica', duties.id);
   });
   const decoder = new DecodePool();
   let started = false;
@@ -124,13 +150,28 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     decoder,
     plane,
   });
-  const recovered = await registry.recover();
+  await app.register(clusterRoutes, { cluster: () => duties.status(), adminToken: config.adminToken });
+  const recovered = options.skipRecovery ? { incomplete: 0, orphans: 0 } : await registry.recover();
   if (recovered.incomplete > 0 || recovered.orphans > 0) {
     app.log.warn(recovered, 'removed unfinished uploads and unreferenced artifacts left by an earlier crash');
   }
   if (!config.adminToken && config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
     app.log.warn(`listening on ${config.host} with --insecure: the management API accepts anyone who can reach it`);
   }
+  const restore = (): Promise<void> =>
+    duties
+      .start()
+      .then(() => endpoints.restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load')))
+      .then(() => rollouts.restore())
+      .then(() => loop.start())
+      .then(() => follower.start())
+      // Anything another replica changed while this one loaded is followed now; later changes, by the follower.
+      .then(() => endpoints.reconcile((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load')))
+      .then(() => {
+        started = true;
+      });
+  // A worker that shares its ports loads first: once it listens, the cluster's round robin hands it connections.
+  if (options.loadBeforeListening) await restore();
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -161,13 +202,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await store.close();
     throw err;
   }
-  const restored = endpoints
-    .restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load'))
-    .then(() => rollouts.restore())
-    .then(() => loop.start())
-    .then(() => {
-      started = true;
-    });
+  const restored = options.loadBeforeListening ? Promise.resolve() : restore();
   return {
     app,
     store,
@@ -180,11 +215,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     loop,
     restored,
     async close() {
+      started = false;
       await Promise.all([grpc.close(), app.close()]);
+      await follower.close();
       rollouts.close();
       // After the servers: the last answered requests' captures are flushed before the store closes.
       await loop.close();
       await Promise.all([endpoints.close(), decoder.close()]);
+      // Duties are given up last, once this replica has stopped acting on them, so another takes them at once.
+      await duties.close();
       await store.close();
     },
   };

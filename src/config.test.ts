@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -42,6 +42,7 @@ describe('loadConfig: layers', () => {
       python: '/usr/bin/python3',
       runtime: DEFAULT_RUNTIME,
       logLevel: 'info',
+      workers: 1,
     });
   });
 
@@ -109,6 +110,7 @@ describe('loadConfig: layers', () => {
         SLIPWAY_LOG_LEVEL: 'silent',
         SLIPWAY_INSTANCES: '3',
         SLIPWAY_INTRA_OP_THREADS: '2',
+        SLIPWAY_WORKERS: '4',
       },
       dir,
     );
@@ -127,6 +129,7 @@ describe('loadConfig: layers', () => {
       python: '/opt/python/bin/python3',
       runtime: { ...DEFAULT_RUNTIME, auto: false, instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
       logLevel: 'silent',
+      workers: 4,
     });
   });
 

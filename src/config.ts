@@ -37,6 +37,8 @@ export interface Config {
   /** Runtime config endpoints get unless their deploy says otherwise. */
   runtime: RuntimeConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Server processes on this machine sharing the ports and the store (Node's cluster module); 1: one process, no supervisor. */
+  workers: number;
 }
 
 export type ConfigInput = Partial<Omit<Config, 'runtime'>> & { runtime?: Partial<RuntimeConfig> };
@@ -57,6 +59,7 @@ export const DEFAULT_CONFIG: Config = {
   python: '/usr/bin/python3',
   runtime: DEFAULT_RUNTIME,
   logLevel: 'info',
+  workers: 1,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -89,6 +92,8 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const maxTimeout = int('SLIPWAY_MAX_TIMEOUT_MS');
   if (maxTimeout !== undefined) out.maxTimeoutMs = maxTimeout;
   if (env.SLIPWAY_PYTHON) out.python = env.SLIPWAY_PYTHON;
+  const workers = int('SLIPWAY_WORKERS');
+  if (workers !== undefined) out.workers = workers;
   if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
   const runtime: Partial<RuntimeConfig> = {};
   const instances = int('SLIPWAY_INSTANCES');
@@ -101,7 +106,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
 
 const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
   home: 'string', database: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
-  maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', python: 'string', logLevel: 'string',
+  maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', python: 'string', logLevel: 'string', workers: 'number',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
   auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
@@ -178,6 +183,9 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   // gRPC itself cannot take messages beyond 2 GiB - 1 (its lengths are 32-bit signed).
   if (!Number.isInteger(merged.grpcMaxMessageBytes) || merged.grpcMaxMessageBytes < 1024 || merged.grpcMaxMessageBytes > 0x7fffffff) {
     throw new InvalidInputError(`grpcMaxMessageBytes: expected an integer from 1024 to 2147483647 bytes, got ${String(merged.grpcMaxMessageBytes)}`);
+  }
+  if (!Number.isInteger(merged.workers) || merged.workers < 1 || merged.workers > 256) {
+    throw new InvalidInputError(`workers: expected an integer from 1 to 256 server processes, got ${String(merged.workers)}`);
   }
   if (!Number.isInteger(merged.maxTimeoutMs) || merged.maxTimeoutMs < 1) {
     throw new InvalidInputError(`maxTimeoutMs: expected a positive integer number of milliseconds, got ${String(merged.maxTimeoutMs)}`);

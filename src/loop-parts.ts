@@ -20,6 +20,7 @@ import { LoopStatusView } from './monitoring/loop-status.js';
 import { MonitorRunner } from './monitoring/monitor-runner.js';
 import type { WebhookOptions } from './monitoring/webhook-sender.js';
 import { DEFAULT_WEBHOOK, WebhookSender } from './monitoring/webhook-sender.js';
+import type { Duty } from './duty-leases.js';
 import { findPackage } from './registry/local-push.js';
 import type { Registry } from './registry/registry.js';
 import type { VersionIntake } from './registry/version-intake.js';
@@ -41,6 +42,8 @@ export interface LoopPartsDeps {
   rollouts: Pick<RolloutController, 'start'>;
   webhook?: Partial<WebhookOptions>;
   log: (details: object, message: string) => void;
+  /** Whether this replica holds a duty (duty-leases.ts); absent: one process, every duty its own. */
+  holdsDuty?: (duty: Duty) => boolean;
 }
 
 export class LoopParts {
@@ -67,7 +70,8 @@ export class LoopParts {
     this.requireEndpoint = (endpoint) => {
       endpoints.status(endpoint);
     };
-    this.webhooks = new WebhookSender(store, deps.metrics, { ...DEFAULT_WEBHOOK, ...deps.webhook }, log);
+    const holds = deps.holdsDuty ?? (() => true);
+    this.webhooks = new WebhookSender(store, deps.metrics, { ...DEFAULT_WEBHOOK, ...deps.webhook }, log, () => holds('webhooks'));
     this.exports = new DatasetExporter({ store, versionOf, servingVersion: (endpoint) => endpoints.describe(endpoint), flushCaptures });
     this.feedback = new FeedbackService({ store, versionOf, flushCaptures });
     this.retrainer = new RetrainRunner({
@@ -90,9 +94,11 @@ export class LoopParts {
       },
       onFinished: (run) => deps.metrics.retrain(run.endpoint, run.status),
       log,
+      holdsDuty: () => holds('retraining'),
     });
     this.monitors = new MonitorRunner({
       store, version: versionOf, baseline: (version) => this.baselines.forMonitor(version), metrics: deps.metrics, log,
+      holdsDuty: () => holds('monitors'),
       onEvent: (event, window, config) => this.alert(event, window, config),
     });
     // New captures may complete a window: look at once rather than at the next tick.

@@ -509,5 +509,81 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.loop.failInterruptedRuns('again')).toBe(0);
       });
     });
+    describe('change counters, leases and replicas', () => {
+      it('counts every change of endpoints, aliases and loop settings, each kind apart, and nothing else', async () => {
+        const start = await store.changeCounters();
+        await store.createModelVersion(versionDraft('m'));
+        expect(await store.changeCounters()).toEqual(start);
+        await store.putEndpoint(endpointSpec('e', variant('primary', 'm', 1)), { actor: 't' });
+        const afterPut = await store.changeCounters();
+        expect(afterPut.endpoints).toBeGreaterThan(start.endpoints);
+        expect([afterPut.aliases, afterPut.settings]).toEqual([start.aliases, start.settings]);
+        await store.recordEndpointEvent('e', 'rollout-paused', { actor: 't' });
+        await store.putEndpoint(endpointSpec('e', variant('primary', 'm', 1, 100)), { actor: 't' });
+        const afterUpdate = await store.changeCounters();
+        expect(afterUpdate.endpoints).toBeGreaterThan(afterPut.endpoints);
+        await store.setAlias('m', 'prod', 1);
+        const afterAlias = await store.changeCounters();
+        expect(afterAlias.aliases).toBeGreaterThan(afterUpdate.aliases);
+        await store.deleteAlias('m', 'prod');
+        expect((await store.changeCounters()).aliases).toBeGreaterThan(afterAlias.aliases);
+        await store.loop.putSetting('e', 'capture', { enabled: true });
+        const afterSetting = await store.changeCounters();
+        expect(afterSetting.settings).toBeGreaterThan(start.settings);
+        await store.loop.deleteSettings('e');
+        expect((await store.changeCounters()).settings).toBeGreaterThan(afterSetting.settings);
+        const beforeDelete = await store.changeCounters();
+        await store.deleteEndpoint('e', { actor: 't' });
+        expect((await store.changeCounters()).endpoints).toBeGreaterThan(beforeDelete.endpoints);
+      });
+
+      it('gives a free duty to one holder, renews it for that holder only, and lets another take it once expired or released', async () => {
+        const [a, b] = await Promise.all([store.acquireLease('rollouts', 'a', 60_000), store.acquireLease('rollouts', 'b', 60_000)]);
+        expect([a, b].filter(Boolean)).toHaveLength(1);
+        const winner = a ? 'a' : 'b';
+        const loser = a ? 'b' : 'a';
+        expect(await store.acquireLease('rollouts', winner, 60_000)).toBe(true);
+        expect(await store.acquireLease('rollouts', loser, 60_000)).toBe(false);
+        await store.releaseLease('rollouts', loser);
+        expect((await store.listLeases()).map((l) => l.holder)).toEqual([winner]);
+        await store.releaseLease('rollouts', winner);
+        expect(await store.acquireLease('rollouts', loser, 1)).toBe(true);
+        await new Promise((r) => setTimeout(r, 20));
+        expect(await store.acquireLease('rollouts', winner, 60_000)).toBe(true);
+        expect(await store.acquireLease('monitors', loser, 60_000)).toBe(true);
+        const leases = await store.listLeases();
+        expect(leases.map((l) => [l.duty, l.holder])).toEqual([['monitors', loser], ['rollouts', winner]]);
+        expect(leases[0]!.expiresAt).toBeGreaterThan(Date.now() + 50_000);
+      });
+
+      it('keeps replicas with their last heartbeat and forgets removed ones', async () => {
+        const before = Date.now() - 5_000;
+        await store.heartbeat({ id: 'r1', pid: 11, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
+        await store.heartbeat({ id: 'r2', pid: 12, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
+        await store.heartbeat({ id: 'r1', pid: 11, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
+        const replicas = await store.listReplicas(before);
+        expect(replicas.map((r) => [r.id, r.pid])).toEqual([['r1', 11], ['r2', 12]]);
+        expect(replicas[0]!.lastSeen).toBeGreaterThanOrEqual(before);
+        expect(await store.listReplicas(Date.now() + 60_000)).toEqual([]);
+        await store.removeReplica('r1');
+        await store.removeReplica('absent');
+        expect((await store.listReplicas(before)).map((r) => r.id)).toEqual(['r2']);
+      });
+
+      it('tells a watcher of changes where the store can push them, and stops when told', async () => {
+        const seen: string[] = [];
+        const stop = await store.watchChanges((kind) => seen.push(kind));
+        await store.createModelVersion(versionDraft('m'));
+        await store.setAlias('m', 'prod', 1);
+        // A store that pushes notifies within a second; one that cannot never calls (its callers poll).
+        await new Promise((r) => setTimeout(r, 300));
+        expect(seen.every((k) => k === 'aliases')).toBe(true);
+        await stop();
+        const count = seen.length;
+        await store.setAlias('m', 'canary', 1);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(seen.length).toBe(count);
+      });
+    });
   });
 }

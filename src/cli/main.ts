@@ -127,6 +127,7 @@ program
   .option('--insecure', 'allow a non-loopback address without an admin token')
   .option('--examples [dir]', 'push and deploy the example packages (default: the bundled examples/)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+  .option('--workers <n>', 'server processes sharing the ports and the store (or SLIPWAY_WORKERS; default 1)')
   // Loaded on use: the server pulls in Fastify, gRPC and onnxruntime, which every other command would pay ~0.7 s for.
   .action(async (flags: Parameters<typeof import('./serve-command.js').serve>[0]) => (await import('./serve-command.js')).serve(flags));
 

@@ -1,5 +1,6 @@
 // `slipway serve`: starts the server, optionally with the bundled examples, and tells the user how to call it.
 
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../app.js';
@@ -7,6 +8,7 @@ import { bootstrapExamples } from '../bootstrap-examples.js';
 import { redactedUrl } from '../core/database-url.js';
 import type { ConfigInput } from '../config.js';
 import { loadConfig } from '../config.js';
+import { reportReady, superviseWorkers, workerMetrics, WORKER_INDEX_ENV, WORKER_RECOVERS_ENV } from './worker-supervisor.js';
 
 export interface ServeFlags {
   host?: string;
@@ -18,6 +20,7 @@ export interface ServeFlags {
   insecure?: boolean;
   examples?: string | boolean;
   logLevel?: string;
+  workers?: string;
 }
 
 const BUNDLED_EXAMPLES = fileURLToPath(new URL('../../examples', import.meta.url));
@@ -36,8 +39,19 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.adminToken) input.adminToken = flags.adminToken;
   if (flags.insecure) input.insecure = true;
   if (flags.logLevel !== undefined) input.logLevel = flags.logLevel as ConfigInput['logLevel'];
+  if (flags.workers !== undefined) input.workers = Number(flags.workers);
   const config = loadConfig(input);
-  const server = await startServer(config);
+  const dbNote = config.database ? `, database ${redactedUrl(config.database)}` : '';
+  if (config.workers > 1 && cluster.isPrimary) {
+    // The primary serves nothing itself: it forks the workers and replaces any that dies.
+    const ready = await superviseWorkers(config.workers, (message) => console.error(`slipway: ${message}`));
+    console.log(`Slipway listening on ${ready.url} (gRPC ${ready.grpcUrl}, data in ${config.home}${dbNote}, ${config.workers} workers)`);
+    return;
+  }
+  const worker = cluster.isWorker ? Number(process.env[WORKER_INDEX_ENV]) : undefined;
+  const server = await startServer(config, { skipRecovery: worker !== undefined && process.env[WORKER_RECOVERS_ENV] !== '1', loadBeforeListening: worker !== undefined,
+    ...(worker !== undefined ? { clusterMetrics: workerMetrics } : {}),
+  });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -54,9 +68,19 @@ export async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   await server.restored;
+  if (worker !== undefined) {
+    // Examples are pushed once, by the first worker; the others follow the store.
+    if (flags.examples && worker === 1 && process.env[WORKER_RECOVERS_ENV] === '1') {
+      const dir = typeof flags.examples === 'string' ? flags.examples : BUNDLED_EXAMPLES;
+      if (!existsSync(dir)) throw new Error(`examples directory ${dir} not found`);
+      await bootstrapExamples(server, dir);
+    }
+    reportReady(server.url, server.grpcUrl);
+    return;
+  }
   // The line tests and scripts wait for: the bound addresses, after restored endpoints are loaded. The HTTP URL comes
   // first and is followed by a space, so `listening on (http://\S+)` keeps parsing it.
-  console.log(`Slipway listening on ${server.url} (gRPC ${server.grpcUrl}, data in ${config.home}${config.database ? `, database ${redactedUrl(config.database)}` : ''})`);
+  console.log(`Slipway listening on ${server.url} (gRPC ${server.grpcUrl}, data in ${config.home}${dbNote})`);
   if (flags.examples) {
     const dir = typeof flags.examples === 'string' ? flags.examples : BUNDLED_EXAMPLES;
     if (!existsSync(dir)) throw new Error(`examples directory ${dir} not found`);

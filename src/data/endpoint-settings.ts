@@ -34,11 +34,31 @@ export interface EndpointSettingsDeps {
 export class EndpointSettings {
   constructor(private readonly deps: EndpointSettingsDeps) {}
 
+  /** Per kind, the stored settings last handed to the parts, as JSON (what reapply compares with). */
+  private readonly applied = new Map<SettingKind, Map<string, string>>();
+
   /** Applies every stored setting to its part (at start, before the parts' timers run). */
   async start(): Promise<void> {
+    this.applied.clear();
+    await this.reapply();
+  }
+
+  /**
+   * Hands the parts what the store holds now (another replica changed settings): changed or new settings are applied,
+   * settings gone from the store are applied as undefined (defaults); unchanged ones are left alone.
+   */
+  async reapply(): Promise<void> {
     for (const kind of KINDS) {
       const running = this.deps.kinds[kind] as SettingsKind<object>;
-      for (const { endpoint, config } of await this.deps.store.listSettings<object>(kind)) await running.apply(endpoint, config);
+      const before = this.applied.get(kind) ?? new Map<string, string>();
+      const now = new Map<string, string>();
+      for (const { endpoint, config } of await this.deps.store.listSettings<object>(kind)) {
+        const text = JSON.stringify(config);
+        now.set(endpoint, text);
+        if (before.get(endpoint) !== text) await running.apply(endpoint, config);
+      }
+      for (const endpoint of before.keys()) if (!now.has(endpoint)) await running.apply(endpoint, undefined);
+      this.applied.set(kind, now);
     }
   }
 
@@ -76,6 +96,7 @@ export class EndpointSettings {
   /** Forgets an endpoint's settings (the endpoint was removed); its captures stay until their retention ends. */
   async forget(endpoint: string): Promise<void> {
     await this.deps.store.deleteSettings(endpoint);
+    for (const kind of KINDS) this.applied.get(kind)?.delete(endpoint);
     for (const kind of KINDS) await (this.deps.kinds[kind] as SettingsKind<object>).apply(endpoint, undefined);
   }
 
@@ -84,6 +105,13 @@ export class EndpointSettings {
     if (running.beforeStore) await running.beforeStore(endpoint, config, await this.get(kind, endpoint));
     await this.deps.store.putSetting(endpoint, kind, config);
     await running.apply(endpoint, config);
+    this.remember(kind, endpoint, config);
     return config;
+  }
+
+  private remember(kind: SettingKind, endpoint: string, config: object): void {
+    const map = this.applied.get(kind) ?? new Map<string, string>();
+    map.set(endpoint, JSON.stringify(config));
+    this.applied.set(kind, map);
   }
 }

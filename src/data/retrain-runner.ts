@@ -36,6 +36,8 @@ export interface RetrainDeps {
   notify: (url: string, body: object) => Promise<void>;
   onFinished: (run: RetrainRun) => void;
   log: (details: object, message: string) => void;
+  /** Whether this replica holds the retraining duty: schedules start runs, and a restart fails interrupted ones, only there. */
+  holdsDuty?: () => boolean;
 }
 
 export class RetrainRunner {
@@ -48,7 +50,8 @@ export class RetrainRunner {
 
   /** Marks runs a crash interrupted as failed, learns when each endpoint last ran, and starts the schedule. */
   async start(): Promise<void> {
-    const interrupted = await this.deps.store.failInterruptedRuns('the server stopped while the job ran');
+    // Another replica holding the duty may be running a job right now: only the holder calls running runs interrupted.
+    const interrupted = this.deps.holdsDuty?.() === false ? 0 : await this.deps.store.failInterruptedRuns('the server stopped while the job ran');
     if (interrupted > 0) this.deps.log({ runs: interrupted }, 'retraining runs interrupted by a restart marked failed');
     this.schedule.start();
   }
@@ -126,6 +129,7 @@ export class RetrainRunner {
   }
 
   private async scheduleTick(now = Date.now()): Promise<void> {
+    if (this.deps.holdsDuty?.() === false) return;
     for (const [endpoint, policy] of this.policies) {
       if (!policy.enabled || policy.scheduleMs === null || this.running.has(endpoint)) continue;
       const last = this.lastStart.get(endpoint);

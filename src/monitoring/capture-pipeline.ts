@@ -41,9 +41,13 @@ export class CapturePipeline implements CaptureSink {
     private readonly metrics: LoopMetrics,
     private readonly options: CapturePipelineOptions = DEFAULT_PIPELINE,
     private readonly log: (details: object, message: string) => void = () => undefined,
+    /** Whether this replica holds the retention duty: old captures are removed by one replica only. */
+    private readonly holdsRetention: () => boolean = () => true,
   ) {
     this.flushTimer = setInterval(() => void this.flush(), options.flushIntervalMs);
-    this.retentionTimer = setInterval(() => void this.applyRetention(), options.retentionIntervalMs);
+    this.retentionTimer = setInterval(() => {
+      if (this.holdsRetention()) void this.applyRetention();
+    }, options.retentionIntervalMs);
     this.flushTimer.unref();
     this.retentionTimer.unref();
   }

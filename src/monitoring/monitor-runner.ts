@@ -28,6 +28,8 @@ const STATUS_SCAN = 1_000_000;
 
 export interface MonitorDeps {
   store: LoopStore;
+  /** Whether this replica holds the monitor duty: windows are cut and judged by one replica only (all when absent). */
+  holdsDuty?: () => boolean;
   /** A registry version (NotFoundError when gone). */
   version: (name: string, version: number) => Promise<ModelVersion>;
   /** The version's baseline (undefined while it has none). */
@@ -108,7 +110,7 @@ export class MonitorRunner {
   /** Evaluates the endpoint's complete windows (one at a time; a call while one runs returns at once). */
   async evaluate(endpoint: string, now = Date.now()): Promise<MonitorWindow[]> {
     const config = this.configs.get(endpoint);
-    if (!config?.enabled || this.running.has(endpoint)) return [];
+    if (!config?.enabled || this.running.has(endpoint) || this.deps.holdsDuty?.() === false) return [];
     this.running.add(endpoint);
     const done: MonitorWindow[] = [];
     try {

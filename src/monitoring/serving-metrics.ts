@@ -133,8 +133,16 @@ export class ServingMetrics implements ServingObserver {
     this.batchSize.observe({ endpoint, variant }, rows);
   }
 
+  /** Where the exposition text comes from: this process's registry, or (a --workers worker) the whole server's. */
+  private source: () => Promise<string> = () => this.registry.metrics();
+
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.source();
+  }
+
+  /** Serves `source` at /metrics instead of this process's registry alone (the sum over every worker). */
+  aggregateWith(source: () => Promise<string>): void {
+    this.source = source;
   }
 
   get contentType(): string {

@@ -42,6 +42,8 @@ export class WebhookSender {
     private readonly metrics: LoopMetrics,
     private readonly options: WebhookOptions = DEFAULT_WEBHOOK,
     private readonly log: (details: object, message: string) => void = () => undefined,
+    /** Whether this replica holds the webhook duty: stored deliveries are retried by one replica only. */
+    private readonly holdsDuty: () => boolean = () => true,
   ) {
     this.sweeper = new IntervalTask(() => this.sweep(), options.pollMs);
   }
@@ -68,7 +70,7 @@ export class WebhookSender {
 
   /** Attempts every delivery that is due (after a restart, those left pending). */
   async sweep(now = Date.now()): Promise<void> {
-    if (this.sweeping) return;
+    if (this.sweeping || !this.holdsDuty()) return;
     this.sweeping = true;
     try {
       const due = await this.store.dueDeliveries(now, 50);

@@ -40,17 +40,25 @@ export class RolloutController {
   private readonly busy = new Set<string>();
   private readonly starting = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
 
   constructor(
     private readonly store: Store,
     private readonly endpoints: EndpointManager,
     private readonly registry: Registry,
     private readonly log: (details: object, message: string) => void,
+    /**
+     * Whether this replica holds the rollout duty (duty-leases.ts): only the holder ticks gates and moves traffic;
+     * every replica follows the stored rollouts, so starts and commands work through any of them.
+     */
+    private readonly holdsDuty: () => boolean = () => true,
   ) {}
 
   /** Resumes rollouts that were active when the server stopped: same step, same weights, a fresh bake window. */
   async restore(): Promise<void> {
     for (const state of await this.store.activeRollouts()) {
+      // Another replica holds the duty: it resumes the rollout; this one follows it from the store.
+      if (!this.holdsDuty()) continue;
       const resumed: RolloutState = { ...state, stepStartedAt: Date.now(), ...(state.status === 'paused' ? { pausedAt: Date.now() } : {}) };
       try {
         // The spec is saved before the state; re-applying the state's spec is a no-op unless a crash fell between them.
@@ -167,17 +175,52 @@ export class RolloutController {
   }
 
   private ensureTimer(): void {
-    if (this.timer || this.active.size === 0) return;
+    if (this.timer) return;
+    // Runs while the server runs: rollouts started or changed by another replica are found in the store.
     this.timer = setInterval(() => void this.tickAll(), TICK_MS);
     this.timer.unref();
   }
 
   private async tickAll(): Promise<void> {
-    if (this.active.size === 0) {
-      this.close();
+    // One pass at a time: following the store and ticking never interleave with the previous pass.
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.tickAllNow();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickAllNow(): Promise<void> {
+    try {
+      await this.follow();
+    } catch (err) {
+      this.log({ err: (err as Error).message }, 'could not read active rollouts');
       return;
     }
+    if (!this.holdsDuty()) return;
     await Promise.all([...this.active.values()].map((s) => this.tickOne(s)));
+  }
+
+  /**
+   * Takes what the store says of active rollouts where it differs from what this replica has (another replica started,
+   * commanded, advanced or ended one): the stored state wins; one newly taken starts a fresh bake window here.
+   */
+  private async follow(): Promise<void> {
+    const stored = await this.store.activeRollouts();
+    const ids = new Set(stored.map((s) => s.id));
+    for (const state of stored) {
+      if (this.busy.has(state.endpoint) || this.starting.has(state.endpoint)) continue;
+      const mine = this.active.get(state.endpoint);
+      if (mine && sameStep(mine, state)) continue;
+      this.active.set(state.endpoint, mine?.id === state.id && mine.stepIndex === state.stepIndex && mine.phase === state.phase
+        ? { ...state, stepStartedAt: mine.stepStartedAt }
+        : { ...state, stepStartedAt: Date.now() });
+    }
+    for (const [endpoint, mine] of this.active) {
+      if (!ids.has(mine.id) && !this.busy.has(endpoint) && !this.starting.has(endpoint)) this.active.delete(endpoint);
+    }
   }
 
   private async tickOne(state: RolloutState): Promise<void> {
@@ -217,6 +260,11 @@ export class RolloutController {
     if (isActive(to)) this.active.set(to.endpoint, to);
     else this.active.delete(to.endpoint);
   }
+}
+
+/** Same rollout at the same point: what a tick's own bookkeeping (last results) does not change. */
+function sameStep(a: RolloutState, b: RolloutState): boolean {
+  return a.id === b.id && a.status === b.status && a.stepIndex === b.stepIndex && a.phase === b.phase && a.pausedAt === b.pausedAt;
 }
 
 function describeResults(results: RolloutState['lastResults']): string {

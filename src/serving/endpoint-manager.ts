@@ -40,6 +40,8 @@ export interface VariantStats extends WindowSnapshot {
 export class EndpointManager {
   /** Serialises changes per endpoint: two changes of one endpoint never interleave their load and swap. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Per endpoint, the stored revision (and time) that reconcile could not load. */
+  private readonly failedToFollow = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -101,7 +103,55 @@ export class EndpointManager {
     checkName('endpoint', spec.name);
     const normalized = normalizeSpec(spec);
     checkEndpointSpec(normalized);
-    return this.exclusive(spec.name, () => this.applyNow(normalized, change));
+    return this.exclusive(spec.name, () => this.applyNow(normalized, () => this.store.putEndpoint(normalized, change)));
+  }
+
+  /**
+   * Brings the live table in line with the store after another replica changed it: endpoints whose stored revision
+   * (or update time) differs from the one running are loaded, warmed and swapped the way apply does, without writing
+   * to the store; endpoints no longer stored stop taking requests and drain. Returns the names it changed.
+   */
+  async reconcile(onError: (name: string, err: Error) => void): Promise<string[]> {
+    const stored = new Map((await this.store.listEndpoints()).map((r) => [r.spec.name, r]));
+    const changed: string[] = [];
+    const work: Promise<void>[] = [];
+    for (const [name, record] of stored) {
+      const running = this.live.find(name);
+      if (running && running.record.revision === record.revision && running.record.updatedAt === record.updatedAt) continue;
+      // A stored spec that failed to load here is not retried at every poll; its next change is.
+      if (this.failedToFollow.get(name) === stamp(record)) continue;
+      changed.push(name);
+      work.push(
+        this.exclusive(name, async () => {
+          // Read again under the lock: this replica's own apply (or a later change) may have moved it past `record`,
+          // and an older spec must never replace a newer one.
+          const latest = await this.store.getEndpoint(name);
+          const now = this.live.find(name);
+          if (!latest || (now && now.record.revision === latest.revision && now.record.updatedAt === latest.updatedAt)) return;
+          await this.applyNow(normalizeSpec(latest.spec), async () => latest);
+          this.failedToFollow.delete(name);
+        }).catch((err: Error) => {
+          this.failedToFollow.set(name, stamp(record));
+          const entry = this.live.find(name);
+          if (!entry) this.live.add({ record, state: 'failed', error: err.message, variants: [], removed: false });
+          onError(name, err);
+        }),
+      );
+    }
+    for (const entry of [...this.live.all()]) {
+      const name = entry.record.spec.name;
+      if (stored.has(name) || entry.state === 'loading') continue;
+      changed.push(name);
+      work.push(
+        this.exclusive(name, async () => {
+          if (!this.live.find(name) || (await this.store.getEndpoint(name))) return;
+          const removed = this.live.remove(name);
+          if (removed) await Promise.all(removed.variants.map((v) => v.retire()));
+        }),
+      );
+    }
+    await Promise.all(work);
+    return changed;
   }
 
   /** Removes an endpoint: it stops taking requests at once; requests in flight finish. */
@@ -144,7 +194,8 @@ export class EndpointManager {
     return this.live.close();
   }
 
-  private async applyNow(spec: EndpointSpec, change: ChangeContext): Promise<EndpointRecord> {
+  /** Load and warm what changed, `persist` (store the spec, or nothing when the store already has it), swap, drain. */
+  private async applyNow(spec: EndpointSpec, persist: () => Promise<EndpointRecord>): Promise<EndpointRecord> {
     const previous = this.live.find(spec.name);
     const before = previous?.variants ?? [];
     const reusable = new Map((previous?.state === 'ready' ? before : []).map((v) => [v.spec.name, v]));
@@ -159,7 +210,7 @@ export class EndpointManager {
     const loaded = await this.loadVariants(spec.name, toLoad);
     let record: EndpointRecord;
     try {
-      record = await this.store.putEndpoint(spec, change);
+      record = await persist();
     } catch (err) {
       await Promise.all(loaded.map((v) => v.dispose()));
       throw err;
@@ -205,6 +256,10 @@ export class EndpointManager {
     });
     return next;
   }
+}
+
+function stamp(record: EndpointRecord): string {
+  return `${record.revision}@${record.updatedAt}`;
 }
 
 /** Same model and runtime: a loaded variant can keep running under a new weight or shadow flag. */

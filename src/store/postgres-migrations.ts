@@ -238,4 +238,37 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- Model files rarely compress: stored as they are, without the attempt.
   ALTER TABLE artifact_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
   `,
+  // Replicas that act as one (issue 11): a counter per kind of change other processes must follow, bumped by a
+  // trigger that also notifies listeners on channel slipway_changes (delivered at commit); duty leases; the replicas.
+  `
+  CREATE TABLE change_counters (
+    kind    text   PRIMARY KEY,
+    counter bigint NOT NULL
+  );
+  INSERT INTO change_counters (kind, counter) VALUES ('endpoints', 0), ('aliases', 0), ('settings', 0);
+  CREATE FUNCTION slipway_count_change() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE change_counters SET counter = counter + 1 WHERE kind = TG_ARGV[0];
+    PERFORM pg_notify('slipway_changes', TG_ARGV[0]);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER endpoints_changed AFTER INSERT OR UPDATE OR DELETE ON endpoints
+    FOR EACH ROW EXECUTE FUNCTION slipway_count_change('endpoints');
+  CREATE TRIGGER aliases_changed AFTER INSERT OR UPDATE OR DELETE ON aliases
+    FOR EACH ROW EXECUTE FUNCTION slipway_count_change('aliases');
+  CREATE TRIGGER settings_changed AFTER INSERT OR UPDATE OR DELETE ON endpoint_settings
+    FOR EACH ROW EXECUTE FUNCTION slipway_count_change('settings');
+  CREATE TABLE duty_leases (
+    duty       text   PRIMARY KEY,
+    holder     text   NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  CREATE TABLE replicas (
+    id         text        PRIMARY KEY,
+    pid        integer     NOT NULL,
+    host       text        NOT NULL,
+    started_at timestamptz NOT NULL,
+    last_seen  bigint      NOT NULL
+  );
+  `,
 ];

@@ -12,7 +12,7 @@ import type { ValidationReport } from '../core/validation.js';
 import { createPool, inTransaction, LOCK_ENDPOINT, lockKey, migrate, type Queryable } from './postgres-db.js';
 import { PostgresLoopStore } from './postgres-loop-store.js';
 import { getVersionReport, lockVersion, saveVersionReport } from './postgres-version-reports.js';
-import type { ChangeContext, EndpointEvent, EndpointRecord, NewModelVersion, Store } from './store.js';
+import { CHANGE_KINDS, type ChangeContext, type ChangeCounters, type ChangeKind, type DutyLease, type EndpointEvent, type EndpointRecord, type NewModelVersion, type ReplicaRecord, type Store } from './store.js';
 
 interface VersionRow {
   name: string;
@@ -54,6 +54,9 @@ interface EventRow {
   spec: EndpointSpec | null;
   details: object | null;
 }
+
+/** Now on the database's clock, in milliseconds since the epoch. */
+const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 export class PostgresStore implements Store {
   readonly loop: PostgresLoopStore;
@@ -279,6 +282,90 @@ export class PostgresStore implements Store {
   async referencedBlobs(): Promise<Set<string>> {
     const { rows } = await this.pool.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM model_blobs');
     return new Set(rows.map((r) => r.sha256));
+  }
+
+  async changeCounters(): Promise<ChangeCounters> {
+    const { rows } = await this.pool.query<{ kind: ChangeKind; counter: number }>('SELECT kind, counter FROM change_counters');
+    const counters: ChangeCounters = { endpoints: 0, aliases: 0, settings: 0 };
+    for (const r of rows) counters[r.kind] = r.counter;
+    return counters;
+  }
+
+  async watchChanges(onChange: (kind: ChangeKind) => void): Promise<() => Promise<void>> {
+    // One connection of the pool held for LISTEN. If it breaks, listening starts again a second later; what was
+    // notified meanwhile is found by the callers' periodic poll of changeCounters.
+    let client: pg.PoolClient | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const listen = async (): Promise<void> => {
+      try {
+        const c = await this.pool.connect();
+        client = c;
+        c.on('notification', (n) => {
+          if ((CHANGE_KINDS as readonly string[]).includes(n.payload ?? '')) onChange(n.payload as ChangeKind);
+        });
+        c.on('error', (err) => {
+          if (client === c) client = undefined;
+          c.release(err);
+          if (!stopped) retry = setTimeout(() => void listen(), 1000);
+        });
+        await c.query('LISTEN slipway_changes');
+        if (stopped) c.release();
+      } catch {
+        if (!stopped) retry = setTimeout(() => void listen(), 1000);
+      }
+    };
+    await listen();
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      const c = client;
+      client = undefined;
+      if (c) {
+        await c.query('UNLISTEN slipway_changes').catch(() => undefined);
+        c.release();
+      }
+    };
+  }
+
+  async acquireLease(duty: string, holder: string, ttlMs: number): Promise<boolean> {
+    // The database's clock decides expiry: replicas on different machines need not agree on the time.
+    const result = await this.pool.query(
+      `INSERT INTO duty_leases (duty, holder, expires_at) VALUES ($1, $2, ${NOW_MS} + $3)
+       ON CONFLICT (duty) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE duty_leases.holder = excluded.holder OR duty_leases.expires_at <= ${NOW_MS}`,
+      [duty, holder, ttlMs],
+    );
+    return result.rowCount === 1;
+  }
+
+  async releaseLease(duty: string, holder: string): Promise<void> {
+    await this.pool.query('DELETE FROM duty_leases WHERE duty = $1 AND holder = $2', [duty, holder]);
+  }
+
+  async listLeases(): Promise<DutyLease[]> {
+    const { rows } = await this.pool.query<{ duty: string; holder: string; expires_at: number }>('SELECT duty, holder, expires_at FROM duty_leases ORDER BY duty');
+    return rows.map((r) => ({ duty: r.duty, holder: r.holder, expiresAt: r.expires_at }));
+  }
+
+  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO replicas (id, pid, host, started_at, last_seen) VALUES ($1, $2, $3, $4, ${NOW_MS})
+       ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
+      [replica.id, replica.pid, replica.host, replica.startedAt],
+    );
+  }
+
+  async listReplicas(sinceMs: number): Promise<ReplicaRecord[]> {
+    const { rows } = await this.pool.query<{ id: string; pid: number; host: string; started_at: string; last_seen: number }>(
+      'SELECT id, pid, host, started_at, last_seen FROM replicas WHERE last_seen >= $1 ORDER BY id',
+      [sinceMs],
+    );
+    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen }));
+  }
+
+  async removeReplica(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM replicas WHERE id = $1', [id]);
   }
 
   async close(): Promise<void> {

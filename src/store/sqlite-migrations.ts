@@ -215,4 +215,34 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE model_versions ADD COLUMN format TEXT NOT NULL DEFAULT 'onnx';
   `,
+  // Replicas that act as one (issue 11): a counter per kind of change other processes must follow, bumped by triggers
+  // so that no write path can forget it; duty leases; the replicas that share this file.
+  `
+  CREATE TABLE change_counters (
+    kind    TEXT    PRIMARY KEY,
+    counter INTEGER NOT NULL
+  );
+  INSERT INTO change_counters (kind, counter) VALUES ('endpoints', 0), ('aliases', 0), ('settings', 0);
+  CREATE TRIGGER endpoints_changed_i AFTER INSERT ON endpoints BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'endpoints'; END;
+  CREATE TRIGGER endpoints_changed_u AFTER UPDATE ON endpoints BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'endpoints'; END;
+  CREATE TRIGGER endpoints_changed_d AFTER DELETE ON endpoints BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'endpoints'; END;
+  CREATE TRIGGER aliases_changed_i AFTER INSERT ON aliases BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'aliases'; END;
+  CREATE TRIGGER aliases_changed_u AFTER UPDATE ON aliases BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'aliases'; END;
+  CREATE TRIGGER aliases_changed_d AFTER DELETE ON aliases BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'aliases'; END;
+  CREATE TRIGGER settings_changed_i AFTER INSERT ON endpoint_settings BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'settings'; END;
+  CREATE TRIGGER settings_changed_u AFTER UPDATE ON endpoint_settings BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'settings'; END;
+  CREATE TRIGGER settings_changed_d AFTER DELETE ON endpoint_settings BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'settings'; END;
+  CREATE TABLE duty_leases (
+    duty       TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE replicas (
+    id         TEXT    PRIMARY KEY,
+    pid        INTEGER NOT NULL,
+    host       TEXT    NOT NULL,
+    started_at TEXT    NOT NULL,
+    last_seen  INTEGER NOT NULL
+  );
+  `,
 ];

@@ -13,7 +13,7 @@ import type { LoopStore } from './loop-store.js';
 import { SqliteLoopStore } from './sqlite-loop-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { getVersionReport, saveVersionReport } from './sqlite-version-reports.js';
-import type { ChangeContext, EndpointEvent, EndpointRecord, NewModelVersion, Store } from './store.js';
+import type { ChangeContext, ChangeCounters, ChangeKind, DutyLease, EndpointEvent, EndpointRecord, NewModelVersion, ReplicaRecord, Store } from './store.js';
 
 interface VersionRow {
   name: string;
@@ -58,6 +58,7 @@ interface EventRow {
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly leases: Database.Database;
   private readonly captureWriter: CaptureWriterClient;
   readonly loop: LoopStore;
 
@@ -69,18 +70,79 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    // Leases and heartbeats are rewritten every second and worth nothing after a power loss (they run out): their own
+    // connection commits without waiting for the disk, so they never stall the event loop on an fsync.
+    this.leases = new Database(file);
+    this.leases.pragma('synchronous = NORMAL');
+    this.leases.pragma('busy_timeout = 5000');
     this.captureWriter = new CaptureWriterClient(file);
     this.loop = new SqliteLoopStore(this.db, this.captureWriter);
   }
 
   private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    for (let i = current; i < SQLITE_MIGRATIONS.length; i++) {
-      this.db.transaction(() => {
-        this.db.exec(SQLITE_MIGRATIONS[i]!);
-        this.db.pragma(`user_version = ${i + 1}`);
+    // The version is read inside the write lock: processes opening one file together (serve --workers) apply each
+    // migration once.
+    for (;;) {
+      const applied = this.db.transaction((): boolean => {
+        const current = this.db.pragma('user_version', { simple: true }) as number;
+        if (current >= SQLITE_MIGRATIONS.length) return false;
+        this.db.exec(SQLITE_MIGRATIONS[current]!);
+        this.db.pragma(`user_version = ${current + 1}`);
+        return true;
       }).immediate();
+      if (!applied) return;
     }
+  }
+
+  async changeCounters(): Promise<ChangeCounters> {
+    const rows = this.db.prepare('SELECT kind, counter FROM change_counters').all() as { kind: ChangeKind; counter: number }[];
+    return countersOf(rows);
+  }
+
+  async watchChanges(): Promise<() => Promise<void>> {
+    // SQLite cannot tell another process's commit: callers poll changeCounters.
+    return async () => undefined;
+  }
+
+  async acquireLease(duty: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const result = this.db
+      .prepare(
+        `INSERT INTO duty_leases (duty, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (duty) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE duty_leases.holder = excluded.holder OR duty_leases.expires_at <= ?`,
+      )
+      .run(duty, holder, now + ttlMs, now);
+    return result.changes === 1;
+  }
+
+  async releaseLease(duty: string, holder: string): Promise<void> {
+    this.leases.prepare('DELETE FROM duty_leases WHERE duty = ? AND holder = ?').run(duty, holder);
+  }
+
+  async listLeases(): Promise<DutyLease[]> {
+    const rows = this.leases.prepare('SELECT duty, holder, expires_at FROM duty_leases ORDER BY duty').all() as { duty: string; holder: string; expires_at: number }[];
+    return rows.map((r) => ({ duty: r.duty, holder: r.holder, expiresAt: r.expires_at }));
+  }
+
+  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO replicas (id, pid, host, started_at, last_seen) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
+      )
+      .run(replica.id, replica.pid, replica.host, replica.startedAt, Date.now());
+  }
+
+  async listReplicas(sinceMs: number): Promise<ReplicaRecord[]> {
+    const rows = this.leases.prepare('SELECT id, pid, host, started_at, last_seen FROM replicas WHERE last_seen >= ? ORDER BY id').all(sinceMs) as {
+      id: string; pid: number; host: string; started_at: string; last_seen: number;
+    }[];
+    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen }));
+  }
+
+  async removeReplica(id: string): Promise<void> {
+    this.leases.prepare('DELETE FROM replicas WHERE id = ?').run(id);
   }
 
   async createModelVersion(draft: NewModelVersion): Promise<ModelVersion> {
@@ -295,6 +357,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     await this.captureWriter.close();
+    this.leases.close();
     this.db.close();
   }
 
@@ -346,4 +409,10 @@ function toAlias(row: AliasRow): ModelAlias {
 
 function toEndpoint(row: EndpointRow): EndpointRecord {
   return { spec: JSON.parse(row.spec) as EndpointSpec, revision: row.revision, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+function countersOf(rows: { kind: ChangeKind; counter: number }[]): ChangeCounters {
+  const counters: ChangeCounters = { endpoints: 0, aliases: 0, settings: 0 };
+  for (const r of rows) counters[r.kind] = r.counter;
+  return counters;
 }

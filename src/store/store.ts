@@ -39,6 +39,28 @@ export interface EndpointEvent {
   details: object | null;
 }
 
+/** The kinds of durable change another replica must follow; each has a counter in the store. */
+export const CHANGE_KINDS = ['endpoints', 'aliases', 'settings'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+export type ChangeCounters = Record<ChangeKind, number>;
+
+/** Who holds a duty (work done once across replicas) and until when (milliseconds since the epoch, the store's clock). */
+export interface DutyLease {
+  duty: string;
+  holder: string;
+  expiresAt: number;
+}
+
+/** One server process sharing this store, as it last reported itself. */
+export interface ReplicaRecord {
+  id: string;
+  pid: number;
+  host: string;
+  startedAt: string;
+  /** Milliseconds since the epoch (the store's clock) of its last heartbeat. */
+  lastSeen: number;
+}
+
 /**
  * The contract every store keeps (checked by test/store-contract.ts):
  * - Each method is atomic. Whatever reads and then writes (a version number, a revision, a reference check before a
@@ -129,6 +151,36 @@ export interface Store {
    * collection must keep. A removed version's artifacts drop out unless another version refers to them.
    */
   referencedBlobs(): Promise<Set<string>>;
+
+  /**
+   * The change counters: each kind's counter grows with every committed change of that kind (endpoints: a spec put or
+   * removed; aliases: set, moved or removed; settings: a loop setting put or removed), made by any process on this
+   * store, including changes made through LoopStore. Counters never go back; equal counters mean nothing of that kind
+   * changed in between. Replicas poll this (cheap: one small read) to know when to reconcile.
+   */
+  changeCounters(): Promise<ChangeCounters>;
+  /**
+   * Calls `onChange` soon after a change of any kind is committed (by any process), where the store can push that
+   * (Postgres: LISTEN/NOTIFY); a store that cannot returns at once and never calls it, so callers poll
+   * changeCounters as well. Resolves to a function that stops watching.
+   */
+  watchChanges(onChange: (kind: ChangeKind) => void): Promise<() => Promise<void>>;
+
+  /**
+   * Takes or renews a duty for `holder` for `ttlMs` from now: true if the duty was free, expired, or already
+   * `holder`'s; false while another holder's lease runs. Atomic: of concurrent callers for one free duty, one wins.
+   */
+  acquireLease(duty: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the duty up if `holder` holds it (so another may take it at once); otherwise changes nothing. */
+  releaseLease(duty: string, holder: string): Promise<void>;
+  /** Every lease, expired ones included, ordered by duty. */
+  listLeases(): Promise<DutyLease[]>;
+  /** Records (or refreshes) a replica, its lastSeen set to now. */
+  heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void>;
+  /** Replicas seen since `sinceMs` (milliseconds since the epoch), ordered by id. */
+  listReplicas(sinceMs: number): Promise<ReplicaRecord[]>;
+  /** Forgets a replica (it stopped); absent is fine. */
+  removeReplica(id: string): Promise<void>;
 
   /** Finishes pending capture writes and releases the database; no call may follow. */
   close(): Promise<void>;
