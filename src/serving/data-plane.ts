@@ -56,6 +56,14 @@ export class DataPlane {
     return this.opts.isReady() && this.endpoints.settled;
   }
 
+  /**
+   * serverReady with its reasons: the endpoints still loading and those that failed to load. Failed ones do not hold
+   * readiness back (they wait for a new deploy, not for time), but a client should see them.
+   */
+  readiness(): { ready: boolean; loading: string[]; failed: string[] } {
+    return { ready: this.serverReady(), ...this.endpoints.unsettled() };
+  }
+
   serverMetadata(): { name: string; version: string } {
     return { name: 'slipway', version: this.opts.serverVersion };
   }

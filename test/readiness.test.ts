@@ -1,0 +1,86 @@
+// /v2/health/ready after a restart: not ready (503) while a restored endpoint is still loading, and the body names it;
+// ready once every restored endpoint loaded or failed, the failed ones named. A Python model whose load() sleeps or
+// raises (when an environment variable the worker inherits says so) makes the restore slow or failing on purpose.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/app.js';
+import { startServer } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { call } from './http.js';
+import { deploy, push, ROOT } from './loop-harness.js';
+
+const home = mkdtempSync(join(tmpdir(), 'slipway-ready-'));
+const pkg = mkdtempSync(join(tmpdir(), 'slipway-ready-pkg-'));
+const config: Config = loadConfig({ home, port: 0, grpcPort: 0, logLevel: 'fatal' }, {}, home);
+const running: RunningServer[] = [];
+
+interface Readiness {
+  ready: boolean;
+  loading: string[];
+  failed: string[];
+}
+
+beforeAll(async () => {
+  // The adder fixture, with a load() that sleeps or fails on request. Only restarts set the variables: the push's
+  // validation and the first deploy load it at full speed.
+  cpSync(join(ROOT, 'test', 'fixtures', 'python'), pkg, { recursive: true });
+  const model = readFileSync(join(pkg, 'model.py'), 'utf8').replace(
+    '    def load(self, directory):\n',
+    '    def load(self, directory):\n' +
+      '        time.sleep(float(os.environ.get("SLIPWAY_TEST_LOAD_DELAY", "0")))\n' +
+      '        if os.environ.get("SLIPWAY_TEST_LOAD_FAIL"):\n' +
+      '            raise RuntimeError("load failed on purpose")\n',
+  );
+  expect(model).toContain('SLIPWAY_TEST_LOAD_DELAY');
+  writeFileSync(join(pkg, 'model.py'), model);
+  const first = await startServer(config);
+  running.push(first);
+  await first.restored;
+  await push(first.url, pkg);
+  await deploy(first.url, 'slow', 'adder:1');
+  await first.close();
+}, 90_000);
+
+afterAll(async () => {
+  delete process.env.SLIPWAY_TEST_LOAD_DELAY;
+  delete process.env.SLIPWAY_TEST_LOAD_FAIL;
+  for (const s of running) await s.close().catch(() => undefined);
+  rmSync(home, { recursive: true, force: true });
+  rmSync(pkg, { recursive: true, force: true });
+});
+
+async function readiness(server: RunningServer): Promise<{ status: number; body: Readiness }> {
+  return call<Readiness>(`${server.url}/v2/health/ready`);
+}
+
+describe('readiness after a restart', () => {
+  it('is 503 naming the endpoint while its restore loads, and 200 once it has loaded', async () => {
+    process.env.SLIPWAY_TEST_LOAD_DELAY = '3';
+    const server = await startServer(config);
+    running.push(server);
+    const during = await readiness(server);
+    expect(during.status).toBe(503);
+    expect(during.body).toEqual({ ready: false, loading: ['slow'], failed: [] });
+    await server.restored;
+    const after = await readiness(server);
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual({ ready: true, loading: [], failed: [] });
+    await server.close();
+    delete process.env.SLIPWAY_TEST_LOAD_DELAY;
+  }, 60_000);
+
+  it('is 200 once a restore failed, naming the failed endpoint', async () => {
+    process.env.SLIPWAY_TEST_LOAD_FAIL = '1';
+    const server = await startServer(config);
+    running.push(server);
+    await server.restored;
+    const after = await readiness(server);
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual({ ready: true, loading: [], failed: ['slow'] });
+    await server.close();
+    delete process.env.SLIPWAY_TEST_LOAD_FAIL;
+  }, 60_000);
+});
