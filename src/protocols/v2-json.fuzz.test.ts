@@ -4,71 +4,10 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DataType } from '../core/datatype.js';
-import { arrayConstructor } from '../core/datatype.js';
-import { toHalfBits } from '../core/fp16.js';
 import { fuzz, mutated, onlyClientErrors } from '../../test/support/fuzz.js';
+import { dataOf, expected, sameTensorData, tensorCase, type TensorCase } from '../../test/support/tensor-cases.js';
 import { FlatNumbers, scanJson } from './json-scan.js';
 import { decodeInferRequest, parseJsonBody } from './v2-json.js';
-
-/** One input as a client writes it, and the flat values JSON.parse reads back from it. */
-export interface TensorCase {
-  datatype: DataType;
-  shape: number[];
-  values: (number | boolean | string)[];
-  nested: boolean;
-}
-
-const INTEGER_RANGES: Partial<Record<DataType, [number, number]>> = {
-  UINT8: [0, 255], INT8: [-128, 127], INT16: [-32768, 32767], UINT16: [0, 65535], INT32: [-(2 ** 31), 2 ** 31 - 1],
-  UINT32: [0, 2 ** 32 - 1], INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], UINT64: [0, Number.MAX_SAFE_INTEGER],
-};
-
-function valueOf(datatype: DataType): fc.Arbitrary<number | boolean | string> {
-  if (datatype === 'BOOL') return fc.boolean();
-  if (datatype === 'BYTES') return fc.string({ maxLength: 12 });
-  const range = INTEGER_RANGES[datatype];
-  if (range) return fc.integer({ min: Math.max(range[0], Number.MIN_SAFE_INTEGER), max: Math.min(range[1], Number.MAX_SAFE_INTEGER) });
-  // JSON has no -0, NaN or infinities: what a client can send.
-  return fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => (Object.is(d, -0) ? 0 : d));
-}
-
-export const tensorCase: fc.Arbitrary<TensorCase> = fc
-  .record({
-    datatype: fc.constantFrom<DataType>('BOOL', 'UINT8', 'INT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64', 'FP16', 'FP32', 'FP64', 'BYTES'),
-    shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
-    nested: fc.boolean(),
-  })
-  .chain(({ datatype, shape, nested }) => {
-    const count = shape.reduce((a, b) => a * b, 1);
-    return fc.array(valueOf(datatype), { minLength: count, maxLength: count }).map((values) => ({ datatype, shape, values, nested }));
-  });
-
-/** Values nested row by row as the shape says (what most clients send), or flat. */
-function dataOf(c: TensorCase): unknown {
-  if (!c.nested || c.shape.length < 2) return c.values;
-  let rows: unknown[] = c.values;
-  for (let d = c.shape.length - 1; d >= 1; d--) {
-    const size = c.shape[d]!;
-    const grouped: unknown[] = [];
-    for (let i = 0; i < rows.length; i += size) grouped.push(rows.slice(i, i + size));
-    if (size === 0) return c.values; // nothing to group: send it flat
-    rows = grouped;
-  }
-  return rows;
-}
-
-/** What the schema says the decoded data is, from the values JSON.parse reads. */
-function expected(c: TensorCase): unknown {
-  switch (c.datatype) {
-    case 'BYTES': return c.values;
-    case 'BOOL': return Uint8Array.from(c.values as boolean[], (b) => (b ? 1 : 0));
-    case 'FP16': return Uint16Array.from(c.values as number[], toHalfBits);
-    case 'INT64': return BigInt64Array.from(c.values as number[], (v) => BigInt(v));
-    case 'UINT64': return BigUint64Array.from(c.values as number[], (v) => BigInt(v));
-    default: return (arrayConstructor(c.datatype) as unknown as { from(v: number[]): unknown }).from(c.values as number[]);
-  }
-}
 
 /** A request body; `pad` bytes of id push it over the scanner threshold. */
 function bodyOf(cases: TensorCase[], pad: number): string {
@@ -77,12 +16,6 @@ function bodyOf(cases: TensorCase[], pad: number): string {
 }
 
 const LARGE = 17 * 1024;
-
-function sameTensorData(actual: unknown, want: unknown): void {
-  // 64-bit unsigned data is held in a signed array by some paths; compare the elements' values.
-  if (actual instanceof BigInt64Array && want instanceof BigUint64Array) expect(Array.from(actual)).toEqual(Array.from(new BigInt64Array(want.buffer)));
-  else expect(actual).toEqual(want);
-}
 
 describe('v2 JSON decoding, fuzzed', () => {
   it('decodes valid requests to what JSON.parse and the schema say, small and large bodies alike', () => {
