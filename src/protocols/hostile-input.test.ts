@@ -102,3 +102,12 @@ describe('nesting 100,000 arrays deep', () => {
     expect(Array.from(request.inputs[0]!.data as Float32Array)).toEqual([1]);
   });
 });
+
+describe('deep values given to the decoder after parsing', () => {
+  it('are refused as invalid when an input is not an object (the message renders only the start of the value)', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expectInvalid(() => decodeInferRequest({ inputs: [deep] }), /^inputs\[0\]: expected an object, got \[\[\[/);
+    expectInvalid(() => decodeInferRequest(deep), /^request body: expected a JSON object, got \[\[\[/);
+  });
+});
