@@ -2,11 +2,14 @@
 // ready once every restored endpoint loaded or failed, the failed ones named. A Python model whose load() sleeps or
 // raises (when an environment variable the worker inherits says so) makes the restore slow or failing on purpose.
 
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/app.js';
+import { LOADER_OPTIONS, PROTO_PATH } from '../src/api/grpc-proto.js';
 import { startServer } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { call } from './http.js';
@@ -52,6 +55,22 @@ afterAll(async () => {
   rmSync(pkg, { recursive: true, force: true });
 });
 
+interface Method {
+  path: string;
+  requestSerialize: (value: object) => Buffer;
+  responseDeserialize: (bytes: Buffer) => unknown;
+}
+const serverReady = (loadSync(PROTO_PATH, LOADER_OPTIONS)['inference.GRPCInferenceService'] as unknown as Record<string, Method>)['ServerReady']!;
+
+/** gRPC ServerReady's answer from `server`. */
+function grpcReady(server: RunningServer): Promise<unknown> {
+  const client = new grpc.Client(server.grpcUrl, grpc.credentials.createInsecure());
+  return new Promise<unknown>((resolve, reject) => {
+    client.makeUnaryRequest(serverReady.path, serverReady.requestSerialize, serverReady.responseDeserialize, {}, new grpc.Metadata(),
+      { deadline: Date.now() + 10_000 }, (err, value) => (err ? reject(err) : resolve(value)));
+  }).finally(() => client.close());
+}
+
 async function readiness(server: RunningServer): Promise<{ status: number; body: Readiness }> {
   return call<Readiness>(`${server.url}/v2/health/ready`);
 }
@@ -64,10 +83,12 @@ describe('readiness after a restart', () => {
     const during = await readiness(server);
     expect(during.status).toBe(503);
     expect(during.body).toEqual({ ready: false, loading: ['slow'], failed: [] });
+    expect(await grpcReady(server)).toEqual({ ready: false });
     await server.restored;
     const after = await readiness(server);
     expect(after.status).toBe(200);
     expect(after.body).toEqual({ ready: true, loading: [], failed: [] });
+    expect(await grpcReady(server)).toEqual({ ready: true });
     await server.close();
     delete process.env.SLIPWAY_TEST_LOAD_DELAY;
   }, 60_000);
