@@ -77,7 +77,9 @@ function parseTest(value: unknown, i: number): PackageTest {
 export function parseManifest(text: string, nameOverride?: string): PackageManifest {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // The yaml library reports odd-but-parsable input (an unknown `!tag`) as a process warning, which would put a
+    // pusher's text on the server's stderr; the fields are checked below, so the warnings add nothing.
+    doc = parseYaml(text, { logLevel: 'error' });
   } catch (err) {
     throw new InvalidInputError(`${MANIFEST_FILE} is not valid YAML: ${(err as Error).message}`);
   }
