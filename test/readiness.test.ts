@@ -1,5 +1,6 @@
 // /v2/health/ready after a restart: not ready (503) while a restored endpoint is still loading, and the body names it;
-// ready once every restored endpoint loaded or failed, the failed ones named. A Python model whose load() sleeps or
+// ready once every restored endpoint loaded or failed, the failed ones named; with --examples, not ready until the
+// bundled examples are pushed and deployed. A Python model whose load() sleeps or
 // raises (when an environment variable the worker inherits says so) makes the restore slow or failing on purpose.
 
 import * as grpc from '@grpc/grpc-js';
@@ -14,6 +15,7 @@ import { startServer } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { call } from './http.js';
 import { deploy, push, ROOT } from './loop-harness.js';
+import { removeHome, startServer as startServerProcess } from './server-process.js';
 
 const home = mkdtempSync(join(tmpdir(), 'slipway-ready-'));
 const pkg = mkdtempSync(join(tmpdir(), 'slipway-ready-pkg-'));
@@ -103,5 +105,30 @@ describe('readiness after a restart', () => {
     expect(after.body).toEqual({ ready: true, loading: [], failed: ['slow'] });
     await server.close();
     delete process.env.SLIPWAY_TEST_LOAD_FAIL;
+  }, 60_000);
+});
+
+describe('readiness with bundled examples', () => {
+  it('is 503 naming them until `serve --examples` has pushed and deployed them, then 200', async () => {
+    const examples = mkdtempSync(join(tmpdir(), 'slipway-ready-examples-'));
+    cpSync(pkg, join(examples, 'adder'), { recursive: true });
+    // Each load of the model (validation, baseline, deploy) takes a second: the bootstrap outlasts the first look.
+    const server = await startServerProcess({ args: ['--examples', examples], env: { SLIPWAY_TEST_LOAD_DELAY: '1' } });
+    try {
+      const during = await call<Readiness>(`${server.url}/v2/health/ready`);
+      expect(during.status).toBe(503);
+      expect(during.body).toEqual({ ready: false, loading: ['bundled examples'], failed: [] });
+      let after = during;
+      for (let tries = 0; tries < 300 && after.status !== 200; tries++) {
+        await new Promise((done) => setTimeout(done, 100));
+        after = await call<Readiness>(`${server.url}/v2/health/ready`);
+      }
+      expect(after.body).toEqual({ ready: true, loading: [], failed: [] });
+      expect(server.output()).toContain('endpoint "adder" serves adder:1');
+    } finally {
+      await server.stop();
+      removeHome(server.home);
+      rmSync(examples, { recursive: true, force: true });
+    }
   }, 60_000);
 });
