@@ -53,6 +53,8 @@ export interface RunningServer {
   loop: LoopParts;
   /** Resolves once every stored endpoint has been loaded (or has failed to). */
   restored: Promise<void>;
+  /** Holds readiness back, naming `what` in the readiness answer, until `until` settles (bundled examples). */
+  holdReady(what: string, until: Promise<unknown>): void;
   close(): Promise<void>;
 }
 
@@ -130,8 +132,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   });
   const decoder = new DecodePool();
   let started = false;
+  const pending = new Set<string>();
   const serverVersion = await packageVersion();
-  const plane = new DataPlane({ endpoints: live, registry, serverVersion, isReady: () => started, maxTimeoutMs: config.maxTimeoutMs });
+  const plane = new DataPlane({ endpoints: live, registry, serverVersion, isReady: () => started, pending: () => [...pending], maxTimeoutMs: config.maxTimeoutMs });
   await buildHttpServer(app, {
     rollouts,
     loop,
@@ -214,6 +217,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     intake,
     loop,
     restored,
+    holdReady(what, until) {
+      pending.add(what);
+      void until.finally(() => pending.delete(what)).catch(() => undefined);
+    },
     async close() {
       started = false;
       await Promise.all([grpc.close(), app.close()]);

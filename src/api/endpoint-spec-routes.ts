@@ -1,5 +1,6 @@
 // Endpoints as code over HTTP: read an endpoint's spec as a manifest, and apply a manifest (or preview its diff).
 
+import { boundedJson } from '../core/describe-value.js';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { diffSpecs } from '../core/endpoint-diff.js';
 import { manifestOf, MANIFEST_KIND, parseEndpointManifest } from '../core/endpoint-manifest.js';
@@ -96,7 +97,7 @@ const documentOnly = (): ((data: unknown) => boolean) => () => true;
 function flag(value: string | undefined, field: string): boolean {
   if (value === undefined || value === 'false' || value === '0') return false;
   if (value === '' || value === 'true' || value === '1') return true;
-  throw new InvalidInputError(`${field}: expected true or false, got ${JSON.stringify(value)}`);
+  throw new InvalidInputError(`${field}: expected true or false, got ${boundedJson(value) ?? 'nothing'}`);
 }
 
 export const endpointSpecRoutes: FastifyPluginAsync<EndpointSpecRouteOptions> = async (app: FastifyInstance, opts) => {

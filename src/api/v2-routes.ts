@@ -52,8 +52,8 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
 
   app.get('/v2/health/live', async () => ({ live: plane.serverLive() }));
   app.get('/v2/health/ready', async (_req, reply) => {
-    const ready = plane.serverReady();
-    return reply.status(ready ? 200 : 503).send({ ready });
+    const readiness = plane.readiness();
+    return reply.status(readiness.ready ? 200 : 503).send(readiness);
   });
   app.get('/v2', async () => ({ ...plane.serverMetadata(), extensions: V2_EXTENSIONS }));
 

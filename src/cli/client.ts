@@ -1,6 +1,7 @@
 // The CLI's HTTP client for the management and inference APIs: errors come back as readable messages.
 
 import { openAsBlob } from 'node:fs';
+import { localUser } from './local-user.js';
 
 export class CliError extends Error {
   /** The HTTP status when the server refused the request (e.g. 404), for callers that treat one as an answer. */
@@ -31,7 +32,7 @@ export class SlipwayClient {
    * an unreachable server or a refusal is a CliError that says what happened and what to do.
    */
   async open(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { 'x-slipway-actor': `cli:${process.env.USER ?? 'unknown'}` };
+    const headers: Record<string, string> = { 'x-slipway-actor': `cli:${localUser()}` };
     if (this.options.token) headers.authorization = `Bearer ${this.options.token}`;
     let payload: string | FormData | undefined;
     if (body instanceof FormData) payload = body;

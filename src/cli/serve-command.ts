@@ -67,6 +67,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Ready means ready to serve what the server was told to serve: the bundled examples too, once pushed and deployed.
+  let examplesDone: () => void = () => undefined;
+  if (flags.examples) server.holdReady('bundled examples', new Promise<void>((done) => (examplesDone = done)));
   await server.restored;
   if (worker !== undefined) {
     // Examples are pushed once, by the first worker; the others follow the store.
@@ -84,7 +87,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.examples) {
     const dir = typeof flags.examples === 'string' ? flags.examples : BUNDLED_EXAMPLES;
     if (!existsSync(dir)) throw new Error(`examples directory ${dir} not found`);
-    const examples = await bootstrapExamples(server, dir);
+    const examples = await bootstrapExamples(server, dir).finally(examplesDone);
     for (const ex of examples) {
       console.log(`\nendpoint "${ex.endpoint}" serves ${ex.version.name}:${ex.version.version} — ${ex.version.description}`);
       if (ex.request) {

@@ -1,12 +1,13 @@
 // Reading typed fields out of a JSON/YAML body with errors that point at the field: shared by the loop's settings parsers.
 
+import { boundedJson } from './describe-value.js';
 import { parseDuration } from './duration.js';
 import { InvalidInputError } from './errors.js';
 
 export type Fields = Record<string, unknown>;
 
 export function fieldError(field: string, expected: string, got: unknown): InvalidInputError {
-  return new InvalidInputError(`field "${field}": expected ${expected}, got ${JSON.stringify(got) ?? 'nothing'}`);
+  return new InvalidInputError(`field "${field}": expected ${expected}, got ${boundedJson(got) ?? 'nothing'}`);
 }
 
 /** The body as a mapping whose keys are all known; `at` prefixes field names in errors (e.g. "capture."). */

@@ -1,6 +1,7 @@
 // Endpoints as code: the declarative document `slipway apply` reads and `slipway get` writes — parsed with errors that
 // point at the field, and produced canonically from a live spec so that applying it back changes nothing.
 
+import { boundedJson } from './describe-value.js';
 import { formatDuration, parseDuration } from './duration.js';
 import type { EndpointSpec, RoutingSpec } from './endpoint-spec.js';
 import { DEFAULT_ROUTING, formatVersionId } from './endpoint-spec.js';
@@ -63,8 +64,8 @@ const INTEGER_RUNTIME_FIELDS: ReadonlySet<string> = new Set(['instances', 'intra
 
 function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return `a list ${JSON.stringify(value)}`;
-  return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
+  if (Array.isArray(value)) return `a list ${boundedJson(value)}`;
+  return typeof value === 'number' ? String(value) : boundedJson(value) ?? String(value);
 }
 
 function fail(field: string, expected: string, got: unknown): never {

@@ -1,5 +1,6 @@
 // How one variant runs: instances, threads, execution provider, dynamic batching and its queue; defaults and validation.
 
+import { boundedJson } from './describe-value.js';
 import { InvalidInputError } from './errors.js';
 
 /** Providers onnxruntime-node may offer. Deploys accept 'cpu' only for now; the others are probed by the profiler. */
@@ -58,7 +59,7 @@ const INTEGER_LIMITS = {
 } as const;
 
 function describe(value: unknown): string {
-  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return typeof value === 'number' ? String(value) : boundedJson(value) ?? 'nothing';
 }
 
 /** The settings `auto` picks: writing any of them (without `auto: true`) fixes the runtime as written. */

@@ -13,11 +13,19 @@ export class FlatNumbers {
   }
 }
 
+/**
+ * How deep arrays and objects may nest in a body. The scanner recurses once per level, so without a bound a body of
+ * 100,000 brackets would overflow the stack; tensors need a level per dimension plus three around them.
+ */
+export const MAX_DEPTH = 64;
+
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 class Scanner {
   i = 0;
+  /** Arrays and objects open around the current position. */
+  private depth = 0;
   private readonly text: Buffer;
   constructor(private readonly b: Uint8Array) {
     this.text = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -41,14 +49,23 @@ class Scanner {
   value(): unknown {
     this.ws();
     const c = this.b[this.i];
-    if (c === 0x7b) return this.object();
-    if (c === 0x5b) return this.array();
+    if (c === 0x7b || c === 0x5b) {
+      this.enter();
+      const v = c === 0x7b ? this.object() : this.array();
+      this.depth--;
+      return v;
+    }
     if (c === 0x22) return this.string();
     if (c === 0x74) return this.literal('true', true);
     if (c === 0x66) return this.literal('false', false);
     if (c === 0x6e) return this.literal('null', null);
     if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();
     return this.fail(c === undefined ? 'unexpected end of input' : `unexpected character ${JSON.stringify(String.fromCharCode(c))}`);
+  }
+
+  enter(levels = 1): void {
+    this.depth += levels;
+    if (this.depth > MAX_DEPTH) this.fail(`arrays and objects nested deeper than ${MAX_DEPTH} levels`);
   }
 
   literal<T>(text: string, value: T): T {
@@ -131,6 +148,7 @@ class Scanner {
       const c = b[this.i];
       if (c === 0x5b) {
         depth++;
+        this.enter();
         this.i++;
         this.ws();
         if (b[this.i] === 0x5d) continue; // an empty array: the closing bracket is handled below
@@ -138,6 +156,7 @@ class Scanner {
       }
       if (c === 0x5d) {
         depth--;
+        this.depth--;
         this.i++;
       } else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
         if (n === values.length) {
@@ -149,7 +168,8 @@ class Scanner {
       } else {
         // Not all numbers (BOOL or BYTES data, or an error): parse the whole value the general way.
         this.i = start;
-        return this.array();
+        this.depth -= depth;
+        return this.value();
       }
       if (depth === 0) return new FlatNumbers(values.subarray(0, n).slice());
       this.ws();
@@ -260,6 +280,27 @@ class Scanner {
   /** The bytes of a number as a string (numbers are ASCII): far cheaper than a UTF-8 decode. */
   latin1(start: number, end: number): string {
     return this.text.toString('latin1', start, end);
+  }
+}
+
+/**
+ * Throws the scanner's error when arrays and objects in `body` nest deeper than MAX_DEPTH. For bodies JSON.parse
+ * reads (it does not recurse, but what reads its result may), so both paths refuse the same bodies.
+ */
+export function checkDepth(body: Uint8Array): void {
+  let depth = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === 0x22) {
+      // Skip the string, escapes included; an unterminated one is JSON's error to report.
+      for (i++; i < body.length && body[i] !== 0x22; i++) if (body[i] === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) {
+        const s = new Scanner(body);
+        s.i = i;
+        s.fail(`arrays and objects nested deeper than ${MAX_DEPTH} levels`);
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
 }
 

@@ -3,7 +3,7 @@
 import type { DataType, TensorData } from '../core/datatype.js';
 import { allocate, integerRange } from '../core/datatype.js';
 import { InvalidInputError } from '../core/errors.js';
-import { FlatNumbers, scanJson } from './json-scan.js';
+import { FlatNumbers, checkDepth, scanJson } from './json-scan.js';
 import { fromHalfBits, toHalfBits } from '../core/fp16.js';
 import type { InferRequest, InferResponse, Parameters, RequestedOutput } from '../core/infer.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
@@ -36,6 +36,7 @@ const SCAN_BYTES = 16 * 1024;
 export function parseJsonBody(body: Uint8Array | string): unknown {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   if (bytes.length >= SCAN_BYTES) return scanJson(bytes);
+  checkDepth(bytes);
   try {
     return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch {
@@ -58,9 +59,9 @@ function parseParameters(value: unknown, where: string): Parameters | undefined 
 }
 
 /** Converts flat numbers to the datatype's array in one pass, with the same checks (and messages) as decodeData. */
-function decodeNumbers(datatype: DataType, flat: FlatNumbers, count: number, where: string): TensorData {
+function decodeNumbers(datatype: DataType, flat: FlatNumbers, shape: readonly number[], count: number, where: string): TensorData {
   const values = flat.values;
-  if (values.length !== count) throw new InvalidInputError(`${where}: shape holds ${count} elements, but "data" has ${values.length}`);
+  if (values.length !== count) throw countMismatch(where, shape, values.length);
   const bad = (n: number, expected: string): never => {
     throw new InvalidInputError(`${where}: element ${n} of "data": expected ${expected} for ${datatype}, got ${describe(values[n])}`);
   };
@@ -98,18 +99,36 @@ function decodeNumbers(datatype: DataType, flat: FlatNumbers, count: number, whe
   }
 }
 
+function countMismatch(where: string, shape: readonly number[], got: number): InvalidInputError {
+  return new InvalidInputError(`${where}: shape holds ${shapeSize(shape)} elements, but "data" has ${got}`);
+}
+
+/** The elements (non-array values) of nested arrays, counted without recursion. */
+function countElements(data: unknown[]): number {
+  let n = 0;
+  const stack: unknown[][] = [data];
+  while (stack.length > 0) {
+    for (const v of stack.pop()!) {
+      if (Array.isArray(v)) stack.push(v);
+      else n++;
+    }
+  }
+  return n;
+}
+
 /** Writes the elements of (possibly nested) `data` into a typed array, checking each against the datatype. */
-function decodeData(datatype: DataType, data: unknown, count: number, where: string): TensorData {
-  if (data instanceof FlatNumbers) return decodeNumbers(datatype, data, count, where);
+function decodeData(datatype: DataType, data: unknown, shape: readonly number[], where: string): TensorData {
+  const count = shapeSize(shape);
+  if (data instanceof FlatNumbers) return decodeNumbers(datatype, data, shape, count, where);
   if (!Array.isArray(data)) throw new InvalidInputError(`${where}: expected "data" to be an array, got ${describe(data)}`);
+  // Count first, allocate after: the shape is the client's claim, and a claim of 64 billion elements next to two
+  // values must be refused as the client's mistake, not tried as an allocation (a RangeError, or gigabytes).
+  const elements = countElements(data);
+  if (elements !== count) throw countMismatch(where, shape, elements);
   const out = allocate(datatype, count);
   let n = 0;
   const range = integerRange(datatype);
   const put = (v: unknown): void => {
-    if (n >= count) {
-      n++;
-      return;
-    }
     const bad = (expected: string): never => {
       throw new InvalidInputError(`${where}: element ${n} of "data": expected ${expected} for ${datatype}, got ${describe(v)}`);
     };
@@ -153,9 +172,6 @@ function decodeData(datatype: DataType, data: unknown, count: number, where: str
     if (Array.isArray(v)) stack.push({ arr: v, i: 0 });
     else put(v);
   }
-  if (n !== count) {
-    throw new InvalidInputError(`${where}: shape holds ${count} elements, but "data" has ${n}`);
-  }
   return out;
 }
 
@@ -189,7 +205,7 @@ function decodeInput(value: unknown, i: number, binary: BinaryInputSource | unde
     return rawToTensor(name, datatype, shape, binary.take(where, size), where);
   }
   if (value.data === undefined) throw new InvalidInputError(`${where}: expected "data"`);
-  return { name, datatype, shape, data: decodeData(datatype, value.data, shapeSize(shape), where) };
+  return { name, datatype, shape, data: decodeData(datatype, value.data, shape, where) };
 }
 
 /**

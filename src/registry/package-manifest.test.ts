@@ -333,3 +333,20 @@ describe('parseManifest: a declared signature and extra files (formats whose fil
     expect(() => parseManifest(`${base}${line}\n`)).toThrow(message);
   });
 });
+
+describe('parseManifest: what it leaves out of the server log', () => {
+  it('reads an unknown YAML tag without a process warning (a pusher\'s text would reach the server\'s stderr)', async () => {
+    const warnings: Error[] = [];
+    const collect = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', collect);
+    try {
+      expect(parseManifest('name: m\nmodel: !custom m.onnx\n').model).toBe('m.onnx');
+      await new Promise((done) => setTimeout(done, 10));
+    } finally {
+      process.off('warning', collect);
+    }
+    expect(warnings.map((w) => w.message)).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 // Reads and validates `slipway.yaml`: every error points at the field and says what was expected.
 
+import { boundedJson } from '../core/describe-value.js';
 import { parse as parseYaml } from 'yaml';
 import { InvalidInputError } from '../core/errors.js';
 import type { ModelTask, PackageManifest, PackageTest, TestMetric } from '../core/model-version.js';
@@ -14,7 +15,7 @@ const TASKS: readonly ModelTask[] = ['classification', 'regression', 'other'];
 type Obj = Record<string, unknown>;
 
 function fail(field: string, expected: string, got: unknown): never {
-  throw new InvalidInputError(`${MANIFEST_FILE}: field "${field}": expected ${expected}, got ${JSON.stringify(got) ?? 'nothing'}`);
+  throw new InvalidInputError(`${MANIFEST_FILE}: field "${field}": expected ${expected}, got ${boundedJson(got) ?? 'nothing'}`);
 }
 
 function str(obj: Obj, field: string, path = field): string | undefined {
@@ -76,7 +77,9 @@ function parseTest(value: unknown, i: number): PackageTest {
 export function parseManifest(text: string, nameOverride?: string): PackageManifest {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // The yaml library reports odd-but-parsable input (an unknown `!tag`) as a process warning, which would put a
+    // pusher's text on the server's stderr; the fields are checked below, so the warnings add nothing.
+    doc = parseYaml(text, { logLevel: 'error' });
   } catch (err) {
     throw new InvalidInputError(`${MANIFEST_FILE} is not valid YAML: ${(err as Error).message}`);
   }

@@ -24,6 +24,8 @@ export interface DataPlaneOptions {
   serverVersion: string;
   /** False until start-up has restored the endpoints. */
   isReady: () => boolean;
+  /** What start-up still does besides restoring (e.g. "bundled examples"): the server is not ready while any is. */
+  pending?: () => string[];
   /** Cap on a client's requested timeout, in ms (the config's maxTimeoutMs). */
   maxTimeoutMs: number;
 }
@@ -53,7 +55,16 @@ export class DataPlane {
 
   /** Ready once start-up restored the endpoints and none is still loading. */
   serverReady(): boolean {
-    return this.opts.isReady() && this.endpoints.settled;
+    return this.opts.isReady() && this.endpoints.settled && (this.opts.pending?.() ?? []).length === 0;
+  }
+
+  /**
+   * serverReady with its reasons: the endpoints still loading and those that failed to load. Failed ones do not hold
+   * readiness back (they wait for a new deploy, not for time), but a client should see them.
+   */
+  readiness(): { ready: boolean; loading: string[]; failed: string[] } {
+    const { loading, failed } = this.endpoints.unsettled();
+    return { ready: this.serverReady(), loading: [...loading, ...(this.opts.pending?.() ?? [])], failed };
   }
 
   serverMetadata(): { name: string; version: string } {

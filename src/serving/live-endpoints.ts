@@ -103,6 +103,17 @@ export class LiveEndpoints {
     return true;
   }
 
+  /** The endpoints still loading and those whose load failed, by name, for the server's readiness answer. */
+  unsettled(): { loading: string[]; failed: string[] } {
+    const loading: string[] = [];
+    const failed: string[] = [];
+    for (const [name, e] of this.table) {
+      if (e.state === 'loading') loading.push(name);
+      else if (e.state === 'failed') failed.push(name);
+    }
+    return { loading: loading.sort(), failed: failed.sort() };
+  }
+
   /** The version a request to `endpoint` would meet, for metadata; `version` selects a registry version directly. */
   async describe(endpoint: string, version?: number): Promise<ModelVersion> {
     const primary = primaryOf(this.lookup(endpoint).record.spec);
