@@ -127,8 +127,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     log,
   });
   // Every answer names the replica that gave it (behind a load balancer, or among --workers).
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook, not an async one: it runs for every answer, and an async hook costs a promise each time.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-slipway-replica', duties.id);
+    done(null, payload);
   });
   const decoder = new DecodePool();
   let started = false;
