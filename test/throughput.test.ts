@@ -30,11 +30,12 @@ beforeAll(async () => {
   server = await startServer();
   await cli('push', join(ROOT, 'examples', 'digits'));
   await cli('deploy', 'digits-batched', '--model', 'digits:1', '--max-batch-size', '64', '--max-queue-delay-us', '3000');
-  await cli('deploy', 'digits-solo', '--model', 'digits:1');
+  await cli('deploy', 'digits-solo', '--model', 'digits:1', '--instances', '1', '--max-batch-size', '1');
   await cli('push', join(FIXTURES, 'all_types.onnx'), '--name', 'types');
   await cli('deploy', 'types', '--model', 'types', '--max-batch-size', '32', '--max-queue-delay-us', '5000');
   await cli('push', join(FIXTURES, 'slow.onnx'), '--name', 'slow');
-  await cli('deploy', 'slow', '--model', 'slow', '--max-queue-size', '4');
+  // One instance, no batching (a deploy without them would pick them for the host): the tests count what runs and queues.
+  await cli('deploy', 'slow', '--model', 'slow', '--instances', '1', '--max-batch-size', '1', '--max-queue-size', '4');
 });
 
 afterAll(async () => {
