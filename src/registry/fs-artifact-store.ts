@@ -4,8 +4,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { InternalError, NotFoundError, PayloadTooLargeError } from '../core/errors.js';
+import { InternalError, NotFoundError } from '../core/errors.js';
 import type { ArtifactStore, StoredBlob } from './artifact-store.js';
+import { spoolToFile } from './spool-file.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -26,24 +27,7 @@ export class FsArtifactStore implements ArtifactStore {
   async put(source: Readable | AsyncIterable<Uint8Array>, options: { maxBytes?: number } = {}): Promise<StoredBlob> {
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     const tmp = join(this.tmpDir, `${randomUUID()}.part`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const file = await open(tmp, 'wx');
-    try {
-      for await (const chunk of source) {
-        size += chunk.byteLength;
-        if (size > maxBytes) throw new PayloadTooLargeError(`artifact is larger than the limit of ${maxBytes} bytes`);
-        hash.update(chunk);
-        await file.write(chunk);
-      }
-      await file.sync();
-    } catch (err) {
-      await file.close();
-      await rm(tmp, { force: true });
-      throw err;
-    }
-    await file.close();
-    const sha256 = hash.digest('hex');
+    const { sha256, size } = await spoolToFile(source, tmp, maxBytes, true);
     const target = this.pathOf(sha256);
     if (await exists(target)) {
       await rm(tmp, { force: true });

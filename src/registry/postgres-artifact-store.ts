@@ -8,9 +8,10 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type pg from 'pg';
-import { InternalError, NotFoundError, PayloadTooLargeError } from '../core/errors.js';
+import { InternalError, NotFoundError } from '../core/errors.js';
 import { inTransaction } from '../store/postgres-db.js';
 import type { ArtifactStore, StoredBlob } from './artifact-store.js';
+import { spoolToFile } from './spool-file.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -52,21 +53,8 @@ export class PostgresArtifactStore implements ArtifactStore {
   async put(source: Readable | AsyncIterable<Uint8Array>, options: { maxBytes?: number } = {}): Promise<StoredBlob> {
     const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     const tmp = this.tmpPath();
-    const hash = createHash('sha256');
-    let size = 0;
     try {
-      const file = await open(tmp, 'wx');
-      try {
-        for await (const chunk of source) {
-          size += chunk.byteLength;
-          if (size > maxBytes) throw new PayloadTooLargeError(`artifact is larger than the limit of ${maxBytes} bytes`);
-          hash.update(chunk);
-          await file.write(chunk);
-        }
-      } finally {
-        await file.close();
-      }
-      const sha256 = hash.digest('hex');
+      const { sha256, size } = await spoolToFile(source, tmp, maxBytes, false);
       const created = await this.upload(sha256, size, tmp);
       // The spooled file is a verified copy: it becomes the cache entry.
       await this.placeInCache(sha256, tmp);

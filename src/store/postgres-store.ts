@@ -43,17 +43,6 @@ interface EndpointRow {
   updated_at: string;
 }
 
-interface EventRow {
-  id: number;
-  endpoint: string;
-  time: string;
-  actor: string;
-  action: string;
-  revision: number;
-  reason: string | null;
-  spec: EndpointSpec | null;
-  details: object | null;
-}
 
 /** Now on the database's clock, in milliseconds since the epoch. */
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
@@ -240,12 +229,12 @@ export class PostgresStore implements Store {
   }
 
   async endpointEvents(name: string): Promise<EndpointEvent[]> {
-    const { rows } = await this.pool.query<EventRow>('SELECT * FROM endpoint_events WHERE endpoint = $1 ORDER BY id', [name]);
+    const { rows } = await this.pool.query<EndpointEvent>('SELECT * FROM endpoint_events WHERE endpoint = $1 ORDER BY id', [name]);
     return rows.map(toEvent);
   }
 
   async endpointEvent(id: number): Promise<EndpointEvent | undefined> {
-    const { rows } = await this.pool.query<EventRow>('SELECT * FROM endpoint_events WHERE id = $1', [id]);
+    const { rows } = await this.pool.query<EndpointEvent>('SELECT * FROM endpoint_events WHERE id = $1', [id]);
     return rows[0] && toEvent(rows[0]);
   }
 
@@ -395,7 +384,8 @@ function toVersion(row: VersionRow): ModelVersion {
   };
 }
 
-function toEvent(r: EventRow): EndpointEvent {
+/** A row as an event (Postgres returns its JSON columns parsed), keeping only the event's own fields. */
+function toEvent(r: EndpointEvent): EndpointEvent {
   return {
     id: r.id, endpoint: r.endpoint, time: r.time, actor: r.actor, action: r.action, revision: r.revision,
     reason: r.reason, spec: r.spec, details: r.details,
