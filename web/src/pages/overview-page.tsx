@@ -1,6 +1,7 @@
 // Overview: active rollouts and recent alerts at the top, then every endpoint with its variants, weights, last
 // minute's req/s, p50/p99, error rate and a sparkline of each variant.
 
+import { useEffect } from 'preact/hooks';
 import { DataTable } from '../components/data-table.js';
 import { ErrorBox } from '../components/error-box.js';
 import { Link } from '../components/link.js';
@@ -13,6 +14,10 @@ import { usePoll } from '../lib/use-poll.js';
 
 export function OverviewPage() {
   const { data, error, refresh } = usePoll((signal) => api.get<Overview>('/api/v1/overview', signal), 2000, []);
+  // When the first data was on screen: the first-render budget is measured against this mark (browser tests).
+  useEffect(() => {
+    if (data && performance.getEntriesByName('slipway:overview-drawn').length === 0) performance.mark('slipway:overview-drawn');
+  }, [data !== undefined]);
   if (!data) return error ? <ErrorBox error={error} retry={refresh} /> : <p class="muted" role="status">Loading…</p>;
   return (
     <section class="overview">
