@@ -101,6 +101,19 @@ describe('dashboard pages', () => {
     expect((await fetch(`${server.url}/metrics`)).headers.get('content-type')).toContain('text/plain');
   });
 
+  it('answers the series and overview routes, checks their input, and documents them', async () => {
+    const series = await call<{ variants: { variant: string; points: unknown[] }[] }>(`${server.url}/api/v1/endpoints/digits/series?seconds=60`);
+    expect(series.status).toBe(200);
+    expect(series.body.variants.length).toBeGreaterThan(0);
+    expect((await call(`${server.url}/api/v1/endpoints/digits/series?seconds=0`)).status).toBe(400);
+    expect((await call(`${server.url}/api/v1/endpoints/nothing/series`)).status).toBe(404);
+    const overview = await call<{ endpoints: { name: string }[] }>(`${server.url}/api/v1/overview`);
+    expect(overview.body.endpoints.map((e) => e.name).sort()).toEqual(['diabetes', 'digits']);
+    const doc = await call<{ paths: Record<string, unknown> }>(`${server.url}/api/docs/json`);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/overview', '/api/v1/endpoints/{name}/series']));
+    expect(Object.keys(doc.body.paths).some((p) => p.startsWith('/assets') || p === '/')).toBe(false);
+  });
+
   it('serves hashed assets immutable and gzipped, index.html revalidated', async () => {
     const index = await fetch(server.url, { headers: { 'accept-encoding': 'gzip' } });
     expect(index.headers.get('cache-control')).toBe('no-cache');
