@@ -27,6 +27,26 @@ describe('SeriesRecorder', () => {
     expect(recorder.series('other')).toEqual([]);
   });
 
+  it('counts a shadow\'s copies from its window, which the observer never hears of', () => {
+    let now = 5000;
+    let requests = 0;
+    const recorder = new SeriesRecorder(() => now, 30);
+    recorder.observe({
+      pendingByVersion: () => [],
+      variantWindows: () => [{ endpoint: 'e', variant: 's', shadow: true, requests, errorRate: null, p99Ms: null, agreement: 1 }],
+    });
+    requests = 4;
+    recorder.tick();
+    now += 1000;
+    requests = 10;
+    recorder.tick();
+    now += 1000;
+    requests = 3; // a new window (rollout step)
+    recorder.tick();
+    now += 1000;
+    expect(recorder.series('e')[0]!.points.map((p) => p.requests)).toEqual([4, 6, 3]);
+  });
+
   it('forgets a variant gone from the live table once its points have aged out', () => {
     let now = 0;
     const recorder = new SeriesRecorder(() => now, 5);

@@ -27,6 +27,8 @@ export interface VariantSummary {
 interface Tracked {
   series: VariantSeries;
   version: number;
+  /** A shadow's window request count at the last tick: shadows' copies reach only their window, not the observer. */
+  windowRequests: number;
 }
 
 export class SeriesRecorder implements ServingObserver {
@@ -98,8 +100,18 @@ export class SeriesRecorder implements ServingObserver {
     const live = new Set<string>();
     for (const w of state.variantWindows()) {
       live.add(`${w.endpoint}\u0000${w.variant}`);
-      const tracked = this.endpoints.get(w.endpoint)?.get(w.variant);
+      let tracked = this.endpoints.get(w.endpoint)?.get(w.variant);
+      if (!tracked && w.shadow && w.requests > 0) {
+        this.track(w.endpoint, w.variant, -1);
+        tracked = this.endpoints.get(w.endpoint)?.get(w.variant);
+      }
       if (!tracked) continue; // nothing happened to it yet; its first request starts its series
+      if (w.shadow) {
+        // A window restarts at each rollout step: then everything in it is new.
+        const added = w.requests >= tracked.windowRequests ? w.requests - tracked.windowRequests : w.requests;
+        tracked.windowRequests = w.requests;
+        if (added > 0) tracked.series.addRequests(now, added);
+      }
       tracked.series.sample(now, pending.get(`${w.endpoint}\u0000${tracked.version}`) ?? 0, w.agreement);
     }
     for (const [endpoint, variants] of this.endpoints) {
@@ -120,8 +132,8 @@ export class SeriesRecorder implements ServingObserver {
     let variants = this.endpoints.get(endpoint);
     if (!variants) this.endpoints.set(endpoint, (variants = new Map()));
     let tracked = variants.get(variant);
-    if (!tracked) variants.set(variant, (tracked = { series: new VariantSeries(this.capacity), version }));
-    tracked.version = version;
+    if (!tracked) variants.set(variant, (tracked = { series: new VariantSeries(this.capacity), version, windowRequests: 0 }));
+    if (version >= 0) tracked.version = version;
     return tracked.series;
   }
 

@@ -72,6 +72,12 @@ export class VariantSeries {
     }
   }
 
+  /** `n` requests answered at second `t` whose latencies are not known (a shadow's copies, counted from its window). */
+  addRequests(t: number, n: number): void {
+    this.roll(t);
+    this.requests += n;
+  }
+
   /** One model execution of `rows` rows at second `t`. */
   recordBatch(t: number, rows: number): void {
     this.roll(t);
