@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { RuntimeConfig } from '../core/runtime-config.js';
+import type { SeriesRecorder } from '../monitoring/series-recorder.js';
 import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { VersionProfiles } from '../profiler/version-profiles.js';
 import type { Registry } from '../registry/registry.js';
@@ -14,6 +15,8 @@ import type { DataPlane } from '../serving/data-plane.js';
 import type { EndpointHistory } from '../serving/endpoint-history.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
 import type { DecodePool } from './decode-pool.js';
+import { dashboardFiles } from './dashboard-files.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { rolloutRoutes } from './rollout-routes.js';
@@ -32,6 +35,8 @@ export interface HttpServerOptions {
   validator: VersionValidator;
   profiles: VersionProfiles;
   metrics: ServingMetrics;
+  /** Each variant's per-second series, for the dashboard's charts. */
+  series: SeriesRecorder;
   rollouts: RolloutController;
   /** The closed loop's services (the loop's composition, loop-parts.ts, has them all). */
   loop: Omit<LoopRouteOptions, 'registry' | 'adminToken'>;
@@ -86,6 +91,9 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
     baselines: loop.baselines, retrainer: loop.retrainer, requireEndpoint: loop.requireEndpoint, registry: opts.registry, adminToken: opts.adminToken,
   });
   await app.register(validationRoutes, { registry: opts.registry, validator: opts.validator, adminToken: opts.adminToken });
+  await app.register(dashboardRoutes, { endpoints: opts.endpoints, series: opts.series, rollouts: opts.rollouts, monitors: loop.monitors, adminToken: opts.adminToken });
+  // The dashboard's files are public (they hold no data; every number comes from the API above, behind its token).
+  await app.register(dashboardFiles, {});
   await app.register(profileRoutes, { registry: opts.registry, profiles: opts.profiles, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
