@@ -12,7 +12,7 @@ import type { RolloutController } from '../rollout/rollout-controller.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
 import { errorSchema } from './api-schemas.js';
 import { requireAdminToken } from './auth.js';
-import { endpointSeriesSchema, overviewSchema } from './dashboard-schemas.js';
+import { endpointSeriesSchema, overviewSchema } from './series-schemas.js';
 
 export interface DashboardRouteOptions {
   endpoints: EndpointManager;

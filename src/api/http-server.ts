@@ -20,9 +20,12 @@ import { dashboardRoutes } from './dashboard-routes.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { rolloutRoutes } from './rollout-routes.js';
+import { rolloutTimelineRoutes } from './rollout-timeline-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import { loopRoutes, type LoopRouteOptions } from './loop-routes.js';
 import { managementRoutes } from './management-routes.js';
+import { monitoringViewRoutes } from './monitoring-view-routes.js';
+import type { MonitoringView } from '../monitoring/monitoring-view.js';
 import { profileRoutes } from './profile-routes.js';
 import { validationRoutes } from './validation-routes.js';
 import { v2Routes } from './v2-routes.js';
@@ -38,8 +41,8 @@ export interface HttpServerOptions {
   /** Each variant's per-second series, for the dashboard's charts. */
   series: SeriesRecorder;
   rollouts: RolloutController;
-  /** The closed loop's services (the loop's composition, loop-parts.ts, has them all). */
-  loop: Omit<LoopRouteOptions, 'registry' | 'adminToken'>;
+  /** The closed loop's services (the loop's composition, loop-parts.ts, has them all), and its views for the dashboard. */
+  loop: Omit<LoopRouteOptions, 'registry' | 'adminToken'> & { views: MonitoringView };
   /** The server's runtime defaults (config.runtime), for manifests that leave runtime settings out. */
   defaultRuntime: RuntimeConfig;
   version: string;
@@ -84,12 +87,14 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
     maxUploadBytes: opts.maxUploadBytes,
   });
   await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, history: opts.history, adminToken: opts.adminToken });
+  await app.register(rolloutTimelineRoutes, { rollouts: opts.rollouts, requireEndpoint: opts.loop.requireEndpoint, adminToken: opts.adminToken });
   await app.register(endpointSpecRoutes, { settings: opts.loop.settings, registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
   const { loop } = opts;
   await app.register(loopRoutes, {
     settings: loop.settings, feedback: loop.feedback, status: loop.status, monitors: loop.monitors, webhooks: loop.webhooks, exports: loop.exports,
     baselines: loop.baselines, retrainer: loop.retrainer, requireEndpoint: loop.requireEndpoint, registry: opts.registry, adminToken: opts.adminToken,
   });
+  await app.register(monitoringViewRoutes, { views: loop.views, baselines: loop.baselines, registry: opts.registry, adminToken: opts.adminToken });
   await app.register(validationRoutes, { registry: opts.registry, validator: opts.validator, adminToken: opts.adminToken });
   await app.register(dashboardRoutes, { endpoints: opts.endpoints, series: opts.series, rollouts: opts.rollouts, monitors: loop.monitors, adminToken: opts.adminToken });
   // The dashboard's files are public (they hold no data; every number comes from the API above, behind its token).

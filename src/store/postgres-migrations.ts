@@ -271,4 +271,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     last_seen  bigint      NOT NULL
   );
   `,
+  // The dashboard (issue 12): each window keeps its per-feature histograms next to the baseline's (apart from the
+  // evaluation: only a cell's lookup reads them), and each webhook delivery the log of its attempts.
+  `
+  ALTER TABLE monitor_windows ADD COLUMN histograms json;
+  ALTER TABLE webhook_deliveries ADD COLUMN attempt_log jsonb NOT NULL DEFAULT '[]';
+  `,
 ];

@@ -268,6 +268,18 @@ export class PostgresStore implements Store {
     return rows.map((r) => r.state);
   }
 
+  async rollouts(endpoint: string, limit: number): Promise<RolloutState[]> {
+    const { rows } = await this.pool.query<{ state: RolloutState }>(
+      'SELECT state FROM rollouts WHERE endpoint = $1 ORDER BY started_at DESC, seq DESC LIMIT $2', [endpoint, limit],
+    );
+    return rows.map((r) => r.state);
+  }
+
+  async rollout(id: string): Promise<RolloutState | undefined> {
+    const { rows } = await this.pool.query<{ state: RolloutState }>('SELECT state FROM rollouts WHERE id = $1', [id]);
+    return rows[0]?.state;
+  }
+
   async referencedBlobs(): Promise<Set<string>> {
     const { rows } = await this.pool.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM model_blobs');
     return new Set(rows.map((r) => r.sha256));

@@ -245,4 +245,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     last_seen  INTEGER NOT NULL
   );
   `,
+  // The dashboard (issue 12): each window keeps its per-feature histograms next to the baseline's (apart from the
+  // evaluation: only a cell's lookup reads them), and each webhook delivery the log of its attempts.
+  `
+  ALTER TABLE monitor_windows ADD COLUMN histograms TEXT;
+  ALTER TABLE webhook_deliveries ADD COLUMN attempt_log TEXT NOT NULL DEFAULT '[]';
+  `,
 ];

@@ -350,6 +350,16 @@ export class SqliteStore implements Store {
     return rows.map((r) => JSON.parse(r.state) as RolloutState);
   }
 
+  async rollouts(endpoint: string, limit: number): Promise<RolloutState[]> {
+    const rows = this.db.prepare('SELECT state FROM rollouts WHERE endpoint = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(endpoint, limit) as { state: string }[];
+    return rows.map((r) => JSON.parse(r.state) as RolloutState);
+  }
+
+  async rollout(id: string): Promise<RolloutState | undefined> {
+    const row = this.db.prepare('SELECT state FROM rollouts WHERE id = ?').get(id) as { state: string } | undefined;
+    return row && (JSON.parse(row.state) as RolloutState);
+  }
+
   async referencedBlobs(): Promise<Set<string>> {
     const rows = this.db.prepare('SELECT DISTINCT sha256 FROM model_blobs').all() as { sha256: string }[];
     return new Set(rows.map((r) => r.sha256));

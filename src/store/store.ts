@@ -145,6 +145,10 @@ export interface Store {
   latestRollout(endpoint: string): Promise<RolloutState | undefined>;
   /** Rollouts still running or paused (to resume after a restart), oldest start first. */
   activeRollouts(): Promise<RolloutState[]>;
+  /** The endpoint's rollouts, active and finished, the latest started first (as latestRollout orders them), at most `limit`. */
+  rollouts(endpoint: string, limit: number): Promise<RolloutState[]>;
+  /** A rollout by id, of any endpoint; undefined when there is none. */
+  rollout(id: string): Promise<RolloutState | undefined>;
 
   /**
    * Hashes of every artifact an existing version refers to (its model file and package files): what garbage
