@@ -171,8 +171,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (recovered.incomplete > 0 || recovered.orphans > 0) {
     app.log.warn(recovered, 'removed unfinished uploads and unreferenced artifacts left by an earlier crash');
   }
-  if (!config.adminToken && config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
-    app.log.warn(`listening on ${config.host} with --insecure: the management API accepts anyone who can reach it`);
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1' && !(await tokens.required())) {
+    app.log.warn(`listening on ${config.host} with --insecure and no token yet: the management API accepts anyone who can reach it until a token is configured or created`);
   }
   const restore = (): Promise<void> =>
     duties

@@ -176,6 +176,15 @@ describe('tokens on the management API', () => {
     expect(cli.stdout).not.toMatch(/\sreader\s/);
   });
 
+  it('documents the token and audit routes, and what each route needs, in the OpenAPI document', async () => {
+    const doc = await call<{ paths: Record<string, Record<string, { description?: string }>> }>(`${server.url}/api/docs/json`);
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/tokens', '/api/v1/tokens/{name}', '/api/v1/audit', '/api/v1/whoami']));
+    expect(doc.body.paths['/api/v1/tokens']!.post!.description).toContain('Needs a token of scope "admin"');
+    expect(doc.body.paths['/api/v1/endpoints/{name}']!.put!.description).toContain('Needs a token of scope "deploy" or higher');
+    expect(doc.body.paths['/api/v1/models']!.get!.description).toContain('Needs a token of scope "read" or higher');
+  });
+
   it('never writes a secret to the audit trail, the server log or the database', async () => {
     const audit = await call(`${server.url}/api/v1/audit?limit=10000`, 'GET', undefined, bearer(secrets.ops));
     const text = JSON.stringify(audit.body);

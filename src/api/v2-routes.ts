@@ -61,8 +61,8 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
   app.get('/v2', async () => ({ ...plane.serverMetadata(), extensions: V2_EXTENSIONS }));
 
   // Model routes only; without the setting no hook is added, and a request pays nothing for it.
-  const guard = opts.inferAccess ? [inferAccessHook(opts.inferAccess)] : [];
-  const guarded = { onRequest: guard };
+  const guard = opts.inferAccess ? inferAccessHook(opts.inferAccess) : undefined;
+  const guarded = guard ? { onRequest: guard } : {};
 
   const metadata = async (params: ModelParams): Promise<object> => {
     const meta = await plane.modelMetadata(params.model, params.version);
@@ -105,6 +105,6 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
     if (refusal) throw refusal;
   };
   // The token first: an unauthenticated caller learns nothing, not even that the endpoint is busy.
-  app.post<{ Params: ModelParams }>('/v2/models/:model/infer', { onRequest: [...guard, refuseEarly] }, inferRoute);
+  app.post<{ Params: ModelParams }>('/v2/models/:model/infer', { onRequest: guard ? [guard, refuseEarly] : refuseEarly }, inferRoute);
   app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', guarded, inferRoute);
 };
