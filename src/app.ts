@@ -27,6 +27,8 @@ import { Baselines } from './monitoring/baselines.js';
 import { CapturePipeline, DEFAULT_PIPELINE, type CapturePipelineOptions } from './monitoring/capture-pipeline.js';
 import { LoopMetrics } from './monitoring/loop-metrics.js';
 import { ServingMetrics } from './monitoring/serving-metrics.js';
+import { fanOut } from './monitoring/observer-fanout.js';
+import { SeriesRecorder } from './monitoring/series-recorder.js';
 import type { WebhookOptions } from './monitoring/webhook-sender.js';
 import { VersionProfiles } from './profiler/version-profiles.js';
 import { VersionIntake } from './registry/version-intake.js';
@@ -109,11 +111,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   loopMetrics.countBuffered(pipeline);
   // Serving's state: the live table requests are answered from, and the manager that changes it.
   const loader = new VariantLoader(registry, runners);
-  const live = new LiveEndpoints(registry, loader, config.runtime, metrics, pipeline);
+  // Serving reports to metrics and to the dashboard's per-second series alike.
+  const series = new SeriesRecorder();
+  const observer = fanOut(metrics, series);
+  const live = new LiveEndpoints(registry, loader, config.runtime, observer, pipeline);
   metrics.observe(live);
+  series.observe(live);
+  series.start();
   // A removed endpoint's loop settings go with it. The settings live in `loop`, built below from these endpoints (its
   // retraining runs ask them what they serve); nothing can remove an endpoint before the servers start.
-  const endpoints = new EndpointManager(store, registry, loader, config.runtime, metrics, live, (name) => void loop.settings.forget(name));
+  const endpoints = new EndpointManager(store, registry, loader, config.runtime, observer, live, (name) => void loop.settings.forget(name));
   const rollouts = new RolloutController(store, endpoints, registry, log, () => duties.holds('rollouts'));
   const validator = new VersionValidator({ registry, runners, store });
   const baselines = new Baselines({ registry, runners, store: store.loop, flushCaptures: () => pipeline.flush() });
@@ -157,6 +164,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     validator,
     profiles: new VersionProfiles({ registry, runners, store }),
     metrics,
+    series,
     version: serverVersion,
     tokens,
     audit,
@@ -237,6 +245,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     },
     async close() {
       started = false;
+      series.stop();
       await Promise.all([grpc.close(), app.close()]);
       await follower.close();
       rollouts.close();

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { RuntimeConfig } from '../core/runtime-config.js';
+import type { SeriesRecorder } from '../monitoring/series-recorder.js';
 import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { VersionProfiles } from '../profiler/version-profiles.js';
 import type { Registry } from '../registry/registry.js';
@@ -18,6 +19,8 @@ import type { TokenService } from '../access/token-service.js';
 import { installAccess } from './access-hooks.js';
 import { auditRoutes } from './audit-routes.js';
 import type { DecodePool } from './decode-pool.js';
+import { dashboardFiles } from './dashboard-files.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import type { InferAccess } from './infer-access.js';
 import { tokenRoutes } from './token-routes.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
@@ -38,6 +41,8 @@ export interface HttpServerOptions {
   validator: VersionValidator;
   profiles: VersionProfiles;
   metrics: ServingMetrics;
+  /** Each variant's per-second series, for the dashboard's charts. */
+  series: SeriesRecorder;
   rollouts: RolloutController;
   /** The closed loop's services (the loop's composition, loop-parts.ts, has them all). */
   loop: Omit<LoopRouteOptions, 'registry'>;
@@ -102,6 +107,9 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
     baselines: loop.baselines, retrainer: loop.retrainer, requireEndpoint: loop.requireEndpoint, registry: opts.registry,
   });
   await app.register(validationRoutes, { registry: opts.registry, validator: opts.validator });
+  await app.register(dashboardRoutes, { endpoints: opts.endpoints, series: opts.series, rollouts: opts.rollouts, monitors: loop.monitors });
+  // The dashboard's files are public (they hold no data; every number comes from the API above, behind its token).
+  await app.register(dashboardFiles, {});
   await app.register(profileRoutes, { registry: opts.registry, profiles: opts.profiles });
   await app.register(tokenRoutes, { tokens: opts.tokens });
   await app.register(auditRoutes, { audit: opts.audit });

@@ -79,6 +79,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteRule>> = {
   'GET /api/v1/models/:name/versions/:version/validation': { access: 'read', object: version },
   'POST /api/v1/models/:name/versions/:version/profile': deploy('version.profile', version),
   'GET /api/v1/models/:name/versions/:version/profile': { access: 'read', object: version },
+  // The dashboard's data (dashboard-routes.ts; its files are public and hold no data)
+  'GET /api/v1/endpoints/:name/series': read,
+  'GET /api/v1/overview': read,
   // Replicas (cluster-routes.ts)
   'GET /api/v1/cluster': read,
   // Access (token-routes.ts, audit-routes.ts): token management and the audit trail are the admin's.

@@ -97,6 +97,6 @@ export async function serve(flags: ServeFlags): Promise<void> {
         console.log(`  npx slipway predict ${ex.endpoint} --input examples/${ex.endpoint}/request.json${server.url === 'http://127.0.0.1:8000' ? '' : ` --server ${server.url}`}`);
       }
     }
-    console.log(`\nOpenAPI docs: ${server.url}/api/docs    Stop with Ctrl-C.`);
+    console.log(`\nDashboard: ${server.url}/    OpenAPI docs: ${server.url}/api/docs    Stop with Ctrl-C.`);
   }
 }
