@@ -168,6 +168,7 @@ describe('tokens on the management API', () => {
     has({ actor: 'ops', action: 'token.revoke', object: 'temp', outcome: 'ok' });
     has({ actor: 'ops', action: 'token.revoke', object: 'nobody', outcome: 'not_found', status: 404 });
     has({ action: 'login', outcome: 'unauthenticated', status: 401 });
+    has({ actor: 'temp (revoked or expired)', action: 'GET /api/v1/models', outcome: 'unauthenticated', status: 401 });
     has({ actor: 'deployer', action: 'login', outcome: 'ok' });
     expect(rows.some((r) => r.action.startsWith('GET') && r.outcome === 'ok')).toBe(false);
     const cli = await runCli(server.url, ['audit', '--since', '1h', '--actor', 'deployer'], { SLIPWAY_TOKEN: secrets.ops });

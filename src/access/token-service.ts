@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { checkScope, type Principal } from '../core/access-scope.js';
 import { ADMIN_TOKEN_NAME, checkTokenName, hashSecret, newSecret, tokenVerdict, type AccessToken } from '../core/access-token.js';
-import { InvalidInputError, UnauthenticatedError } from '../core/errors.js';
+import { InvalidInputError, RefusedTokenError, UnauthenticatedError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 import type { AccessStore } from '../store/access-store.js';
 
@@ -129,7 +129,7 @@ export class TokenService {
   private judge(token: AccessToken | undefined): Principal {
     if (!token) throw new UnauthenticatedError('unknown token: check it, or ask an admin for one (slipway token create)');
     const verdict = tokenVerdict(token, this.now());
-    if (!verdict.ok) throw new UnauthenticatedError(`${verdict.reason}: ask an admin for a new one (slipway token create)`);
+    if (!verdict.ok) throw new RefusedTokenError(`${verdict.reason}: ask an admin for a new one (slipway token create)`, token.name);
     this.touch(token);
     return verdict.principal;
   }

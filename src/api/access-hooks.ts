@@ -4,10 +4,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler, RouteOptions } from 'fastify';
 import type { AuditLog } from '../access/audit-log.js';
 import type { TokenService } from '../access/token-service.js';
-import { scopeAllows, scopeRefusal } from '../core/access-scope.js';
+import { scopeAllows, scopeRefusal, type Principal } from '../core/access-scope.js';
 import { bearerSecret } from '../core/access-token.js';
 import { outcomeOf } from '../core/audit-entry.js';
-import { ForbiddenError, UnauthenticatedError } from '../core/errors.js';
+import { ForbiddenError, RefusedTokenError, UnauthenticatedError } from '../core/errors.js';
 import { actorOf } from './auth.js';
 import { setPrincipal } from './principal.js';
 import { ROUTE_ACCESS, type RouteRule } from './route-access.js';
@@ -23,6 +23,9 @@ const notedObjects = new WeakMap<FastifyRequest, string>();
 export function noteAuditObject(request: FastifyRequest, object: string): void {
   notedObjects.set(request, object);
 }
+
+/** Requests refused for a known token that may no longer act: the audit trail names it (`ci (revoked or expired)`). */
+const refusedTokens = new WeakMap<FastifyRequest, string>();
 
 function asArray<T>(hooks: T | T[] | undefined): T[] {
   return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
@@ -50,7 +53,13 @@ export function installAccess(app: FastifyInstance, opts: AccessOptions): void {
       if (!(await tokens.required())) return;
       throw new UnauthenticatedError(MISSING_TOKEN);
     }
-    const principal = await tokens.authenticate(secret);
+    let principal: Principal;
+    try {
+      principal = await tokens.authenticate(secret);
+    } catch (err) {
+      if (err instanceof RefusedTokenError) refusedTokens.set(request, `${err.tokenName} (revoked or expired)`);
+      throw err;
+    }
     setPrincipal(request, principal);
     if (rule.access !== 'token' && !scopeAllows(principal.scope, rule.access)) throw new ForbiddenError(scopeRefusal(principal, rule.access));
   };
@@ -60,7 +69,7 @@ export function installAccess(app: FastifyInstance, opts: AccessOptions): void {
     if (method === 'GET' && !rule.always && status !== 401 && status !== 403) return;
     const action = typeof rule.action === 'function' ? rule.action(request) : rule.action ?? `${method} ${url}`;
     const object = notedObjects.get(request) ?? rule.object?.(request) ?? Object.values((request.params ?? {}) as Record<string, string>).join('/');
-    await audit.record({ actor: actorOf(request), action, object, address: request.ip, outcome: outcomeOf(status), status });
+    await audit.record({ actor: refusedTokens.get(request) ?? actorOf(request), action, object, address: request.ip, outcome: outcomeOf(status), status });
   };
 
   app.addHook('onRoute', (route: RouteOptions) => {

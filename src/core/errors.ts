@@ -97,6 +97,13 @@ export class UnauthenticatedError extends SlipwayError {
   readonly grpcCode = GrpcCode.UNAUTHENTICATED;
 }
 
+/** A known token that may no longer act (revoked, expired): its name is kept for the audit trail, never its secret. */
+export class RefusedTokenError extends UnauthenticatedError {
+  constructor(message: string, readonly tokenName: string) {
+    super(message);
+  }
+}
+
 /** Valid credentials whose scope does not cover what was asked; the message names the scope it needs. */
 export class ForbiddenError extends SlipwayError {
   readonly code = 'forbidden';
