@@ -10,6 +10,9 @@ import { DecodePool } from './api/decode-pool.js';
 import { UnavailableError } from './core/errors.js';
 import { buildHttpServer, createHttpServer } from './api/http-server.js';
 import { clusterRoutes } from './api/cluster-routes.js';
+import { inferAccess } from './api/infer-access.js';
+import { AuditLog } from './access/audit-log.js';
+import { TokenService } from './access/token-service.js';
 import { ChangeFollower } from './change-follower.js';
 import { DEFAULT_DUTY_LEASES, DutyLeases, type DutyLeaseOptions } from './duty-leases.js';
 import type { Config } from './config.js';
@@ -126,9 +129,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     store: store.loop, registry, home: config.home, metrics: loopMetrics, pipeline, baselines, intake, endpoints, rollouts, log,
     webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
   });
-  // What other replicas change in the store is followed here: endpoints reloaded or removed, loop settings re-applied.
+  // Tokens (the configured admin token among them) and the audit trail of management actions.
+  const tokens = new TokenService({ store: store.access, adminToken: config.adminToken, log });
+  const audit = new AuditLog(store.access, log);
+  const checkInfer = config.requireInferToken ? inferAccess(tokens) : undefined;
+  // What other replicas change in the store is followed here: endpoints reloaded or removed, loop settings re-applied,
+  // cached tokens dropped.
   const follower = new ChangeFollower({
     store,
+    forgetTokens: () => tokens.forget(),
     reconcileEndpoints: () => endpoints.reconcile((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint changed by another replica failed to load')),
     reapplySettings: () => loop.settings.reapply(),
     log,
@@ -157,19 +166,21 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     metrics,
     series,
     version: serverVersion,
-    adminToken: config.adminToken,
+    tokens,
+    audit,
+    ...(checkInfer ? { inferAccess: checkInfer } : {}),
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
     decoder,
     plane,
   });
-  await app.register(clusterRoutes, { cluster: () => duties.status(), adminToken: config.adminToken });
+  await app.register(clusterRoutes, { cluster: () => duties.status() });
   const recovered = options.skipRecovery ? { incomplete: 0, orphans: 0 } : await registry.recover();
   if (recovered.incomplete > 0 || recovered.orphans > 0) {
     app.log.warn(recovered, 'removed unfinished uploads and unreferenced artifacts left by an earlier crash');
   }
-  if (!config.adminToken && config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
-    app.log.warn(`listening on ${config.host} with --insecure: the management API accepts anyone who can reach it`);
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1' && !(await tokens.required())) {
+    app.log.warn(`listening on ${config.host} with --insecure and no token yet: the management API accepts anyone who can reach it until a token is configured or created`);
   }
   const restore = (): Promise<void> =>
     duties
@@ -208,6 +219,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       host: config.host,
       port: config.grpcPort,
       maxMessageBytes: config.grpcMaxMessageBytes,
+      ...(checkInfer ? { inferAccess: checkInfer } : {}),
       logError: (details, message) => app.log.error(details, message),
     });
   } catch (err) {

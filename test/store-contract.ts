@@ -15,6 +15,7 @@ import { DEFAULT_RUNTIME } from '../src/core/runtime-config.js';
 import type { ValidationReport } from '../src/core/validation.js';
 import { scanCaptures } from '../src/store/scan-captures.js';
 import type { NewModelVersion, Store } from '../src/store/store.js';
+import type { NewAccessToken } from '../src/core/access-token.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -570,6 +571,68 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.loop.failInterruptedRuns('again')).toBe(0);
       });
     });
+    describe('access tokens and the audit trail', () => {
+      const draft = (name: string, over: Partial<NewAccessToken> = {}): NewAccessToken => ({
+        name, scope: 'deploy', endpoints: [], secretHash: `hash-${name}-${Math.random()}`, expiresAt: null, createdBy: 'tester', ...over,
+      });
+
+      it('creates tokens found by their hash, lists them oldest first, and keeps no secret or hash in what it returns', async () => {
+        expect(await store.access.anyTokens()).toBe(false);
+        const before = await store.changeCounters();
+        const ci = await store.access.createToken(draft('ci', { secretHash: 'h-ci', scope: 'infer', endpoints: ['digits', 'iris'], expiresAt: '2030-01-01T00:00:00.000Z' }));
+        expect(ci).toMatchObject({ name: 'ci', scope: 'infer', endpoints: ['digits', 'iris'], createdBy: 'tester', expiresAt: '2030-01-01T00:00:00.000Z', lastUsedAt: null, revokedAt: null });
+        expect(Object.keys(ci)).not.toContain('secretHash');
+        expect(Date.parse(ci.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+        expect((await store.changeCounters()).tokens).toBeGreaterThan(before.tokens);
+        await store.access.createToken(draft('ops', { scope: 'admin' }));
+        expect(await store.access.anyTokens()).toBe(true);
+        expect(await store.access.tokenByHash('h-ci')).toEqual(ci);
+        expect(await store.access.tokenByHash('h-none')).toBeUndefined();
+        expect((await store.access.listTokens()).map((t) => t.name)).toEqual(['ci', 'ops']);
+      });
+
+      it('refuses a second unrevoked token of one name, revokes by name, and lets a revoked name be taken again', async () => {
+        await store.access.createToken(draft('ci', { secretHash: 'h1' }));
+        await expect(store.access.createToken(draft('ci'))).rejects.toBeInstanceOf(ConflictError);
+        const counters = await store.changeCounters();
+        const revoked = await store.access.revokeToken('ci');
+        expect(revoked.revokedAt).not.toBeNull();
+        expect((await store.changeCounters()).tokens).toBeGreaterThan(counters.tokens);
+        expect((await store.access.tokenByHash('h1'))?.revokedAt).toBe(revoked.revokedAt);
+        await expect(store.access.revokeToken('ci')).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.access.revokeToken('nobody')).rejects.toBeInstanceOf(NotFoundError);
+        await store.access.createToken(draft('ci', { secretHash: 'h2' }));
+        expect((await store.access.listTokens()).map((t) => [t.name, t.revokedAt === null])).toEqual([['ci', false], ['ci', true]]);
+        // Revoking every token never reopens an API that tokens closed.
+        await store.access.revokeToken('ci');
+        expect(await store.access.anyTokens()).toBe(true);
+      });
+
+      it('records when a token was last used without counting it as a change', async () => {
+        const t = await store.access.createToken(draft('ci', { secretHash: 'h1' }));
+        const counters = await store.changeCounters();
+        await store.access.touchToken(t.id, '2026-12-01T10:00:00.000Z');
+        await store.access.touchToken(9999, '2026-12-01T10:00:00.000Z');
+        expect((await store.access.tokenByHash('h1'))?.lastUsedAt).toBe('2026-12-01T10:00:00.000Z');
+        expect(await store.changeCounters()).toEqual(counters);
+      });
+
+      it('appends audit entries and lists them newest first, by time and by actor', async () => {
+        const entry = { action: 'endpoint.deploy', object: 'digits', address: '127.0.0.1', outcome: 'ok', status: 200 };
+        const a = await store.access.appendAudit({ ...entry, actor: 'ci' });
+        const b = await store.access.appendAudit({ ...entry, actor: 'ops', outcome: 'forbidden', status: 403 });
+        const c = await store.access.appendAudit({ ...entry, actor: 'ci', action: 'token.create', object: 'x' });
+        expect(b.id).toBeGreaterThan(a.id);
+        expect(c.id).toBeGreaterThan(b.id);
+        const all = await store.access.listAudit({ limit: 10 });
+        expect(all.map((e) => e.id)).toEqual([c.id, b.id, a.id]);
+        expect(all[1]).toEqual({ ...entry, id: b.id, time: b.time, actor: 'ops', outcome: 'forbidden', status: 403 });
+        expect((await store.access.listAudit({ limit: 10, actor: 'ci' })).map((e) => e.id)).toEqual([c.id, a.id]);
+        expect((await store.access.listAudit({ limit: 1 })).map((e) => e.id)).toEqual([c.id]);
+        expect(await store.access.listAudit({ limit: 10, sinceMs: Date.now() + 60_000 })).toEqual([]);
+        expect(await store.access.listAudit({ limit: 10, sinceMs: Date.now() - 60_000 })).toHaveLength(3);
+      });
+    });
     describe('change counters, leases and replicas', () => {
       it('counts every change of endpoints, aliases and loop settings, each kind apart, and nothing else', async () => {
         const start = await store.changeCounters();
@@ -578,7 +641,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.putEndpoint(endpointSpec('e', variant('primary', 'm', 1)), { actor: 't' });
         const afterPut = await store.changeCounters();
         expect(afterPut.endpoints).toBeGreaterThan(start.endpoints);
-        expect([afterPut.aliases, afterPut.settings]).toEqual([start.aliases, start.settings]);
+        expect([afterPut.aliases, afterPut.settings, afterPut.tokens]).toEqual([start.aliases, start.settings, start.tokens]);
         await store.recordEndpointEvent('e', 'rollout-paused', { actor: 't' });
         await store.putEndpoint(endpointSpec('e', variant('primary', 'm', 1, 100)), { actor: 't' });
         const afterUpdate = await store.changeCounters();

@@ -11,7 +11,6 @@ import type { SeriesPoint } from '../monitoring/variant-series.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
 import { errorSchema } from './api-schemas.js';
-import { requireAdminToken } from './auth.js';
 import { endpointSeriesSchema, overviewSchema } from './series-schemas.js';
 
 export interface DashboardRouteOptions {
@@ -19,7 +18,6 @@ export interface DashboardRouteOptions {
   series: SeriesRecorder;
   rollouts: RolloutController;
   monitors: Pick<MonitorRunner, 'events'>;
-  adminToken: string | undefined;
 }
 
 /** The overview's sparklines and numbers cover this many seconds. */
@@ -55,7 +53,6 @@ function rolloutView(r: RolloutState): object {
 
 export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async (app: FastifyInstance, opts) => {
   const { endpoints, series, rollouts, monitors } = opts;
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   app.get('/api/v1/endpoints/:name/series', {
     schema: {

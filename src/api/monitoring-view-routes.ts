@@ -11,7 +11,6 @@ import type { Baselines } from '../monitoring/baselines.js';
 import type { MonitoringView } from '../monitoring/monitoring-view.js';
 import type { Registry } from '../registry/registry.js';
 import { errorSchema } from './api-schemas.js';
-import { requireAdminToken } from './auth.js';
 import {
   alertSchema, baselineHistogramsSchema, heatmapSchema, windowFeatureSchema, windowFindingsSchema,
 } from './dashboard-schemas.js';
@@ -21,7 +20,6 @@ export interface MonitoringViewRouteOptions {
   views: MonitoringView;
   baselines: Pick<Baselines, 'of'>;
   registry: Registry;
-  adminToken: string | undefined;
 }
 
 const params = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
@@ -30,7 +28,6 @@ const windowsQuery = { windows: { type: 'integer', minimum: 1, maximum: 200, def
 
 export const monitoringViewRoutes: FastifyPluginAsync<MonitoringViewRouteOptions> = async (app: FastifyInstance, opts) => {
   const { views } = opts;
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   app.get('/api/v1/endpoints/:name/monitor/heatmap', {
     schema: {

@@ -5,14 +5,12 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import { checkName } from '../core/names.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import { errorSchema } from './api-schemas.js';
-import { requireAdminToken } from './auth.js';
 import { rolloutSummarySchema, rolloutTimelineSchema } from './dashboard-schemas.js';
 
 export interface RolloutTimelineRouteOptions {
   rollouts: Pick<RolloutController, 'list' | 'timeline'>;
   /** NotFoundError for an endpoint that does not exist. */
   requireEndpoint: (endpoint: string) => void;
-  adminToken: string | undefined;
 }
 
 const params = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
@@ -20,7 +18,6 @@ const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema };
 
 export const rolloutTimelineRoutes: FastifyPluginAsync<RolloutTimelineRouteOptions> = async (app: FastifyInstance, opts) => {
   const { rollouts } = opts;
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   app.get('/api/v1/endpoints/:name/rollouts', {
     schema: {

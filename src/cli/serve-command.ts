@@ -17,6 +17,7 @@ export interface ServeFlags {
   home?: string;
   database?: string;
   adminToken?: string;
+  requireInferToken?: boolean;
   insecure?: boolean;
   examples?: string | boolean;
   logLevel?: string;
@@ -37,6 +38,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.home !== undefined) input.home = flags.home;
   if (flags.database !== undefined) input.database = flags.database;
   if (flags.adminToken) input.adminToken = flags.adminToken;
+  if (flags.requireInferToken) input.requireInferToken = true;
   if (flags.insecure) input.insecure = true;
   if (flags.logLevel !== undefined) input.logLevel = flags.logLevel as ConfigInput['logLevel'];
   if (flags.workers !== undefined) input.workers = Number(flags.workers);
