@@ -10,6 +10,7 @@ import { DecodePool } from './api/decode-pool.js';
 import { UnavailableError } from './core/errors.js';
 import { buildHttpServer, createHttpServer } from './api/http-server.js';
 import { clusterRoutes } from './api/cluster-routes.js';
+import { readServerTls } from './api/server-tls.js';
 import { ChangeFollower } from './change-follower.js';
 import { DEFAULT_DUTY_LEASES, DutyLeases, type DutyLeaseOptions } from './duty-leases.js';
 import type { Config } from './config.js';
@@ -81,7 +82,8 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   await mkdir(config.home, { recursive: true });
   // Services are built in dependency order, each given what it needs; the HTTP server comes first for its logger.
-  const app = createHttpServer({ logLevel: config.logLevel, maxBodyBytes: config.maxBodyBytes });
+  const tls = readServerTls(config);
+  const app = createHttpServer({ logLevel: config.logLevel, maxBodyBytes: config.maxBodyBytes, tls });
   const log = (details: object, message: string): void => app.log.warn(details, message);
   // Postgres when a database URL is configured (any number of servers can share it), artifacts included, with a
   // verified cache in the home; else the embedded SQLite file and artifact files in the home.
@@ -132,7 +134,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     reply.header('x-slipway-replica', duties.id);
     done(null, payload);
   });
-  const decoder = new DecodePool();
+  const decoder = new DecodePool(undefined, {
+    maxTensorElements: config.maxTensorElements, maxRequestElements: config.maxRequestElements, maxRequestRows: config.maxRequestRows,
+  });
   let started = false;
   const pending = new Set<string>();
   const serverVersion = await packageVersion();
@@ -200,6 +204,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       host: config.host,
       port: config.grpcPort,
       maxMessageBytes: config.grpcMaxMessageBytes,
+      tls,
       logError: (details, message) => app.log.error(details, message),
     });
   } catch (err) {
@@ -211,7 +216,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   return {
     app,
     store,
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
     grpcUrl: grpc.address,
     registry,
     runners,

@@ -8,6 +8,7 @@ import { encodeModelMetadata } from '../protocols/v2-json.js';
 import type { DataPlane, Transport } from '../serving/data-plane.js';
 import type { DecodePool } from './decode-pool.js';
 import { loadService, UNDECODABLE_MESSAGE } from './grpc-proto.js';
+import { grpcServerCredentials, type ServerTls } from './server-tls.js';
 
 export { LOADER_OPTIONS, PROTO_PATH } from './grpc-proto.js';
 
@@ -31,6 +32,8 @@ export interface GrpcServerOptions {
   /** 0 picks a free port. */
   port: number;
   maxMessageBytes: number;
+  /** TLS (and client certificates, when it has a client CA); absent: plaintext. */
+  tls?: ServerTls | undefined;
   /** Where internal faults are reported (the HTTP server's logger). */
   logError: (details: object, message: string) => void;
 }
@@ -139,7 +142,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   server.addService(serviceKeepingInferBytes(), implementation);
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${host}:${opts.port}`, grpcServerCredentials(opts.tls), (err, bound) =>
       err
         ? reject(new Error(`gRPC cannot listen on ${host}:${opts.port}: ${err.message}; pick another port with --grpc-port / SLIPWAY_GRPC_PORT (0 = any free one)`, { cause: err }))
         : resolve(bound),

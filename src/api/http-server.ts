@@ -16,6 +16,7 @@ import type { EndpointManager } from '../serving/endpoint-manager.js';
 import type { DecodePool } from './decode-pool.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
+import { httpsOptions, type ServerTls } from './server-tls.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import { loopRoutes, type LoopRouteOptions } from './loop-routes.js';
@@ -46,9 +47,13 @@ export interface HttpServerOptions {
   plane: DataPlane;
 }
 
-/** The server before its routes: its logger exists from here on, so the services built next log through it. */
-export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number }): FastifyInstance {
-  return Fastify({
+/**
+ * The server before its routes: its logger exists from here on, so the services built next log through it. With `tls`,
+ * it speaks HTTPS only (and requires client certificates when `tls` has a client CA).
+ */
+export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number; tls?: ServerTls | undefined }): FastifyInstance {
+  const server = Fastify({
+    ...(opts.tls ? { https: httpsOptions(opts.tls) } : {}),
     logger: { level: opts.logLevel },
     // Per-request log lines would cost more than a small model's inference; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -57,6 +62,9 @@ export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number 
     forceCloseConnections: true,
     return503OnClosing: true,
   });
+  // Fastify types an HTTPS server apart from an HTTP one; routes and hooks never touch the raw server, and what Slipway
+  // reads of it (address(), the request's socket) both kinds share.
+  return server as unknown as FastifyInstance;
 }
 
 /** Installs the error format, the OpenAPI document and every route on a server from createHttpServer. */
