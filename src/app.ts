@@ -11,6 +11,8 @@ import { UnavailableError } from './core/errors.js';
 import { buildHttpServer, createHttpServer } from './api/http-server.js';
 import { clusterRoutes } from './api/cluster-routes.js';
 import { readServerTls } from './api/server-tls.js';
+import { adminTokenName } from './api/rate-keys.js';
+import { RateLimiter } from './serving/rate-limiter.js';
 import { ChangeFollower } from './change-follower.js';
 import { DEFAULT_DUTY_LEASES, DutyLeases, type DutyLeaseOptions } from './duty-leases.js';
 import type { Config } from './config.js';
@@ -140,7 +142,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let started = false;
   const pending = new Set<string>();
   const serverVersion = await packageVersion();
-  const plane = new DataPlane({ endpoints: live, registry, serverVersion, isReady: () => started, pending: () => [...pending], maxTimeoutMs: config.maxTimeoutMs });
+  // Rate limits: the endpoints' own (in their specs) and the tokens' (config), keyed by the name of the token a request
+  // presents; the admin token is the one token there is.
+  const rateLimiter = new RateLimiter({ tokens: config.tokenRateLimits, onLimited: (endpoint, reason) => metrics.observeRateLimited(endpoint, reason) });
+  const principalName = adminTokenName(config.adminToken);
+  const plane = new DataPlane({
+    endpoints: live, registry, serverVersion, isReady: () => started, pending: () => [...pending], maxTimeoutMs: config.maxTimeoutMs, rateLimiter,
+  });
   await buildHttpServer(app, {
     rollouts,
     loop,
@@ -157,6 +165,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
     decoder,
+    principalName,
     plane,
   });
   await app.register(clusterRoutes, { cluster: () => duties.status(), adminToken: config.adminToken });
@@ -205,6 +214,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       port: config.grpcPort,
       maxMessageBytes: config.grpcMaxMessageBytes,
       tls,
+      principalName,
       logError: (details, message) => app.log.error(details, message),
     });
   } catch (err) {

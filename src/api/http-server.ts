@@ -17,6 +17,7 @@ import type { DecodePool } from './decode-pool.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { httpsOptions, type ServerTls } from './server-tls.js';
+import type { PrincipalName } from './rate-keys.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import { loopRoutes, type LoopRouteOptions } from './loop-routes.js';
@@ -43,6 +44,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   maxUploadBytes: number;
   decoder: DecodePool;
+  /** Names the token a request presents, for per-token rate limits. */
+  principalName: PrincipalName;
   /** Inference, health and metadata under /v2. */
   plane: DataPlane;
 }
@@ -98,6 +101,6 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );
-  await app.register(v2Routes, { plane: opts.plane, maxBodyBytes: opts.maxBodyBytes, decoder: opts.decoder });
+  await app.register(v2Routes, { plane: opts.plane, maxBodyBytes: opts.maxBodyBytes, decoder: opts.decoder, principalName: opts.principalName });
   return app;
 }

@@ -10,12 +10,15 @@ import { encodeModelMetadata } from '../protocols/v2-json.js';
 import type { DataPlane, Transport } from '../serving/data-plane.js';
 import { MODEL_HEADER, VARIANT_HEADER } from '../serving/routing-options.js';
 import type { DecodePool } from './decode-pool.js';
+import { rateKeyOf, type PrincipalName } from './rate-keys.js';
 
 export interface V2Options {
   plane: DataPlane;
   maxBodyBytes: number;
   /** Decodes request bodies (large JSON ones off the event loop). */
   decoder: DecodePool;
+  /** Names the token a request presents, for per-token rate limits. */
+  principalName: PrincipalName;
 }
 
 /** Routing hints and the x-slipway-timeout-ms deadline come from request headers. */
@@ -91,12 +94,27 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
       .header(HEADER_CONTENT_LENGTH, String(encoded.headerLength))
       .send(encoded.body);
   };
-  // Overloaded: refuse at the headers, before the body is read (for a 600 KB image that is most of the cost).
-  // Only without a version in the path: a registry version runs outside the endpoint's queues.
-  const refuseEarly = async (req: FastifyRequest<{ Params: ModelParams }>): Promise<void> => {
+  // Refusals at the headers, before the body is read (for a 600 KB image that is most of the cost). Callback hooks: an
+  // async one costs a promise on every request.
+  const { principalName } = opts;
+  type Hook = (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply, done: (err?: Error) => void) => void;
+  // A rate limit (the endpoint's, the token's) applies to every inference route.
+  const limitRate: Hook = (req, _reply, done) => {
+    try {
+      plane.admit(req.params.model, () => rateKeyOf(req.headers, principalName));
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
+  };
+  // Overloaded: only without a version in the path, since a registry version runs outside the endpoint's queues. Checked
+  // first: a request refused for load spends none of its rate limit.
+  const refuseEarly: Hook = (req, reply, done) => {
     const refusal = plane.refusal(req.params.model);
-    if (refusal) throw refusal;
+    if (refusal) done(refusal);
+    else limitRate(req, reply, done);
   };
   app.post<{ Params: ModelParams }>('/v2/models/:model/infer', { onRequest: refuseEarly }, inferRoute);
-  app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', inferRoute);
+  app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', { onRequest: limitRate }, inferRoute);
 };
