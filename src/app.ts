@@ -99,7 +99,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Python formats run in worker processes; a run past the longest deadline a request may have is stuck, and killed.
   const python = pythonFormats({ python: config.python, runTimeoutMs: config.maxTimeoutMs, log: (details, line) => app.log.warn(details, line) });
   const factory = new RunnerFactory([...python, ...(options.formats ?? [])]);
-  const registry = new Registry(store, artifacts, factory, { maxFileBytes: config.maxUploadBytes });
+  const registry = new Registry(store, artifacts, factory, {
+    maxFileBytes: config.maxUploadBytes,
+    package: { maxFiles: config.maxPackageFiles, maxDepth: config.maxPackageDepth, maxBytes: config.maxPackageBytes },
+  });
   const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
   const metrics = new ServingMetrics();
   if (options.clusterMetrics) metrics.aggregateWith(options.clusterMetrics(metrics.registry));
@@ -164,6 +167,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     adminToken: config.adminToken,
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
+    maxPackageFiles: config.maxPackageFiles,
     decoder,
     principalName,
     plane,

@@ -9,6 +9,7 @@ import { InvalidInputError } from './core/errors.js';
 import type { RateLimit } from './core/rate-limit.js';
 import { parseRateLimitList, parseRateLimitMap } from './core/rate-limit.js';
 import { DEFAULT_REQUEST_LIMITS } from './core/request-limits.js';
+import { DEFAULT_PACKAGE_LIMITS } from './core/package-limits.js';
 import type { RuntimeConfig } from './core/runtime-config.js';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from './core/runtime-config.js';
 
@@ -87,9 +88,9 @@ export const DEFAULT_CONFIG: Config = {
   tlsKey: undefined,
   tlsClientCa: undefined,
   ...DEFAULT_REQUEST_LIMITS,
-  maxPackageFiles: 256,
-  maxPackageDepth: 8,
-  maxPackageBytes: 8 * 1024 * 1024 * 1024,
+  maxPackageFiles: DEFAULT_PACKAGE_LIMITS.maxFiles,
+  maxPackageDepth: DEFAULT_PACKAGE_LIMITS.maxDepth,
+  maxPackageBytes: DEFAULT_PACKAGE_LIMITS.maxBytes,
   tokenRateLimits: {},
 };
 

@@ -43,6 +43,7 @@ export interface HttpServerOptions {
   adminToken: string | undefined;
   maxBodyBytes: number;
   maxUploadBytes: number;
+  maxPackageFiles: number;
   decoder: DecodePool;
   /** Names the token a request presents, for per-token rate limits. */
   principalName: PrincipalName;
@@ -88,6 +89,7 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
     history: opts.history,
     adminToken: opts.adminToken,
     maxUploadBytes: opts.maxUploadBytes,
+    maxPackageFiles: opts.maxPackageFiles,
   });
   await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, history: opts.history, adminToken: opts.adminToken });
   await app.register(endpointSpecRoutes, { settings: opts.loop.settings, registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
