@@ -4,21 +4,13 @@ import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOADER_OPTIONS, PROTO_PATH } from '../src/api/grpc-server.js';
 import { removeHome, ROOT, runCli, startServer, type ServerProcess } from './server-process.js';
+import { rpc, rpcError } from './support/grpc-client.js';
 import { makeTestCerts, type TestCerts } from './support/test-certs.js';
 
 const DIGITS = join(ROOT, 'examples', 'digits');
 const ROW = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: new Array<number>(64).fill(0) }] };
-
-interface MethodDefinition {
-  path: string;
-  requestSerialize: (value: object) => Buffer;
-  responseDeserialize: (bytes: Buffer) => unknown;
-}
-const service = loadSync(PROTO_PATH, LOADER_OPTIONS)['inference.GRPCInferenceService'] as unknown as Record<string, MethodDefinition>;
 
 let certs: TestCerts;
 let tlsServer: ServerProcess;
@@ -57,24 +49,13 @@ function grpcClient(address: string, trust: Trust | 'insecure'): grpc.Client {
   return new grpc.Client(address, credentials);
 }
 
-function rpc<T>(client: grpc.Client, method: string, message: object): Promise<T> {
-  const m = service[method]!;
-  return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, message, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (err, value) =>
-      err ? reject(err) : resolve(value as T),
-    );
-  });
-}
-
-async function rpcError(client: grpc.Client, method: string, message: object): Promise<grpc.ServiceError> {
+/** The error of a call that must fail; the client is closed after it. */
+async function refused(client: grpc.Client, method: string, message: object): Promise<grpc.ServiceError> {
   try {
-    await rpc(client, method, message);
-  } catch (err) {
-    return err as grpc.ServiceError;
+    return await rpcError(client, method, message);
   } finally {
     client.close();
   }
-  throw new Error(`${method} succeeded without trust`);
 }
 
 const GRPC_ROW = { model_name: 'digits', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: new Array<number>(64).fill(0) } }] };
@@ -138,8 +119,8 @@ describe('TLS', () => {
     } finally {
       client.close();
     }
-    expect((await rpcError(grpcClient(tlsServer.grpcAddress, 'insecure'), 'ServerLive', {})).code).toBe(grpc.status.UNAVAILABLE);
-    expect((await rpcError(grpcClient(tlsServer.grpcAddress, { ca: certs.otherCa }), 'ServerLive', {})).code).toBe(grpc.status.UNAVAILABLE);
+    expect((await refused(grpcClient(tlsServer.grpcAddress, 'insecure'), 'ServerLive', {})).code).toBe(grpc.status.UNAVAILABLE);
+    expect((await refused(grpcClient(tlsServer.grpcAddress, { ca: certs.otherCa }), 'ServerLive', {})).code).toBe(grpc.status.UNAVAILABLE);
   });
 });
 
@@ -165,7 +146,7 @@ describe('mutual TLS (with --workers 2)', () => {
   });
 
   it('gRPC refuses a client without a certificate and serves one with', async () => {
-    expect((await rpcError(grpcClient(mtlsServer.grpcAddress, { ca: certs.ca }), 'ServerLive', {})).code).toBe(grpc.status.UNAVAILABLE);
+    expect((await refused(grpcClient(mtlsServer.grpcAddress, { ca: certs.ca }), 'ServerLive', {})).code).toBe(grpc.status.UNAVAILABLE);
     const client = grpcClient(mtlsServer.grpcAddress, { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
     try {
       expect(await rpc(client, 'ServerLive', {})).toEqual({ live: true });
