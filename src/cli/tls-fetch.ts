@@ -33,7 +33,8 @@ function answer(res: IncomingMessage): Response {
 /**
  * A fetch for https URLs that trusts `ca` (besides nothing else: a private CA is the point) and presents `cert`/`key`
  * when the server asks for a client certificate. The request is built by the standard Request first, so a FormData
- * body becomes the same multipart stream fetch would send. Undefined when no file is given: plain fetch serves.
+ * body becomes the same multipart stream fetch would send. Undefined when no file is given: plain fetch serves (and
+ * serves http:// URLs either way).
  */
 export function tlsFetch(files: ClientTlsFiles): Fetch | undefined {
   if (!files.ca && !files.cert && !files.key) return undefined;
@@ -51,8 +52,9 @@ export function tlsFetch(files: ClientTlsFiles): Fetch | undefined {
   const cert = files.cert ? read(files.cert, 'client certificate (--cert)') : undefined;
   const key = files.key ? read(files.key, 'client key (--key)') : undefined;
   return async (url, init) => {
+    // A CA exported in the environment must not stop the CLI from talking to a plain local server.
+    if (new URL(url).protocol !== 'https:') return fetch(url, init);
     const req = new Request(url, init);
-    if (new URL(req.url).protocol !== 'https:') throw new Error(`--ca, --cert and --key are for https:// servers, got ${req.url}`);
     const headers: Record<string, string> = {};
     req.headers.forEach((value, name) => (headers[name] = value));
     return new Promise<Response>((resolve, reject) => {
