@@ -63,11 +63,10 @@ const GRPC_ROW = { model_name: 'digits', inputs: [{ name: 'input', datatype: 'FP
 beforeAll(async () => {
   certs = makeTestCerts();
   const tlsArgs = ['--tls-cert', certs.serverCert, '--tls-key', certs.serverKey];
-  [tlsServer, mtlsServer] = await Promise.all([
-    startServer({ args: tlsArgs }),
-    // Two workers: each forked process must serve TLS and verify clients as one process does.
-    startServer({ args: [...tlsArgs, '--tls-client-ca', certs.ca, '--workers', '2'] }),
-  ]);
+  // One after the other: each start has its own time limit, which starts competing for a busy machine would share.
+  tlsServer = await startServer({ args: tlsArgs });
+  // Two workers: each forked process must serve TLS and verify clients as one process does.
+  mtlsServer = await startServer({ args: [...tlsArgs, '--tls-client-ca', certs.ca, '--workers', '2'] });
   for (const [server, trust] of [[tlsServer, ['--ca', certs.ca]], [mtlsServer, ['--ca', certs.ca, '--cert', certs.clientCert, '--key', certs.clientKey]]] as const) {
     for (const args of [['push', DIGITS], ['deploy', 'digits', '--model', 'digits:1']]) {
       const r = await runCli(server.url, [...trust, ...args]);
