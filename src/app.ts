@@ -13,6 +13,9 @@ import { clusterRoutes } from './api/cluster-routes.js';
 import { inferAccess } from './api/infer-access.js';
 import { AuditLog } from './access/audit-log.js';
 import { TokenService } from './access/token-service.js';
+import { readServerTls } from './api/server-tls.js';
+import { tokenNames } from './api/rate-keys.js';
+import { RateLimiter } from './serving/rate-limiter.js';
 import { ChangeFollower } from './change-follower.js';
 import { DEFAULT_DUTY_LEASES, DutyLeases, type DutyLeaseOptions } from './duty-leases.js';
 import type { Config } from './config.js';
@@ -86,7 +89,8 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   await mkdir(config.home, { recursive: true });
   // Services are built in dependency order, each given what it needs; the HTTP server comes first for its logger.
-  const app = createHttpServer({ logLevel: config.logLevel, maxBodyBytes: config.maxBodyBytes });
+  const tls = readServerTls(config);
+  const app = createHttpServer({ logLevel: config.logLevel, maxBodyBytes: config.maxBodyBytes, tls });
   const log = (details: object, message: string): void => app.log.warn(details, message);
   // Postgres when a database URL is configured (any number of servers can share it), artifacts included, with a
   // verified cache in the home; else the embedded SQLite file and artifact files in the home.
@@ -100,7 +104,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Python formats run in worker processes; a run past the longest deadline a request may have is stuck, and killed.
   const python = pythonFormats({ python: config.python, runTimeoutMs: config.maxTimeoutMs, log: (details, line) => app.log.warn(details, line) });
   const factory = new RunnerFactory([...python, ...(options.formats ?? [])]);
-  const registry = new Registry(store, artifacts, factory, { maxFileBytes: config.maxUploadBytes });
+  const registry = new Registry(store, artifacts, factory, {
+    maxFileBytes: config.maxUploadBytes,
+    package: { maxFiles: config.maxPackageFiles, maxDepth: config.maxPackageDepth, maxBytes: config.maxPackageBytes },
+  });
   const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
   const metrics = new ServingMetrics();
   if (options.clusterMetrics) metrics.aggregateWith(options.clusterMetrics(metrics.registry));
@@ -148,11 +155,19 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     reply.header('x-slipway-replica', duties.id);
     done(null, payload);
   });
-  const decoder = new DecodePool();
+  const decoder = new DecodePool(undefined, {
+    maxTensorElements: config.maxTensorElements, maxRequestElements: config.maxRequestElements, maxRequestRows: config.maxRequestRows,
+  });
   let started = false;
   const pending = new Set<string>();
   const serverVersion = await packageVersion();
-  const plane = new DataPlane({ endpoints: live, registry, serverVersion, isReady: () => started, pending: () => [...pending], maxTimeoutMs: config.maxTimeoutMs });
+  // Rate limits: the endpoints' own (in their specs) and the tokens' (config), keyed by the name of the token a request
+  // presents; the admin token is the one token there is.
+  const rateLimiter = new RateLimiter({ tokens: config.tokenRateLimits, onLimited: (endpoint, reason) => metrics.observeRateLimited(endpoint, reason) });
+  const principalName = tokenNames(tokens);
+  const plane = new DataPlane({
+    endpoints: live, registry, serverVersion, isReady: () => started, pending: () => [...pending], maxTimeoutMs: config.maxTimeoutMs, rateLimiter,
+  });
   await buildHttpServer(app, {
     rollouts,
     loop,
@@ -171,7 +186,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     ...(checkInfer ? { inferAccess: checkInfer } : {}),
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
+    maxPackageFiles: config.maxPackageFiles,
     decoder,
+    principalName,
     plane,
   });
   await app.register(clusterRoutes, { cluster: () => duties.status() });
@@ -220,6 +237,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       port: config.grpcPort,
       maxMessageBytes: config.grpcMaxMessageBytes,
       ...(checkInfer ? { inferAccess: checkInfer } : {}),
+      tls,
+      principalName,
       logError: (details, message) => app.log.error(details, message),
     });
   } catch (err) {
@@ -231,7 +250,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   return {
     app,
     store,
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
     grpcUrl: grpc.address,
     registry,
     runners,

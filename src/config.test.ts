@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, database, host, port, grpcPort, adminToken, requireInferToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, requireInferToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers, tlsCert, tlsKey, tlsClientCa, maxTensorElements, maxRequestElements, maxRequestRows, maxPackageFiles, maxPackageDepth, maxPackageBytes, tokenRateLimits';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -44,6 +44,13 @@ describe('loadConfig: layers', () => {
       runtime: DEFAULT_RUNTIME,
       logLevel: 'info',
       workers: 1,
+      maxTensorElements: 64 * 1024 * 1024,
+      maxRequestElements: 128 * 1024 * 1024,
+      maxRequestRows: 1024 * 1024,
+      maxPackageFiles: 256,
+      maxPackageDepth: 8,
+      maxPackageBytes: 8 * 1024 * 1024 * 1024,
+      tokenRateLimits: {},
     });
   });
 
@@ -113,6 +120,13 @@ describe('loadConfig: layers', () => {
         SLIPWAY_INSTANCES: '3',
         SLIPWAY_INTRA_OP_THREADS: '2',
         SLIPWAY_WORKERS: '4',
+        SLIPWAY_MAX_TENSOR_ELEMENTS: '1000',
+        SLIPWAY_MAX_REQUEST_ELEMENTS: '2000',
+        SLIPWAY_MAX_REQUEST_ROWS: '10',
+        SLIPWAY_MAX_PACKAGE_FILES: '5',
+        SLIPWAY_MAX_PACKAGE_DEPTH: '2',
+        SLIPWAY_MAX_PACKAGE_BYTES: '65536',
+        SLIPWAY_TOKEN_RATE_LIMITS: 'ci=2.5:5, *=100',
       },
       dir,
     );
@@ -133,6 +147,13 @@ describe('loadConfig: layers', () => {
       runtime: { ...DEFAULT_RUNTIME, auto: false, instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
       logLevel: 'silent',
       workers: 4,
+      maxTensorElements: 1000,
+      maxRequestElements: 2000,
+      maxRequestRows: 10,
+      maxPackageFiles: 5,
+      maxPackageDepth: 2,
+      maxPackageBytes: 65536,
+      tokenRateLimits: { ci: { requestsPerSecond: 2.5, burst: 5 }, '*': { requestsPerSecond: 100, burst: 100 } },
     });
   });
 
@@ -350,5 +371,34 @@ describe('isLoopbackHost', () => {
     for (const host of ['0.0.0.0', '128.0.0.1', '::', '10.0.0.1', 'localhost.example.com', '127.example.com']) {
       expect(isLoopbackHost(host)).toBe(false);
     }
+  });
+});
+
+describe('loadConfig: TLS, limits and token rate limits', () => {
+  it('resolves the TLS files against cwd and needs the certificate and key together', () => {
+    writeFileSync(join(dir, 'cert.pem'), 'x');
+    writeFileSync(join(dir, 'key.pem'), 'x');
+    writeFileSync(join(dir, 'ca.pem'), 'x');
+    const config = loadConfig({ tlsCert: 'cert.pem', tlsKey: 'key.pem', tlsClientCa: 'ca.pem' }, {}, dir);
+    expect([config.tlsCert, config.tlsKey, config.tlsClientCa]).toEqual([join(dir, 'cert.pem'), join(dir, 'key.pem'), join(dir, 'ca.pem')]);
+    expectInvalid(() => loadConfig({ tlsCert: 'cert.pem' }, {}, dir), /tlsKey: TLS needs both a certificate \(--tls-cert\) and its private key \(--tls-key\)/);
+    expectInvalid(() => loadConfig({ tlsClientCa: 'ca.pem' }, {}, dir), /tlsClientCa: verifying client certificates needs TLS/);
+    expectInvalid(() => loadConfig({ tlsCert: 'missing.pem', tlsKey: 'key.pem' }, {}, dir), /tlsCert: the file .*missing\.pem does not exist/);
+  });
+
+  it('reads token rate limits from the file, checked with the field named', () => {
+    writeConfig('tokenRateLimits:\n  ci: { requestsPerSecond: 5, burst: 10 }\n  nightly: { requestsPerSecond: 0.5 }\n');
+    expect(loadConfig({}, {}, dir).tokenRateLimits).toEqual({ ci: { requestsPerSecond: 5, burst: 10 }, nightly: { requestsPerSecond: 0.5, burst: 1 } });
+    writeConfig('tokenRateLimits:\n  ci: { requestsPerSecond: 0 }\n');
+    expectInvalid(() => loadConfig({}, {}, dir), /tokenRateLimits\.ci\.requestsPerSecond: expected a number above 0/);
+    writeConfig('tokenRateLimits: 5\n');
+    expectInvalid(() => loadConfig({}, {}, dir), /setting "tokenRateLimits": expected an object/);
+    rmSync(join(dir, 'slipway.config.yaml'));
+    expectInvalid(() => loadConfig({}, { SLIPWAY_TOKEN_RATE_LIMITS: 'ci' }, dir), /SLIPWAY_TOKEN_RATE_LIMITS: expected entries such as "ci=10:20"/);
+  });
+
+  it('refuses limits that are not positive integers', () => {
+    expectInvalid(() => loadConfig({ maxTensorElements: 0 }, {}, dir), /maxTensorElements: expected a positive integer, got 0/);
+    expectInvalid(() => loadConfig({ maxPackageDepth: 1.5 }, {}, dir), /maxPackageDepth: expected a positive integer/);
   });
 });

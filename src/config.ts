@@ -6,6 +6,10 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { checkDatabaseUrl } from './core/database-url.js';
 import { InvalidInputError } from './core/errors.js';
+import type { RateLimit } from './core/rate-limit.js';
+import { parseRateLimitList, parseRateLimitMap } from './core/rate-limit.js';
+import { DEFAULT_REQUEST_LIMITS } from './core/request-limits.js';
+import { DEFAULT_PACKAGE_LIMITS } from './core/package-limits.js';
 import type { RuntimeConfig } from './core/runtime-config.js';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from './core/runtime-config.js';
 
@@ -41,6 +45,26 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Server processes on this machine sharing the ports and the store (Node's cluster module); 1: one process, no supervisor. */
   workers: number;
+  /** PEM certificate chain file: with `tlsKey`, HTTP and gRPC speak TLS only. */
+  tlsCert: string | undefined;
+  /** PEM private key file of `tlsCert`. */
+  tlsKey: string | undefined;
+  /** PEM file of the CAs client certificates must chain to: set, every client must present one (mutual TLS). */
+  tlsClientCa: string | undefined;
+  /** Most elements one input tensor of an inference request may declare. */
+  maxTensorElements: number;
+  /** Most elements all input tensors of one inference request may declare together. */
+  maxRequestElements: number;
+  /** Most rows (first dimension) an input tensor of one inference request may declare. */
+  maxRequestRows: number;
+  /** Most files in one pushed package. */
+  maxPackageFiles: number;
+  /** Most directory levels of a package file's path (`a/b/c.txt` is 3). */
+  maxPackageDepth: number;
+  /** Most bytes all files of one pushed package may hold together. */
+  maxPackageBytes: number;
+  /** Inference requests per second (and burst) per token name; `*` applies to every token not named. Per replica. */
+  tokenRateLimits: Record<string, RateLimit>;
 }
 
 export type ConfigInput = Partial<Omit<Config, 'runtime'>> & { runtime?: Partial<RuntimeConfig> };
@@ -63,6 +87,14 @@ export const DEFAULT_CONFIG: Config = {
   runtime: DEFAULT_RUNTIME,
   logLevel: 'info',
   workers: 1,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsClientCa: undefined,
+  ...DEFAULT_REQUEST_LIMITS,
+  maxPackageFiles: DEFAULT_PACKAGE_LIMITS.maxFiles,
+  maxPackageDepth: DEFAULT_PACKAGE_LIMITS.maxDepth,
+  maxPackageBytes: DEFAULT_PACKAGE_LIMITS.maxBytes,
+  tokenRateLimits: {},
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -98,6 +130,18 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (env.SLIPWAY_PYTHON) out.python = env.SLIPWAY_PYTHON;
   const workers = int('SLIPWAY_WORKERS');
   if (workers !== undefined) out.workers = workers;
+  if (env.SLIPWAY_TLS_CERT) out.tlsCert = env.SLIPWAY_TLS_CERT;
+  if (env.SLIPWAY_TLS_KEY) out.tlsKey = env.SLIPWAY_TLS_KEY;
+  if (env.SLIPWAY_TLS_CLIENT_CA) out.tlsClientCa = env.SLIPWAY_TLS_CLIENT_CA;
+  const limits = {
+    maxTensorElements: 'SLIPWAY_MAX_TENSOR_ELEMENTS', maxRequestElements: 'SLIPWAY_MAX_REQUEST_ELEMENTS', maxRequestRows: 'SLIPWAY_MAX_REQUEST_ROWS',
+    maxPackageFiles: 'SLIPWAY_MAX_PACKAGE_FILES', maxPackageDepth: 'SLIPWAY_MAX_PACKAGE_DEPTH', maxPackageBytes: 'SLIPWAY_MAX_PACKAGE_BYTES',
+  } as const;
+  for (const [key, name] of Object.entries(limits) as [keyof typeof limits, string][]) {
+    const v = int(name);
+    if (v !== undefined) out[key] = v;
+  }
+  if (env.SLIPWAY_TOKEN_RATE_LIMITS) out.tokenRateLimits = parseRateLimitList(env.SLIPWAY_TOKEN_RATE_LIMITS, 'environment SLIPWAY_TOKEN_RATE_LIMITS');
   if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
   const runtime: Partial<RuntimeConfig> = {};
   const instances = int('SLIPWAY_INSTANCES');
@@ -108,9 +152,11 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   return out;
 }
 
-const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
+const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean' | 'object'> = {
   home: 'string', database: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', requireInferToken: 'boolean', insecure: 'boolean', webhookSecret: 'string',
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', python: 'string', logLevel: 'string', workers: 'number',
+  tlsCert: 'string', tlsKey: 'string', tlsClientCa: 'string', maxTensorElements: 'number', maxRequestElements: 'number', maxRequestRows: 'number',
+  maxPackageFiles: 'number', maxPackageDepth: 'number', maxPackageBytes: 'number', tokenRateLimits: 'object',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
   auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
@@ -133,8 +179,8 @@ function fromFile(path: string): ConfigInput {
       const known = (prefix === '' ? Object.keys(DEFAULT_CONFIG) : Object.keys(types)).map((k) => prefix + k);
       throw new InvalidInputError(`${path}: unknown setting "${prefix}${key}" (known: ${known.join(', ')})`);
     }
-    const actual = Array.isArray(value) ? 'array' : typeof value;
-    if (actual !== want) throw new InvalidInputError(`${path}: setting "${prefix}${key}": expected a${want === 'array' ? 'n' : ''} ${want}, got ${JSON.stringify(value)}`);
+    const actual = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+    if (actual !== want) throw new InvalidInputError(`${path}: setting "${prefix}${key}": expected a${/^[ao]/.test(want) ? 'n' : ''} ${want}, got ${JSON.stringify(value)}`);
   };
   for (const [key, value] of Object.entries(doc)) {
     if (key === 'runtime') {
@@ -155,6 +201,25 @@ function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
+}
+
+/** TLS needs a certificate and its key together, and client verification needs them too; paths resolve against cwd. */
+function checkTls(config: Config, cwd: string): void {
+  for (const key of ['tlsCert', 'tlsKey', 'tlsClientCa'] as const) {
+    const path = config[key];
+    if (!path) {
+      config[key] = undefined;
+      continue;
+    }
+    config[key] = resolve(cwd, path);
+    if (!existsSync(config[key])) throw new InvalidInputError(`${key}: the file ${config[key]} does not exist; expected a PEM file`);
+  }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new InvalidInputError(`${config.tlsCert ? 'tlsKey' : 'tlsCert'}: TLS needs both a certificate (--tls-cert) and its private key (--tls-key)`);
+  }
+  if (config.tlsClientCa && !config.tlsCert) {
+    throw new InvalidInputError('tlsClientCa: verifying client certificates needs TLS: give the server a certificate and key too (--tls-cert, --tls-key)');
+  }
 }
 
 /** Merges every layer and validates the result; errors name the setting and what was expected. */
@@ -199,6 +264,13 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
       throw new InvalidInputError(`${key}: expected an integer of at least 1024 bytes, got ${String(merged[key])}`);
     }
   }
+  for (const key of ['maxTensorElements', 'maxRequestElements', 'maxRequestRows', 'maxPackageFiles', 'maxPackageDepth', 'maxPackageBytes'] as const) {
+    if (!Number.isSafeInteger(merged[key]) || merged[key] < 1) {
+      throw new InvalidInputError(`${key}: expected a positive integer, got ${String(merged[key])}`);
+    }
+  }
+  merged.tokenRateLimits = parseRateLimitMap(merged.tokenRateLimits, 'tokenRateLimits');
+  checkTls(merged, cwd);
   if (!(LOG_LEVELS as readonly string[]).includes(merged.logLevel)) {
     throw new InvalidInputError(`logLevel: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(merged.logLevel)}`);
   }

@@ -37,7 +37,7 @@ export async function startServer(options: { home?: string; args?: string[]; env
   const [url, grpcAddress] = await new Promise<[string, string]>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${out}`)), 30_000);
     const check = (): void => {
-      const m = /listening on (http:\/\/[^\s]+) \(gRPC ([^\s,]+)/.exec(out);
+      const m = /listening on (https?:\/\/[^\s]+) \(gRPC ([^\s,]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolvePromise([m[1]!, m[2]!]);

@@ -83,6 +83,21 @@ export class TokenService {
     });
   }
 
+  /**
+   * The principal of a secret known without the store (the admin token, or a cached valid token), else undefined; for
+   * callers that must answer synchronously (per-token rate limits). An expired cached token names nobody.
+   */
+  knownPrincipal(secret: string): Principal | undefined {
+    if (this.isAdmin(secret)) return ADMIN;
+    const cached = this.cache.get(hashSecret(secret));
+    if (!cached) return undefined;
+    try {
+      return this.judge(cached);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Drops every cached token: a token was created or revoked (by this replica or another). */
   forget(): void {
     this.generation += 1;

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { InternalError, InvalidInputError } from '../core/errors.js';
 import type { InferRequest } from '../core/infer.js';
+import type { RequestLimits } from '../core/request-limits.js';
 import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
 import { decodeBinaryInferRequest } from '../protocols/v2-binary.js';
@@ -22,17 +23,21 @@ const settleDecode: SettleReply<DecodeReply, InferRequest> = (reply) => {
 export class DecodePool {
   private readonly slots: WorkerChannel<DecodeTask, DecodeReply>[] = [];
 
-  constructor(private readonly size = Math.min(4, availableParallelism())) {}
+  /** `limits`: the server's limits on declared shapes (none: only what the bytes themselves bound). */
+  constructor(
+    private readonly size = Math.min(4, availableParallelism()),
+    private readonly limits?: RequestLimits,
+  ) {}
 
   /** JSON bodies (no binary header) above the threshold go to a worker; everything else decodes here. */
   decode(body: Buffer, headerLength: number | undefined): InferRequest | Promise<InferRequest> {
-    if (headerLength !== undefined || body.length < OFFLOAD_BYTES || this.size === 0) return decodeBinaryInferRequest(body, headerLength);
+    if (headerLength !== undefined || body.length < OFFLOAD_BYTES || this.size === 0) return decodeBinaryInferRequest(body, headerLength, this.limits);
     return this.offload(body, { headerLength });
   }
 
   /** A gRPC ModelInferRequest's bytes: as large as the threshold or more, decoded on a worker; smaller, here. */
   decodeGrpc(message: Buffer): InferRequest | Promise<InferRequest> {
-    if (message.length < OFFLOAD_BYTES || this.size === 0) return decodeModelInferBytes(message);
+    if (message.length < OFFLOAD_BYTES || this.size === 0) return decodeModelInferBytes(message, this.limits);
     return this.offload(message, { headerLength: undefined, protocol: 'grpc' });
   }
 
@@ -41,7 +46,7 @@ export class DecodePool {
     // Move the bytes when the buffer owns its memory; otherwise copy them once.
     const owned = bytesIn.byteOffset === 0 && bytesIn.byteLength === bytesIn.buffer.byteLength && bytesIn.buffer instanceof ArrayBuffer;
     const bytes = owned ? (bytesIn.buffer as ArrayBuffer) : new Uint8Array(bytesIn).buffer;
-    const task: DecodeTask = { id: 0, body: bytes, offset: 0, length: bytesIn.byteLength, ...how };
+    const task: DecodeTask = { id: 0, body: bytes, offset: 0, length: bytesIn.byteLength, ...how, ...(this.limits ? { limits: this.limits } : {}) };
     return slot.call(task, settleDecode, [bytes]);
   }
 

@@ -14,7 +14,7 @@ port.on('message', (task: DecodeTask) => {
   let reply: DecodeReply;
   try {
     if (task.protocol === 'grpc') {
-      const request = decodeModelInferBytes(Buffer.from(task.body, task.offset, task.length));
+      const request = decodeModelInferBytes(Buffer.from(task.body, task.offset, task.length), task.limits);
       reply = { id: task.id, request };
       // Raw contents are views on the message's bytes: the bytes move back with them instead of being cloned.
       const transfer = transferablesOf(request.inputs);
@@ -22,7 +22,7 @@ port.on('message', (task: DecodeTask) => {
       port.postMessage(reply, transfer);
       return;
     }
-    const request = decodeBinaryInferRequest(new Uint8Array(task.body, task.offset, task.length), task.headerLength);
+    const request = decodeBinaryInferRequest(new Uint8Array(task.body, task.offset, task.length), task.headerLength, task.limits);
     reply = { id: task.id, request };
     port.postMessage(reply, transferablesOf(request.inputs));
   } catch (err) {

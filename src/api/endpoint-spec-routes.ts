@@ -65,6 +65,16 @@ const manifestProperties = {
       grace: { type: 'string', description: 'e.g. "5m"' },
     },
   },
+  rateLimit: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['requestsPerSecond'],
+    description: 'inference requests this endpoint takes on each replica; refused beyond it with 429 and Retry-After (gRPC RESOURCE_EXHAUSTED)',
+    properties: {
+      requestsPerSecond: { type: 'number', exclusiveMinimum: 0, description: 'sustained rate; may be fractional' },
+      burst: { type: 'integer', minimum: 1, description: 'requests admitted at once after a quiet spell (default: the rate rounded up)' },
+    },
+  },
   capture: { type: 'object', additionalProperties: true, description: 'capture settings (as PUT .../capture); replaces the endpoint\'s when written' },
   monitor: { type: 'object', additionalProperties: true, description: 'monitor settings (as PUT .../monitor); replaces the endpoint\'s when written' },
   retrain: { type: 'object', additionalProperties: true, description: 'retraining policy (as PUT .../retrain); replaces the endpoint\'s when written' },

@@ -1,7 +1,7 @@
 // Every error leaves the HTTP API the same way: `{"error": "..."}` with the status the error hierarchy assigns.
 
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { OverloadedError, SlipwayError } from '../core/errors.js';
+import { OverloadedError, RateLimitedError, SlipwayError } from '../core/errors.js';
 
 interface HttpError {
   status: number;
@@ -27,7 +27,7 @@ export function installErrorReplies(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const http = toHttpError(err);
     if (http.status >= 500) request.log.error({ err }, 'request failed');
-    if (err instanceof OverloadedError) void reply.header('retry-after', String(err.retryAfterSeconds));
+    if (err instanceof OverloadedError || err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
     void reply.status(http.status).send({ error: http.message, code: http.code });
   });
   app.setNotFoundHandler((request, reply) => {

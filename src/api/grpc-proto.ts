@@ -6,6 +6,7 @@ import type { MethodDefinition, Options as LoaderOptions, ServiceDefinition } fr
 import { loadSync } from '@grpc/proto-loader';
 import { InternalError } from '../core/errors.js';
 import type { InferRequest } from '../core/infer.js';
+import type { RequestLimits } from '../core/request-limits.js';
 import type { GrpcModelInferRequest } from '../protocols/v2-grpc.js';
 import { decodeModelInferRequest } from '../protocols/v2-grpc.js';
 
@@ -30,7 +31,7 @@ type ModelInferMethod = MethodDefinition<GrpcModelInferRequest, unknown>;
 let modelInfer: ModelInferMethod | undefined;
 
 /** A ModelInferRequest's bytes -> the request, checked as every protocol checks it; bad protobuf is INTERNAL, as before. */
-export function decodeModelInferBytes(bytes: Buffer): InferRequest {
+export function decodeModelInferBytes(bytes: Buffer, limits?: RequestLimits): InferRequest {
   modelInfer ??= loadService()['ModelInfer'] as ModelInferMethod;
   let message: GrpcModelInferRequest;
   try {
@@ -38,5 +39,5 @@ export function decodeModelInferBytes(bytes: Buffer): InferRequest {
   } catch {
     throw new InternalError(UNDECODABLE_MESSAGE);
   }
-  return decodeModelInferRequest(message);
+  return decodeModelInferRequest(message, limits);
 }

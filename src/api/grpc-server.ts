@@ -1,7 +1,7 @@
 // The Open Inference Protocol v2 gRPC surface (inference.GRPCInferenceService): health, metadata, readiness, inference.
 
 import * as grpc from '@grpc/grpc-js';
-import { asSlipwayError, InternalError, InvalidInputError, OverloadedError, SlipwayError } from '../core/errors.js';
+import { asSlipwayError, InternalError, InvalidInputError, OverloadedError, RateLimitedError, SlipwayError } from '../core/errors.js';
 import type { GrpcModelInferResponse } from '../protocols/v2-grpc.js';
 import { encodeModelInferResponse, peekModelInferTarget } from '../protocols/v2-grpc.js';
 import { encodeModelMetadata } from '../protocols/v2-json.js';
@@ -9,6 +9,8 @@ import type { DataPlane, Transport } from '../serving/data-plane.js';
 import type { DecodePool } from './decode-pool.js';
 import { loadService, UNDECODABLE_MESSAGE } from './grpc-proto.js';
 import type { InferAccess } from './infer-access.js';
+import { grpcServerCredentials, type ServerTls } from './server-tls.js';
+import { rateKeyOfCall, type PrincipalName } from './rate-keys.js';
 
 export { LOADER_OPTIONS, PROTO_PATH } from './grpc-proto.js';
 
@@ -34,6 +36,10 @@ export interface GrpcServerOptions {
   maxMessageBytes: number;
   /** Set when inference needs a token (serve --require-infer-token): checked on ModelInfer, ModelMetadata and ModelReady. */
   inferAccess?: InferAccess;
+  /** Names the token a call presents (`authorization` metadata), for per-token rate limits; absent: none. */
+  principalName?: PrincipalName;
+  /** TLS (and client certificates, when it has a client CA); absent: plaintext. */
+  tls?: ServerTls | undefined;
   /** Where internal faults are reported (the HTTP server's logger). */
   logError: (details: object, message: string) => void;
 }
@@ -67,12 +73,13 @@ function serviceKeepingInferBytes(): grpc.ServiceDefinition {
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
   const { plane, decoder } = opts;
+  const principalName = opts.principalName ?? ((): undefined => undefined);
 
   /** The one mapping of errors to gRPC status: the hierarchy's code, internal faults logged and not detailed. */
   const toStatus = (err: unknown, method: string): grpc.ServerErrorResponse => {
     const e = asSlipwayError(err);
     const metadata = new grpc.Metadata();
-    if (e instanceof OverloadedError) metadata.set('retry-after', String(e.retryAfterSeconds));
+    if (e instanceof OverloadedError || e instanceof RateLimitedError) metadata.set('retry-after', String(e.retryAfterSeconds));
     let details = e.message;
     // Our own errors say what failed (e.g. a model that failed to run); anything else is a bug whose text stays in the log.
     if (!(err instanceof SlipwayError)) {
@@ -120,6 +127,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       const refusal = plane.refusal(name);
       if (refusal) throw refusal;
     }
+    plane.admit(name, () => rateKeyOfCall(call.metadata, principalName));
     const endpoint = plane.endpoint(name); // an unknown endpoint is NOT_FOUND before any tensor is looked at, as over HTTP
     const decoded = decoder.decodeGrpc(bytes);
     const request = decoded instanceof Promise ? await decoded : decoded;
@@ -155,7 +163,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   server.addService(serviceKeepingInferBytes(), implementation);
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${host}:${opts.port}`, grpcServerCredentials(opts.tls), (err, bound) =>
       err
         ? reject(new Error(`gRPC cannot listen on ${host}:${opts.port}: ${err.message}; pick another port with --grpc-port / SLIPWAY_GRPC_PORT (0 = any free one)`, { cause: err }))
         : resolve(bound),

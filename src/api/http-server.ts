@@ -25,6 +25,8 @@ import type { InferAccess } from './infer-access.js';
 import { tokenRoutes } from './token-routes.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
+import { httpsOptions, type ServerTls } from './server-tls.js';
+import type { PrincipalName } from './rate-keys.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import { rolloutTimelineRoutes } from './rollout-timeline-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
@@ -59,14 +61,21 @@ export interface HttpServerOptions {
   inferAccess?: InferAccess;
   maxBodyBytes: number;
   maxUploadBytes: number;
+  maxPackageFiles: number;
   decoder: DecodePool;
+  /** Names the token a request presents, for per-token rate limits. */
+  principalName: PrincipalName;
   /** Inference, health and metadata under /v2. */
   plane: DataPlane;
 }
 
-/** The server before its routes: its logger exists from here on, so the services built next log through it. */
-export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number }): FastifyInstance {
-  return Fastify({
+/**
+ * The server before its routes: its logger exists from here on, so the services built next log through it. With `tls`,
+ * it speaks HTTPS only (and requires client certificates when `tls` has a client CA).
+ */
+export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number; tls?: ServerTls | undefined }): FastifyInstance {
+  const server = Fastify({
+    ...(opts.tls ? { https: httpsOptions(opts.tls) } : {}),
     logger: { level: opts.logLevel },
     // Per-request log lines would cost more than a small model's inference; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -75,6 +84,9 @@ export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number 
     forceCloseConnections: true,
     return503OnClosing: true,
   });
+  // Fastify types an HTTPS server apart from an HTTP one; routes and hooks never touch the raw server, and what Slipway
+  // reads of it (address(), the request's socket) both kinds share.
+  return server as unknown as FastifyInstance;
 }
 
 /** Installs the error format, the OpenAPI document and every route on a server from createHttpServer. */
@@ -101,6 +113,7 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
     intake: opts.intake,
     history: opts.history,
     maxUploadBytes: opts.maxUploadBytes,
+    maxPackageFiles: opts.maxPackageFiles,
   });
   await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, history: opts.history });
   await app.register(rolloutTimelineRoutes, { rollouts: opts.rollouts, requireEndpoint: opts.loop.requireEndpoint });
@@ -121,6 +134,6 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );
-  await app.register(v2Routes, { plane: opts.plane, maxBodyBytes: opts.maxBodyBytes, decoder: opts.decoder, ...(opts.inferAccess ? { inferAccess: opts.inferAccess } : {}) });
+  await app.register(v2Routes, { plane: opts.plane, maxBodyBytes: opts.maxBodyBytes, decoder: opts.decoder, principalName: opts.principalName, ...(opts.inferAccess ? { inferAccess: opts.inferAccess } : {}) });
   return app;
 }

@@ -26,9 +26,9 @@ export interface ManagementOptions {
   intake: VersionIntake;
   history: EndpointHistory;
   maxUploadBytes: number;
+  /** Most files in one package: the registry refuses one more with a message naming the limit. */
+  maxPackageFiles: number;
 }
-
-const MAX_PACKAGE_FILES = 64;
 
 function errors(...codes: number[]): Record<number, typeof errorSchema> {
   return Object.fromEntries(codes.map((c) => [c, errorSchema]));
@@ -60,7 +60,8 @@ function endpointView(status: EndpointStatus): object {
 export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (app: FastifyInstance, opts) => {
   const { registry, endpoints, intake, history } = opts;
   await app.register(multipart, {
-    limits: { fileSize: opts.maxUploadBytes, files: MAX_PACKAGE_FILES, fields: 8, fieldSize: 1024 * 1024 },
+    // One file part more than a package may hold reaches the registry, which refuses it naming the limit; none after it.
+    limits: { fileSize: opts.maxUploadBytes, files: opts.maxPackageFiles + 1, fields: 8, fieldSize: 1024 * 1024 },
   });
   // A bare model can also be pushed as the raw request body (curl --data-binary @model.onnx).
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));

@@ -79,6 +79,7 @@ export async function resolveManifest(manifest: EndpointManifest, ctx: ResolveCo
     variants,
     routing: { ...manifest.routing },
     ...(manifest.rollout ? { rollout: rolloutPolicyOf(manifest.rollout) } : {}),
+    ...(manifest.rateLimit ? { rateLimit: { ...manifest.rateLimit } } : {}),
   };
   checkEndpointSpec(spec);
   return spec;

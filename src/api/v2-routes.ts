@@ -11,6 +11,7 @@ import type { DataPlane, Transport } from '../serving/data-plane.js';
 import { MODEL_HEADER, VARIANT_HEADER } from '../serving/routing-options.js';
 import type { DecodePool } from './decode-pool.js';
 import { inferAccessHook, type InferAccess } from './infer-access.js';
+import { rateKeyOf, type PrincipalName } from './rate-keys.js';
 
 export interface V2Options {
   plane: DataPlane;
@@ -19,6 +20,8 @@ export interface V2Options {
   decoder: DecodePool;
   /** Set when inference needs a token (serve --require-infer-token): checked on every model route, first. */
   inferAccess?: InferAccess;
+  /** Names the token a request presents, for per-token rate limits. */
+  principalName: PrincipalName;
 }
 
 /** Routing hints and the x-slipway-timeout-ms deadline come from request headers. */
@@ -98,13 +101,28 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
       .header(HEADER_CONTENT_LENGTH, String(encoded.headerLength))
       .send(encoded.body);
   };
-  // Overloaded: refuse at the headers, before the body is read (for a 600 KB image that is most of the cost).
-  // Only without a version in the path: a registry version runs outside the endpoint's queues.
-  const refuseEarly = async (req: FastifyRequest<{ Params: ModelParams }>): Promise<void> => {
+  // Refusals at the headers, before the body is read (for a 600 KB image that is most of the cost). Callback hooks: an
+  // async one costs a promise on every request.
+  const { principalName } = opts;
+  type Hook = (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply, done: (err?: Error) => void) => void;
+  // A rate limit (the endpoint's, the token's) applies to every inference route.
+  const limitRate: Hook = (req, _reply, done) => {
+    try {
+      plane.admit(req.params.model, () => rateKeyOf(req.headers, principalName));
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
+  };
+  // Overloaded: only without a version in the path, since a registry version runs outside the endpoint's queues. Checked
+  // first: a request refused for load spends none of its rate limit.
+  const refuseEarly: Hook = (req, reply, done) => {
     const refusal = plane.refusal(req.params.model);
-    if (refusal) throw refusal;
+    if (refusal) done(refusal);
+    else limitRate(req, reply, done);
   };
   // The token first: an unauthenticated caller learns nothing, not even that the endpoint is busy.
   app.post<{ Params: ModelParams }>('/v2/models/:model/infer', { onRequest: guard ? [guard, refuseEarly] : refuseEarly }, inferRoute);
-  app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', guarded, inferRoute);
+  app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', { onRequest: guard ? [guard, limitRate] : limitRate }, inferRoute);
 };

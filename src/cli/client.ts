@@ -2,6 +2,10 @@
 
 import { openAsBlob } from 'node:fs';
 import { localUser } from './local-user.js';
+import { tlsFetch, type ClientTlsFiles, type Fetch } from './tls-fetch.js';
+
+/** Error codes of a TLS handshake that failed on trust: the user needs --ca (or a client certificate). */
+const TLS_FAILURES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL|ECONNRESET|EPROTO/i;
 
 export class CliError extends Error {
   /** The HTTP status when the server refused the request (e.g. 404), for callers that treat one as an answer. */
@@ -13,13 +17,17 @@ export class CliError extends Error {
 export interface ClientOptions {
   server: string;
   token: string | undefined;
+  /** A CA to verify an https server against, and a client certificate to present (mutual TLS). */
+  tls?: ClientTlsFiles;
 }
 
 export class SlipwayClient {
   private readonly base: string;
+  private readonly fetch: Fetch;
 
   constructor(private readonly options: ClientOptions) {
     this.base = options.server.replace(/\/+$/, '');
+    this.fetch = tlsFetch(options.tls ?? {}) ?? fetch;
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -42,9 +50,15 @@ export class SlipwayClient {
     }
     let response: Response;
     try {
-      response = await fetch(`${this.base}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+      response = await this.fetch(`${this.base}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      if (this.base.startsWith('https:') && TLS_FAILURES.test(cause)) {
+        throw new CliError(
+          `cannot verify Slipway at ${this.base} (${cause}): give the CA that signed its certificate with --ca / SLIPWAY_CA` +
+            ' (and a client certificate with --cert and --key if it requires one)',
+        );
+      }
       throw new CliError(
         `cannot reach Slipway at ${this.base} (${cause}): is the server running? Start it with "slipway serve", or point --server / SLIPWAY_URL at it`,
       );

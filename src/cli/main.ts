@@ -22,6 +22,9 @@ interface GlobalFlags {
   server: string;
   token?: string;
   json?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 interface ModelSummary {
@@ -69,13 +72,16 @@ const program = new Command('slipway')
   .description('Slipway: push ONNX models, deploy them to endpoints, serve them on the Open Inference Protocol v2')
   .addOption(new Option('--server <url>', 'Slipway server').env('SLIPWAY_URL').default('http://127.0.0.1:8000'))
   .addOption(new Option('--token <token>', 'token for the server (default: the one slipway login kept for it)').env('SLIPWAY_TOKEN'))
+  .addOption(new Option('--ca <file>', 'PEM CA to verify an https:// server against').env('SLIPWAY_CA'))
+  .addOption(new Option('--cert <file>', 'PEM client certificate, for a server that requires one (mutual TLS)').env('SLIPWAY_CERT'))
+  .addOption(new Option('--key <file>', 'PEM private key of --cert').env('SLIPWAY_KEY'))
   .option('--json', 'print JSON for scripts instead of tables')
   .showHelpAfterError();
 
 /** --token / SLIPWAY_TOKEN, else the token `slipway login` kept for this server, else none. */
 function client(): SlipwayClient {
   const flags = program.opts<GlobalFlags>();
-  return new SlipwayClient({ server: flags.server, token: flags.token ?? storedCredentials(flags.server)?.token });
+  return new SlipwayClient({ server: flags.server, token: flags.token ?? storedCredentials(flags.server)?.token, tls: { ca: flags.ca, cert: flags.cert, key: flags.key } });
 }
 
 function print(json: unknown, human: () => string): void {
@@ -134,6 +140,10 @@ program
   .option('--examples [dir]', 'push and deploy the example packages (default: the bundled examples/)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
   .option('--workers <n>', 'server processes sharing the ports and the store (or SLIPWAY_WORKERS; default 1)')
+  .option('--tls-cert <file>', 'PEM certificate (chain): serve HTTPS and gRPC over TLS (or SLIPWAY_TLS_CERT)')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert (or SLIPWAY_TLS_KEY)')
+  .option('--tls-client-ca <file>', 'PEM CA file: require client certificates signed by it (mutual TLS; or SLIPWAY_TLS_CLIENT_CA)')
+  .option('--token-rate-limit <list>', 'inference requests per second per token, e.g. "ci=10:20,*=100" (name=rate:burst; or SLIPWAY_TOKEN_RATE_LIMITS)')
   // Loaded on use: the server pulls in Fastify, gRPC and onnxruntime, which every other command would pay ~0.7 s for.
   .action(async (flags: Parameters<typeof import('./serve-command.js').serve>[0]) => (await import('./serve-command.js')).serve(flags));
 

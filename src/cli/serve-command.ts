@@ -7,6 +7,7 @@ import { startServer } from '../app.js';
 import { bootstrapExamples } from '../bootstrap-examples.js';
 import { redactedUrl } from '../core/database-url.js';
 import type { ConfigInput } from '../config.js';
+import { parseRateLimitList } from '../core/rate-limit.js';
 import { loadConfig } from '../config.js';
 import { reportReady, superviseWorkers, workerMetrics, WORKER_INDEX_ENV, WORKER_RECOVERS_ENV } from './worker-supervisor.js';
 
@@ -22,6 +23,10 @@ export interface ServeFlags {
   examples?: string | boolean;
   logLevel?: string;
   workers?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  tokenRateLimit?: string;
 }
 
 const BUNDLED_EXAMPLES = fileURLToPath(new URL('../../examples', import.meta.url));
@@ -42,6 +47,10 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.insecure) input.insecure = true;
   if (flags.logLevel !== undefined) input.logLevel = flags.logLevel as ConfigInput['logLevel'];
   if (flags.workers !== undefined) input.workers = Number(flags.workers);
+  if (flags.tlsCert !== undefined) input.tlsCert = flags.tlsCert;
+  if (flags.tlsKey !== undefined) input.tlsKey = flags.tlsKey;
+  if (flags.tlsClientCa !== undefined) input.tlsClientCa = flags.tlsClientCa;
+  if (flags.tokenRateLimit !== undefined) input.tokenRateLimits = parseRateLimitList(flags.tokenRateLimit, '--token-rate-limit');
   const config = loadConfig(input);
   const dbNote = config.database ? `, database ${redactedUrl(config.database)}` : '';
   if (config.workers > 1 && cluster.isPrimary) {

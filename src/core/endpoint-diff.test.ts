@@ -81,4 +81,12 @@ describe('diffSpecs', () => {
     ]);
     expect(diffSpecs({ ...live(), rollout: DEFAULT_POLICY }, { ...live(), rollout: { ...DEFAULT_POLICY } })).toEqual([]);
   });
+
+  it('shows a rate limit added, changed and removed, and nothing for the same limit', () => {
+    const limited = (requestsPerSecond: number, burst: number): EndpointSpec => ({ ...live(), rateLimit: { requestsPerSecond, burst } });
+    expect(diffSpecs(live(), limited(10, 20))).toEqual(['+ rateLimit (10/s, burst 20)']);
+    expect(diffSpecs(limited(10, 20), limited(5, 20))).toEqual(['~ rateLimit: 10/s, burst 20 -> 5/s, burst 20']);
+    expect(diffSpecs(limited(10, 20), live())).toEqual(['- rateLimit (10/s, burst 20); no limit']);
+    expect(diffSpecs(limited(10, 20), limited(10, 20))).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@
 import { formatDuration } from './duration.js';
 import type { EndpointSpec, VariantSpec } from './endpoint-spec.js';
 import { DEFAULT_ROUTING, formatVersionId } from './endpoint-spec.js';
+import type { RateLimit } from './rate-limit.js';
 import type { RolloutPolicy } from './rollout-policy.js';
 import { formatGate } from './rollout-policy.js';
 
@@ -42,6 +43,17 @@ function variantChanges(from: VariantSpec, to: VariantSpec): string[] {
   return out;
 }
 
+function rateSummary(limit: RateLimit): string {
+  return `${limit.requestsPerSecond}/s, burst ${limit.burst}`;
+}
+
+function rateLimitChanges(from: RateLimit | undefined, to: RateLimit | undefined): string[] {
+  if (same(from, to)) return [];
+  if (!from) return [`+ rateLimit (${rateSummary(to!)})`];
+  if (!to) return [`- rateLimit (${rateSummary(from)}); no limit`];
+  return [`~ rateLimit: ${rateSummary(from)} -> ${rateSummary(to)}`];
+}
+
 function rolloutChanges(from: RolloutPolicy | undefined, to: RolloutPolicy | undefined): string[] {
   if (!from && !to) return [];
   if (!from) return [`+ rollout (${policySummary(to!)})`];
@@ -67,7 +79,7 @@ export function diffSpecs(live: EndpointSpec | undefined, desired: EndpointSpec)
   if (!live) {
     const out = [`+ endpoint ${desired.name}`, ...desired.variants.map((v) => `+ variant ${summary(v)}`)];
     if (desired.routing.stickyHeader !== DEFAULT_ROUTING.stickyHeader) out.push(`+ routing.stickyHeader: ${desired.routing.stickyHeader}`);
-    return [...out, ...rolloutChanges(undefined, desired.rollout)];
+    return [...out, ...rolloutChanges(undefined, desired.rollout), ...rateLimitChanges(undefined, desired.rateLimit)];
   }
   const out: string[] = [];
   const before = new Map(live.variants.map((v) => [v.name, v]));
@@ -86,5 +98,5 @@ export function diffSpecs(live: EndpointSpec | undefined, desired: EndpointSpec)
   if (live.routing.stickyHeader !== desired.routing.stickyHeader) {
     out.push(`~ routing.stickyHeader: ${live.routing.stickyHeader} -> ${desired.routing.stickyHeader}`);
   }
-  return [...out, ...rolloutChanges(live.rollout, desired.rollout)];
+  return [...out, ...rolloutChanges(live.rollout, desired.rollout), ...rateLimitChanges(live.rateLimit, desired.rateLimit)];
 }

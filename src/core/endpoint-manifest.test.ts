@@ -73,7 +73,7 @@ describe('parseEndpointManifest', () => {
     expect(messageOf(withVariant(1, { weight: '10' }))).toBe('variants[1].weight: expected a number from 0 to 100, got "10"');
     expect(messageOf(withVariant(2, { weight: 10 }))).toBe('variants[2].weight: a shadow variant takes no live traffic, so its weight must be 0 or absent, got 10');
     expect(messageOf(withVariant(0, { wieght: 1 }))).toBe('variants[0].wieght: unknown field; expected one of name, model, weight, shadow, compareWith, runtime');
-    expect(messageOf({ ...doc(), replicas: 3 })).toBe('replicas: unknown field; expected one of kind, name, variants, routing, rollout, capture, monitor, retrain');
+    expect(messageOf({ ...doc(), replicas: 3 })).toBe('replicas: unknown field; expected one of kind, name, variants, routing, rollout, rateLimit, capture, monitor, retrain');
     expect(messageOf(withVariant(1, { name: 'stable' }))).toBe('variants[1].name: "stable" is already the name of variants[0]; variant names must be unique');
     expect(messageOf(withVariant(1, { name: 'Canary' }))).toMatch(/^variants\[1\]\.name: variant name "Canary" is invalid: expected 1-63 characters/);
     expect(messageOf(withVariant(1, { model: 'digits:0' }))).toBe('variants[1].model: model version in "digits:0" is invalid: expected a positive integer');
@@ -122,6 +122,7 @@ describe('manifestOf', () => {
     ],
     routing: { stickyHeader: 'x-user' },
     rollout: { ...DEFAULT_POLICY, bakeMs: 90_000, graceMs: 1500 },
+    rateLimit: { requestsPerSecond: 50, burst: 100 },
   };
 
   it('writes versions (not refs), the full runtime, and the rollout as text', () => {
@@ -139,5 +140,21 @@ describe('manifestOf', () => {
     expect(again).toEqual(m);
     expect(JSON.stringify(again)).toBe(JSON.stringify(m));
     expect(rolloutPolicyOf(again.rollout!)).toEqual(spec.rollout);
+    expect(again.rateLimit).toEqual(spec.rateLimit);
+  });
+});
+
+describe('rateLimit', () => {
+  it('reads requests per second and a burst, the burst defaulting to the rate rounded up', () => {
+    expect(parseEndpointManifest({ ...doc(), rateLimit: { requestsPerSecond: 20, burst: 40 } }).rateLimit).toEqual({ requestsPerSecond: 20, burst: 40 });
+    expect(parseEndpointManifest({ ...doc(), rateLimit: { requestsPerSecond: 2.5 } }).rateLimit).toEqual({ requestsPerSecond: 2.5, burst: 3 });
+    expect('rateLimit' in parseEndpointManifest(doc())).toBe(false);
+  });
+
+  it('points at the field of a wrong limit', () => {
+    expect(messageOf({ ...doc(), rateLimit: 10 })).toBe('rateLimit: expected a mapping of requestsPerSecond and burst, got 10');
+    expect(messageOf({ ...doc(), rateLimit: { requestsPerSecond: 0 } })).toBe('rateLimit.requestsPerSecond: expected a number above 0 and at most 1000000, got 0');
+    expect(messageOf({ ...doc(), rateLimit: { requestsPerSecond: 5, burst: 0.5 } })).toBe('rateLimit.burst: expected a whole number from 1 to 1000000, got 0.5');
+    expect(messageOf({ ...doc(), rateLimit: { perSecond: 5 } })).toBe('rateLimit.perSecond: unknown field; expected one of requestsPerSecond, burst');
   });
 });

@@ -9,6 +9,8 @@ import { InvalidInputError } from './errors.js';
 import { parseModelRef } from './model-ref.js';
 import { loopSections, parseLoopSections } from './loop-manifest.js';
 import { checkName } from './names.js';
+import type { RateLimit } from './rate-limit.js';
+import { parseRateLimit } from './rate-limit.js';
 import type { RolloutPolicy, RolloutStrategy } from './rollout-policy.js';
 import { checkSteps, DEFAULT_POLICY, formatGate, parseGate, STRATEGIES } from './rollout-policy.js';
 import type { RuntimeConfig } from './runtime-config.js';
@@ -46,6 +48,8 @@ export interface EndpointManifest {
   routing: RoutingSpec;
   /** Defaults for `slipway rollout` on this endpoint; absent: the server's defaults. */
   rollout?: RolloutManifest;
+  /** Inference requests per second (and burst) the endpoint takes on each replica; absent: no limit. */
+  rateLimit?: RateLimit;
   /** The closed loop's settings (core/loop-manifest.ts); a section left out leaves those settings as they are. */
   capture?: Record<string, unknown>;
   monitor?: Record<string, unknown>;
@@ -54,7 +58,7 @@ export interface EndpointManifest {
 
 type Obj = Record<string, unknown>;
 
-const TOP_FIELDS = ['kind', 'name', 'variants', 'routing', 'rollout', 'capture', 'monitor', 'retrain'] as const;
+const TOP_FIELDS = ['kind', 'name', 'variants', 'routing', 'rollout', 'rateLimit', 'capture', 'monitor', 'retrain'] as const;
 const VARIANT_FIELDS = ['name', 'model', 'weight', 'shadow', 'compareWith', 'runtime'] as const;
 const ROUTING_FIELDS = ['stickyHeader'] as const;
 const ROLLOUT_FIELDS = ['strategy', 'steps', 'bake', 'gates', 'grace'] as const;
@@ -234,6 +238,7 @@ export function parseEndpointManifest(doc: unknown): EndpointManifest {
   }
   const manifest: EndpointManifest = { kind: MANIFEST_KIND, name, variants, routing: parseRouting(obj.routing) };
   if (present(obj.rollout)) manifest.rollout = parseRollout(obj.rollout);
+  if (present(obj.rateLimit)) manifest.rateLimit = parseRateLimit(obj.rateLimit, 'rateLimit');
   Object.assign(manifest, loopSections(parseLoopSections(obj)));
   return manifest;
 }
@@ -278,5 +283,6 @@ export function manifestOf(spec: EndpointSpec): EndpointManifest {
     const r = spec.rollout;
     manifest.rollout = { strategy: r.strategy, steps: [...r.steps], bake: formatDuration(r.bakeMs), gates: r.gates.map(formatGate), grace: formatDuration(r.graceMs) };
   }
+  if (spec.rateLimit) manifest.rateLimit = { ...spec.rateLimit };
   return manifest;
 }

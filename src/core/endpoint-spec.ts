@@ -3,6 +3,8 @@
 
 import { InvalidInputError } from './errors.js';
 import { checkName } from './names.js';
+import type { RateLimit } from './rate-limit.js';
+import { parseRateLimit } from './rate-limit.js';
 import type { RolloutPolicy } from './rollout-policy.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
@@ -39,6 +41,8 @@ export interface EndpointSpec {
   routing: RoutingSpec;
   /** Defaults for `slipway rollout` on this endpoint. */
   rollout?: RolloutPolicy;
+  /** Inference requests per second (with a burst) this endpoint takes on each replica; absent: no limit. */
+  rateLimit?: RateLimit;
 }
 
 export const DEFAULT_ROUTING: RoutingSpec = { stickyHeader: 'x-slipway-route-key' };
@@ -92,6 +96,7 @@ export function checkEndpointSpec(spec: EndpointSpec): void {
   if (!spec.variants.some((v) => !v.shadow && v.weight > 0)) {
     throw new InvalidInputError(`endpoint "${spec.name}": expected at least one variant with a traffic weight above 0 (shadows take none)`);
   }
+  if (spec.rateLimit !== undefined) parseRateLimit(spec.rateLimit, 'rateLimit');
   if (!spec.routing.stickyHeader || !/^[a-z0-9-]+$/i.test(spec.routing.stickyHeader)) {
     throw new InvalidInputError(`routing.stickyHeader: expected an HTTP header name, got ${JSON.stringify(spec.routing.stickyHeader)}`);
   }

@@ -69,6 +69,19 @@ export class OverloadedError extends SlipwayError {
   }
 }
 
+/**
+ * A rate limit (the endpoint's, or the caller's token's) has no request left for now: retry after `retryAfterSeconds`.
+ * Apart from OverloadedError: the server has room, this caller or endpoint used its share.
+ */
+export class RateLimitedError extends SlipwayError {
+  readonly code = 'rate_limited';
+  readonly httpStatus = 429;
+  readonly grpcCode = GrpcCode.RESOURCE_EXHAUSTED;
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
+  }
+}
+
 /** The request's deadline passed before it could be answered. */
 export class DeadlineExceededError extends SlipwayError {
   readonly code = 'deadline_exceeded';

@@ -1,8 +1,11 @@
 // Tells several observers what serving reports (metrics and the dashboard's series), so serving holds only one.
 
-import type { RejectionReason, RequestObservation, ServingObserver } from '../serving/serving-observer.js';
+import type { RateLimitReason, RejectionReason, RequestObservation, ServingObserver } from '../serving/serving-observer.js';
 
-export function fanOut(first: ServingObserver, second: ServingObserver): ServingObserver {
+/** What the second observer hears: every request and batch (rate-limit refusals, before any variant, are the first's). */
+export type RequestAndBatchObserver = Pick<ServingObserver, 'observeRequest' | 'observeBatch'>;
+
+export function fanOut(first: ServingObserver, second: RequestAndBatchObserver): ServingObserver {
   return {
     observeRequest(o: RequestObservation, reason?: RejectionReason): void {
       first.observeRequest(o, reason);
@@ -11,6 +14,9 @@ export function fanOut(first: ServingObserver, second: ServingObserver): Serving
     observeBatch(endpoint: string, variant: string, version: number, rows: number): void {
       first.observeBatch(endpoint, variant, version, rows);
       second.observeBatch(endpoint, variant, version, rows);
+    },
+    observeRateLimited(endpoint: string, reason: RateLimitReason): void {
+      first.observeRateLimited(endpoint, reason);
     },
   };
 }

@@ -2,7 +2,8 @@
 // agreement once a second: the source of the dashboard's live charts and overview numbers.
 
 import { IntervalTask } from '../core/interval-task.js';
-import type { RejectionReason, RequestObservation, ServingObserver, ServingState } from '../serving/serving-observer.js';
+import type { RejectionReason, RequestObservation, ServingState } from '../serving/serving-observer.js';
+import type { RequestAndBatchObserver } from './observer-fanout.js';
 import { VariantSeries, type SeriesPoint } from './variant-series.js';
 
 /** Seconds of history kept per variant: the longest window a chart asks for (15 minutes). */
@@ -31,7 +32,7 @@ interface Tracked {
   windowRequests: number;
 }
 
-export class SeriesRecorder implements ServingObserver {
+export class SeriesRecorder implements RequestAndBatchObserver {
   private readonly endpoints = new Map<string, Map<string, Tracked>>();
   private state: ServingState | undefined;
   private readonly ticker = new IntervalTask(() => this.tick(), 1000);

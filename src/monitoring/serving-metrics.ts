@@ -1,7 +1,7 @@
 // Prometheus metrics of serving: Triton-compatible names (so existing Grafana dashboards work) plus Slipway's own.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RejectionReason, RequestObservation, ServingObserver, ServingState } from '../serving/serving-observer.js';
+import type { RateLimitReason, RejectionReason, RequestObservation, ServingObserver, ServingState } from '../serving/serving-observer.js';
 
 type MvCounter = Counter.Internal;
 type EvHistogram = Histogram.Internal<'endpoint' | 'variant'>;
@@ -22,6 +22,7 @@ export class ServingMetrics implements ServingObserver {
   private readonly queueLatency: Histogram<'endpoint' | 'variant'>;
   private readonly computeLatency: Histogram<'endpoint' | 'variant'>;
   private readonly batchSize: Histogram<'endpoint' | 'variant'>;
+  private readonly rateLimited: Counter<'endpoint' | 'reason'>;
 
   /** Until serving registers, nothing is pending and no variant has a window. */
   private state: ServingState = { pendingByVersion: () => [], variantWindows: () => [] };
@@ -39,6 +40,10 @@ export class ServingMetrics implements ServingObserver {
     this.requestMicros = new Counter({ name: 'nv_inference_request_duration_us', help: 'Cumulative inference request duration in microseconds', labelNames: mv, registers: r });
     this.queueMicros = new Counter({ name: 'nv_inference_queue_duration_us', help: 'Cumulative time requests spent queued, in microseconds', labelNames: mv, registers: r });
     this.computeMicros = new Counter({ name: 'nv_inference_compute_infer_duration_us', help: 'Cumulative compute time of requests, in microseconds', labelNames: mv, registers: r });
+    this.rateLimited = new Counter({
+      name: 'slipway_rate_limited_total', help: 'Inference requests refused by a rate limit (reason: endpoint or token), before their body was read',
+      labelNames: ['endpoint', 'reason'], registers: r,
+    });
     new Gauge({
       name: 'nv_inference_pending_request_count',
       help: 'Requests queued or running, per model version',
@@ -106,6 +111,10 @@ export class ServingMetrics implements ServingObserver {
       this.bound.set(key, c);
     }
     return c;
+  }
+
+  observeRateLimited(endpoint: string, reason: RateLimitReason): void {
+    this.rateLimited.inc({ endpoint, reason });
   }
 
   observeRequest(o: RequestObservation, reason: RejectionReason = 'error'): void {

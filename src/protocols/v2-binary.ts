@@ -6,6 +6,7 @@
 
 import { InvalidInputError } from '../core/errors.js';
 import type { InferRequest, InferResponse, ParameterValue } from '../core/infer.js';
+import type { RequestLimits } from '../core/request-limits.js';
 import type { Tensor } from '../core/tensor.js';
 import { tensorToRaw } from './raw-tensor.js';
 import { describeValue } from '../core/describe-value.js';
@@ -52,15 +53,16 @@ class BinarySection implements BinaryInputSource {
 /**
  * Decodes a request body. Without a header length it is plain JSON; with one, the JSON header and the binary
  * inputs after it. Binary inputs are views on `body` where aligned, so `body` must not be reused afterwards.
+ * `limits` hold each input's declared shape (decodeInferRequest).
  */
-export function decodeBinaryInferRequest(body: Uint8Array, headerLength: number | undefined): InferRequest {
+export function decodeBinaryInferRequest(body: Uint8Array, headerLength: number | undefined, limits?: RequestLimits): InferRequest {
   const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (headerLength === undefined) return decodeInferRequest(parseJsonBody(buffer));
+  if (headerLength === undefined) return decodeInferRequest(parseJsonBody(buffer), undefined, limits);
   if (headerLength > body.length) {
     throw new InvalidInputError(`header Inference-Header-Content-Length is ${headerLength}, but the body has only ${body.length} bytes`);
   }
   const section = new BinarySection(body, headerLength);
-  const request = decodeInferRequest(parseJsonBody(buffer.subarray(0, headerLength)), section);
+  const request = decodeInferRequest(parseJsonBody(buffer.subarray(0, headerLength)), section, limits);
   if (section.unclaimed > 0) {
     const binary = body.length - headerLength;
     throw new InvalidInputError(

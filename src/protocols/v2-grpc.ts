@@ -11,6 +11,8 @@ import { InvalidInputError } from '../core/errors.js';
 import type { InferRequest, InferResponse, ParameterValue, Parameters, RequestedOutput } from '../core/infer.js';
 import type { Tensor } from '../core/tensor.js';
 import { formatShape, shapeSize } from '../core/tensor.js';
+import type { RequestLimits, ShapeBudget } from '../core/request-limits.js';
+import { shapeBudget } from '../core/request-limits.js';
 import { rawToTensor, tensorToRaw } from './raw-tensor.js';
 import { describeValue } from '../core/describe-value.js';
 import { parseDatatype, parseShape } from './tensor-header.js';
@@ -208,12 +210,13 @@ function decodeContents(datatype: DataType, shape: number[], contents: GrpcTenso
   }
 }
 
-function decodeInput(input: GrpcInferInputTensor, i: number, raw: Uint8Array | undefined): Tensor {
+function decodeInput(input: GrpcInferInputTensor, i: number, raw: Uint8Array | undefined, budget: ShapeBudget | undefined): Tensor {
   const name = input.name ?? '';
   if (name === '') throw new InvalidInputError(`inputs[${i}]: expected "name" to be a non-empty string, got ""`);
   const where = `input "${name}"`;
   const datatype = parseDatatype(input.datatype ?? '', where);
   const shape = parseShape((input.shape ?? []).map((d) => Number(d)), where);
+  budget?.admit(where, shape);
   parseGrpcParameters(input.parameters, where);
   if (raw === undefined) return { name, datatype, shape, data: decodeContents(datatype, shape, input.contents, where) };
   const stray = filledFields(input.contents)[0];
@@ -221,8 +224,11 @@ function decodeInput(input: GrpcInferInputTensor, i: number, raw: Uint8Array | u
   return rawToTensor(name, datatype, shape, raw, where);
 }
 
-/** Decodes a ModelInferRequest. Structural checks only: the signature check happens in serving, as for HTTP. */
-export function decodeModelInferRequest(message: GrpcModelInferRequest): InferRequest {
+/**
+ * Decodes a ModelInferRequest. Structural checks only: the signature check happens in serving, as for HTTP. With
+ * `limits`, each input's declared shape is held to them before its contents are read.
+ */
+export function decodeModelInferRequest(message: GrpcModelInferRequest, limits?: RequestLimits): InferRequest {
   const inputs = message.inputs ?? [];
   if (inputs.length === 0) throw new InvalidInputError('ModelInferRequest: expected at least one input in "inputs"');
   const raw = message.raw_input_contents ?? [];
@@ -232,7 +238,8 @@ export function decodeModelInferRequest(message: GrpcModelInferRequest): InferRe
       `ModelInferRequest: raw_input_contents has ${raw.length} entries for ${inputs.length} inputs; send raw contents for every input, in input order, or for none`,
     );
   }
-  const request: InferRequest = { inputs: inputs.map((input, i) => decodeInput(input, i, raw.length > 0 ? raw[i] : undefined)) };
+  const budget = shapeBudget(limits);
+  const request: InferRequest = { inputs: inputs.map((input, i) => decodeInput(input, i, raw.length > 0 ? raw[i] : undefined, budget)) };
   if (message.id) request.id = message.id;
   const parameters = parseGrpcParameters(message.parameters, 'request');
   if (parameters) request.parameters = parameters;

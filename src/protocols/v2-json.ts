@@ -9,6 +9,8 @@ import type { InferRequest, InferResponse, Parameters, RequestedOutput } from '.
 import type { Signature, TensorSpec } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { shapeSize } from '../core/tensor.js';
+import type { RequestLimits, ShapeBudget } from '../core/request-limits.js';
+import { shapeBudget } from '../core/request-limits.js';
 import { rawToTensor } from './raw-tensor.js';
 import { describeValue as describe } from '../core/describe-value.js';
 import { parseDatatype, parseShape } from './tensor-header.js';
@@ -184,13 +186,14 @@ function binaryDataSize(parameters: Parameters | undefined, where: string): numb
   return size;
 }
 
-function decodeInput(value: unknown, i: number, binary: BinaryInputSource | undefined): Tensor {
+function decodeInput(value: unknown, i: number, binary: BinaryInputSource | undefined, budget: ShapeBudget | undefined): Tensor {
   if (!isObject(value)) throw new InvalidInputError(`inputs[${i}]: expected an object, got ${describe(value)}`);
   const name = value.name;
   if (typeof name !== 'string' || name === '') throw new InvalidInputError(`inputs[${i}]: expected "name" to be a non-empty string, got ${describe(name)}`);
   const where = `input "${name}"`;
   const datatype = parseDatatype(value.datatype, where);
   const shape = parseShape(value.shape, where);
+  budget?.admit(where, shape);
   const size = binaryDataSize(parseParameters(value.parameters, where), where);
   if (size !== undefined) {
     if (value.data !== undefined) {
@@ -210,15 +213,17 @@ function decodeInput(value: unknown, i: number, binary: BinaryInputSource | unde
 
 /**
  * Decodes a v2 JSON inference request (or the JSON header of a binary one, with `binary` supplying the bytes).
- * Structural checks only: the signature check happens in serving.
+ * Structural checks only: the signature check happens in serving. With `limits`, each input's declared shape is held
+ * to them before its data is read.
  */
-export function decodeInferRequest(body: unknown, binary?: BinaryInputSource): InferRequest {
+export function decodeInferRequest(body: unknown, binary?: BinaryInputSource, limits?: RequestLimits): InferRequest {
   if (!isObject(body)) throw new InvalidInputError(`request body: expected a JSON object, got ${describe(body)}`);
   const inputs = body.inputs;
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw new InvalidInputError(`request body: expected "inputs" to be a non-empty array, got ${describe(inputs)}`);
   }
-  const request: InferRequest = { inputs: inputs.map((input, i) => decodeInput(input, i, binary)) };
+  const budget = shapeBudget(limits);
+  const request: InferRequest = { inputs: inputs.map((input, i) => decodeInput(input, i, binary, budget)) };
   if (body.id !== undefined) {
     if (typeof body.id !== 'string') throw new InvalidInputError(`request body: expected "id" to be a string, got ${describe(body.id)}`);
     request.id = body.id;

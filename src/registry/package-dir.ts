@@ -1,8 +1,9 @@
 // Reads a model package from the local disk: a directory with slipway.yaml, or a bare .onnx file.
 
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
+import { isInside, pathInside } from '../core/package-limits.js';
 import { MANIFEST_FILE, parseManifest, referencedFiles } from './package-manifest.js';
 
 export interface LocalPackage {
@@ -32,21 +33,35 @@ export async function readLocalPackage(location: string): Promise<LocalPackage> 
     }
     return { name: nameFromFile(location), files: [{ path: basename(location), absolutePath: location, size: info.size }] };
   }
+  // A package directory may come from elsewhere (a retraining job's output, pushed by the server itself): a file that
+  // is a link to outside the directory would push what it points at (a key, a password file), so links must resolve
+  // inside it, slipway.yaml's included.
+  const root = await realpath(location);
   let manifestText: string;
   try {
-    manifestText = await readFile(join(location, MANIFEST_FILE), 'utf8');
-  } catch {
+    const manifestPath = await realpath(join(location, MANIFEST_FILE));
+    if (!isInside(root, manifestPath)) throw new InvalidInputError(`${location}: ${MANIFEST_FILE} is a link to ${manifestPath}, outside the package directory`);
+    manifestText = await readFile(manifestPath, 'utf8');
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw err;
     throw new InvalidInputError(`${location}: no ${MANIFEST_FILE} in this directory; push the .onnx file itself, or add a ${MANIFEST_FILE}`);
   }
   const manifest = parseManifest(manifestText);
   const files = await Promise.all(
     referencedFiles(manifest).map(async (path) => {
-      const absolutePath = join(location, path);
+      const absolutePath = pathInside(location, path);
+      let real: string;
       try {
-        return { path, absolutePath, size: (await stat(absolutePath)).size };
+        real = await realpath(absolutePath);
       } catch {
         throw new InvalidInputError(`${MANIFEST_FILE} refers to "${path}", which is not in ${location}`);
       }
+      if (!isInside(root, real)) {
+        throw new InvalidInputError(`${MANIFEST_FILE} refers to "${path}", a link to ${real}, outside the package directory ${location}; copy the file into the package instead`);
+      }
+      const info = await stat(real);
+      if (!info.isFile()) throw new InvalidInputError(`${MANIFEST_FILE} refers to "${path}", which is not a file`);
+      return { path, absolutePath: real, size: info.size };
     }),
   );
   return { manifestText, name: manifest.name, files };

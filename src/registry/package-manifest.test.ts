@@ -17,7 +17,7 @@ function example(name: string): string {
   return readFileSync(fileURLToPath(new URL(`../../examples/${name}/slipway.yaml`, import.meta.url)), 'utf8');
 }
 
-const PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';
+const PATH_RULE = 'a relative path inside the package (no "..", no leading "/", no control characters)';
 const FIELDS = 'name, description, model, format, task, features, categorical, labels, baseline, tests, signature, files, handler';
 
 describe('parseManifest: the bundled examples', () => {
@@ -215,7 +215,7 @@ describe('parseManifest: errors', () => {
     );
   });
 
-  it.each(['../x.csv', '/etc/passwd', 'a//b', './g.csv', 'data/../../g.csv', 'dir/', 'a\\b.csv'])(
+  it.each(['../x.csv', '/etc/passwd', 'a//b', './g.csv', 'data/../../g.csv', 'dir/', 'a\\b.csv', 'nul\u0000.csv', 'line\nbreak.csv'])(
     'rejects the test data path %j',
     (path) => {
       expectInvalid(

@@ -35,12 +35,12 @@ function strList(obj: Obj, field: string): string[] | undefined {
   });
 }
 
-export const PACKAGE_PATH_RULE = 'a relative path inside the package (no "..", no leading "/")';
+export const PACKAGE_PATH_RULE = 'a relative path inside the package (no "..", no leading "/", no control characters)';
 
-/** A package-relative file path: no absolute paths, no `..`, forward slashes. */
+/** A package-relative file path: no absolute paths, no `..`, forward slashes, no control characters (NUL included). */
 export function isPackagePath(path: string): boolean {
   const parts = path.split('/');
-  return !(path.startsWith('/') || path.includes('\\') || parts.some((p) => p === '..' || p === '.' || p === ''));
+  return !(path.startsWith('/') || path.includes('\\') || /[\x00-\x1f\x7f]/.test(path) || parts.some((p) => p === '..' || p === '.' || p === ''));
 }
 
 function checkPackagePath(path: string, field: string): string {

@@ -1,7 +1,9 @@
 // The model registry: pushes of packages into immutable versions, references (name:3, name@alias), aliases, removal.
 
 import type { StoredBlob, ArtifactStore } from './artifact-store.js';
-import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../core/errors.js';
+import type { PackageLimits } from '../core/package-limits.js';
+import { packagePathDepth } from '../core/package-limits.js';
 import type { ModelAlias, ModelVersion, PackageFile, PackageManifest } from '../core/model-version.js';
 import type { ModelRef } from '../core/model-ref.js';
 import { formatModelRef } from '../core/model-ref.js';
@@ -33,6 +35,8 @@ export interface ModelFormats {
 export interface PushLimits {
   /** Largest single file accepted. */
   maxFileBytes: number;
+  /** What a whole package may hold: files, path depth, bytes. */
+  package: PackageLimits;
 }
 
 /** One push in progress: files stream in, then `commit` makes them a version or `abort` leaves no trace. */
@@ -40,18 +44,44 @@ export class PackageUpload {
   private readonly files = new Map<string, StoredBlob>();
   private manifestText: string | undefined;
   private done = false;
+  private bytes = 0;
 
   constructor(
     private readonly registry: Registry,
     private readonly limits: PushLimits,
   ) {}
 
+  /**
+   * Stores one file of the package. The package's limits are checked before the file is read (count, depth) and while
+   * it streams (bytes: the file may take only what the package has left), so a hostile push stops at its limit.
+   */
   async addFile(path: string, content: AsyncIterable<Uint8Array>): Promise<void> {
+    const { maxFileBytes, package: limits } = this.limits;
     if (!isPackagePath(path)) throw new InvalidInputError(`file "${path}": expected ${PACKAGE_PATH_RULE}`);
     if (this.files.has(path)) throw new InvalidInputError(`file "${path}" was sent twice`);
-    const blob = await this.registry.artifacts.put(content, { maxBytes: this.limits.maxFileBytes });
+    if (this.files.size >= limits.maxFiles) {
+      throw new InvalidInputError(`file "${path}": a package may hold at most ${limits.maxFiles} files on this server (maxPackageFiles)`);
+    }
+    const depth = packagePathDepth(path);
+    if (depth > limits.maxDepth) {
+      throw new InvalidInputError(`file "${path}": its path is ${depth} levels deep; a package path may be at most ${limits.maxDepth} levels deep on this server (maxPackageDepth)`);
+    }
+    const left = limits.maxBytes - this.bytes;
+    let blob: StoredBlob;
+    try {
+      blob = await this.registry.artifacts.put(content, { maxBytes: Math.min(maxFileBytes, left) });
+    } catch (err) {
+      if (err instanceof PayloadTooLargeError && left < maxFileBytes) {
+        throw new PayloadTooLargeError(`file "${path}": the package is larger than ${limits.maxBytes} bytes, the most one package may hold on this server (maxPackageBytes)`, { cause: err });
+      }
+      if (err instanceof PayloadTooLargeError) {
+        throw new PayloadTooLargeError(`file "${path}" is larger than ${maxFileBytes} bytes, the most one file may hold on this server (maxUploadBytes)`, { cause: err });
+      }
+      throw err;
+    }
     this.registry.hold(blob.sha256);
     this.files.set(path, blob);
+    this.bytes += blob.size;
   }
 
   setManifest(text: string): void {

@@ -11,6 +11,7 @@ import { shapeMatches, type Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { formatShape, shapeSize } from '../core/tensor.js';
 import { allocate } from '../core/datatype.js';
+import { pathInside } from '../core/package-limits.js';
 import { decodeTensors, encodeFrame, FrameReader, type Frame, type FrameHeader } from './python-frames.js';
 import type { ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
 import { transferablesOf } from './worker-messages.js';
@@ -55,7 +56,8 @@ async function packageDir(source: ModelSource): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-py-'));
   const files = source.package?.files ?? [{ path: 'model', local: source.path }];
   for (const f of files) {
-    const at = join(dir, f.path);
+    // Registry paths are checked at push; checked again here, where a path would decide where a link is written.
+    const at = pathInside(dir, f.path);
     await mkdir(dirname(at), { recursive: true });
     await symlink(f.local, at);
   }

@@ -18,6 +18,8 @@ import { DataPlane, type Transport } from './data-plane.js';
 import { LiveEndpoints } from './live-endpoints.js';
 import { LiveVariant } from './live-variant.js';
 import { VariantLoader } from './variant-loader.js';
+import { RateLimiter } from './rate-limiter.js';
+import { RateLimitedError } from '../core/errors.js';
 import type { RunnerLoader } from '../runtime/runner-loader.js';
 
 const COLS = 64;
@@ -223,5 +225,22 @@ describe('DataPlane', () => {
     table.remove('e');
     expect(() => p.endpoint('e')).toThrow('endpoint "e" not found');
     await expect(p.infer(endpoint, undefined, request(1), TRANSPORT, NO_HEADERS, signal)).rejects.toThrow('endpoint "e" not found');
+  });
+
+  it('admits without asking who calls when no token is limited, and refuses past an endpoint\'s own limit', () => {
+    const a = variant('a', 1, {}, runtime());
+    const { table } = plane([a.live]);
+    const entry = table.lookup('e');
+    entry.record = { ...entry.record, spec: { ...entry.record.spec, rateLimit: { requestsPerSecond: 1, burst: 1 } } };
+    const limited: string[] = [];
+    const rateLimiter = new RateLimiter({ tokens: {}, onLimited: (endpoint, reason) => limited.push(`${endpoint}:${reason}`), clock: () => 0 });
+    const p = new DataPlane({ endpoints: table, registry: {} as Registry, serverVersion: '0', isReady: () => true, maxTimeoutMs: 60_000, rateLimiter });
+    const nobody = (): string => {
+      throw new Error('asked who calls');
+    };
+    p.admit('e', nobody);
+    expect(() => p.admit('e', nobody)).toThrow(RateLimitedError);
+    p.admit('unknown', nobody); // the lookup after it answers NotFound
+    expect(limited).toEqual(['e:endpoint']);
   });
 });

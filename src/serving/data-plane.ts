@@ -2,6 +2,7 @@
 // before a body is read, and inference with its routing hints and deadline read the same way whatever the transport.
 
 import type { OverloadedError } from '../core/errors.js';
+import type { RateLimiter } from './rate-limiter.js';
 import type { InferRequest, InferResponse } from '../core/infer.js';
 import { parseVersion } from '../core/model-ref.js';
 import type { Signature } from '../core/signature.js';
@@ -28,6 +29,8 @@ export interface DataPlaneOptions {
   pending?: () => string[];
   /** Cap on a client's requested timeout, in ms (the config's maxTimeoutMs). */
   maxTimeoutMs: number;
+  /** Per-endpoint and per-token rate limits; absent: none. */
+  rateLimiter?: RateLimiter;
 }
 
 /** What model metadata says, before a protocol encodes it. */
@@ -92,6 +95,19 @@ export class DataPlane {
    */
   refusal(model: string): OverloadedError | undefined {
     return this.endpoints.refusalBeforeBody(model);
+  }
+
+  /**
+   * Throws a RateLimitedError when `model`'s rate limit, or the calling token's, has no request left now. `principal`
+   * names the caller's token; it is asked only when some token is limited, so an unlimited server does no work here.
+   * An unknown endpoint passes (the lookup that follows answers NotFound).
+   */
+  admit(model: string, principal: () => string | undefined): void {
+    const limiter = this.opts.rateLimiter;
+    if (!limiter) return;
+    const limit = this.endpoints.find(model)?.record.spec.rateLimit;
+    if (limit === undefined && !limiter.byToken) return;
+    limiter.admit(model, limit, limiter.byToken ? principal() : undefined);
   }
 
   /** The endpoint a request names; an unknown one is NotFound before any of its body is decoded. */

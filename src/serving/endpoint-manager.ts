@@ -91,6 +91,7 @@ export class EndpointManager {
       }],
       routing: current?.routing ?? DEFAULT_ROUTING,
       ...(current?.rollout ? { rollout: current.rollout } : {}),
+      ...(current?.rateLimit ? { rateLimit: current.rateLimit } : {}),
     };
     return this.apply(spec, options.change);
   }

@@ -16,10 +16,15 @@ export interface RequestObservation {
 /** Why a request failed: refusals by kind; any other failure is the model's or ours, an error. */
 export type RejectionReason = 'overloaded' | 'deadline' | 'cancelled' | 'invalid' | 'error';
 
+/** Which rate limit refused a request: the endpoint's, or the calling token's. */
+export type RateLimitReason = 'endpoint' | 'token';
+
 /** Told of every request's outcome and every executed batch, on the serving path: must not block or throw. */
 export interface ServingObserver {
   observeRequest(o: RequestObservation, reason?: RejectionReason): void;
   observeBatch(endpoint: string, variant: string, version: number, rows: number): void;
+  /** A request refused by a rate limit, before its body was read or decoded. */
+  observeRateLimited(endpoint: string, reason: RateLimitReason): void;
 }
 
 /** What serving shows when asked (at scrape time): requests pending per version, each variant's current window. */
