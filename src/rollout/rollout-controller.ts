@@ -269,7 +269,9 @@ export class RolloutController {
       const reason = t.kind === 'advance'
         ? `gates passed at ${candidateShare(state)}%: ${describeResults(t.results)}; now ${share}%`
         : `${t.to.reason}${t.results.length ? ` (${describeResults(t.results)})` : ''}`;
-      await this.transition(state, t.to, `rollout-${t.kind}`, 'slipway', reason, t.results);
+      // The values decided on are the step's last sample.
+      const decided = withSample(state, now, verdict.results, true).state;
+      await this.transition(decided, t.to, `rollout-${t.kind}`, 'slipway', reason, t.results);
     } catch (err) {
       this.log({ rollout: state.id, err: (err as Error).message }, 'rollout tick failed');
     } finally {
