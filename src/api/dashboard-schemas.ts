@@ -328,3 +328,33 @@ export const profileReportSchema = {
     capacity: { type: ['object', 'null'], additionalProperties: true },
   },
 } as const;
+
+const metricValues = { type: 'array', items: nullableNumber } as const;
+
+export const qualitySeriesSchema = {
+  type: 'object',
+  properties: {
+    endpoint: { type: 'string' },
+    kind: { type: 'string', enum: ['classification', 'regression', 'unknown'] },
+    bucketMs: { type: 'number' },
+    metrics: { type: 'array', items: { type: 'string', enum: ['accuracy', 'f1', 'mae', 'rmse'] } },
+    times: { ...numbers, description: 'bucket starts (ms since the epoch), ascending: the x of every series' },
+    series: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          variant: { type: 'string' },
+          model: { type: 'string' },
+          labelled: { ...numbers, description: 'labelled rows per bucket, on times' },
+          values: {
+            type: 'object',
+            description: 'each metric of `metrics` on times; null where the variant had no labelled rows',
+            properties: { accuracy: metricValues, f1: metricValues, mae: metricValues, rmse: metricValues },
+          },
+        },
+      },
+    },
+    skipped: { type: 'integer', description: 'feedback that could not be compared with a prediction' },
+  },
+} as const;

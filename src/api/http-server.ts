@@ -89,7 +89,9 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
     settings: loop.settings, feedback: loop.feedback, status: loop.status, monitors: loop.monitors, webhooks: loop.webhooks, exports: loop.exports,
     baselines: loop.baselines, retrainer: loop.retrainer, requireEndpoint: loop.requireEndpoint, registry: opts.registry, adminToken: opts.adminToken,
   });
-  await app.register(monitoringViewRoutes, { views: loop.views, baselines: loop.baselines, registry: opts.registry, adminToken: opts.adminToken });
+  await app.register(monitoringViewRoutes, {
+    views: loop.views, feedback: loop.feedback, requireEndpoint: loop.requireEndpoint, baselines: loop.baselines, registry: opts.registry, adminToken: opts.adminToken,
+  });
   await app.register(validationRoutes, { registry: opts.registry, validator: opts.validator, adminToken: opts.adminToken });
   await app.register(profileRoutes, { registry: opts.registry, profiles: opts.profiles, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
