@@ -234,7 +234,11 @@ export class RolloutController {
     for (const state of stored) {
       if (this.busy.has(state.endpoint) || this.starting.has(state.endpoint)) continue;
       const mine = this.active.get(state.endpoint);
-      if (mine && sameStep(mine, state)) continue;
+      if (mine && sameStep(mine, state)) {
+        // A replica that does not tick shows the step records and results the ticking one saved.
+        if (!this.holdsDuty()) this.active.set(state.endpoint, { ...mine, lastResults: state.lastResults, ...(state.steps ? { steps: state.steps } : {}) });
+        continue;
+      }
       this.active.set(state.endpoint, mine?.id === state.id && mine.stepIndex === state.stepIndex && mine.phase === state.phase
         ? { ...state, stepStartedAt: mine.stepStartedAt }
         : { ...state, stepStartedAt: Date.now() });
