@@ -1,7 +1,8 @@
 // The Monitoring page's data over real HTTP on the diabetes regressor: shifted traffic shows in the drift heatmap's new
 // window on the shifted features only; a cell answers the baseline's and the window's histograms on the same bins;
-// findings per window; alerts carry their webhook deliveries with every attempt; the baseline's histograms; the
-// OpenAPI document describes the routes; unknown names and ids are 404, and the admin token guards them.
+// findings per window; alerts carry their webhook deliveries with every attempt; the baseline's histograms; live
+// quality from feedback as series; the OpenAPI document describes the routes; unknown names and ids are 404, and the
+// admin token guards them.
 
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -220,6 +221,38 @@ describe('monitoring views', () => {
       expect(doc.body.paths[path]?.get?.responses['200'], path).toBeDefined();
     }
     expect(doc.body.paths['/api/v1/endpoints/{name}/monitor/heatmap']!.get!.responses['200']!.content!['application/json']!.schema!.properties).toHaveProperty('cells');
+  });
+});
+
+describe('live quality as series', () => {
+  it('draws MAE and RMSE of the regressor per variant on one row of bucket times, from posted feedback', async () => {
+    const ids: string[] = [];
+    const errors: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await inferRows(loop.url, 'sugar', [diabetes.rows[i]!], 'value');
+      expect(r.status).toBe(200);
+      ids.push(r.id!);
+      errors.push(Math.abs(r.prediction[0]! - diabetes.targets[i]!));
+    }
+    const posted = await call<{ accepted: number }>(`${loop.url}/api/v1/endpoints/sugar/feedback`, 'POST', { feedback: ids.map((id, i) => ({ request_id: id, value: diabetes.targets[i] })) });
+    expect(posted.body.accepted).toBe(10);
+    const r = await call<{ kind: string; metrics: string[]; times: number[]; bucketMs: number; series: { variant: string; model: string; labelled: number[]; values: Record<string, (number | null)[]> }[] }>(
+      `${loop.url}/api/v1/endpoints/sugar/quality/series?since=1h&bucket=1h`,
+    );
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ kind: 'regression', metrics: ['mae', 'rmse'], bucketMs: 3_600_000 });
+    expect(r.body.times).toHaveLength(r.body.series[0]!.labelled.length);
+    const primary = r.body.series.find((x) => x.variant === 'primary')!;
+    expect(primary.model).toBe('diabetes:1');
+    expect(primary.labelled.reduce((a, b) => a + b, 0)).toBe(10);
+    const mae = primary.values.mae!.filter((v): v is number => v !== null);
+    const expected = errors.reduce((a, b) => a + b, 0) / errors.length;
+    // One bucket, or two when the hour turned between the requests: the labelled-weighted mean is the whole MAE.
+    const weighted = primary.values.mae!.reduce<number>((sum, v, i) => sum + (v ?? 0) * primary.labelled[i]!, 0) / 10;
+    expect(mae.length).toBeGreaterThan(0);
+    expect(weighted).toBeCloseTo(expected, 3);
+    expect((await call(`${loop.url}/api/v1/endpoints/nope/quality/series`)).status).toBe(404);
+    expect((await call(`${loop.url}/api/v1/endpoints/sugar/quality/series?bucket=soon`)).status).toBe(400);
   });
 });
 

@@ -120,9 +120,12 @@ describe('rollout timeline', () => {
     expect(t.steps.map((s) => [s.step, s.share, s.decision])).toEqual([[1, 20, 'advanced'], [2, 50, 'advanced'], [3, 100, 'completed']]);
     expect(t.steps.map((s) => s.weights)).toEqual([{ primary: 80, 'twin-2': 20 }, { primary: 50, 'twin-2': 50 }, { primary: 0, 'twin-2': 100 }]);
     for (const step of t.steps) {
-      // A 3 s bake sampled every 250 ms (fewer when the machine is busy).
-      expect(step.gates[0]!.samples.length, `step ${step.step}`).toBeGreaterThanOrEqual(2);
-      expect(step.gates[0]!.samples.every((s) => s.value === 0)).toBe(true);
+      // A 3 s bake is sampled every 250 ms; a machine busy enough to delay ticks leaves fewer, never none: the tick
+      // that decides is always a sample.
+      expect(step.gates[0]!.samples.length, `step ${step.step}`).toBeGreaterThanOrEqual(1);
+      expect(step.gates[0]!.samples.at(-1)!.t).toBeLessThanOrEqual(step.endedAt!);
+      // null until the step's first request reached the candidate, then no errors.
+      expect(step.gates[0]!.samples.map((s) => s.value).filter((v) => v !== null && v !== 0)).toEqual([]);
       expect(step.gates[0]!.final).toEqual({ value: 0, passed: true });
       expect(step.endedAt! - step.startedAt).toBeGreaterThanOrEqual(2900);
     }

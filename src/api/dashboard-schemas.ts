@@ -272,3 +272,89 @@ export const baselineHistogramsSchema = {
     outputs: { type: 'array', items: baselineColumn },
   },
 } as const;
+
+const profilePoint = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    config: {
+      type: 'object',
+      additionalProperties: true,
+      properties: { intraOpThreads: { type: 'integer' }, instances: { type: 'integer' }, maxBatchSize: { type: 'integer' }, maxQueueDelayMicros: { type: 'integer' } },
+    },
+    concurrency: { type: 'integer' },
+    requests: { type: 'integer' },
+    seconds: { type: 'number' },
+    throughput: { type: 'number', description: 'inferences (rows) per second: the chart\'s x' },
+    p50Ms: { type: 'number' },
+    p95Ms: { type: 'number' },
+    p99Ms: { type: 'number', description: 'the chart\'s y' },
+    spreadMs: { type: 'number' },
+    meanBatchRows: { type: 'number' },
+    cpu: { type: 'number' },
+    rssBytes: { type: 'number' },
+    coresUsed: { type: 'number' },
+    costPerMillion: { type: 'number' },
+  },
+} as const;
+
+const profileChoice = {
+  type: ['object', 'null'],
+  additionalProperties: true,
+  properties: { point: profilePoint, reason: { type: 'string' } },
+} as const;
+
+/** The stored profile report (core/profile-report.ts): what the Models page charts; fields not listed pass through. */
+export const profileReportSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    model: { type: 'string' },
+    startedAt: { type: 'string' },
+    finishedAt: { type: 'string' },
+    host: { type: 'object', additionalProperties: true },
+    settings: { type: 'object', additionalProperties: true, properties: { sloP99Ms: { type: 'number' } } },
+    input: { type: 'string', enum: ['golden', 'random'] },
+    batchingBlocker: nullableString,
+    space: { type: 'object', properties: { configs: { type: 'integer' }, measured: { type: 'integer' } } },
+    points: { type: 'array', items: profilePoint },
+    pareto: { type: 'array', items: { type: 'integer' }, description: 'indexes into points of the Pareto front (throughput up, p99 down), by p99 ascending' },
+    meetsSlo: { type: 'boolean' },
+    recommended: { ...profileChoice, description: 'highest throughput within the SLO; null when nothing meets it' },
+    minLatency: profileChoice,
+    minCost: profileChoice,
+    closest: profileChoice,
+    suggestions: { type: 'array', items: { type: 'string' } },
+    capacity: { type: ['object', 'null'], additionalProperties: true },
+  },
+} as const;
+
+const metricValues = { type: 'array', items: nullableNumber } as const;
+
+export const qualitySeriesSchema = {
+  type: 'object',
+  properties: {
+    endpoint: { type: 'string' },
+    kind: { type: 'string', enum: ['classification', 'regression', 'unknown'] },
+    bucketMs: { type: 'number' },
+    metrics: { type: 'array', items: { type: 'string', enum: ['accuracy', 'f1', 'mae', 'rmse'] } },
+    times: { ...numbers, description: 'bucket starts (ms since the epoch), ascending: the x of every series' },
+    series: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          variant: { type: 'string' },
+          model: { type: 'string' },
+          labelled: { ...numbers, description: 'labelled rows per bucket, on times' },
+          values: {
+            type: 'object',
+            description: 'each metric of `metrics` on times; null where the variant had no labelled rows',
+            properties: { accuracy: metricValues, f1: metricValues, mae: metricValues, rmse: metricValues },
+          },
+        },
+      },
+    },
+    skipped: { type: 'integer', description: 'feedback that could not be compared with a prediction' },
+  },
+} as const;

@@ -123,7 +123,9 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
     settings: loop.settings, feedback: loop.feedback, status: loop.status, monitors: loop.monitors, webhooks: loop.webhooks, exports: loop.exports,
     baselines: loop.baselines, retrainer: loop.retrainer, requireEndpoint: loop.requireEndpoint, registry: opts.registry,
   });
-  await app.register(monitoringViewRoutes, { views: loop.views, baselines: loop.baselines, registry: opts.registry });
+  await app.register(monitoringViewRoutes, {
+    views: loop.views, feedback: loop.feedback, requireEndpoint: loop.requireEndpoint, baselines: loop.baselines, registry: opts.registry,
+  });
   await app.register(validationRoutes, { registry: opts.registry, validator: opts.validator });
   await app.register(dashboardRoutes, { endpoints: opts.endpoints, series: opts.series, rollouts: opts.rollouts, monitors: loop.monitors });
   // The dashboard's files are public (they hold no data; every number comes from the API above, behind its token).

@@ -1,23 +1,31 @@
 // The monitoring views the dashboard charts: the drift heatmap (feature x window), one cell's baseline and window
-// histograms, findings per window, alerts with their webhook attempts; and a baseline's per-feature histograms.
+// histograms, findings per window, alerts with their webhook attempts, live quality as series; and a baseline's
+// per-feature histograms.
 
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { FindingKind } from '../core/baseline.js';
 import { FINDING_KINDS } from '../core/baseline.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
+import { parseDuration } from '../core/duration.js';
 import { checkName } from '../core/names.js';
+import { parseTimePoint } from '../core/time-point.js';
+import type { FeedbackService } from '../data/feedback-service.js';
+import { qualitySeries } from '../data/quality-series.js';
 import { baselineHistograms } from '../monitoring/feature-histograms.js';
 import type { Baselines } from '../monitoring/baselines.js';
 import type { MonitoringView } from '../monitoring/monitoring-view.js';
 import type { Registry } from '../registry/registry.js';
 import { errorSchema } from './api-schemas.js';
 import {
-  alertSchema, baselineHistogramsSchema, heatmapSchema, windowFeatureSchema, windowFindingsSchema,
+  alertSchema, baselineHistogramsSchema, heatmapSchema, qualitySeriesSchema, windowFeatureSchema, windowFindingsSchema,
 } from './dashboard-schemas.js';
 import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface MonitoringViewRouteOptions {
   views: MonitoringView;
+  feedback: Pick<FeedbackService, 'quality'>;
+  /** NotFoundError for an endpoint that does not exist. */
+  requireEndpoint: (endpoint: string) => void;
   baselines: Pick<Baselines, 'of'>;
   registry: Registry;
 }
@@ -75,6 +83,37 @@ export const monitoringViewRoutes: FastifyPluginAsync<MonitoringViewRouteOptions
     },
   }, async (request: FastifyRequest<{ Params: { name: string }; Querystring: { limit: number } }>) =>
     views.alerts(checkName('endpoint', request.params.name), request.query.limit));
+
+  app.get('/api/v1/endpoints/:name/quality/series', {
+    schema: {
+      tags: ['loop'],
+      summary: 'Live accuracy / F1 (classifiers) or MAE / RMSE (regressors) per variant over time, from feedback, as series on one row of bucket times',
+      params,
+      querystring: {
+        type: 'object',
+        properties: {
+          since: { type: 'string', description: 'a time or a duration before now, e.g. "1h" (default: one hour ago)' },
+          until: { type: 'string', description: 'default: now' },
+          bucket: { type: 'string', description: 'bucket width, e.g. "1m" (default 1m)' },
+          variant: { type: 'string' },
+        },
+      },
+      response: { 200: qualitySeriesSchema, ...errors },
+    },
+  }, async (request: FastifyRequest<{ Params: { name: string }; Querystring: { since?: string; until?: string; bucket?: string; variant?: string } }>) => {
+    const endpoint = checkName('endpoint', request.params.name);
+    opts.requireEndpoint(endpoint);
+    const q = request.query;
+    const now = Date.now();
+    const bucketMs = q.bucket ? parseDuration(q.bucket, 'query parameter "bucket"') : 60_000;
+    const report = await opts.feedback.quality({
+      endpoint, bucketMs,
+      since: q.since ? parseTimePoint(q.since, 'query parameter "since"') : now - 3_600_000,
+      until: q.until ? parseTimePoint(q.until, 'query parameter "until"') : now + 1,
+      ...(q.variant ? { variant: q.variant } : {}),
+    });
+    return qualitySeries(report, bucketMs);
+  });
 
   app.get('/api/v1/models/:name/versions/:version/baseline/histograms', {
     schema: {

@@ -8,6 +8,7 @@ import { profileSettings, type ProfileEvent, type ProfileRequest } from '../prof
 import type { VersionProfiles } from '../profiler/version-profiles.js';
 import type { Registry } from '../registry/registry.js';
 import { errorSchema } from './api-schemas.js';
+import { profileReportSchema } from './dashboard-schemas.js';
 import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ProfileRouteOptions {
@@ -32,7 +33,6 @@ const profileBody = {
   },
 } as const;
 
-const reportSchema = { type: 'object', additionalProperties: true } as const;
 
 export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app: FastifyInstance, opts) => {
   const { registry, profiles } = opts;
@@ -75,7 +75,7 @@ export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (app
       tags: ['models'],
       summary: 'The stored profile report of a version',
       params: versionParams,
-      response: { 200: reportSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
+      response: { 200: profileReportSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
     },
   }, async (request: VersionRequest) => {
     return profiles.report(await versionOf(registry, request.params));

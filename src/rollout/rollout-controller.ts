@@ -234,7 +234,11 @@ export class RolloutController {
     for (const state of stored) {
       if (this.busy.has(state.endpoint) || this.starting.has(state.endpoint)) continue;
       const mine = this.active.get(state.endpoint);
-      if (mine && sameStep(mine, state)) continue;
+      if (mine && sameStep(mine, state)) {
+        // A replica that does not tick shows the step records and results the ticking one saved.
+        if (!this.holdsDuty()) this.active.set(state.endpoint, { ...mine, lastResults: state.lastResults, ...(state.steps ? { steps: state.steps } : {}) });
+        continue;
+      }
       this.active.set(state.endpoint, mine?.id === state.id && mine.stepIndex === state.stepIndex && mine.phase === state.phase
         ? { ...state, stepStartedAt: mine.stepStartedAt }
         : { ...state, stepStartedAt: Date.now() });
@@ -269,7 +273,9 @@ export class RolloutController {
       const reason = t.kind === 'advance'
         ? `gates passed at ${candidateShare(state)}%: ${describeResults(t.results)}; now ${share}%`
         : `${t.to.reason}${t.results.length ? ` (${describeResults(t.results)})` : ''}`;
-      await this.transition(state, t.to, `rollout-${t.kind}`, 'slipway', reason, t.results);
+      // The values decided on are the step's last sample.
+      const decided = withSample(state, now, verdict.results, true).state;
+      await this.transition(decided, t.to, `rollout-${t.kind}`, 'slipway', reason, t.results);
     } catch (err) {
       this.log({ rollout: state.id, err: (err as Error).message }, 'rollout tick failed');
     } finally {

@@ -40,6 +40,8 @@ describe('step records', () => {
     expect(samples.map((x) => x.t)).toEqual([0, 250, 500, 750]);
     expect(samples[0]!.values).toEqual([0, 20]);
     expect(withSample(s, 800, results(0, 20)).sampled).toBe(false);
+    // The tick that decides takes its sample whatever the spacing.
+    expect(withSample(s, 800, results(0, 20), true).state.steps![0]!.samples.map((x) => x.t)).toEqual([0, 250, 500, 750, 800]);
   });
 
   it('keep a step bounded however long it runs, still covering it end to end', () => {

@@ -40,15 +40,16 @@ function thin(samples: GateSample[]): GateSample[] {
 /**
  * The state with the gate values measured at `now` appended to the running step, when a sample is due: spaced by a
  * sixtieth of the bake (or grace period), and by at least a sixtieth of the time the step has run (a paused step does not
- * pile samples up), never closer than the controller's tick. `sampled` says whether one was added.
+ * pile samples up), never closer than the controller's tick; or at once when `force`d (the tick that ends a step: its
+ * chart ends on the values decided on). `sampled` says whether one was added.
  */
-export function withSample(state: RolloutState, now: number, results: GateResult[]): { state: RolloutState; sampled: boolean } {
+export function withSample(state: RolloutState, now: number, results: GateResult[], force = false): { state: RolloutState; sampled: boolean } {
   const steps = stepsWithOpen(state, now);
   const step = steps[steps.length - 1]!;
   const last = step.samples[step.samples.length - 1];
   const period = state.phase === 'grace' ? state.policy.graceMs : state.policy.bakeMs;
   const interval = Math.max(MIN_SAMPLE_INTERVAL_MS, period / 60, (now - step.startedAt) / 60);
-  if (last && now - last.t < interval) return { state: steps === state.steps ? state : { ...state, steps }, sampled: false };
+  if (!force && last && now - last.t < interval) return { state: steps === state.steps ? state : { ...state, steps }, sampled: false };
   const byGate = new Map(results.map((r) => [r.gate, r.value]));
   const sample: GateSample = { t: now, values: state.policy.gates.map((g) => byGate.get(formatGate(g)) ?? null) };
   let samples = [...step.samples, sample];
