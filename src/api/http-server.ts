@@ -28,6 +28,7 @@ import { monitoringViewRoutes } from './monitoring-view-routes.js';
 import type { MonitoringView } from '../monitoring/monitoring-view.js';
 import { profileRoutes } from './profile-routes.js';
 import { validationRoutes } from './validation-routes.js';
+import { versionReportsRoutes } from './version-reports-routes.js';
 import { v2Routes } from './v2-routes.js';
 
 export interface HttpServerOptions {
@@ -100,6 +101,7 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
   // The dashboard's files are public (they hold no data; every number comes from the API above, behind its token).
   await app.register(dashboardFiles, {});
   await app.register(profileRoutes, { registry: opts.registry, profiles: opts.profiles, adminToken: opts.adminToken });
+  await app.register(versionReportsRoutes, { registry: opts.registry, validator: opts.validator, profiles: opts.profiles, baselines: loop.baselines, adminToken: opts.adminToken });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );
