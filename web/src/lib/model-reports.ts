@@ -32,3 +32,6 @@ export type ProfileEvent =
   | { type: 'point'; point: ProfilePoint }
   | { type: 'report'; report: ProfileReport }
   | { type: 'error'; error: string };
+
+/** GET /api/v1/models entries as this page reads them (the summary now also names the latest version's format). */
+export type ModelListEntry = import('./api-types.js').ModelSummary & { format?: string };
