@@ -3,7 +3,7 @@
 // sweep measures them (cancel stops it between configurations).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ProfileChoice, ProfilePoint, ProfileReport } from '../lib/model-reports.js';
+import type { ProfileChoice, ProfilePoint, ProfileReport, ProfileRequest } from '../lib/model-reports.js';
 import { tickLabel } from '../lib/chart-ticks.js';
 import { bytes, ms, when } from '../lib/format.js';
 import { streamProfile } from '../lib/profile-stream.js';
@@ -81,6 +81,10 @@ export interface ProfilePanelProps {
 export function ProfilePanel({ name, version, report, onReport }: ProfilePanelProps) {
   const [slo, setSlo] = useState(String(report?.settings.sloP99Ms ?? 50));
   const [budget, setBudget] = useState('20');
+  // The CLI's finer knobs, blank for the server's defaults (clients 1,4,16; 1000 ms and 300 requests per point).
+  const [clients, setClients] = useState('');
+  const [pointMs, setPointMs] = useState('');
+  const [minRequests, setMinRequests] = useState('');
   const [run, setRun] = useState<Run | null>(null);
   const [error, setError] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
@@ -95,6 +99,17 @@ export function ProfilePanel({ name, version, report, onReport }: ProfilePanelPr
       setError('Enter a p99 objective and a time budget above 0.');
       return;
     }
+    const concurrency = clients.trim() === '' ? undefined : clients.split(/[\s,]+/).filter(Boolean).map(Number);
+    if (concurrency && concurrency.some((c) => !Number.isInteger(c) || c < 1 || c > 256)) {
+      setError('Client concurrency: whole numbers from 1 to 256, separated by commas (e.g. 1,4,16).');
+      return;
+    }
+    const request: ProfileRequest = {
+      sloP99Ms, budgetSeconds,
+      ...(concurrency ? { concurrency } : {}),
+      ...(Number(pointMs) > 0 ? { pointMillis: Number(pointMs) } : {}),
+      ...(Number(minRequests) >= 1 ? { minRequests: Math.trunc(Number(minRequests)) } : {}),
+    };
     setError(null);
     const controller = new AbortController();
     abort.current = controller;
@@ -106,7 +121,7 @@ export function ProfilePanel({ name, version, report, onReport }: ProfilePanelPr
     };
     let finished = false;
     try {
-      await streamProfile(name, version, { sloP99Ms, budgetSeconds }, (e) => {
+      await streamProfile(name, version, request, (e) => {
         if (e.type === 'start') update({ planned: e.planned, total: e.configs, note: `${e.planned} of ${e.configs} configurations planned on ${e.cores} core(s)` });
         else if (e.type === 'config') update({ done: e.index, note: `measuring ${e.config.instances} instance(s) × ${e.config.intraOpThreads} thread(s), batch ≤ ${e.config.maxBatchSize}` });
         else if (e.type === 'point') update({ points: [...current.points, e.point] });
@@ -130,6 +145,14 @@ export function ProfilePanel({ name, version, report, onReport }: ProfilePanelPr
         <label>time budget (s) <input type="number" min="1" step="1" required value={budget} onInput={(e) => setBudget((e.target as HTMLInputElement).value)} /></label>
         <button type="submit" class="primary" disabled={run !== null}>{report ? 'Profile again' : 'Run profile'}</button>
         {run ? <button type="button" onClick={() => abort.current?.abort()}>Cancel</button> : null}
+        <details class="advanced">
+          <summary>Advanced</summary>
+          <div class="inline-form">
+            <label>client concurrency <input value={clients} placeholder="1,4,16" onInput={(e) => setClients((e.target as HTMLInputElement).value)} /></label>
+            <label>time per point (ms) <input type="number" min="1" step="any" value={pointMs} placeholder="1000" onInput={(e) => setPointMs((e.target as HTMLInputElement).value)} /></label>
+            <label>requests per point, at least <input type="number" min="1" step="1" value={minRequests} placeholder="300" onInput={(e) => setMinRequests((e.target as HTMLInputElement).value)} /></label>
+          </div>
+        </details>
       </form>
       <p class="muted small">Measures this server under a sweep of instances, threads and batching while it serves: run it when the host is quiet. CLI: <code>slipway profile {name}:{version} --slo-p99 {slo || 50}ms</code>.</p>
       {error ? <div class="error-box" role="alert"><strong>Error: </strong>{error}</div> : null}
