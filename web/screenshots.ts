@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     // The Models page shows a version with charts: an alias, and a short profile (its chart, Pareto front, recommendation).
     await fetch(`${server.url}/api/v1/models/digits/aliases/champion`, { method: 'PUT', headers: json, body: JSON.stringify({ version: 1 }) });
     const profile = await fetch(`${server.url}/api/v1/models/digits/versions/1/profile`, {
-      method: 'POST', headers: json, body: JSON.stringify({ sloP99Ms: 20, budgetSeconds: 20, concurrency: [1, 4, 8], pointMillis: 300, minRequests: 60 }),
+      method: 'POST', headers: json, body: JSON.stringify({ sloP99Ms: 20, budgetSeconds: 45, concurrency: [1, 4, 8], pointMillis: 250, minRequests: 40 }),
     });
     await profile.text();
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });

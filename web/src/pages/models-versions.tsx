@@ -26,7 +26,7 @@ export function ModelVersions({ name }: { name: string }) {
       {endpoints.error ? <ErrorBox error={endpoints.error} retry={endpoints.refresh} /> : null}
       {data ? (
         <>
-          <p>Aliases: <AliasLinks name={name} aliases={aliases} /></p>
+          <p>Aliases: <AliasLinks name={name} aliases={aliases} />{Object.keys(aliases).length === 0 ? <span class="muted"> (none: point one at a version from its page, or <code>slipway alias {name}@champion {name}:1</code>)</span> : null}</p>
           <DataTable<ModelVersionView>
             caption="Versions, newest first"
             rows={[...data].reverse()}
