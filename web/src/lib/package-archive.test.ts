@@ -31,9 +31,9 @@ function tar(files: Record<string, string>): Uint8Array {
   return out;
 }
 
-function zipStored(name: string, body: string): Uint8Array {
+/** A one-entry zip: `b` as stored (method 0) or already deflated (method 8) from `size` bytes. */
+function zipOf(name: string, b: Uint8Array, method = 0, size = b.length): Uint8Array {
   const n = new TextEncoder().encode(name);
-  const b = new TextEncoder().encode(body);
   const local = new Uint8Array(30 + n.length + b.length);
   const lv = new DataView(local.buffer);
   lv.setUint32(0, 0x04034b50, true);
@@ -43,8 +43,9 @@ function zipStored(name: string, body: string): Uint8Array {
   const central = new Uint8Array(46 + n.length);
   const cv = new DataView(central.buffer);
   cv.setUint32(0, 0x02014b50, true);
+  cv.setUint16(10, method, true);
   cv.setUint32(20, b.length, true);
-  cv.setUint32(24, b.length, true);
+  cv.setUint32(24, size, true);
   cv.setUint16(28, n.length, true);
   central.set(n, 46);
   const end = new Uint8Array(22);
@@ -77,8 +78,16 @@ describe('package archives', () => {
   });
 
   it('reads a zip with a stored entry', async () => {
-    const entries = await readArchive(new Blob([zipStored('slipway.yaml', 'name: z\n').slice()]), 'p.zip');
+    const entries = await readArchive(new Blob([zipOf('slipway.yaml', new TextEncoder().encode('name: z\n')).slice()]), 'p.zip');
     expect(entries.map((e) => e.path)).toEqual(['slipway.yaml']);
     expect(await entries[0]!.data.text()).toBe('name: z\n');
+  });
+
+  it('reads a zip with a deflated entry', async () => {
+    const body = 'a,b\n'.repeat(200);
+    const deflated = new Uint8Array(await new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer());
+    const entries = await readArchive(new Blob([zipOf('pkg/baseline.csv', deflated, 8, body.length).slice()]), 'p.zip');
+    expect(entries.map((e) => e.path)).toEqual(['pkg/baseline.csv']);
+    expect(await entries[0]!.data.text()).toBe(body);
   });
 });

@@ -24,7 +24,8 @@ interface PackageFacts {
 export function ModelVersionDetail({ name, version }: { name: string; version: string }) {
   const number = Number(version);
   const versions = usePoll((signal) => api.get<(ModelVersionView & PackageFacts)[]>(`/api/v1/models/${seg(name)}`, signal), 10_000, [name]);
-  const reports = usePoll((signal) => api.get<VersionReports>(`/api/v1/models/${seg(name)}/versions/${seg(version)}/reports`, signal), 0, [name, version]);
+  // Reports change when someone validates or profiles from the CLI too: a slow poll, and at once after the page's own runs.
+  const reports = usePoll((signal) => api.get<VersionReports>(`/api/v1/models/${seg(name)}/versions/${seg(version)}/reports`, signal), 30_000, [name, version]);
   const endpoints = usePoll((signal) => api.get<EndpointView[]>('/api/v1/endpoints', signal), 10_000, []);
   const all = versions.data ?? [];
   const v = all.find((x) => x.version === number);
