@@ -1,5 +1,5 @@
 // `npm run screenshots`: starts a real server with the ONNX examples, sends traffic (a shadow variant and capture on
-// for the endpoint page), and saves a screenshot of each dashboard page to docs/screenshots/.
+// for the endpoint page; an alias and a profile for the models page), and saves a screenshot of each dashboard page to docs/screenshots/.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ const PAGES: { file: string; path: string; wait: string }[] = [
   { file: 'overview.png', path: '/', wait: 'table.data-table a[href="/endpoints/digits"]' },
   { file: 'endpoint.png', path: '/endpoints/digits', wait: 'figure.chart[aria-label^="Throughput"] canvas' },
   { file: 'rollout.png', path: '/rollouts/digits', wait: 'main h1' },
-  { file: 'models.png', path: '/models/digits', wait: 'table.data-table' },
+  { file: 'models.png', path: '/models/digits/1', wait: '.profile-chart svg .pt-front' },
   { file: 'monitoring.png', path: '/monitoring/digits', wait: 'dl.facts' },
 ];
 
@@ -29,6 +29,12 @@ async function main(): Promise<void> {
       method: 'PUT', headers: json, body: JSON.stringify({ name: 'digits', variants: [live, { name: 'shadow', model: live.model, shadow: true }] }),
     });
     await fetch(`${server.url}/api/v1/endpoints/digits/capture`, { method: 'PUT', headers: json, body: JSON.stringify({ enabled: true, sampleRate: 0.5 }) });
+    // The Models page shows a version with charts: an alias, and a short profile (its chart, Pareto front, recommendation).
+    await fetch(`${server.url}/api/v1/models/digits/aliases/champion`, { method: 'PUT', headers: json, body: JSON.stringify({ version: 1 }) });
+    const profile = await fetch(`${server.url}/api/v1/models/digits/versions/1/profile`, {
+      method: 'POST', headers: json, body: JSON.stringify({ sloP99Ms: 20, budgetSeconds: 45, concurrency: [1, 4, 8], pointMillis: 250, minRequests: 40 }),
+    });
+    await profile.text();
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     await page.goto(`${server.url}/endpoints/digits`);

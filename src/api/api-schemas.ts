@@ -79,6 +79,7 @@ export const modelSummarySchema = {
     task: { type: 'string' },
     description: { type: 'string' },
     updatedAt: { type: 'string' },
+    format: { type: 'string', description: 'the latest version\'s format' },
   },
 } as const;
 

@@ -36,6 +36,7 @@ import { monitoringViewRoutes } from './monitoring-view-routes.js';
 import type { MonitoringView } from '../monitoring/monitoring-view.js';
 import { profileRoutes } from './profile-routes.js';
 import { validationRoutes } from './validation-routes.js';
+import { versionReportsRoutes } from './version-reports-routes.js';
 import { v2Routes } from './v2-routes.js';
 
 export interface HttpServerOptions {
@@ -133,6 +134,7 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
   await app.register(profileRoutes, { registry: opts.registry, profiles: opts.profiles });
   await app.register(tokenRoutes, { tokens: opts.tokens });
   await app.register(auditRoutes, { audit: opts.audit });
+  await app.register(versionReportsRoutes, { registry: opts.registry, validator: opts.validator, profiles: opts.profiles, baselines: loop.baselines });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );

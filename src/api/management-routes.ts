@@ -84,6 +84,7 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
         task: latest.task,
         description: latest.description,
         updatedAt: latest.createdAt,
+        format: latest.format,
       };
     });
   });

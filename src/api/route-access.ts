@@ -91,6 +91,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteRule>> = {
   'GET /api/v1/endpoints/:name/monitor/findings': read,
   'GET /api/v1/endpoints/:name/monitor/alerts': read,
   'GET /api/v1/endpoints/:name/quality/series': read,
+  'GET /api/v1/models/:name/versions/:version/reports': { access: 'read', object: version },
   'GET /api/v1/models/:name/versions/:version/baseline/histograms': { access: 'read', object: version },
   // Replicas (cluster-routes.ts)
   'GET /api/v1/cluster': read,

@@ -23,6 +23,7 @@ export const ROUTES: Route[] = [
   { pattern: '/rollouts/:name', page: RolloutPage, title: (p) => `Rollout of ${p.name}` },
   { pattern: '/models', page: ModelsPage, title: () => 'Models' },
   { pattern: '/models/:name', page: ModelsPage, title: (p) => `Model ${p.name}` },
+  { pattern: '/models/:name/:version', page: ModelsPage, title: (p) => `Model ${p.name} version ${p.version}` },
   { pattern: '/monitoring', page: MonitoringPage, title: () => 'Monitoring' },
   { pattern: '/monitoring/:name', page: MonitoringPage, title: (p) => `Monitoring ${p.name}` },
 ];

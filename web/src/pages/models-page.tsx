@@ -1,86 +1,50 @@
-// Models: every model with its versions and aliases; one model's versions with their signatures. (A first version:
-// validation, baseline and profile reports come later.)
+// Models: the registry's models (versions, latest, aliases, format) with a push form; /models/:name is one model's
+// versions (models-versions.tsx), /models/:name/:version one version in detail (models-version-detail.tsx).
 
+import './models-page.css';
 import { DataTable } from '../components/data-table.js';
 import { ErrorBox } from '../components/error-box.js';
 import { Link } from '../components/link.js';
+import { AliasLinks } from '../components/model-alias-links.js';
+import { PackagePushForm } from '../components/package-push-form.js';
 import { api, seg } from '../lib/api-client.js';
-import type { ModelSummary, ModelVersionView, TensorSpec } from '../lib/api-types.js';
-import { bytes, when } from '../lib/format.js';
+import type { ModelListEntry } from '../lib/model-reports.js';
+import { when } from '../lib/format.js';
 import { usePoll } from '../lib/use-poll.js';
+import { ModelVersionDetail } from './models-version-detail.js';
+import { ModelVersions } from './models-versions.js';
 
-export function ModelsPage({ name }: Record<string, string>) {
+export function ModelsPage({ name, version }: Record<string, string>) {
+  if (name && version) return <ModelVersionDetail name={name} version={version} />;
   return name ? <ModelVersions name={name} /> : <ModelList />;
 }
 
 function ModelList() {
-  const { data, error, refresh } = usePoll((signal) => api.get<ModelSummary[]>('/api/v1/models', signal), 0, []);
+  const { data, error, refresh } = usePoll((signal) => api.get<ModelListEntry[]>('/api/v1/models', signal), 10_000, []);
   return (
     <section>
       <h1>Models</h1>
+      <p class="sub">Every model in the registry; open one for its versions, or a version for its signature, baseline, validation and profile.</p>
       {error ? <ErrorBox error={error} retry={refresh} /> : null}
       {data ? (
-        <DataTable<ModelSummary>
+        <DataTable<ModelListEntry>
           caption="Models in the registry"
-          rows={data}
+          rows={[...data].sort((a, b) => a.name.localeCompare(b.name))}
           rowKey={(m) => m.name}
-          empty="No models yet: push one with slipway push."
+          empty="No models yet: push one below, or with slipway push <dir|file.onnx>."
           columns={[
             { header: 'Model', cell: (m) => <Link href={`/models/${seg(m.name)}`}>{m.name}</Link> },
-            { header: 'Task', cell: (m) => m.task ?? '' },
-            { header: 'Versions', cell: (m) => m.versions.join(', ') },
-            { header: 'Aliases', cell: (m) => Object.entries(m.aliases).map(([a, v]) => `${a} → ${v}`).join(', ') },
-            { header: 'Updated', cell: (m) => when(m.updatedAt) },
+            { header: 'Task', cell: (m) => m.task ?? '–' },
+            { header: 'Format', cell: (m) => m.format ?? '–' },
+            { header: 'Versions', numeric: true, cell: (m) => m.versions.length },
+            { header: 'Latest', cell: (m) => <Link href={`/models/${seg(m.name)}/${m.latestVersion}`}>v{m.latestVersion}</Link> },
+            { header: 'Aliases', cell: (m) => <AliasLinks name={m.name} aliases={m.aliases} /> },
+            { header: 'Last push', cell: (m) => when(m.updatedAt) },
+            { header: 'Description', cell: (m) => <span class="muted">{m.description ?? ''}</span> },
           ]}
         />
       ) : error ? null : <p class="muted">Loading…</p>}
-    </section>
-  );
-}
-
-function tensors(list: TensorSpec[]): string {
-  return list.map((t) => `${t.name} ${t.datatype}[${t.shape.join('×')}]`).join(', ');
-}
-
-function ModelVersions({ name }: { name: string }) {
-  const { data, error, refresh } = usePoll((signal) => api.get<ModelVersionView[]>(`/api/v1/models/${seg(name)}`, signal), 0, [name]);
-  return (
-    <section>
-      <h1>Model <span class="mono">{name}</span></h1>
-      <p class="sub"><Link href="/models">All models</Link></p>
-      {error ? <ErrorBox error={error} retry={refresh} /> : null}
-      {data ? (
-        <>
-          <DataTable<ModelVersionView>
-            caption="Versions, newest first"
-            rows={[...data].reverse()}
-            rowKey={(v) => v.version}
-            columns={[
-              { header: 'Version', numeric: true, cell: (v) => v.version },
-              { header: 'Aliases', cell: (v) => v.aliases.join(', ') },
-              { header: 'Format', cell: (v) => v.format },
-              { header: 'Inputs', cell: (v) => tensors(v.signature.inputs) },
-              { header: 'Outputs', cell: (v) => tensors(v.signature.outputs) },
-              { header: 'Size', numeric: true, cell: (v) => bytes(v.size) },
-              { header: 'Pushed', cell: (v) => when(v.createdAt) },
-            ]}
-          />
-          {data.length > 0 ? <Features version={data[data.length - 1]!} /> : null}
-        </>
-      ) : error ? null : <p class="muted">Loading…</p>}
-    </section>
-  );
-}
-
-function Features({ version }: { version: ModelVersionView }) {
-  const inputs = version.signature.inputs.filter((t) => t.features && t.features.length > 0);
-  const labels = version.signature.outputs.filter((t) => t.labels && t.labels.length > 0);
-  if (inputs.length === 0 && labels.length === 0) return null;
-  return (
-    <section class="card">
-      <h2>Version {version.version}: features and labels</h2>
-      {inputs.map((t) => <p key={t.name}><strong>{t.name}</strong>: {t.features!.join(', ')}</p>)}
-      {labels.map((t) => <p key={t.name}><strong>{t.name}</strong> labels: {t.labels!.join(', ')}</p>)}
+      <PackagePushForm onPushed={refresh} />
     </section>
   );
 }
