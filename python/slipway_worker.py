@@ -10,6 +10,7 @@ import json
 import os
 import struct
 import sys
+import time
 import traceback
 
 PROTO_IN = sys.stdin.buffer
@@ -282,12 +283,18 @@ class Handled:
     def __init__(self, model, handler, inner):
         self.model, self.handler = model, handler
         self.inner_outputs = [o["name"] for o in inner["outputs"]] if inner else None
+        self.micros = None  # the last call's handler time, pre and post (µs): metrics show it apart from the model's
 
     def predict(self, inputs, wanted):
         pre = getattr(self.handler, "preprocess", None)
         post = getattr(self.handler, "postprocess", None)
-        outputs = self.model.predict(pre(inputs) if pre else inputs, self.inner_outputs)
+        started = time.perf_counter()
+        fed = pre(inputs) if pre else inputs
+        pre_done = time.perf_counter()
+        outputs = self.model.predict(fed, self.inner_outputs)
+        post_start = time.perf_counter()
         result = post(outputs, inputs) if post else outputs
+        self.micros = {"pre": (pre_done - started) * 1e6, "post": (time.perf_counter() - post_start) * 1e6}
         if not isinstance(result, dict):
             raise TypeError(f"postprocess returned {type(result).__name__}, expected a dict of output name -> numpy array")
         missing = [n for n in wanted if n not in result]
@@ -335,7 +342,10 @@ def main():
             elif header["op"] == "run":
                 inputs = {t["name"]: decode_tensor(t, payload) for t in header["tensors"]}
                 specs, parts = encode_tensors(model.predict(inputs, header["outputs"]))
-                write_frame({"op": "result", "id": call, "tensors": specs}, parts)
+                reply = {"op": "result", "id": call, "tensors": specs}
+                if isinstance(model, Handled):
+                    reply["handler"] = model.micros
+                write_frame(reply, parts)
             else:
                 raise ValueError(f"unknown op {header['op']}")
         except MissingModule as err:

@@ -1,4 +1,5 @@
-// A Runner backed by one onnxruntime session in its own worker thread (calls to it go through core/worker-channel).
+// A Runner backed by one onnxruntime session in its own worker thread (calls to it go through core/worker-channel), with
+// the package's JavaScript handler, if any, in the same thread.
 
 import { InternalError, InvalidInputError, UnavailableError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
@@ -14,9 +15,9 @@ function settleLoad(label: string): SettleReply<FromWorker, Signature> {
   return (message) => {
     if (message.op === 'loaded') return message.signature;
     if (message.op !== 'load-failed') return new InternalError(`model ${label}: unexpected message "${message.op}" while loading`);
-    return message.kind === 'invalid_model'
-      ? new InvalidInputError(`model ${label} is not a valid ONNX model for onnxruntime: ${message.message}`)
-      : new InternalError(`model ${label}: ${message.message}`);
+    if (message.kind === 'invalid_model') return new InvalidInputError(`model ${label} is not a valid ONNX model for onnxruntime: ${message.message}`);
+    if (message.kind === 'invalid_package') return new InvalidInputError(`model ${label}: ${message.message}`);
+    return new InternalError(`model ${label}: ${message.message}`);
   };
 }
 
@@ -32,7 +33,8 @@ export class OnnxRunner implements Runner {
     readonly label: string,
   ) {
     this.settleRun = (message) => {
-      if (message.op === 'result') return { outputs: message.outputs, spent: message.spent };
+      if (message.op === 'result') return { outputs: message.outputs, spent: message.spent, ...(message.handler ? { handler: message.handler } : {}) };
+      if (message.op === 'failed' && message.invalid) return new InvalidInputError(`model ${label}: ${message.message}`);
       return new InternalError(`model ${label} failed to run: ${message.op === 'failed' ? message.message : `unexpected message "${message.op}"`}`);
     };
     // A dead worker already rejected every run in flight with an InternalError: an error, never a cancellation.
@@ -43,11 +45,8 @@ export class OnnxRunner implements Runner {
     };
   }
 
-  /** Starts a worker and loads the model in it. Errors: InvalidInputError for a model onnxruntime rejects. */
+  /** Starts a worker and loads the model (and handler) in it. Errors: InvalidInputError for a model onnxruntime rejects. */
   static async load(source: ModelSource, options: RunnerOptions, label: string): Promise<OnnxRunner> {
-    if (source.package?.handler) {
-      throw new InvalidInputError(`model ${label}: handlers run beside Python-format models; an onnx package cannot carry one yet`);
-    }
     const channel = new WorkerChannel<ToWorker, FromWorker>({ script: WORKER, name: `model ${label}` });
     try {
       const signature = await channel.call({ op: 'load', id: 0, source, options }, settleLoad(label));

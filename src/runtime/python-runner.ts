@@ -7,12 +7,13 @@ import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DeadlineExceededError, InternalError, InvalidInputError, RuntimeMissingError, UnavailableError } from '../core/errors.js';
-import { shapeMatches, type Signature } from '../core/signature.js';
+import type { Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
-import { formatShape, shapeSize } from '../core/tensor.js';
+import { shapeSize } from '../core/tensor.js';
 import { allocate } from '../core/datatype.js';
+import { checkOutputs } from './output-check.js';
 import { decodeTensors, encodeFrame, FrameReader, type Frame, type FrameHeader } from './python-frames.js';
-import type { ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
+import type { HandlerMicros, ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
 import { transferablesOf } from './worker-messages.js';
 
 /** The worker script, shipped in the package beside src/ and dist/ (both are two levels below the root). */
@@ -156,9 +157,10 @@ export class PythonRunner implements Runner {
       throw new InternalError(`model ${this.label} failed in predict: ${String(reply.header.message ?? reply.header.op)}`);
     }
     const outputs = decodeTensors(reply);
-    this.checkOutputs(outputs, request.outputNames, rows);
+    checkOutputs(this.signature, outputs, request.outputNames, rows, `model ${this.label}: predict`);
     // The worker has read every input byte: their buffers are free for reuse, as the ONNX worker hands them back.
-    return { outputs, spent: transferablesOf(request.inputs) };
+    const handler = reply.header.handler as HandlerMicros | undefined;
+    return { outputs, spent: transferablesOf(request.inputs), ...(handler ? { handler } : {}) };
   }
 
   async dispose(): Promise<void> {
@@ -241,21 +243,6 @@ export class PythonRunner implements Runner {
       return new RuntimeMissingError(`model ${this.label}: python module '${module}' is not installed; apt-get install ${aptPackage(module)}`);
     }
     return new InvalidInputError(`model ${this.label} does not load: ${String(header.message)}`);
-  }
-
-  /** What predict answered against the declared signature: every message names the output. */
-  private checkOutputs(outputs: readonly Tensor[], wanted: readonly string[], rows: number): void {
-    for (const name of wanted) {
-      const spec = this.signature.outputs.find((o) => o.name === name)!;
-      const got = outputs.find((o) => o.name === name);
-      if (!got) throw new InternalError(`model ${this.label}: predict returned no output "${name}"`);
-      if (got.datatype !== spec.datatype) {
-        throw new InternalError(`model ${this.label}: output "${name}" has datatype ${got.datatype}, but the signature declares ${spec.datatype}`);
-      }
-      if (!shapeMatches(spec.shape, got.shape) || (spec.shape[0] === -1 && got.shape[0] !== rows)) {
-        throw new InternalError(`model ${this.label}: output "${name}" has shape ${formatShape(got.shape)}, but the signature declares ${formatShape(spec.shape)} for ${rows} row${rows === 1 ? '' : 's'}`);
-      }
-    }
   }
 }
 
