@@ -19,7 +19,13 @@ export interface HandlerTensor {
 export type HandlerTensors = Record<string, HandlerTensor>;
 
 /** What Slipway gives every handler call: no npm packages needed for images and top-k. */
-export const HANDLER_CONTEXT = Object.freeze({ decodeImage, imageBytes, resizeImage, imagesToTensor, topK });
+export const HANDLER_CONTEXT = Object.freeze({
+  decodeImage, imageBytes, resizeImage, imagesToTensor, topK,
+  /** Refuses the batch's input as the client's fault (400 with `message`), where any other throw is an error (500). */
+  refuse(message: string): never {
+    throw new InvalidInputError(message);
+  },
+});
 
 export type HandlerContext = typeof HANDLER_CONTEXT;
 
