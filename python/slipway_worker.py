@@ -7,6 +7,7 @@
 import hashlib
 import importlib.util
 import json
+import mmap
 import os
 import struct
 import sys
@@ -54,6 +55,27 @@ def read_into(n):
             sys.exit(0)
         got += k
     return buf
+
+
+SEGMENTS = {}  # shared-memory segment path -> its mapping, kept across calls (remapped when the file has grown)
+
+
+def segment(path, need):
+    """A writable mapping of at least `need` bytes of the segment file (made or grown here when it is smaller)."""
+    mapped = SEGMENTS.get(path)
+    if mapped is not None and len(mapped) >= need:
+        return mapped
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        if size < need:
+            size = 1 << max(20, (need - 1).bit_length())  # powers of two: similar sizes settle on one mapping
+            os.ftruncate(fd, size)
+        # The old mapping is dropped, not closed: arrays a model kept may still view it.
+        SEGMENTS[path] = mapped = mmap.mmap(fd, size)
+    finally:
+        os.close(fd)
+    return mapped
 
 
 def read_frame():
@@ -340,11 +362,21 @@ def main():
                 model = load(header)
                 write_frame({"op": "loaded", "id": call})
             elif header["op"] == "run":
+                if header.get("shm"):  # large inputs: in the shared segment, not after the header
+                    payload = segment(header["shm"], max((t["offset"] + t["bytes"] for t in header["tensors"]), default=0))
                 inputs = {t["name"]: decode_tensor(t, payload) for t in header["tensors"]}
                 specs, parts = encode_tensors(model.predict(inputs, header["outputs"]))
                 reply = {"op": "result", "id": call, "tensors": specs}
                 if isinstance(model, Handled):
                     reply["handler"] = model.micros
+                total = sum(len(p) for p in parts)
+                if header.get("shm_out") and total >= header["shm_min"]:
+                    out, at = segment(header["shm_out"], total), 0
+                    for p in parts:
+                        out[at:at + len(p)] = p
+                        at += len(p)
+                    reply["shm_out_bytes"] = total
+                    parts = ()
                 write_frame(reply, parts)
             else:
                 raise ValueError(f"unknown op {header['op']}")

@@ -1,4 +1,5 @@
-// A Runner backed by one Python worker process (python/slipway_worker.py): spawn, load, framed calls, crash, watchdog.
+// A Runner backed by one Python worker process (python/slipway_worker.py): spawn, load, framed calls (large tensors
+// through shared memory), crash, watchdog.
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises';
@@ -8,11 +9,11 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DeadlineExceededError, InternalError, InvalidInputError, RuntimeMissingError, UnavailableError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
-import type { Tensor } from '../core/tensor.js';
 import { shapeSize } from '../core/tensor.js';
 import { allocate } from '../core/datatype.js';
 import { checkOutputs } from './output-check.js';
-import { decodeTensors, encodeFrame, FrameReader, type Frame, type FrameHeader } from './python-frames.js';
+import { decodeTensors, FrameReader, framePrefix, layoutTensors, type Frame, type FrameHeader } from './python-frames.js';
+import { segmentPath, ShmSegment } from './shm-segment.js';
 import type { HandlerMicros, ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
 import { transferablesOf } from './worker-messages.js';
 
@@ -29,7 +30,15 @@ export interface PythonRunnerSettings {
   runTimeoutMs: number;
   /** Where the worker's stderr (prints, tracebacks) goes: the server log. */
   log: (details: object, message: string) => void;
+  /**
+   * Batches whose tensors take at least this many bytes travel through a shared-memory segment (the worker maps it)
+   * instead of the pipe, and so do answers as large; default SHM_MIN_BYTES, Infinity: never.
+   */
+  shmMinBytes?: number;
 }
+
+/** Below this a pipe costs less than a segment's extra system calls (measured: see docs/ARCHITECTURE.md). */
+export const SHM_MIN_BYTES = 256 * 1024;
 
 interface PendingCall {
   resolve: (frame: Frame) => void;
@@ -71,6 +80,9 @@ export class PythonRunner implements Runner {
   private stopped: Error | undefined;
   private disposing = false;
   private watchdog: NodeJS.Timeout | undefined;
+  /** This instance's segments for large tensors (made at first use), and whether a call is using them now. */
+  private shm: { in: ShmSegment; out: ShmSegment } | undefined;
+  private shmBusy = false;
 
   private constructor(
     private readonly child: Child,
@@ -152,7 +164,7 @@ export class PythonRunner implements Runner {
 
   async run(request: RunRequest): Promise<RunOutput> {
     const rows = request.inputs[0]?.shape[0] ?? 1;
-    const reply = await this.call({ op: 'run', id: 0, outputs: request.outputNames }, request.inputs, request.deadline);
+    const reply = await this.exchange(request);
     if (reply.header.op !== 'result') {
       throw new InternalError(`model ${this.label} failed in predict: ${String(reply.header.message ?? reply.header.op)}`);
     }
@@ -179,16 +191,39 @@ export class PythonRunner implements Runner {
       clearTimeout(kill);
     }
     await rm(this.dir, { recursive: true, force: true });
+    await this.dropSegments();
   }
 
-  private call(header: FrameHeader, tensors: readonly Tensor[] = [], deadline?: number): Promise<Frame> {
+  /**
+   * One run's frames: over the pipe, or — for a batch of at least shmMinBytes, while no other call uses it — through
+   * the instance's shared-memory segments, the pipe then carrying only the headers. Calls are pipelined, so a second
+   * large batch arriving while the segments are in use takes the pipe.
+   */
+  private async exchange(request: RunRequest): Promise<Frame> {
+    const { entries, parts, bytes } = layoutTensors(request.inputs);
+    const header: FrameHeader = { op: 'run', id: 0, outputs: request.outputNames, tensors: entries };
+    const min = this.settings.shmMinBytes ?? SHM_MIN_BYTES;
+    if (bytes < min || this.shmBusy || this.stopped) return this.call(header, parts, bytes, request.deadline);
+    this.shmBusy = true;
+    try {
+      this.shm ??= { in: new ShmSegment(segmentPath('in')), out: new ShmSegment(segmentPath('out')) };
+      await this.shm.in.write(parts, bytes);
+      const reply = await this.call({ ...header, shm: this.shm.in.path, shm_out: this.shm.out.path, shm_min: min }, [], 0, request.deadline);
+      const outBytes = reply.header.shm_out_bytes;
+      return typeof outBytes === 'number' ? { header: reply.header, payload: await this.shm.out.read(outBytes) } : reply;
+    } finally {
+      this.shmBusy = false;
+    }
+  }
+
+  private call(header: FrameHeader, payload: readonly Buffer[] = [], payloadBytes = 0, deadline?: number): Promise<Frame> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     header.id = id;
     return new Promise<Frame>((resolve, reject) => {
       this.calls.set(id, { resolve, reject, boundMs: header.op === 'load' ? LOAD_TIMEOUT_MS : this.settings.runTimeoutMs, deadline });
       if (this.calls.size === 1) this.arm();
-      const parts = encodeFrame(header, tensors);
+      const parts = [...framePrefix(header, payloadBytes), ...payload];
       this.child.stdin.cork();
       for (const p of parts) this.child.stdin.write(p);
       this.child.stdin.uncork();
@@ -226,9 +261,16 @@ export class PythonRunner implements Runner {
     this.rejectAll(err);
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     void rm(this.dir, { recursive: true, force: true });
+    void this.dropSegments();
     const notify = this.onCrash;
     this.onCrash = undefined;
     notify?.(err);
+  }
+
+  private async dropSegments(): Promise<void> {
+    const shm = this.shm;
+    this.shm = undefined;
+    await Promise.all([shm?.in.dispose(), shm?.out.dispose()]);
   }
 
   private rejectAll(err: Error): void {
