@@ -258,10 +258,16 @@ class TorchScriptModel:
         return {name: cast_to(values[name].detach().cpu().numpy(), self.outputs[name]) for name in wanted}
 
 
+class InvalidInput(ValueError):
+    """Raised by a handler (or model.py) to refuse a request as the client's fault: 400 with the message, not 500.
+    Package modules find it as a global, `InvalidInput`, without importing anything."""
+
+
 def import_file(path, name):
     """A package file as a module; a module it imports that the host lacks is reported by name."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    module.InvalidInput = InvalidInput
     try:
         spec.loader.exec_module(module)
     except ModuleNotFoundError as err:
@@ -382,6 +388,8 @@ def main():
                 raise ValueError(f"unknown op {header['op']}")
         except MissingModule as err:
             write_frame({"op": "failed", "id": call, "kind": "missing_module", "module": err.module, "message": f"no module named {err.module}"})
+        except InvalidInput as err:  # the client's input, refused on purpose: no traceback in the log
+            write_frame({"op": "failed", "id": call, "kind": "invalid_input", "message": str(err)})
         except Exception as err:  # the call fails, the instance lives on
             sys.stderr.write(f"slipway: {header['op']} failed:\n{traceback.format_exc()}")
             sys.stderr.flush()

@@ -106,10 +106,12 @@ it('takes the image over the binary extension and over gRPC', async () => {
   }
 });
 
-it('refuses an image that does not decode as the client\'s fault (400) in the JavaScript handler', async () => {
-  const bad = await infer(loop.url, 'shapes-onnx', request([Buffer.from('not an image at all').toString('base64')]));
-  expect(bad.status).toBe(400);
-  expect(JSON.stringify(bad.body)).toContain('neither JPEG nor PNG');
+it('refuses an image that does not decode as the client\'s fault (400), in either handler', async () => {
+  for (const name of PACKAGES) {
+    const bad = await infer(loop.url, name, request([Buffer.from('not an image at all').toString('base64')]));
+    expect(bad.status, name).toBe(400);
+    expect(JSON.stringify(bad.body), name).toContain('neither JPEG nor PNG');
+  }
 });
 
 it('shows each handler\'s time per stage apart from the model\'s', async () => {

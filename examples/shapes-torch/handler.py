@@ -24,7 +24,12 @@ def decode(element):
     if element.startswith("data:"):
         element = element.split(",", 1)[1]
     raw = base64.b64decode(element.replace("-", "+").replace("_", "/") + "=" * (-len(element) % 4))
-    return np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
+    if raw[:2] != b"\xff\xd8" and raw[:4] != b"\x89PNG":
+        raise InvalidInput("the image is neither JPEG nor PNG (send the file's bytes, base64-encoded, as one BYTES element)")  # noqa: F821 (Slipway's)
+    try:
+        return np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
+    except OSError as err:
+        raise InvalidInput(f"the image does not decode: {err}") from err  # noqa: F821
 
 
 def resize(img, width, height):

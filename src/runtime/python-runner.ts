@@ -166,6 +166,7 @@ export class PythonRunner implements Runner {
     const rows = request.inputs[0]?.shape[0] ?? 1;
     const reply = await this.exchange(request);
     if (reply.header.op !== 'result') {
+      if (reply.header.kind === 'invalid_input') throw new InvalidInputError(`model ${this.label}: ${String(reply.header.message)}`);
       throw new InternalError(`model ${this.label} failed in predict: ${String(reply.header.message ?? reply.header.op)}`);
     }
     const outputs = decodeTensors(reply);
