@@ -99,11 +99,15 @@ def jpeg_base64(img):
     return base64.b64encode(buf.getvalue()).decode()
 
 
-SIGNATURE = """signature:
-  inputs: [{name: image, datatype: BYTES, shape: [-1]}]
+SIGNATURE = f"""labels: [{", ".join(LABELS)}]
+signature:
+  inputs: [{{name: image, datatype: BYTES, shape: [-1]}}]
   outputs:
-    - {name: labels, datatype: BYTES, shape: [-1, 3]}
-    - {name: scores, datatype: FP32, shape: [-1, 3]}
+    - {{name: labels, datatype: BYTES, shape: [-1, 3]}}
+    - {{name: scores, datatype: FP32, shape: [-1, 3]}}
+    - {{name: label, datatype: INT64, shape: [-1]}}
+tests:
+  - {{name: golden-accuracy, data: golden.csv, target: label, output: label, metric: accuracy, threshold: 0.9}}
 """
 
 
@@ -116,13 +120,18 @@ def main():
                       input_names=["image"], output_names=["probabilities"],
                       dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}}, opset_version=13)
     description = (f"Coloured-shape image classifier (a tiny CNN, 32x32 RGB) on synthetic images; JPEG/PNG in (base64 BYTES), "
-                   f"top-3 labels out; held-out accuracy {accuracy:.3f}")
+                   f"top-3 labels and the top class id out; held-out accuracy {accuracy:.3f}")
     with open(os.path.join(TORCH_DIR, "slipway.yaml"), "w") as fh:
         fh.write(f"name: shapes-torch\ndescription: {description}, TorchScript with a Python handler\nformat: torchscript\n"
                  f"model: model.pt\nhandler: handler.py\ntask: other\n{SIGNATURE}")
     with open(os.path.join(ONNX_DIR, "slipway.yaml"), "w") as fh:
         fh.write(f"name: shapes-onnx\ndescription: {description}, ONNX with a JavaScript handler\nformat: onnx\n"
                  f"model: model.onnx\nhandler: handler.mjs\ntask: other\n{SIGNATURE}")
+    golden_rng = np.random.default_rng(11)
+    golden = ["image,label"] + [f"{jpeg_base64(draw(k, golden_rng, size=40))},{LABELS[k]}" for k in np.arange(30) % len(LABELS)]
+    for d in (TORCH_DIR, ONNX_DIR):
+        with open(os.path.join(d, "golden.csv"), "w") as fh:
+            fh.write("\n".join(golden) + "\n")
     rng = np.random.default_rng(7)
     samples = [jpeg_base64(draw(k, rng, size=48)) for k in (0, 2)]
     request = {"inputs": [{"name": "image", "datatype": "BYTES", "shape": [2], "data": samples}]}

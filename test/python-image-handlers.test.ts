@@ -1,7 +1,7 @@
 // The image-classifier examples end to end: examples/shapes-torch (TorchScript + Python handler) and examples/shapes-onnx
 // (the same weights in ONNX + JavaScript handler) take JPEGs made here with jpeg-js, as base64 BYTES elements, over HTTP
-// JSON, the binary extension and gRPC, and answer the same top-3 labels; batched answers equal unbatched ones; each
-// handler's time shows in slipway_handler_seconds apart from the model's.
+// JSON, the binary extension and gRPC, and answer the same top-3 labels; batched answers equal unbatched ones; both
+// pass their golden test at push; each handler's time shows in slipway_handler_seconds apart from the model's.
 
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -43,7 +43,9 @@ const output = (reply: V2Reply, name: string): (string | number)[] => reply.outp
 beforeAll(async () => {
   loop = await startLoopServer();
   for (const name of PACKAGES) {
-    await push(loop.url, join(ROOT, 'examples', name));
+    const pushed = await push(loop.url, join(ROOT, 'examples', name));
+    // Each package's golden test (base64 JPEGs in a CSV column, the top label against the target) ran at push.
+    expect(pushed.validation, name).toMatchObject({ passed: true, tests: [{ name: 'golden-accuracy', passed: true }] });
     await deploy(loop.url, name, `${name}:1`, { instances: 1, maxBatchSize: 8, maxQueueDelayMicros: 20_000 });
   }
 }, 120_000);

@@ -1,7 +1,8 @@
 // Pre/post-processing of the shapes-onnx example, beside its ONNX instances in their worker threads: JPEG/PNG bytes
 // (base64 text, one BYTES element per image) -> the model's normalised 32x32 RGB tensor; class probabilities -> the
-// top-3 labels and their scores. No imports: Slipway's handler context (ctx) decodes and resizes. It matches
-// examples/shapes-torch/handler.py step for step, so both packages answer alike.
+// top-3 labels and their scores, and the top class id (what the golden test checks). No imports: Slipway's
+// handler context (ctx) decodes and resizes. It matches examples/shapes-torch/handler.py step for step, so both
+// packages answer alike.
 
 const LABELS = ['red-disc', 'green-square', 'blue-triangle', 'yellow-ring', 'white-cross'];
 const SIZE = 32;
@@ -18,5 +19,6 @@ export function postprocess(outputs, _inputs, ctx) {
   return {
     labels: { datatype: 'BYTES', shape: [rows, 3], data: top.flatMap((row) => row.map((i) => LABELS[i])) },
     scores: { datatype: 'FP32', shape: [rows, 3], data: Float32Array.from(top.flatMap((row, r) => row.map((i) => p.data[r * classes + i]))) },
+    label: { datatype: 'INT64', shape: [rows], data: BigInt64Array.from(top, (row) => BigInt(row[0])) },
   };
 }

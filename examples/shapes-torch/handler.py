@@ -1,7 +1,8 @@
 # Pre/post-processing of the shapes-torch example, beside its TorchScript model in the Python worker: JPEG/PNG bytes
 # (base64 text, one BYTES element per image) -> the model's normalised 32x32 RGB tensor; class probabilities -> the
-# top-3 labels and their scores. It matches examples/shapes-onnx/handler.mjs step for step (the same bilinear resize,
-# rounding and normalisation), so both packages answer alike.
+# top-3 labels and their scores, and the top class id (what the golden test checks). It matches
+# examples/shapes-onnx/handler.mjs step for step (the same bilinear resize, rounding and normalisation), so both
+# packages answer alike.
 
 import base64
 import io
@@ -62,4 +63,4 @@ def preprocess(inputs):
 def postprocess(outputs, inputs):
     p = outputs["probabilities"]
     top = np.argsort(-p, axis=1, kind="stable")[:, :3]
-    return {"labels": LABELS[top], "scores": np.take_along_axis(p, top, axis=1).astype(np.float32)}
+    return {"labels": LABELS[top], "scores": np.take_along_axis(p, top, axis=1).astype(np.float32), "label": top[:, 0].astype(np.int64)}
