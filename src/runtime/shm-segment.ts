@@ -2,7 +2,7 @@
 // read at offsets, reused by every call (grown, never shrunk), removed with the instance.
 
 import { existsSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,31 @@ import { join } from 'node:path';
 export const SHM_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 let made = 0;
+let swept: Promise<void> | undefined;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes segments left by servers that no longer run (killed before they could remove their own): once per
+ * process, before its first segment. A pid still alive, even reused by another program, keeps its files.
+ */
+export async function sweepDeadSegments(): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(SHM_DIR).catch(() => [] as string[])) {
+    const pid = Number(/^slipway-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    await rm(join(SHM_DIR, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
 
 /** A fresh, unused path for a segment of this process. */
 export function segmentPath(role: string): string {
@@ -27,7 +52,10 @@ export class ShmSegment {
    * so a workload of similar sizes settles on one size). Async: the copy runs on libuv's threads, not the event loop.
    */
   async write(parts: readonly Uint8Array[], bytes: number): Promise<void> {
-    this.handle ??= await open(this.path, 'w+', 0o600);
+    if (!this.handle) {
+      await (swept ??= sweepDeadSegments().then(() => undefined, () => undefined));
+      this.handle = await open(this.path, 'w+', 0o600);
+    }
     if (bytes > this.size) {
       this.size = 2 ** Math.ceil(Math.log2(Math.max(bytes, 1 << 20)));
       await this.handle.truncate(this.size);
