@@ -1,7 +1,7 @@
 // JavaScript handlers beside ONNX instances, without Python: the shapes-onnx example's model behind handlers that go
 // wrong in each way a user's can — a push without the client-facing signature, a handler that does not load, one that
-// throws, one that answers the wrong datatype — refused or failed with the thing named, while the server keeps serving;
-// and a handled package refuses the event loop.
+// throws, one that answers the wrong datatype, one stuck in a loop — refused or failed with the thing named, while the
+// server keeps serving; and a handled package refuses the event loop.
 
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ const SIGNATURE = `signature:
 /** Decodes each image and answers the likeliest class index; `x0 === "boom"` throws, `"float"` answers FP32. */
 const HANDLER = `export function preprocess(inputs, ctx) {
   if (inputs.image.data.includes('boom')) throw new Error('boom in preprocess');
+  if (inputs.image.data.includes('loop')) for (;;);
   const images = inputs.image.data.map((e) => ctx.resizeImage(ctx.decodeImage(e === 'float' ? '' : e), 32, 32));
   return { image: ctx.imagesToTensor(images, { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }) };
 }
@@ -70,6 +71,22 @@ it('serves through the handler; a throw fails the request (500) and a wrong data
   expect(float.status).toBe(500);
   expect(JSON.stringify(float.body)).toContain('output \\"top\\" has datatype FP32, but the signature declares INT64');
   expect((await infer(loop.url, 'top1', request(''))).status).toBe(200);
+});
+
+it('stops a handler stuck in a loop at its request\'s deadline (504) and serves on with a new instance', async () => {
+  const request = (element: string): object => ({ inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: [element] }] });
+  const stuck = await fetch(`${loop.url}/v2/models/top1/infer`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-slipway-timeout-ms': '1500' }, body: JSON.stringify(request('loop')),
+  });
+  expect(stuck.status).toBe(504);
+  expect(await stuck.text()).toContain('its handler was still running at the deadline of its requests');
+  const deadline = Date.now() + 30_000;
+  let status = 0;
+  while (Date.now() < deadline && status !== 200) {
+    status = (await infer(loop.url, 'top1', request(''))).status;
+    if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(status).toBe(200);
 });
 
 it('refuses the event loop for a package with a handler', async () => {

@@ -1,7 +1,7 @@
 // A Runner backed by one onnxruntime session in its own worker thread (calls to it go through core/worker-channel), with
 // the package's JavaScript handler, if any, in the same thread.
 
-import { InternalError, InvalidInputError, UnavailableError } from '../core/errors.js';
+import { DeadlineExceededError, InternalError, InvalidInputError, UnavailableError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
 import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
@@ -31,6 +31,8 @@ export class OnnxRunner implements Runner {
     private readonly channel: WorkerChannel<ToWorker, FromWorker>,
     readonly signature: Signature,
     readonly label: string,
+    /** The package has a JavaScript handler in the worker. */
+    private readonly handled: boolean,
   ) {
     this.settleRun = (message) => {
       if (message.op === 'result') return { outputs: message.outputs, spent: message.spent, ...(message.handler ? { handler: message.handler } : {}) };
@@ -50,7 +52,7 @@ export class OnnxRunner implements Runner {
     const channel = new WorkerChannel<ToWorker, FromWorker>({ script: WORKER, name: `model ${label}` });
     try {
       const signature = await channel.call({ op: 'load', id: 0, source, options }, settleLoad(label));
-      return new OnnxRunner(channel, signature, label);
+      return new OnnxRunner(channel, signature, label, source.package?.handler !== undefined);
     } catch (err) {
       await channel.dispose();
       throw err;
@@ -67,7 +69,14 @@ export class OnnxRunner implements Runner {
   }
 
   run(request: RunRequest): Promise<RunOutput> {
-    return this.channel.call({ op: 'run', id: 0, inputs: request.inputs, outputNames: request.outputNames }, this.settleRun, transferablesOf(request.inputs));
+    const call = this.channel.call({ op: 'run', id: 0, inputs: request.inputs, outputNames: request.outputNames }, this.settleRun, transferablesOf(request.inputs));
+    if (!this.handled || request.deadline === undefined) return call;
+    // A handler is user code that may never return; its thread is stopped, and replaced, once its batch has given up.
+    const watchdog = setTimeout(() => {
+      this.channel.kill(new DeadlineExceededError(`model ${this.label}: its handler was still running at the deadline of its requests; its worker thread was stopped`));
+    }, Math.max(0, request.deadline - Date.now()));
+    watchdog.unref();
+    return call.finally(() => clearTimeout(watchdog));
   }
 
   async dispose(): Promise<void> {
