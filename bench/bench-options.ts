@@ -1,6 +1,6 @@
 // Command-line options of `npm run bench` (--quick, --only a,b) and the measurement durations they imply.
 
-export const SECTIONS = ['tabular', 'resnet', 'overload', 'capture'] as const;
+export const SECTIONS = ['tabular', 'resnet', 'overload', 'capture', 'python'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Durations {

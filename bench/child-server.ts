@@ -1,4 +1,4 @@
-// A baseline server program (naive-server.ts, ceiling-server.ts) run as a child process via tsx; ready when it prints its URL, stopped by PID.
+// A baseline server program (naive-server.ts, ceiling-server.ts via tsx; fastapi_churn.py) run as a child process; ready when it prints its URL, stopped by PID.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -23,8 +23,13 @@ export class ChildServer {
   }
 
   /** Runs bench/<file> with args; it must print "listening on http://HOST:PORT" on stdout. */
-  static async start(file: string, args: string[], label: string, timeoutMs = 60_000): Promise<ChildServer> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  static start(file: string, args: string[], label: string, timeoutMs = 60_000): Promise<ChildServer> {
+    return ChildServer.startProgram(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', file), ...args], label, timeoutMs);
+  }
+
+  /** Runs any program (a Python baseline server) that prints "listening on http://HOST:PORT" on stdout. */
+  static async startProgram(command: string, args: string[], label: string, timeoutMs = 60_000): Promise<ChildServer> {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));

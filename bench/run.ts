@@ -1,10 +1,11 @@
-// Benchmark entry point (`npm run bench [-- --quick] [-- --only tabular,resnet,overload,capture]`): runs the sections, prints and writes bench/results/latest.{md,json}.
+// Benchmark entry point (`npm run bench [-- --quick] [-- --only tabular,resnet,overload,capture,python]`): runs the sections, prints and writes bench/results/latest.{md,json}.
 
 import { parseOptions, type SectionName } from './bench-options.js';
 import { quietReport, setQuietBudget } from './quiet.js';
 import { consoleTable, goalLines, machineInfo, writeReport, type Report } from './report.js';
 import { captureSection } from './section-capture.js';
 import { overloadSection } from './section-overload.js';
+import { pythonSection } from './section-python.js';
 import { resnetSection } from './section-resnet.js';
 import { tabularSection } from './section-tabular.js';
 import type { SectionContext, SectionResult } from './section.js';
@@ -14,6 +15,7 @@ const SECTION_RUNNERS: Record<SectionName, (ctx: SectionContext) => Promise<Sect
   resnet: resnetSection,
   overload: overloadSection,
   capture: captureSection,
+  python: pythonSection,
 };
 
 async function main(): Promise<void> {

@@ -7,9 +7,11 @@
 import hashlib
 import importlib.util
 import json
+import mmap
 import os
 import struct
 import sys
+import time
 import traceback
 
 PROTO_IN = sys.stdin.buffer
@@ -53,6 +55,27 @@ def read_into(n):
             sys.exit(0)
         got += k
     return buf
+
+
+SEGMENTS = {}  # shared-memory segment path -> its mapping, kept across calls (remapped when the file has grown)
+
+
+def segment(path, need):
+    """A writable mapping of at least `need` bytes of the segment file (made or grown here when it is smaller)."""
+    mapped = SEGMENTS.get(path)
+    if mapped is not None and len(mapped) >= need:
+        return mapped
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        if size < need:
+            size = 1 << max(20, (need - 1).bit_length())  # powers of two: similar sizes settle on one mapping
+            os.ftruncate(fd, size)
+        # The old mapping is dropped, not closed: arrays a model kept may still view it.
+        SEGMENTS[path] = mapped = mmap.mmap(fd, size)
+    finally:
+        os.close(fd)
+    return mapped
 
 
 def read_frame():
@@ -235,10 +258,16 @@ class TorchScriptModel:
         return {name: cast_to(values[name].detach().cpu().numpy(), self.outputs[name]) for name in wanted}
 
 
+class InvalidInput(ValueError):
+    """Raised by a handler (or model.py) to refuse a request as the client's fault: 400 with the message, not 500.
+    Package modules find it as a global, `InvalidInput`, without importing anything."""
+
+
 def import_file(path, name):
     """A package file as a module; a module it imports that the host lacks is reported by name."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    module.InvalidInput = InvalidInput
     try:
         spec.loader.exec_module(module)
     except ModuleNotFoundError as err:
@@ -282,12 +311,18 @@ class Handled:
     def __init__(self, model, handler, inner):
         self.model, self.handler = model, handler
         self.inner_outputs = [o["name"] for o in inner["outputs"]] if inner else None
+        self.micros = None  # the last call's handler time, pre and post (µs): metrics show it apart from the model's
 
     def predict(self, inputs, wanted):
         pre = getattr(self.handler, "preprocess", None)
         post = getattr(self.handler, "postprocess", None)
-        outputs = self.model.predict(pre(inputs) if pre else inputs, self.inner_outputs)
+        started = time.perf_counter()
+        fed = pre(inputs) if pre else inputs
+        pre_done = time.perf_counter()
+        outputs = self.model.predict(fed, self.inner_outputs)
+        post_start = time.perf_counter()
         result = post(outputs, inputs) if post else outputs
+        self.micros = {"pre": (pre_done - started) * 1e6, "post": (time.perf_counter() - post_start) * 1e6}
         if not isinstance(result, dict):
             raise TypeError(f"postprocess returned {type(result).__name__}, expected a dict of output name -> numpy array")
         missing = [n for n in wanted if n not in result]
@@ -333,13 +368,28 @@ def main():
                 model = load(header)
                 write_frame({"op": "loaded", "id": call})
             elif header["op"] == "run":
+                if header.get("shm"):  # large inputs: in the shared segment, not after the header
+                    payload = segment(header["shm"], max((t["offset"] + t["bytes"] for t in header["tensors"]), default=0))
                 inputs = {t["name"]: decode_tensor(t, payload) for t in header["tensors"]}
                 specs, parts = encode_tensors(model.predict(inputs, header["outputs"]))
-                write_frame({"op": "result", "id": call, "tensors": specs}, parts)
+                reply = {"op": "result", "id": call, "tensors": specs}
+                if isinstance(model, Handled):
+                    reply["handler"] = model.micros
+                total = sum(len(p) for p in parts)
+                if header.get("shm_out") and total >= header["shm_min"]:
+                    out, at = segment(header["shm_out"], total), 0
+                    for p in parts:
+                        out[at:at + len(p)] = p
+                        at += len(p)
+                    reply["shm_out_bytes"] = total
+                    parts = ()
+                write_frame(reply, parts)
             else:
                 raise ValueError(f"unknown op {header['op']}")
         except MissingModule as err:
             write_frame({"op": "failed", "id": call, "kind": "missing_module", "module": err.module, "message": f"no module named {err.module}"})
+        except InvalidInput as err:  # the client's input, refused on purpose: no traceback in the log
+            write_frame({"op": "failed", "id": call, "kind": "invalid_input", "message": str(err)})
         except Exception as err:  # the call fails, the instance lives on
             sys.stderr.write(f"slipway: {header['op']} failed:\n{traceback.format_exc()}")
             sys.stderr.flush()

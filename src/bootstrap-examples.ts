@@ -14,6 +14,8 @@ export interface ExampleEndpoint {
   version: ModelVersion;
   /** A sample v2 request body, when the package has request.json. */
   request: string | undefined;
+  /** Where that body lies. */
+  requestFile: string;
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -56,12 +58,13 @@ export async function bootstrapExamples(server: RunningServer, dir: string): Pro
       continue;
     }
     let request: string | undefined;
+    const requestFile = join(location, 'request.json');
     try {
-      request = (await readFile(join(location, 'request.json'), 'utf8')).trim();
+      request = (await readFile(requestFile, 'utf8')).trim();
     } catch {
       request = undefined;
     }
-    found.push({ endpoint: pkg.name, version, request });
+    found.push({ endpoint: pkg.name, version, request, requestFile });
   }
   return found;
 }

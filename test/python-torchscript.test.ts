@@ -164,11 +164,11 @@ it('runs a package handler beside the model: text rows in, the two likeliest cla
   expect(single.flatMap((r) => r.body.outputs[0]!.data)).toEqual(want.flat());
 });
 
-it('refuses a handler that does not declare the model\'s own tensors, and a handler on an ONNX package', async () => {
+it('refuses a handler that does not declare the model\'s own tensors, and a Python handler on an ONNX package', async () => {
   writeFileSync(join(handled, 'handler.py'), HANDLER.replace('MODEL_SIGNATURE =', 'OTHER ='));
   await expect(push(loop.url, handled)).rejects.toThrow("handler.py must set MODEL_SIGNATURE");
   writeFileSync(join(handled, 'handler.py'), HANDLER);
   cpSync(join(ROOT, 'examples', 'digits', 'model.onnx'), join(handled, 'model.onnx'));
   writeFileSync(join(handled, 'slipway.yaml'), 'name: digits-handled\nmodel: model.onnx\nhandler: handler.py\n');
-  await expect(push(loop.url, handled)).rejects.toThrow('handlers run beside Python-format models; an onnx package cannot carry one yet');
+  await expect(push(loop.url, handled)).rejects.toThrow('handler "handler.py": an onnx model\'s handler is JavaScript (an ES module, .js or .mjs)');
 });

@@ -102,7 +102,9 @@ export async function serve(flags: ServeFlags): Promise<void> {
     for (const ex of examples) {
       console.log(`\nendpoint "${ex.endpoint}" serves ${ex.version.name}:${ex.version.version} — ${ex.version.description}`);
       if (ex.request) {
-        console.log(`  curl -s -X POST ${server.url}/v2/models/${ex.endpoint}/infer -H 'content-type: application/json' -d ${shellQuote(ex.request)}`);
+        // A long body (an image example's base64 JPEGs) is named by its file rather than pasted into the banner.
+        const body = shellQuote(ex.request.length > 400 ? `@${ex.requestFile}` : ex.request);
+        console.log(`  curl -s -X POST ${server.url}/v2/models/${ex.endpoint}/infer -H 'content-type: application/json' -d ${body}`);
         console.log(`  npx slipway predict ${ex.endpoint} --input examples/${ex.endpoint}/request.json${server.url === 'http://127.0.0.1:8000' ? '' : ` --server ${server.url}`}`);
       }
     }

@@ -100,6 +100,16 @@ export class WorkerChannel<Request extends WorkerRequest, Reply extends WorkerRe
     if (!this.exited) await this.worker.terminate();
   }
 
+  /**
+   * Stops a worker stuck in a call as if it had crashed: calls in flight fail with `err`, onCrash is told (its owner
+   * replaces it), and the thread is terminated.
+   */
+  kill(err: Error): void {
+    if (this.disposing || this.stopped) return;
+    this.crash(err);
+    void this.worker.terminate();
+  }
+
   private receive(reply: Reply): void {
     const call = this.calls.get(reply.id);
     if (!call) return;

@@ -1,6 +1,7 @@
 // Prometheus metrics of serving: Triton-compatible names (so existing Grafana dashboards work) plus Slipway's own.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HandlerMicros } from '../runtime/runner.js';
 import type { RateLimitReason, RejectionReason, RequestObservation, ServingObserver, ServingState } from '../serving/serving-observer.js';
 
 type MvCounter = Counter.Internal;
@@ -23,6 +24,7 @@ export class ServingMetrics implements ServingObserver {
   private readonly computeLatency: Histogram<'endpoint' | 'variant'>;
   private readonly batchSize: Histogram<'endpoint' | 'variant'>;
   private readonly rateLimited: Counter<'endpoint' | 'reason'>;
+  private readonly handlerLatency: Histogram<'endpoint' | 'variant' | 'stage'>;
 
   /** Until serving registers, nothing is pending and no variant has a window. */
   private state: ServingState = { pendingByVersion: () => [], variantWindows: () => [] };
@@ -84,6 +86,11 @@ export class ServingMetrics implements ServingObserver {
     this.queueLatency = new Histogram({ name: 'slipway_request_queue_seconds', help: 'Time a request waited for an instance', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
     this.computeLatency = new Histogram({ name: 'slipway_request_compute_seconds', help: 'Time the batch holding a request took to run', labelNames: ev, buckets: LATENCY_BUCKETS, registers: r });
     this.batchSize = new Histogram({ name: 'slipway_batch_size', help: 'Rows per model execution', labelNames: ev, buckets: BATCH_BUCKETS, registers: r });
+    this.handlerLatency = new Histogram({
+      name: 'slipway_handler_seconds',
+      help: 'Time a package handler took per execution (stage pre: preprocess, post: postprocess), apart from the model',
+      labelNames: [...ev, 'stage'], buckets: LATENCY_BUCKETS, registers: r,
+    });
   }
 
   /** Registers the serving state the gauges read at scrape time (once, when the endpoints are built). */
@@ -137,9 +144,13 @@ export class ServingMetrics implements ServingObserver {
     if (o.rows !== undefined) c.inferences.inc(o.rows);
   }
 
-  observeBatch(endpoint: string, variant: string, version: number, rows: number): void {
+  observeBatch(endpoint: string, variant: string, version: number, rows: number, handler?: HandlerMicros): void {
     this.executions.inc({ model: endpoint, version: String(version) });
     this.batchSize.observe({ endpoint, variant }, rows);
+    if (handler) {
+      this.handlerLatency.observe({ endpoint, variant, stage: 'pre' }, handler.pre / 1e6);
+      this.handlerLatency.observe({ endpoint, variant, stage: 'post' }, handler.post / 1e6);
+    }
   }
 
   /** Where the exposition text comes from: this process's registry, or (a --workers worker) the whole server's. */

@@ -55,7 +55,9 @@ export async function pickForHost(
     const oneThreadMicros = await timeRuns(await probe(1));
     const timing: ModelTiming = { oneThreadMicros };
     if (wantsThreadTiming(oneThreadMicros, cores)) timing.allThreadsMicros = await timeRuns(await probe(cores));
-    if (wantsEventLoopTiming(oneThreadMicros, runners.factory.runsOnEventLoop(version.format))) {
+    // A package with a handler never runs on the event loop (onnx-event-loop-runner refuses it).
+    const onLoopPossible = runners.factory.runsOnEventLoop(version.format) && version.manifest.handler === undefined;
+    if (wantsEventLoopTiming(oneThreadMicros, onLoopPossible)) {
       const onLoop = await probe(1, true);
       const oneRowMicros = await timeRuns(onLoop);
       timing.eventLoop = { oneRowMicros, fullBatchMicros: batchingBlocker ? oneRowMicros : await timeRuns(onLoop, FAST_BATCH) };

@@ -23,6 +23,10 @@ export class OnnxEventLoopRunner implements Runner {
 
   /** Loads the model on this thread. Errors: InvalidInputError for a model onnxruntime rejects. */
   static async load(source: ModelSource, options: RunnerOptions, label: string): Promise<OnnxEventLoopRunner> {
+    if (source.package?.handler) {
+      // Decoding and resizing images costs far more than a thread hop; on this thread it would stall every request.
+      throw new InvalidInputError(`model ${label} has a handler, which runs beside its instances in worker threads; leave runtime.onEventLoop off`);
+    }
     try {
       const session = await createSession(source, options);
       return new OnnxEventLoopRunner(session, signatureOf(session), label);

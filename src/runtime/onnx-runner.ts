@@ -1,6 +1,7 @@
-// A Runner backed by one onnxruntime session in its own worker thread (calls to it go through core/worker-channel).
+// A Runner backed by one onnxruntime session in its own worker thread (calls to it go through core/worker-channel), with
+// the package's JavaScript handler, if any, in the same thread.
 
-import { InternalError, InvalidInputError, UnavailableError } from '../core/errors.js';
+import { DeadlineExceededError, InternalError, InvalidInputError, UnavailableError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
 import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
@@ -14,9 +15,9 @@ function settleLoad(label: string): SettleReply<FromWorker, Signature> {
   return (message) => {
     if (message.op === 'loaded') return message.signature;
     if (message.op !== 'load-failed') return new InternalError(`model ${label}: unexpected message "${message.op}" while loading`);
-    return message.kind === 'invalid_model'
-      ? new InvalidInputError(`model ${label} is not a valid ONNX model for onnxruntime: ${message.message}`)
-      : new InternalError(`model ${label}: ${message.message}`);
+    if (message.kind === 'invalid_model') return new InvalidInputError(`model ${label} is not a valid ONNX model for onnxruntime: ${message.message}`);
+    if (message.kind === 'invalid_package') return new InvalidInputError(`model ${label}: ${message.message}`);
+    return new InternalError(`model ${label}: ${message.message}`);
   };
 }
 
@@ -30,9 +31,12 @@ export class OnnxRunner implements Runner {
     private readonly channel: WorkerChannel<ToWorker, FromWorker>,
     readonly signature: Signature,
     readonly label: string,
+    /** The package has a JavaScript handler in the worker. */
+    private readonly handled: boolean,
   ) {
     this.settleRun = (message) => {
-      if (message.op === 'result') return { outputs: message.outputs, spent: message.spent };
+      if (message.op === 'result') return { outputs: message.outputs, spent: message.spent, ...(message.handler ? { handler: message.handler } : {}) };
+      if (message.op === 'failed' && message.invalid) return new InvalidInputError(`model ${label}: ${message.message}`);
       return new InternalError(`model ${label} failed to run: ${message.op === 'failed' ? message.message : `unexpected message "${message.op}"`}`);
     };
     // A dead worker already rejected every run in flight with an InternalError: an error, never a cancellation.
@@ -43,15 +47,12 @@ export class OnnxRunner implements Runner {
     };
   }
 
-  /** Starts a worker and loads the model in it. Errors: InvalidInputError for a model onnxruntime rejects. */
+  /** Starts a worker and loads the model (and handler) in it. Errors: InvalidInputError for a model onnxruntime rejects. */
   static async load(source: ModelSource, options: RunnerOptions, label: string): Promise<OnnxRunner> {
-    if (source.package?.handler) {
-      throw new InvalidInputError(`model ${label}: handlers run beside Python-format models; an onnx package cannot carry one yet`);
-    }
     const channel = new WorkerChannel<ToWorker, FromWorker>({ script: WORKER, name: `model ${label}` });
     try {
       const signature = await channel.call({ op: 'load', id: 0, source, options }, settleLoad(label));
-      return new OnnxRunner(channel, signature, label);
+      return new OnnxRunner(channel, signature, label, source.package?.handler !== undefined);
     } catch (err) {
       await channel.dispose();
       throw err;
@@ -68,7 +69,14 @@ export class OnnxRunner implements Runner {
   }
 
   run(request: RunRequest): Promise<RunOutput> {
-    return this.channel.call({ op: 'run', id: 0, inputs: request.inputs, outputNames: request.outputNames }, this.settleRun, transferablesOf(request.inputs));
+    const call = this.channel.call({ op: 'run', id: 0, inputs: request.inputs, outputNames: request.outputNames }, this.settleRun, transferablesOf(request.inputs));
+    if (!this.handled || request.deadline === undefined) return call;
+    // A handler is user code that may never return; its thread is stopped, and replaced, once its batch has given up.
+    const watchdog = setTimeout(() => {
+      this.channel.kill(new DeadlineExceededError(`model ${this.label}: its handler was still running at the deadline of its requests; its worker thread was stopped`));
+    }, Math.max(0, request.deadline - Date.now()));
+    watchdog.unref();
+    return call.finally(() => clearTimeout(watchdog));
   }
 
   async dispose(): Promise<void> {

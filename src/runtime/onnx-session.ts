@@ -11,7 +11,7 @@ import type { ModelSource, RunnerOptions } from './runner.js';
 /** Why a model could not be loaded: the file (ours to fix) or the model itself (the pusher's). */
 export class SessionLoadError extends Error {
   constructor(
-    readonly kind: 'invalid_model' | 'internal',
+    readonly kind: 'invalid_model' | 'invalid_package' | 'internal',
     message: string,
   ) {
     super(message);

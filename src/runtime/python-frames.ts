@@ -51,8 +51,8 @@ function decodeStrings(bytes: Uint8Array, name: string): string[] {
   return items;
 }
 
-/** The buffers to write for one frame: numeric tensor data is not copied (a view on its memory is written). */
-export function encodeFrame(header: FrameHeader, tensors: readonly Tensor[] = []): Buffer[] {
+/** Tensors laid out as a payload: header entries and the buffers to write (numeric data as views, not copies). */
+export function layoutTensors(tensors: readonly Tensor[]): { entries: TensorEntry[]; parts: Buffer[]; bytes: number } {
   const parts: Buffer[] = [];
   const entries: TensorEntry[] = [];
   let offset = 0;
@@ -68,11 +68,22 @@ export function encodeFrame(header: FrameHeader, tensors: readonly Tensor[] = []
     parts.push(bytes);
     offset += bytes.length;
   }
-  const json = Buffer.from(JSON.stringify(tensors.length > 0 ? { ...header, tensors: entries } : header), 'utf8');
+  return { entries, parts, bytes: offset };
+}
+
+/** The buffers to write for one frame: numeric tensor data is not copied (a view on its memory is written). */
+export function encodeFrame(header: FrameHeader, tensors: readonly Tensor[] = []): Buffer[] {
+  const { entries, parts, bytes } = layoutTensors(tensors);
+  return [...framePrefix(tensors.length > 0 ? { ...header, tensors: entries } : header, bytes), ...parts];
+}
+
+/** A frame's length prefix and JSON header, for a payload of `payloadBytes` that follows on the pipe (0: none does). */
+export function framePrefix(header: FrameHeader, payloadBytes: number): Buffer[] {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.allocUnsafe(8);
   prefix.writeUInt32LE(json.length, 0);
-  prefix.writeUInt32LE(offset, 4);
-  return [prefix, json, ...parts];
+  prefix.writeUInt32LE(payloadBytes, 4);
+  return [prefix, json];
 }
 
 /** A frame's tensors: numeric ones view the payload in place (each starts at an 8-byte boundary). */

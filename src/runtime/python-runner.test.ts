@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeadlineExceededError, InternalError, UnavailableError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
 import { PythonRunner } from './python-runner.js';
+import { SHM_DIR } from './shm-segment.js';
 import type { RunRequest } from './runner.js';
 
 const FIXTURE = resolve(import.meta.dirname, '../../test/fixtures/python');
@@ -43,6 +44,24 @@ describe('PythonRunner', () => {
     expect(outputs.map((o) => [o.name, o.datatype, o.shape, Array.from(o.data as ArrayLike<unknown>).length])).toEqual([['y', 'FP32', [1], 1], ['pid', 'INT64', [1], 1]]);
     expect(Array.from(outputs[0]!.data as Float32Array)).toEqual([3.5]);
     expect(runner.size).toBe(1);
+  });
+
+  it('passes large batches through shared memory, both ways, as the pipe would, and removes the segments with the runner', async () => {
+    const runner = await load();
+    const segments = (): string[] => readdirSync(SHM_DIR).filter((f) => f.startsWith(`slipway-${process.pid}-`));
+    const before = segments();
+    const rows = 100_000; // 800 KB in, 400 KB of y out: both above SHM_MIN_BYTES
+    for (const shift of [0, 1]) {
+      const x = new Float32Array(rows * 2).map((_, i) => (i % 2 === 0 ? (i >> 1) % 1000 : shift));
+      const { outputs } = await runner.run({ inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 2], data: x }], outputNames: ['y', 'pid'] });
+      const y = outputs[0]!.data as Float32Array;
+      expect(y.length).toBe(rows);
+      expect([y[0], y[1], y[999], y[1000], y[rows - 1]]).toEqual([0.5 + shift, 1.5 + shift, 999.5 + shift, 0.5 + shift, 999.5 + shift]);
+    }
+    expect(segments().length - before.length).toBe(2);
+    expect(Array.from((await runner.run(request(1, 2))).outputs[0]!.data as Float32Array)).toEqual([3.5]); // small: the pipe
+    await runner.dispose();
+    expect(segments()).toEqual(before);
   });
 
   it('sends the traceback of an exception to the log and fails only that run', async () => {

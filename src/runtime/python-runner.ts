@@ -1,4 +1,5 @@
-// A Runner backed by one Python worker process (python/slipway_worker.py): spawn, load, framed calls, crash, watchdog.
+// A Runner backed by one Python worker process (python/slipway_worker.py): spawn, load, framed calls (large tensors
+// through shared memory), crash, watchdog.
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, mkdir, rm, symlink } from 'node:fs/promises';
@@ -7,13 +8,14 @@ import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DeadlineExceededError, InternalError, InvalidInputError, RuntimeMissingError, UnavailableError } from '../core/errors.js';
-import { shapeMatches, type Signature } from '../core/signature.js';
-import type { Tensor } from '../core/tensor.js';
-import { formatShape, shapeSize } from '../core/tensor.js';
+import type { Signature } from '../core/signature.js';
+import { shapeSize } from '../core/tensor.js';
 import { allocate } from '../core/datatype.js';
 import { pathInside } from '../core/package-limits.js';
-import { decodeTensors, encodeFrame, FrameReader, type Frame, type FrameHeader } from './python-frames.js';
-import type { ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
+import { checkOutputs } from './output-check.js';
+import { decodeTensors, FrameReader, framePrefix, layoutTensors, type Frame, type FrameHeader } from './python-frames.js';
+import { segmentPath, ShmSegment } from './shm-segment.js';
+import type { HandlerMicros, ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
 import { transferablesOf } from './worker-messages.js';
 
 /** The worker script, shipped in the package beside src/ and dist/ (both are two levels below the root). */
@@ -29,7 +31,15 @@ export interface PythonRunnerSettings {
   runTimeoutMs: number;
   /** Where the worker's stderr (prints, tracebacks) goes: the server log. */
   log: (details: object, message: string) => void;
+  /**
+   * Batches whose tensors take at least this many bytes travel through a shared-memory segment (the worker maps it)
+   * instead of the pipe, and so do answers as large; default SHM_MIN_BYTES, Infinity: never.
+   */
+  shmMinBytes?: number;
 }
+
+/** Below this a pipe costs less than a segment's extra system calls (measured: see docs/ARCHITECTURE.md). */
+export const SHM_MIN_BYTES = 256 * 1024;
 
 interface PendingCall {
   resolve: (frame: Frame) => void;
@@ -72,6 +82,9 @@ export class PythonRunner implements Runner {
   private stopped: Error | undefined;
   private disposing = false;
   private watchdog: NodeJS.Timeout | undefined;
+  /** This instance's segments for large tensors (made at first use), and whether a call is using them now. */
+  private shm: { in: ShmSegment; out: ShmSegment } | undefined;
+  private shmBusy = false;
 
   private constructor(
     private readonly child: Child,
@@ -153,14 +166,16 @@ export class PythonRunner implements Runner {
 
   async run(request: RunRequest): Promise<RunOutput> {
     const rows = request.inputs[0]?.shape[0] ?? 1;
-    const reply = await this.call({ op: 'run', id: 0, outputs: request.outputNames }, request.inputs, request.deadline);
+    const reply = await this.exchange(request);
     if (reply.header.op !== 'result') {
+      if (reply.header.kind === 'invalid_input') throw new InvalidInputError(`model ${this.label}: ${String(reply.header.message)}`);
       throw new InternalError(`model ${this.label} failed in predict: ${String(reply.header.message ?? reply.header.op)}`);
     }
     const outputs = decodeTensors(reply);
-    this.checkOutputs(outputs, request.outputNames, rows);
+    checkOutputs(this.signature, outputs, request.outputNames, rows, `model ${this.label}: predict`);
     // The worker has read every input byte: their buffers are free for reuse, as the ONNX worker hands them back.
-    return { outputs, spent: transferablesOf(request.inputs) };
+    const handler = reply.header.handler as HandlerMicros | undefined;
+    return { outputs, spent: transferablesOf(request.inputs), ...(handler ? { handler } : {}) };
   }
 
   async dispose(): Promise<void> {
@@ -179,16 +194,39 @@ export class PythonRunner implements Runner {
       clearTimeout(kill);
     }
     await rm(this.dir, { recursive: true, force: true });
+    await this.dropSegments();
   }
 
-  private call(header: FrameHeader, tensors: readonly Tensor[] = [], deadline?: number): Promise<Frame> {
+  /**
+   * One run's frames: over the pipe, or — for a batch of at least shmMinBytes, while no other call uses it — through
+   * the instance's shared-memory segments, the pipe then carrying only the headers. Calls are pipelined, so a second
+   * large batch arriving while the segments are in use takes the pipe.
+   */
+  private async exchange(request: RunRequest): Promise<Frame> {
+    const { entries, parts, bytes } = layoutTensors(request.inputs);
+    const header: FrameHeader = { op: 'run', id: 0, outputs: request.outputNames, tensors: entries };
+    const min = this.settings.shmMinBytes ?? SHM_MIN_BYTES;
+    if (bytes < min || this.shmBusy || this.stopped) return this.call(header, parts, bytes, request.deadline);
+    this.shmBusy = true;
+    try {
+      this.shm ??= { in: new ShmSegment(segmentPath('in')), out: new ShmSegment(segmentPath('out')) };
+      await this.shm.in.write(parts, bytes);
+      const reply = await this.call({ ...header, shm: this.shm.in.path, shm_out: this.shm.out.path, shm_min: min }, [], 0, request.deadline);
+      const outBytes = reply.header.shm_out_bytes;
+      return typeof outBytes === 'number' ? { header: reply.header, payload: await this.shm.out.read(outBytes) } : reply;
+    } finally {
+      this.shmBusy = false;
+    }
+  }
+
+  private call(header: FrameHeader, payload: readonly Buffer[] = [], payloadBytes = 0, deadline?: number): Promise<Frame> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     header.id = id;
     return new Promise<Frame>((resolve, reject) => {
       this.calls.set(id, { resolve, reject, boundMs: header.op === 'load' ? LOAD_TIMEOUT_MS : this.settings.runTimeoutMs, deadline });
       if (this.calls.size === 1) this.arm();
-      const parts = encodeFrame(header, tensors);
+      const parts = [...framePrefix(header, payloadBytes), ...payload];
       this.child.stdin.cork();
       for (const p of parts) this.child.stdin.write(p);
       this.child.stdin.uncork();
@@ -226,9 +264,16 @@ export class PythonRunner implements Runner {
     this.rejectAll(err);
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     void rm(this.dir, { recursive: true, force: true });
+    void this.dropSegments();
     const notify = this.onCrash;
     this.onCrash = undefined;
     notify?.(err);
+  }
+
+  private async dropSegments(): Promise<void> {
+    const shm = this.shm;
+    this.shm = undefined;
+    await Promise.all([shm?.in.dispose(), shm?.out.dispose()]);
   }
 
   private rejectAll(err: Error): void {
@@ -243,21 +288,6 @@ export class PythonRunner implements Runner {
       return new RuntimeMissingError(`model ${this.label}: python module '${module}' is not installed; apt-get install ${aptPackage(module)}`);
     }
     return new InvalidInputError(`model ${this.label} does not load: ${String(header.message)}`);
-  }
-
-  /** What predict answered against the declared signature: every message names the output. */
-  private checkOutputs(outputs: readonly Tensor[], wanted: readonly string[], rows: number): void {
-    for (const name of wanted) {
-      const spec = this.signature.outputs.find((o) => o.name === name)!;
-      const got = outputs.find((o) => o.name === name);
-      if (!got) throw new InternalError(`model ${this.label}: predict returned no output "${name}"`);
-      if (got.datatype !== spec.datatype) {
-        throw new InternalError(`model ${this.label}: output "${name}" has datatype ${got.datatype}, but the signature declares ${spec.datatype}`);
-      }
-      if (!shapeMatches(spec.shape, got.shape) || (spec.shape[0] === -1 && got.shape[0] !== rows)) {
-        throw new InternalError(`model ${this.label}: output "${name}" has shape ${formatShape(got.shape)}, but the signature declares ${formatShape(spec.shape)} for ${rows} row${rows === 1 ? '' : 's'}`);
-      }
-    }
   }
 }
 

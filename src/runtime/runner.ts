@@ -42,10 +42,18 @@ export interface RunRequest {
   deadline?: number;
 }
 
+/** What a package's pre/post-processing handler took of one batch's run, apart from the model (microseconds). */
+export interface HandlerMicros {
+  pre: number;
+  post: number;
+}
+
 export interface RunOutput {
   outputs: Tensor[];
   /** Input buffers handed back after the run, free for reuse (they were moved to the runner's thread). */
   spent: ArrayBuffer[];
+  /** Present when the package has a handler: its share of the run, for metrics apart from the model's. */
+  handler?: HandlerMicros;
 }
 
 export interface Runner {

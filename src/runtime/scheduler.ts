@@ -6,7 +6,10 @@ import type { Tensor } from '../core/tensor.js';
 import { batchKeyOf, planBatch, type BatchPolicy } from './batch-plan.js';
 import { copyInputs, stackInputs, splitOutputs } from './batch-tensors.js';
 import { BufferPool } from './buffer-pool.js';
-import type { RunRequest, Runner } from './runner.js';
+import type { HandlerMicros, RunRequest, Runner } from './runner.js';
+
+/** Told of every execution: its rows and, for a package with a handler, the handler's share (for metrics). */
+export type BatchListener = (rows: number, handler?: HandlerMicros) => void;
 
 export interface ScheduleOptions {
   /** Absolute deadline in ms since the epoch. */
@@ -66,7 +69,7 @@ export class Scheduler {
     batchable: boolean,
     private readonly label: string,
     /** Told the row count of every execution (for metrics); runtime knows no metrics itself. */
-    private readonly onBatch: (rows: number) => void = () => undefined,
+    private readonly onBatch: BatchListener = () => undefined,
   ) {
     this.policy = {
       maxBatchSize: batchable ? config.maxBatchSize : 1,
@@ -196,7 +199,7 @@ export class Scheduler {
       const output = await this.runner.run({ inputs, outputNames: jobs[0]!.request.outputNames, ...(deadline !== undefined ? { deadline } : {}) });
       const computeMicros = nowMicros() - startedAt;
       this.buffers.give(output.spent);
-      this.onBatch(batchRows);
+      this.onBatch(batchRows, output.handler);
       const perJob = single ? [output.outputs] : splitOutputs(output.outputs, rows);
       jobs.forEach((job, i) =>
         job.resolve({ outputs: perJob[i]!, queueMicros: startedAt - job.enqueuedAt, computeMicros, batchRows }),

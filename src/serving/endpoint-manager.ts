@@ -237,7 +237,7 @@ export class EndpointManager {
 
   private async loadVariants(endpoint: string, specs: VariantSpec[]): Promise<LiveVariant[]> {
     const settled = await Promise.allSettled(
-      specs.map((s) => this.loader.load(s, (rows) => this.metrics.observeBatch(endpoint, s.name, s.model.version, rows))),
+      specs.map((s) => this.loader.load(s, (rows, handler) => this.metrics.observeBatch(endpoint, s.name, s.model.version, rows, handler))),
     );
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) {

@@ -260,7 +260,7 @@ export class LiveEndpoints {
       const name = primaryOf(entry.record.spec).model.name;
       return this.registry
         .get(name, version)
-        .then((model) => this.versions.get(model, (rows) => this.metrics.observeBatch(endpoint, `version-${version}`, version, rows)));
+        .then((model) => this.versions.get(model, (rows, handler) => this.metrics.observeBatch(endpoint, `version-${version}`, version, rows, handler)));
     }
     const candidates = entry.variants.filter((v) => !v.spec.shadow && v.spec.weight > 0);
     if (candidates.length === 0) throw new UnavailableError(`endpoint "${endpoint}" has no variant with traffic weight`);

@@ -1,6 +1,8 @@
 // What serving reports as it works (each request's outcome, each batch) and what it shows when asked (queues, windows):
 // serving declares it, metrics implement it, so serving never imports monitoring.
 
+import type { HandlerMicros } from '../runtime/runner.js';
+
 export interface RequestObservation {
   endpoint: string;
   variant: string;
@@ -22,7 +24,8 @@ export type RateLimitReason = 'endpoint' | 'token';
 /** Told of every request's outcome and every executed batch, on the serving path: must not block or throw. */
 export interface ServingObserver {
   observeRequest(o: RequestObservation, reason?: RejectionReason): void;
-  observeBatch(endpoint: string, variant: string, version: number, rows: number): void;
+  /** `handler`: the package handler's share of the batch (pre- and post-processing, apart from the model). */
+  observeBatch(endpoint: string, variant: string, version: number, rows: number, handler?: HandlerMicros): void;
   /** A request refused by a rate limit, before its body was read or decoded. */
   observeRateLimited(endpoint: string, reason: RateLimitReason): void;
 }

@@ -12,7 +12,7 @@ import { batchingBlocker } from '../runtime/batch-plan.js';
 import type { Runner } from '../runtime/runner.js';
 import type { RunnerLoader } from '../runtime/runner-loader.js';
 import { pickForHost } from '../runtime/host-timing.js';
-import { Scheduler } from '../runtime/scheduler.js';
+import { Scheduler, type BatchListener } from '../runtime/scheduler.js';
 import { LiveVariant } from './live-variant.js';
 import { warmupRequest } from '../runtime/warmup.js';
 
@@ -22,7 +22,7 @@ export class VariantLoader {
     private readonly runners: RunnerLoader,
   ) {}
 
-  async load(spec: VariantSpec, onBatch?: (rows: number) => void): Promise<LiveVariant> {
+  async load(spec: VariantSpec, onBatch?: BatchListener): Promise<LiveVariant> {
     const version = await this.registry.get(spec.model.name, spec.model.version);
     const label = formatVersionId(spec.model);
     // Specs stored by older releases lack newer settings: fill them with today's defaults.

@@ -3,6 +3,7 @@
 import { formatVersionId } from '../core/endpoint-spec.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
+import type { BatchListener } from '../runtime/scheduler.js';
 import type { LiveVariant } from './live-variant.js';
 import type { VariantLoader } from './variant-loader.js';
 
@@ -25,7 +26,7 @@ export class VersionCache {
     return this.entries.has(`${name}:${version}`);
   }
 
-  get(version: ModelVersion, onBatch?: (rows: number) => void): Promise<LiveVariant> {
+  get(version: ModelVersion, onBatch?: BatchListener): Promise<LiveVariant> {
     const key = formatVersionId(version);
     let entry = this.entries.get(key);
     if (!entry) {
