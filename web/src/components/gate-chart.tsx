@@ -47,15 +47,17 @@ function crossMarks(u: uPlot, seriesIdx: number): null {
   return null;
 }
 
-function dataOf(c: GateColumns): uPlot.AlignedData {
-  return [c.x, c.measured, c.threshold, c.failing] as uPlot.AlignedData;
-}
-
 function xMax(c: GateColumns, bakeSeconds: number): number {
   return Math.max(bakeSeconds, c.x[c.x.length - 1] ?? 0, 1);
 }
 
-function options(props: GateChartProps, width: number, columns: { current: GateColumns }): uPlot.Options {
+/** The columns with a point at the bake's start and end that only the threshold has: its line spans the whole bake. */
+function dataOf(c: GateColumns, bakeSeconds: number, threshold: number): uPlot.AlignedData {
+  const end = xMax(c, bakeSeconds);
+  return [[0, ...c.x, end], [null, ...c.measured, null], [threshold, ...c.threshold, threshold], [null, ...c.failing, null]] as uPlot.AlignedData;
+}
+
+function options(props: GateChartProps, width: number, latest: { current: { columns: GateColumns; bakeSeconds: number } }): uPlot.Options {
   const { gate } = props;
   return {
     width,
@@ -63,12 +65,12 @@ function options(props: GateChartProps, width: number, columns: { current: GateC
     legend: { show: true, live: true },
     cursor: { drag: { x: false, y: false } },
     scales: {
-      x: { time: false, range: () => [0, xMax(columns.current, props.bakeSeconds)] },
-      y: { range: () => gateRange(columns.current, gate.threshold) },
+      x: { time: false, range: () => [0, xMax(latest.current.columns, latest.current.bakeSeconds)] },
+      y: { range: () => gateRange(latest.current.columns, gate.threshold) },
     },
     axes: [{ label: 'seconds into the step', size: 44 }, { label: gateUnit(gate.metric), size: 64 }],
     series: [
-      { label: 's' },
+      { label: 'at (s)', value: (_u: uPlot, v: number | null) => (v === null ? '–' : v.toFixed(1)) },
       { label: 'measured', stroke: MEASURED, width: 2, spanGaps: false, points: { show: true, size: 4, fill: MEASURED } },
       { label: `threshold ${gate.comparator} ${gate.threshold}`, stroke: THRESHOLD, width: 1.5, dash: [6, 4], points: { show: false } },
       { label: '✕ failing', stroke: FAILING, width: 0, paths: crossMarks, points: { show: false } },
@@ -81,14 +83,15 @@ export function GateChart(props: GateChartProps) {
   const chart = useRef<uPlot | null>(null);
   const columns = gateColumns(props.gate, props.stepStartedAt);
   // The scales read the latest columns through this ref, so new samples never rebuild the chart.
-  const latest = useRef(columns);
-  latest.current = columns;
-  const shape = `${props.gate.name}|${props.stepStartedAt}|${props.bakeSeconds}`;
+  // (A grace period's length grows while it runs, so it is read the same way.)
+  const latest = useRef({ columns, bakeSeconds: props.bakeSeconds });
+  latest.current = { columns, bakeSeconds: props.bakeSeconds };
+  const shape = `${props.gate.name}|${props.gate.threshold}|${props.stepStartedAt}`;
 
   useEffect(() => {
     const el = box.current;
     if (!el) return undefined;
-    const u = new uPlot(options(props, Math.max(240, el.clientWidth), latest), dataOf(latest.current), el);
+    const u = new uPlot(options(props, Math.max(240, el.clientWidth), latest), dataOf(columns, props.bakeSeconds, props.gate.threshold), el);
     chart.current = u;
     const resize = new ResizeObserver(() => u.setSize({ width: Math.max(240, el.clientWidth), height: props.height ?? 200 }));
     resize.observe(el);
@@ -101,7 +104,7 @@ export function GateChart(props: GateChartProps) {
   }, [shape]);
 
   useEffect(() => {
-    chart.current?.setData(dataOf(columns));
+    chart.current?.setData(dataOf(columns, props.bakeSeconds, props.gate.threshold));
   });
 
   const { gate } = props;

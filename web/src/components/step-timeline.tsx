@@ -20,7 +20,8 @@ export function duration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  if (m < 60) return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 function stepName(t: RolloutTimeline, s: TimelineStep): string {
@@ -35,10 +36,15 @@ export interface StepTimelineProps {
   selected: number;
   onSelect: (index: number) => void;
   now: number;
+  /** The canary's planned shares (the policy's steps): those not reached yet are listed as to come. */
+  planned?: number[];
 }
 
-export function StepTimeline({ timeline, selected, onSelect, now }: StepTimelineProps) {
+export function StepTimeline({ timeline, selected, onSelect, now, planned }: StepTimelineProps) {
   const status = timeline.status === 'paused' ? 'paused' : 'running';
+  const active = timeline.status === 'running' || timeline.status === 'paused';
+  const reached = timeline.steps.filter((s) => s.phase === 'steps').length;
+  const toCome = active && timeline.strategy === 'canary' && planned ? planned.slice(reached) : [];
   return (
     <ol class="step-timeline" aria-label="Steps">
       {timeline.steps.map((s, i) => {
@@ -61,6 +67,12 @@ export function StepTimeline({ timeline, selected, onSelect, now }: StepTimeline
           </li>
         );
       })}
+      {toCome.map((share, i) => (
+        <li key={`planned-${share}`} class="step step-planned" data-step={reached + i + 1} data-decision="planned">
+          <div class="step-head"><strong>step {reached + i + 1}</strong> · {share}% to the candidate <span class="badge badge-muted">to come</span></div>
+          <div class="muted">after the step before passes its gates ({duration(timeline.bakeMs)} bake)</div>
+        </li>
+      ))}
     </ol>
   );
 }

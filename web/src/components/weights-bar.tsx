@@ -8,7 +8,8 @@ export interface WeightsBarProps {
 }
 
 export function WeightsBar({ weights, candidate }: WeightsBarProps) {
-  const entries = Object.entries(weights);
+  // Shadows carry weight 0: they get copies, not traffic, so they take no room in the split.
+  const entries = Object.entries(weights).filter(([, w]) => w > 0);
   const total = entries.reduce((sum, [, w]) => sum + w, 0);
   if (total <= 0) return <p class="muted">No live traffic weights.</p>;
   const shares = entries.map(([name, w]) => ({ name, share: (w / total) * 100 }));

@@ -66,7 +66,7 @@ export function gateRange(columns: GateColumns, threshold: number): [number, num
 export function gateUnit(metric: string): string {
   switch (metric) {
     case 'error_rate': return 'error rate (share)';
-    case 'p99_latency_ratio': return 'p99 ratio (candidate ÷ stable)';
+    case 'p99_latency_ratio': return 'p99 ÷ stable p99';
     case 'p99_latency_ms': return 'p99 latency (ms)';
     case 'agreement': return 'agreement (share)';
     case 'min_requests': return 'requests';

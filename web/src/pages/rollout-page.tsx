@@ -84,7 +84,7 @@ function RolloutOf({ name, id }: { name: string; id?: string }) {
           </div>
         )
         : !t ? (shown.error ? null : <p class="muted">Loading…</p>)
-        : <RolloutDetail timeline={t} latest={t.id === list.data[0]?.id} windows={shown.data?.windows} picked={picked} onPick={setPicked} onCommand={refresh} />}
+        : <RolloutDetail timeline={t} planned={list.data.find((r) => r.id === t.id)?.steps} latest={t.id === list.data[0]?.id} windows={shown.data?.windows} picked={picked} onPick={setPicked} onCommand={refresh} />}
       {list.data && list.data.length > 0 ? <PastRollouts rollouts={list.data} current={t?.id} /> : null}
     </section>
   );
@@ -92,6 +92,8 @@ function RolloutOf({ name, id }: { name: string; id?: string }) {
 
 interface DetailProps {
   timeline: RolloutTimeline;
+  /** The policy's canary steps, from the rollout's summary. */
+  planned: number[] | undefined;
   /** Whether this is the endpoint's newest rollout: the only one commands can act on. */
   latest: boolean;
   windows: VariantWindow[] | undefined;
@@ -100,7 +102,7 @@ interface DetailProps {
   onCommand: () => void;
 }
 
-function RolloutDetail({ timeline: t, latest, windows, picked, onPick, onCommand }: DetailProps) {
+function RolloutDetail({ timeline: t, planned, latest, windows, picked, onPick, onCommand }: DetailProps) {
   const now = Date.now();
   const last = t.steps.length - 1;
   // The step the user chose, else the latest (it follows the rollout as it advances).
@@ -136,7 +138,7 @@ function RolloutDetail({ timeline: t, latest, windows, picked, onPick, onCommand
       <div class="rollout-body">
         <div>
           <h2>Steps</h2>
-          <StepTimeline timeline={t} selected={index} onSelect={onPick} now={now} />
+          <StepTimeline timeline={t} selected={index} onSelect={onPick} now={now} {...(planned ? { planned } : {})} />
         </div>
         <div>
           <h2>Gates {step ? `in ${step.phase === 'grace' ? 'the grace period' : `step ${step.step}`} (${step.share}%)` : ''}</h2>
