@@ -65,6 +65,14 @@ describe('rollout page', () => {
       expect(await page.getByRole('button', { name: 'Resume' }).isDisabled()).toBe(true);
       expect(await page.getByRole('button', { name: 'Abort' }).isDisabled()).toBe(false);
 
+      // Pause and resume act at once through the API; the page says so and offers the other.
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await page.waitForSelector('[data-field="command-result"]:has-text("now paused")');
+      expect((await call<{ status: string }>(`${server.url}/api/v1/endpoints/digits/rollout`)).body.status).toBe('paused');
+      await waitUntil(async () => !(await page.getByRole('button', { name: 'Resume' }).isDisabled()), 5_000, 'resume enabled');
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await page.waitForSelector('[data-field="command-result"]:has-text("now running")');
+
       // Abort asks first; cancelling changes nothing.
       await page.getByRole('button', { name: 'Abort' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
