@@ -62,7 +62,7 @@ export function StepTimeline({ timeline, selected, onSelect, now, planned }: Ste
             </div>
             {s.reason ? <div class="step-reason">{s.reason}</div> : null}
             <button type="button" aria-pressed={i === selected} onClick={() => onSelect(i)}>
-              {i === selected ? 'Gates shown below' : 'Show gates'}
+              {i === selected ? 'Its gates are shown' : 'Show its gates'}
             </button>
           </li>
         );
