@@ -56,7 +56,8 @@ function RolloutOf({ name, id }: { name: string; id?: string }) {
     done.current = active ? undefined : result;
     return result;
   }, 1000, [name, target]);
-  const [picked, setPicked] = useState<number | undefined>(undefined);
+  // The chosen step belongs to one rollout: a new one shown starts again at its latest step.
+  const [picked, setPicked] = useState<{ rollout: string; index: number } | undefined>(undefined);
 
   const refresh = (): void => {
     done.current = undefined;
@@ -84,7 +85,7 @@ function RolloutOf({ name, id }: { name: string; id?: string }) {
           </div>
         )
         : !t ? (shown.error ? null : <p class="muted">Loading…</p>)
-        : <RolloutDetail timeline={t} planned={list.data.find((r) => r.id === t.id)?.steps} latest={t.id === list.data[0]?.id} windows={shown.data?.windows} picked={picked} onPick={setPicked} onCommand={refresh} />}
+        : <RolloutDetail timeline={t} planned={list.data.find((r) => r.id === t.id)?.steps} latest={t.id === list.data[0]?.id} windows={shown.data?.windows} picked={picked?.rollout === t.id ? picked.index : undefined} onPick={(index) => setPicked({ rollout: t.id, index })} onCommand={refresh} />}
       {list.data && list.data.length > 0 ? <PastRollouts rollouts={list.data} current={t?.id} /> : null}
     </section>
   );
