@@ -1,19 +1,22 @@
 // `npm run screenshots`: starts a real server with the ONNX examples, sends traffic (a shadow variant and capture on
-// for the endpoint page; an alias and a profile for the models page), and saves a screenshot of each dashboard page to docs/screenshots/.
+// for the endpoint page; an alias and a profile for the models page; last, a second digits version in a running canary
+// for the rollout page), and saves a screenshot of each dashboard page to docs/screenshots/.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchBrowser, sendTraffic, startDashboardServer } from '../test/support/dashboard.js';
-import { ROOT } from '../test/loop-harness.js';
+import { push, ROOT } from '../test/loop-harness.js';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
 const PAGES: { file: string; path: string; wait: string }[] = [
   { file: 'overview.png', path: '/', wait: 'table.data-table a[href="/endpoints/digits"]' },
   { file: 'endpoint.png', path: '/endpoints/digits', wait: 'figure.chart[aria-label^="Throughput"] canvas' },
-  { file: 'rollout.png', path: '/rollouts/digits', wait: 'main h1' },
   { file: 'models.png', path: '/models/digits/1', wait: '.profile-chart svg .pt-front' },
   { file: 'monitoring.png', path: '/monitoring/digits', wait: 'dl.facts' },
 ];
+
+/** Taken after the others, so the canary it needs (a second digits version) shows on no other page. */
+const ROLLOUT = { file: 'rollout.png', path: '/rollouts/digits', wait: 'figure.gate-chart canvas' };
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
@@ -47,6 +50,20 @@ async function main(): Promise<void> {
       await page.screenshot({ path: join(OUT, p.file), fullPage: true });
       console.log(`wrote docs/screenshots/${p.file}`);
     }
+    // A copy of digits as version 2, in a canary whose first step bakes long enough to be caught running, with
+    // gates that show a threshold crossed (min_requests) and one held (error_rate).
+    await push(server.url, join(ROOT, 'examples', 'digits'));
+    const started = await fetch(`${server.url}/api/v1/endpoints/digits/rollouts`, {
+      method: 'POST', headers: json,
+      body: JSON.stringify({ model: 'digits:2', strategy: 'canary', steps: [10, 50, 100], bake: '1m', gates: ['error_rate<=0.01', 'min_requests>=100', 'p99_latency_ratio<=1.5'] }),
+    });
+    if (started.status !== 201) throw new Error(`starting the canary answered ${started.status}: ${await started.text()}`);
+    await page.goto(`${server.url}${ROLLOUT.path}`);
+    await page.waitForSelector(ROLLOUT.wait);
+    // A third of the bake: enough samples for each gate chart to show a shape.
+    await page.waitForTimeout(20_000);
+    await page.screenshot({ path: join(OUT, ROLLOUT.file), fullPage: true });
+    console.log(`wrote docs/screenshots/${ROLLOUT.file}`);
     await context.close();
   } finally {
     await Promise.all(traffic.map((t) => t.stop()));

@@ -21,6 +21,7 @@ export const ROUTES: Route[] = [
   { pattern: '/endpoints/:name', page: EndpointPage, title: (p) => `Endpoint ${p.name}` },
   { pattern: '/rollouts', page: RolloutPage, title: () => 'Rollouts' },
   { pattern: '/rollouts/:name', page: RolloutPage, title: (p) => `Rollout of ${p.name}` },
+  { pattern: '/rollouts/:name/:id', page: RolloutPage, title: (p) => `Rollout ${p.id} of ${p.name}` },
   { pattern: '/models', page: ModelsPage, title: () => 'Models' },
   { pattern: '/models/:name', page: ModelsPage, title: (p) => `Model ${p.name}` },
   { pattern: '/models/:name/:version', page: ModelsPage, title: (p) => `Model ${p.name} version ${p.version}` },
