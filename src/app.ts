@@ -111,7 +111,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // A removed endpoint's loop settings go with it. The settings live in `loop`, built below from these endpoints (its
   // retraining runs ask them what they serve); nothing can remove an endpoint before the servers start.
   const endpoints = new EndpointManager(store, registry, loader, config.runtime, metrics, live, (name) => void loop.settings.forget(name));
-  const rollouts = new RolloutController(store, endpoints, registry, log, () => duties.holds('rollouts'));
+  const rollouts = new RolloutController(store, endpoints, registry, log, { id: duties.id, holdsDuty: () => duties.holds('rollouts') });
   const validator = new VersionValidator({ registry, runners, store });
   const baselines = new Baselines({ registry, runners, store: store.loop, flushCaptures: () => pipeline.flush() });
   const intake = new VersionIntake({ registry, validate: (version) => validator.validate(version), baseline: (version) => baselines.build(version) });
@@ -228,6 +228,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await Promise.all([grpc.close(), app.close()]);
       await follower.close();
       rollouts.close();
+      // What this replica counted in a rollout step still counts in the gate after it is gone.
+      await rollouts.flushWindows();
       // After the servers: the last answered requests' captures are flushed before the store closes.
       await loop.close();
       await Promise.all([endpoints.close(), decoder.close()]);

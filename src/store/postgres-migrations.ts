@@ -271,4 +271,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     last_seen  bigint      NOT NULL
   );
   `,
+  // Rollout gates over every replica (issue 11): each replica's current window per endpoint and variant, merged by
+  // the rollout duty holder for the rows of the current step's key. Rewritten every second: not logged to the WAL.
+  `
+  CREATE UNLOGGED TABLE variant_windows (
+    replica    text   NOT NULL,
+    endpoint   text   NOT NULL,
+    variant    text   NOT NULL,
+    key        text   NOT NULL,
+    counts     jsonb  NOT NULL,
+    updated_at bigint NOT NULL,
+    PRIMARY KEY (replica, endpoint, variant)
+  );
+  CREATE INDEX variant_windows_endpoint ON variant_windows (endpoint);
+  `,
 ];

@@ -245,4 +245,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     last_seen  INTEGER NOT NULL
   );
   `,
+  // Rollout gates over every replica (issue 11): each replica's current window per endpoint and variant, merged by
+  // the rollout duty holder for the rows of the current step's key.
+  `
+  CREATE TABLE variant_windows (
+    replica    TEXT    NOT NULL,
+    endpoint   TEXT    NOT NULL,
+    variant    TEXT    NOT NULL,
+    key        TEXT    NOT NULL,
+    counts     TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (replica, endpoint, variant)
+  );
+  CREATE INDEX variant_windows_endpoint ON variant_windows (endpoint);
+  `,
 ];
