@@ -101,7 +101,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (options.clusterMetrics) metrics.aggregateWith(options.clusterMetrics(metrics.registry));
   const loopMetrics = new LoopMetrics(metrics.registry);
   // This replica's duties: work done once across every process sharing the store.
-  const duties = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ...options.duties }, log);
+  const duties = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ttlMs: config.leaseTtlMs, renewMs: config.leaseRenewMs, ...options.duties }, log);
   const pipeline = new CapturePipeline(store.loop, loopMetrics, { ...DEFAULT_PIPELINE, ...options.loop?.pipeline }, log, () => duties.holds('retention'));
   loopMetrics.countBuffered(pipeline);
   // Serving's state: the live table requests are answered from, and the manager that changes it.
@@ -225,6 +225,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     },
     async close() {
       started = false;
+      // Graceful drain: not ready (a load balancer's health check takes this replica out) while still serving, for
+      // the time the balancer needs to notice; then the servers stop taking connections and finish what they have.
+      if (config.drainMs > 0) {
+        pending.add('draining');
+        await new Promise((r) => setTimeout(r, config.drainMs));
+      }
       await Promise.all([grpc.close(), app.close()]);
       await follower.close();
       rollouts.close();

@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers, drainMs, leaseTtlMs, leaseRenewMs';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -43,6 +43,9 @@ describe('loadConfig: layers', () => {
       runtime: DEFAULT_RUNTIME,
       logLevel: 'info',
       workers: 1,
+      drainMs: 0,
+      leaseTtlMs: 8_000,
+      leaseRenewMs: 1_000,
     });
   });
 
@@ -111,6 +114,9 @@ describe('loadConfig: layers', () => {
         SLIPWAY_INSTANCES: '3',
         SLIPWAY_INTRA_OP_THREADS: '2',
         SLIPWAY_WORKERS: '4',
+        SLIPWAY_DRAIN_MS: '1500',
+        SLIPWAY_LEASE_TTL_MS: '2000',
+        SLIPWAY_LEASE_RENEW_MS: '250',
       },
       dir,
     );
@@ -130,6 +136,9 @@ describe('loadConfig: layers', () => {
       runtime: { ...DEFAULT_RUNTIME, auto: false, instances: 3, intraOpThreads: 2, interOpThreads: 1, executionProvider: 'cpu' },
       logLevel: 'silent',
       workers: 4,
+      drainMs: 1500,
+      leaseTtlMs: 2000,
+      leaseRenewMs: 250,
     });
   });
 

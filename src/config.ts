@@ -39,6 +39,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Server processes on this machine sharing the ports and the store (Node's cluster module); 1: one process, no supervisor. */
   workers: number;
+  /**
+   * On SIGTERM, how long the server reports not-ready while still serving before it stops taking connections: the time
+   * a load balancer or Kubernetes needs to stop sending it requests (then in-flight requests finish and it exits).
+   */
+  drainMs: number;
+  /** A duty lease's length (another replica takes a duty within about this after its holder dies) and its renewal period. */
+  leaseTtlMs: number;
+  leaseRenewMs: number;
 }
 
 export type ConfigInput = Partial<Omit<Config, 'runtime'>> & { runtime?: Partial<RuntimeConfig> };
@@ -60,6 +68,9 @@ export const DEFAULT_CONFIG: Config = {
   runtime: DEFAULT_RUNTIME,
   logLevel: 'info',
   workers: 1,
+  drainMs: 0,
+  leaseTtlMs: 8_000,
+  leaseRenewMs: 1_000,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -94,6 +105,12 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (env.SLIPWAY_PYTHON) out.python = env.SLIPWAY_PYTHON;
   const workers = int('SLIPWAY_WORKERS');
   if (workers !== undefined) out.workers = workers;
+  const drain = int('SLIPWAY_DRAIN_MS');
+  if (drain !== undefined) out.drainMs = drain;
+  const ttl = int('SLIPWAY_LEASE_TTL_MS');
+  if (ttl !== undefined) out.leaseTtlMs = ttl;
+  const renew = int('SLIPWAY_LEASE_RENEW_MS');
+  if (renew !== undefined) out.leaseRenewMs = renew;
   if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
   const runtime: Partial<RuntimeConfig> = {};
   const instances = int('SLIPWAY_INSTANCES');
@@ -107,6 +124,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
 const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
   home: 'string', database: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', python: 'string', logLevel: 'string', workers: 'number',
+  drainMs: 'number', leaseTtlMs: 'number', leaseRenewMs: 'number',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
   auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
@@ -186,6 +204,14 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   }
   if (!Number.isInteger(merged.workers) || merged.workers < 1 || merged.workers > 256) {
     throw new InvalidInputError(`workers: expected an integer from 1 to 256 server processes, got ${String(merged.workers)}`);
+  }
+  if (!Number.isInteger(merged.drainMs) || merged.drainMs < 0 || merged.drainMs > 600_000) {
+    throw new InvalidInputError(`drainMs: expected an integer from 0 to 600000 milliseconds, got ${String(merged.drainMs)}`);
+  }
+  if (!Number.isInteger(merged.leaseRenewMs) || merged.leaseRenewMs < 50 || !Number.isInteger(merged.leaseTtlMs) || merged.leaseTtlMs < 2 * merged.leaseRenewMs) {
+    throw new InvalidInputError(
+      `leaseTtlMs, leaseRenewMs: expected integers, the renewal at least 50 ms and the lease at least twice the renewal, got ${String(merged.leaseTtlMs)} and ${String(merged.leaseRenewMs)}`,
+    );
   }
   if (!Number.isInteger(merged.maxTimeoutMs) || merged.maxTimeoutMs < 1) {
     throw new InvalidInputError(`maxTimeoutMs: expected a positive integer number of milliseconds, got ${String(merged.maxTimeoutMs)}`);
