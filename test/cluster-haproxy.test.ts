@@ -159,6 +159,10 @@ it('serves a deploy made through replica A from B and C within 1 s', async () =>
   expect(answered.size).toBe(2);
   expect(performance.now() - started).toBeLessThan(1000);
   expect((await call<{ variants: { model: string }[] }>(`${b}/api/v1/endpoints/lookup`)).body.variants[0]!.model).toBe('lookup:1');
+  // `slipway cluster status` through the balancer: any replica answers for all three.
+  const status = await cli(proxy.url, 'cluster', 'status');
+  expect(status.split('\n')[0]).toBe('3 replicas');
+  expect(status).toMatch(/^rollouts\s+\S+\s+until /m);
 }, 30_000);
 
 it('rolls a canary failing on a third of inputs back once, counting the failures of all three replicas', async () => {

@@ -6,6 +6,7 @@ import { parseModelRef } from '../core/model-ref.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { readLocalPackage } from '../registry/package-dir.js';
 import { CliError, SlipwayClient } from './client.js';
+import { registerClusterCommands } from './cluster-command.js';
 import { registerLoopCommands } from './loop-commands.js';
 import { requestFromFile } from './predict-input.js';
 import { describeProfile, recommendedRuntime, registerProfileCommand, storedProfile } from './profile-command.js';
@@ -333,6 +334,7 @@ registerProfileCommand(program, { client, print });
 registerRolloutCommands(program, { client, print });
 registerSpecCommands(program, { client, print });
 registerLoopCommands(program, { client, print });
+registerClusterCommands(program, { client, print });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
