@@ -20,8 +20,11 @@ import type { Command, RolloutState, Transition } from './rollout-machine.js';
 import { candidateShare, command, isActive, specFor, tick } from './rollout-machine.js';
 
 const TICK_MS = 250;
-/** How often every replica publishes its windows of endpoints in a rollout (the holder merges what is published). */
-const PUBLISH_MS = 1_000;
+/**
+ * How often every replica publishes its windows of endpoints in a rollout (the holder merges what is published): each
+ * tick, so a short bake sees the other replicas' traffic; one small upsert per replica, and only during a rollout.
+ */
+const PUBLISH_MS = TICK_MS;
 
 /** This replica in the cluster: its id (rows it published are replaced by its live counts) and its duty. */
 export interface RolloutReplica {
