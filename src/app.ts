@@ -101,7 +101,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (options.clusterMetrics) metrics.aggregateWith(options.clusterMetrics(metrics.registry));
   const loopMetrics = new LoopMetrics(metrics.registry);
   // This replica's duties: work done once across every process sharing the store.
-  const duties = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ttlMs: config.leaseTtlMs, renewMs: config.leaseRenewMs, ...options.duties }, log);
+  // It reports the revision of each endpoint this replica serves (the manager, built below, knows them).
+  const servedRevisions = (): Record<string, number> =>
+    Object.fromEntries(endpoints.list().map((e): [string, number] => [e.record.spec.name, e.record.revision]));
+  const duties: DutyLeases = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ttlMs: config.leaseTtlMs, renewMs: config.leaseRenewMs, ...options.duties }, log, servedRevisions);
   const pipeline = new CapturePipeline(store.loop, loopMetrics, { ...DEFAULT_PIPELINE, ...options.loop?.pipeline }, log, () => duties.holds('retention'));
   loopMetrics.countBuffered(pipeline);
   // Serving's state: the live table requests are answered from, and the manager that changes it.

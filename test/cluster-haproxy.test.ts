@@ -41,10 +41,8 @@ beforeAll(async () => {
   if (!haproxyBinary()) throw new Error('haproxy is not installed (Debian/Ubuntu: apt-get install haproxy)');
   postgres = await startPostgres();
   database = await postgres.createDatabase();
-  // The first alone applies the migrations; the other two start together.
-  const first = { home: tempHome(), port: await freePort() };
-  replicas.push({ ...first, server: await startReplica(first.home, first.port) });
-  for (const r of await Promise.all([0, 1].map(async () => {
+  // All three at once: Postgres applies the migrations under an advisory lock, once.
+  for (const r of await Promise.all([0, 1, 2].map(async () => {
     const home = tempHome();
     const port = await freePort();
     return { home, port, server: await startReplica(home, port) };
@@ -130,7 +128,7 @@ interface HistoryEvent {
 const history = async (url: string): Promise<HistoryEvent[]> => (await call<HistoryEvent[]>(`${url}/api/v1/endpoints/lookup/history`)).body;
 
 interface ClusterBody {
-  replicas: { id: string; pid: number }[];
+  replicas: { id: string; pid: number; revisions: Record<string, number> }[];
   duties: { duty: string; holder: string; live: boolean }[];
 }
 
@@ -163,6 +161,10 @@ it('serves a deploy made through replica A from B and C within 1 s', async () =>
   const status = await cli(proxy.url, 'cluster', 'status');
   expect(status.split('\n')[0]).toBe('3 replicas');
   expect(status).toMatch(/^rollouts\s+\S+\s+until /m);
+  // Each replica reports the revision it serves: all three the same once they followed.
+  const stored = JSON.parse((await ask(a, '/api/v1/endpoints/lookup')).body) as { revision: number };
+  await waitFor('every replica to report the stored revision', async () =>
+    (await clusterView(a)).replicas.every((r) => r.revisions.lookup === stored.revision), 5000, 100);
 }, 30_000);
 
 it('rolls a canary failing on a third of inputs back once, counting the failures of all three replicas', async () => {

@@ -560,10 +560,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it('keeps replicas with their last heartbeat and forgets removed ones', async () => {
         const before = Date.now() - 5_000;
         await store.heartbeat({ id: 'r1', pid: 11, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
-        await store.heartbeat({ id: 'r2', pid: 12, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
-        await store.heartbeat({ id: 'r1', pid: 11, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
+        await store.heartbeat({ id: 'r2', pid: 12, host: 'h', startedAt: '2026-01-01T00:00:00.000Z', revisions: { e: 1 } });
+        await store.heartbeat({ id: 'r1', pid: 11, host: 'h', startedAt: '2026-01-01T00:00:00.000Z', revisions: { e: 2, f: 7 } });
         const replicas = await store.listReplicas(before);
-        expect(replicas.map((r) => [r.id, r.pid])).toEqual([['r1', 11], ['r2', 12]]);
+        expect(replicas.map((r) => [r.id, r.pid, r.revisions])).toEqual([['r1', 11, { e: 2, f: 7 }], ['r2', 12, { e: 1 }]]);
         expect(replicas[0]!.lastSeen).toBeGreaterThanOrEqual(before);
         expect(await store.listReplicas(Date.now() + 60_000)).toEqual([]);
         await store.removeReplica('r1');

@@ -1,4 +1,5 @@
-// `slipway cluster status`: the replicas sharing the server's store, and which holds which duty (GET /api/v1/cluster).
+// `slipway cluster status`: the replicas sharing the server's store, the revision of each endpoint each serves, and
+// which holds which duty (GET /api/v1/cluster).
 
 import type { Command } from 'commander';
 import { renderTable } from './table.js';
@@ -7,15 +8,18 @@ import type { CommandContext } from './validate-command.js';
 /** What GET /api/v1/cluster answers. */
 export interface ClusterStatusView {
   self: string;
-  replicas: { id: string; pid: number; host: string; startedAt: string; lastSeen: string }[];
+  replicas: { id: string; pid: number; host: string; startedAt: string; lastSeen: string; revisions: Record<string, number> }[];
   duties: { duty: string; holder: string; expiresAt: string; live: boolean }[];
 }
 
 /** Two tables: replicas (the one answering marked), then duties with their holder and whether the lease runs. */
 export function describeCluster(view: ClusterStatusView): string {
   const replicas = renderTable(
-    ['replica', 'host', 'pid', 'started', 'last seen'],
-    view.replicas.map((r) => [`${r.id}${r.id === view.self ? ' (this one)' : ''}`, r.host, r.pid, r.startedAt, r.lastSeen]),
+    ['replica', 'host', 'pid', 'started', 'last seen', 'endpoints (revision)'],
+    view.replicas.map((r) => [
+      `${r.id}${r.id === view.self ? ' (this one)' : ''}`, r.host, r.pid, r.startedAt, r.lastSeen,
+      Object.entries(r.revisions).map(([name, rev]) => `${name}@${rev}`).join(' ') || '-',
+    ]),
   );
   const duties = view.duties.length === 0
     ? 'no duty is held yet'

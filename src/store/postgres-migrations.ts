@@ -272,7 +272,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   `,
   // Rollout gates over every replica (issue 11): each replica's current window per endpoint and variant, merged by
-  // the rollout duty holder for the rows of the current step's key. Rewritten every second: not logged to the WAL.
+  // the rollout duty holder for the rows of the current step's key (rewritten during rollouts: not logged to the WAL);
+  // and each replica's revision of each endpoint.
   `
   CREATE UNLOGGED TABLE variant_windows (
     replica    text   NOT NULL,
@@ -284,5 +285,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (replica, endpoint, variant)
   );
   CREATE INDEX variant_windows_endpoint ON variant_windows (endpoint);
+  ALTER TABLE replicas ADD COLUMN revisions jsonb NOT NULL DEFAULT '{}';
   `,
 ];

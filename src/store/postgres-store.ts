@@ -338,20 +338,20 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ duty: r.duty, holder: r.holder, expiresAt: r.expires_at }));
   }
 
-  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void> {
+  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen' | 'revisions'> & { revisions?: Record<string, number> }): Promise<void> {
     await this.pool.query(
-      `INSERT INTO replicas (id, pid, host, started_at, last_seen) VALUES ($1, $2, $3, $4, ${NOW_MS})
-       ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
-      [replica.id, replica.pid, replica.host, replica.startedAt],
+      `INSERT INTO replicas (id, pid, host, started_at, last_seen, revisions) VALUES ($1, $2, $3, $4, ${NOW_MS}, $5)
+       ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, revisions = excluded.revisions`,
+      [replica.id, replica.pid, replica.host, replica.startedAt, JSON.stringify(replica.revisions ?? {})],
     );
   }
 
   async listReplicas(sinceMs: number): Promise<ReplicaRecord[]> {
-    const { rows } = await this.pool.query<{ id: string; pid: number; host: string; started_at: string; last_seen: number }>(
-      'SELECT id, pid, host, started_at, last_seen FROM replicas WHERE last_seen >= $1 ORDER BY id',
+    const { rows } = await this.pool.query<{ id: string; pid: number; host: string; started_at: string; last_seen: number; revisions: Record<string, number> }>(
+      'SELECT id, pid, host, started_at, last_seen, revisions FROM replicas WHERE last_seen >= $1 ORDER BY id',
       [sinceMs],
     );
-    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen }));
+    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen, revisions: r.revisions }));
   }
 
   async removeReplica(id: string): Promise<void> {

@@ -246,7 +246,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   `,
   // Rollout gates over every replica (issue 11): each replica's current window per endpoint and variant, merged by
-  // the rollout duty holder for the rows of the current step's key.
+  // the rollout duty holder for the rows of the current step's key; and each replica's revision of each endpoint.
   `
   CREATE TABLE variant_windows (
     replica    TEXT    NOT NULL,
@@ -258,5 +258,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (replica, endpoint, variant)
   );
   CREATE INDEX variant_windows_endpoint ON variant_windows (endpoint);
+  ALTER TABLE replicas ADD COLUMN revisions TEXT NOT NULL DEFAULT '{}';
   `,
 ];

@@ -127,20 +127,20 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ duty: r.duty, holder: r.holder, expiresAt: r.expires_at }));
   }
 
-  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void> {
+  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen' | 'revisions'> & { revisions?: Record<string, number> }): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO replicas (id, pid, host, started_at, last_seen) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
+        `INSERT INTO replicas (id, pid, host, started_at, last_seen, revisions) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, revisions = excluded.revisions`,
       )
-      .run(replica.id, replica.pid, replica.host, replica.startedAt, Date.now());
+      .run(replica.id, replica.pid, replica.host, replica.startedAt, Date.now(), JSON.stringify(replica.revisions ?? {}));
   }
 
   async listReplicas(sinceMs: number): Promise<ReplicaRecord[]> {
-    const rows = this.leases.prepare('SELECT id, pid, host, started_at, last_seen FROM replicas WHERE last_seen >= ? ORDER BY id').all(sinceMs) as {
-      id: string; pid: number; host: string; started_at: string; last_seen: number;
+    const rows = this.leases.prepare('SELECT id, pid, host, started_at, last_seen, revisions FROM replicas WHERE last_seen >= ? ORDER BY id').all(sinceMs) as {
+      id: string; pid: number; host: string; started_at: string; last_seen: number; revisions: string;
     }[];
-    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen }));
+    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen, revisions: JSON.parse(r.revisions) as Record<string, number> }));
   }
 
   async removeReplica(id: string): Promise<void> {

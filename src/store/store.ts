@@ -63,6 +63,8 @@ export interface ReplicaRecord {
   startedAt: string;
   /** Milliseconds since the epoch (the store's clock) of its last heartbeat. */
   lastSeen: number;
+  /** The revision of each endpoint it served at its last heartbeat, by endpoint name. */
+  revisions: Record<string, number>;
 }
 
 /**
@@ -179,8 +181,8 @@ export interface Store {
   releaseLease(duty: string, holder: string): Promise<void>;
   /** Every lease, expired ones included, ordered by duty. */
   listLeases(): Promise<DutyLease[]>;
-  /** Records (or refreshes) a replica, its lastSeen set to now. */
-  heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void>;
+  /** Records (or refreshes) a replica, its lastSeen set to now and its revisions replaced ({} when not given). */
+  heartbeat(replica: Omit<ReplicaRecord, 'lastSeen' | 'revisions'> & { revisions?: Record<string, number> }): Promise<void>;
   /** Replicas seen since `sinceMs` (milliseconds since the epoch), ordered by id. */
   listReplicas(sinceMs: number): Promise<ReplicaRecord[]>;
   /** Forgets a replica (it stopped); absent is fine. */
