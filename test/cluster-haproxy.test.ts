@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { call } from './http.js';
 import { loopStatus, setLoop, waitFor } from './loop-harness.js';
 import { ask } from './replica-client.js';
@@ -165,17 +165,22 @@ it('serves a deploy made through replica A from B and C within 1 s', async () =>
   const stored = JSON.parse((await ask(a, '/api/v1/endpoints/lookup')).body) as { revision: number };
   await waitFor('every replica to report the stored revision', async () =>
     (await clusterView(a)).replicas.every((r) => r.revisions.lookup === stored.revision), 5000, 100);
-}, 30_000);
+}, 90_000);
 
 it('rolls a canary failing on a third of inputs back once, counting the failures of all three replicas', async () => {
   const a = replicas[0]!.server.url;
   const traffic = load('lookup', lookupBody, 6);
-  await new Promise((r) => setTimeout(r, 300));
-  await cli(a, 'rollout', 'lookup', '--to', 'lookup:2', '--steps', '10,50,100', '--bake', '60s', '--gate', 'error_rate<=0.05', '--gate', 'min_requests>=60', '--force', '--reason', 'test');
-  const started = await rollout(a);
-  await waitFor('the rollback', async () => (await rollout(a)).status === 'rolled_back', 30_000);
-  await new Promise((r) => setTimeout(r, 300));
-  await traffic.stop();
+  let started: RolloutBody;
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    await cli(a, 'rollout', 'lookup', '--to', 'lookup:2', '--steps', '10,50,100', '--bake', '60s', '--gate', 'error_rate<=0.05', '--gate', 'min_requests>=60', '--force', '--reason', 'test');
+    started = await rollout(a);
+    await waitFor('the rollback', async () => (await rollout(a)).status === 'rolled_back', 60_000);
+    await new Promise((r) => setTimeout(r, 300));
+  } finally {
+    // A failed step stops its load here, so the next test starts from quiet.
+    await traffic.stop();
+  }
   expect((await rollout(a)).reason).toMatch(/^step 1 \(10%\): gate error_rate<=0\.05 failed: measured 0\.\d+/);
   // Clients met the candidate only at the step's 10 % share, and a third of those failed.
   const total = traffic.ok + traffic.failed;
@@ -201,7 +206,7 @@ it('rolls a canary failing on a third of inputs back once, counting the failures
   } finally {
     await client.end();
   }
-}, 60_000);
+}, 120_000);
 
 it('stores a capture of every request answered by any of the three', async () => {
   const a = replicas[0]!.server.url;
@@ -210,6 +215,7 @@ it('stores a capture of every request answered by any of the three', async () =>
   await new Promise((r) => setTimeout(r, 1200));
   const before = (await loopStatus(a, 'lookup')).capture.stats.records;
   const traffic = load('lookup', () => ({ inputs: [{ name: 'idx', datatype: 'INT64', shape: [1], data: [2] }] }), 4);
+  onTestFinished(() => traffic.stop());
   await new Promise((r) => setTimeout(r, 1500));
   await traffic.stop();
   expect(traffic.failed).toBe(0);
@@ -228,6 +234,8 @@ it('stores a capture of every request answered by any of the three', async () =>
 it('takes the rollout over when its duty holder is killed with SIGKILL, and finishes it exactly once', async () => {
   const a = replicas[0]!.server.url;
   const traffic = load('lookup', lookupBody, 4);
+  // Stopped on every way out of the test; stopping twice is harmless.
+  onTestFinished(() => traffic.stop());
   await cli(a, 'rollout', 'lookup', '--to', 'lookup:3', '--steps', '20,50,100', '--bake', '3s', '--gate', 'error_rate<=0.01', '--gate', 'min_requests>=10', '--force', '--reason', 'test');
   const id = (await rollout(a)).id;
   await waitFor('step 2', async () => (await rollout(a)).stepIndex >= 1, 20_000, 50).catch(async (err: Error) => {
@@ -248,7 +256,7 @@ it('takes the rollout over when its duty holder is killed with SIGKILL, and fini
   const takeoverMs = performance.now() - killedAt;
   expect(newHolder).not.toBe(holderId);
   expect(takeoverMs).toBeLessThan(2250 + 500);
-  await waitFor('the promotion', async () => (await rollout(survivor)).status === 'succeeded', 30_000);
+  await waitFor('the promotion', async () => (await rollout(survivor)).status === 'succeeded', 60_000);
   await traffic.stop();
   const events = (await history(survivor)).filter((e) => e.details?.rollout === id || e.reason?.includes(`rollout ${id}`));
   const reasons = events.map((e) => e.reason ?? '');
@@ -259,18 +267,19 @@ it('takes the rollout over when its duty holder is killed with SIGKILL, and fini
   // Requests in flight at the killed replica may fail; nothing else.
   expect(traffic.failed).toBeLessThanOrEqual(8);
   victim.server = await startReplica(victim.home, victim.port);
-  await waitFor('the restarted replica to be ready', async () => (await ask(victim.server.url, '/v2/health/ready')).status === 200, 20_000, 50);
-}, 90_000);
+  await waitFor('the restarted replica to be ready', async () => (await ask(victim.server.url, '/v2/health/ready')).status === 200, 30_000, 50);
+}, 150_000);
 
 it('loses no request in a rolling restart of all three under load', async () => {
   // Let HAProxy see the last restarted replica up.
   await new Promise((r) => setTimeout(r, 300));
-  const traffic = load('lookup', () => ({ inputs: [{ name: 'idx', datatype: 'INT64', shape: [1], data: [3] }] }), 4);
+  const traffic = load('lookup', () => ({ inputs: [{ name: 'idx', datatype: 'INT64', shape: [1], data: [3] }] }), 4, 150_000);
+  onTestFinished(() => traffic.stop());
   await new Promise((r) => setTimeout(r, 300));
   for (const replica of replicas) {
     await replica.server.stop('SIGTERM');
     replica.server = await startReplica(replica.home, replica.port);
-    await waitFor('the restarted replica to be ready', async () => (await ask(replica.server.url, '/v2/health/ready')).status === 200, 20_000, 50);
+    await waitFor('the restarted replica to be ready', async () => (await ask(replica.server.url, '/v2/health/ready')).status === 200, 30_000, 50);
     // HAProxy's next check (100 ms) puts it back before the next one goes.
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -278,4 +287,4 @@ it('loses no request in a rolling restart of all three under load', async () => 
   expect(Object.fromEntries(traffic.statuses), JSON.stringify([...traffic.samples])).toEqual({ 200: traffic.ok });
   expect(traffic.failed).toBe(0);
   expect(traffic.ok).toBeGreaterThan(100);
-}, 90_000);
+}, 150_000);

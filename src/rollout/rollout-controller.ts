@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EndpointSpec, VariantSpec } from '../core/endpoint-spec.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
+import { diffSpecs } from '../core/endpoint-diff.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { ModelRef } from '../core/model-ref.js';
 import { formatModelRef } from '../core/model-ref.js';
@@ -304,11 +305,21 @@ export class RolloutController {
     await this.publish();
   }
 
+  /**
+   * Whether the store already holds this spec: a duty holder that died between storing a step's spec and saving the
+   * step (kill -9, a lost machine) left it there, and its event in the history; the holder that took over saves the
+   * state without applying (and recording) the step a second time.
+   */
+  private async alreadyStored(spec: EndpointSpec): Promise<boolean> {
+    const stored = await this.store.getEndpoint(spec.name);
+    return stored !== undefined && diffSpecs(stored.spec, spec).length === 0;
+  }
+
   /** Serves the new state's spec, starts a fresh window for the new step, persists, and records the event. */
   private async transition(from: RolloutState, to: RolloutState, action: string, actor: string, reason: string, results = to.lastResults): Promise<void> {
     const details = { rollout: to.id, status: to.status, step: to.stepIndex + 1, share: candidateShare(to), gates: results };
     const specChanges = JSON.stringify(specFor(from)) !== JSON.stringify(specFor(to));
-    if (specChanges) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
+    if (specChanges && !(await this.alreadyStored(specFor(to)))) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
     else await this.store.recordEndpointEvent(to.endpoint, action, { actor, reason: `rollout ${to.id}: ${reason}`, details });
     if (to.stepIndex !== from.stepIndex || to.phase !== from.phase) this.endpoints.resetWindows(to.endpoint, rolloutStepKey(to));
     await this.store.saveRollout(to);
