@@ -319,8 +319,9 @@ export class RolloutController {
   private async transition(from: RolloutState, to: RolloutState, action: string, actor: string, reason: string, results = to.lastResults): Promise<void> {
     const details = { rollout: to.id, status: to.status, step: to.stepIndex + 1, share: candidateShare(to), gates: results };
     const specChanges = JSON.stringify(specFor(from)) !== JSON.stringify(specFor(to));
-    if (specChanges && !(await this.alreadyStored(specFor(to)))) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
-    else await this.store.recordEndpointEvent(to.endpoint, action, { actor, reason: `rollout ${to.id}: ${reason}`, details });
+    if (specChanges) {
+      if (!(await this.alreadyStored(specFor(to)))) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
+    } else await this.store.recordEndpointEvent(to.endpoint, action, { actor, reason: `rollout ${to.id}: ${reason}`, details });
     if (to.stepIndex !== from.stepIndex || to.phase !== from.phase) this.endpoints.resetWindows(to.endpoint, rolloutStepKey(to));
     await this.store.saveRollout(to);
     if (isActive(to)) this.active.set(to.endpoint, to);
