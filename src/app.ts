@@ -113,7 +113,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (options.clusterMetrics) metrics.aggregateWith(options.clusterMetrics(metrics.registry));
   const loopMetrics = new LoopMetrics(metrics.registry);
   // This replica's duties: work done once across every process sharing the store.
-  const duties = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ...options.duties }, log);
+  // It reports the revision of each endpoint this replica serves (the manager, built below, knows them).
+  const servedRevisions = (): Record<string, number> =>
+    Object.fromEntries(endpoints.list().map((e): [string, number] => [e.record.spec.name, e.record.revision]));
+  const duties: DutyLeases = new DutyLeases(store, { ...DEFAULT_DUTY_LEASES, ttlMs: config.leaseTtlMs, renewMs: config.leaseRenewMs, ...options.duties }, log, servedRevisions);
   const pipeline = new CapturePipeline(store.loop, loopMetrics, { ...DEFAULT_PIPELINE, ...options.loop?.pipeline }, log, () => duties.holds('retention'));
   loopMetrics.countBuffered(pipeline);
   // Serving's state: the live table requests are answered from, and the manager that changes it.
@@ -128,7 +131,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // A removed endpoint's loop settings go with it. The settings live in `loop`, built below from these endpoints (its
   // retraining runs ask them what they serve); nothing can remove an endpoint before the servers start.
   const endpoints = new EndpointManager(store, registry, loader, config.runtime, observer, live, (name) => void loop.settings.forget(name));
-  const rollouts = new RolloutController(store, endpoints, registry, log, () => duties.holds('rollouts'));
+  const rollouts = new RolloutController(store, endpoints, registry, log, { id: duties.id, holdsDuty: () => duties.holds('rollouts') });
   const validator = new VersionValidator({ registry, runners, store });
   const baselines = new Baselines({ registry, runners, store: store.loop, flushCaptures: () => pipeline.flush() });
   const intake = new VersionIntake({ registry, validate: (version) => validator.validate(version), baseline: (version) => baselines.build(version) });
@@ -265,9 +268,17 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     async close() {
       started = false;
       series.stop();
+      // Graceful drain: not ready (a load balancer's health check takes this replica out) while still serving, for
+      // the time the balancer needs to notice; then the servers stop taking connections and finish what they have.
+      if (config.drainMs > 0) {
+        pending.add('draining');
+        await new Promise((r) => setTimeout(r, config.drainMs));
+      }
       await Promise.all([grpc.close(), app.close()]);
       await follower.close();
       rollouts.close();
+      // What this replica counted in a rollout step still counts in the gate after it is gone.
+      await rollouts.flushWindows();
       // After the servers: the last answered requests' captures are flushed before the store closes.
       await loop.close();
       await Promise.all([endpoints.close(), decoder.close()]);

@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, database, host, port, grpcPort, adminToken, requireInferToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers, tlsCert, tlsKey, tlsClientCa, maxTensorElements, maxRequestElements, maxRequestRows, maxPackageFiles, maxPackageDepth, maxPackageBytes, tokenRateLimits';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, requireInferToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers, tlsCert, tlsKey, tlsClientCa, maxTensorElements, maxRequestElements, maxRequestRows, maxPackageFiles, maxPackageDepth, maxPackageBytes, tokenRateLimits, drainMs, leaseTtlMs, leaseRenewMs';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -51,6 +51,9 @@ describe('loadConfig: layers', () => {
       maxPackageDepth: 8,
       maxPackageBytes: 8 * 1024 * 1024 * 1024,
       tokenRateLimits: {},
+      drainMs: 0,
+      leaseTtlMs: 8_000,
+      leaseRenewMs: 1_000,
     });
   });
 
@@ -127,6 +130,9 @@ describe('loadConfig: layers', () => {
         SLIPWAY_MAX_PACKAGE_DEPTH: '2',
         SLIPWAY_MAX_PACKAGE_BYTES: '65536',
         SLIPWAY_TOKEN_RATE_LIMITS: 'ci=2.5:5, *=100',
+        SLIPWAY_DRAIN_MS: '1500',
+        SLIPWAY_LEASE_TTL_MS: '2000',
+        SLIPWAY_LEASE_RENEW_MS: '250',
       },
       dir,
     );
@@ -154,6 +160,9 @@ describe('loadConfig: layers', () => {
       maxPackageDepth: 2,
       maxPackageBytes: 65536,
       tokenRateLimits: { ci: { requestsPerSecond: 2.5, burst: 5 }, '*': { requestsPerSecond: 100, burst: 100 } },
+      drainMs: 1500,
+      leaseTtlMs: 2000,
+      leaseRenewMs: 250,
     });
   });
 

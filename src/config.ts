@@ -65,6 +65,14 @@ export interface Config {
   maxPackageBytes: number;
   /** Inference requests per second (and burst) per token name; `*` applies to every token not named. Per replica. */
   tokenRateLimits: Record<string, RateLimit>;
+  /**
+   * On SIGTERM, how long the server reports not-ready while still serving before it stops taking connections: the time
+   * a load balancer or Kubernetes needs to stop sending it requests (then in-flight requests finish and it exits).
+   */
+  drainMs: number;
+  /** A duty lease's length (another replica takes a duty within about this after its holder dies) and its renewal period. */
+  leaseTtlMs: number;
+  leaseRenewMs: number;
 }
 
 export type ConfigInput = Partial<Omit<Config, 'runtime'>> & { runtime?: Partial<RuntimeConfig> };
@@ -95,6 +103,9 @@ export const DEFAULT_CONFIG: Config = {
   maxPackageDepth: DEFAULT_PACKAGE_LIMITS.maxDepth,
   maxPackageBytes: DEFAULT_PACKAGE_LIMITS.maxBytes,
   tokenRateLimits: {},
+  drainMs: 0,
+  leaseTtlMs: 8_000,
+  leaseRenewMs: 1_000,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -142,6 +153,12 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
     if (v !== undefined) out[key] = v;
   }
   if (env.SLIPWAY_TOKEN_RATE_LIMITS) out.tokenRateLimits = parseRateLimitList(env.SLIPWAY_TOKEN_RATE_LIMITS, 'environment SLIPWAY_TOKEN_RATE_LIMITS');
+  const drain = int('SLIPWAY_DRAIN_MS');
+  if (drain !== undefined) out.drainMs = drain;
+  const ttl = int('SLIPWAY_LEASE_TTL_MS');
+  if (ttl !== undefined) out.leaseTtlMs = ttl;
+  const renew = int('SLIPWAY_LEASE_RENEW_MS');
+  if (renew !== undefined) out.leaseRenewMs = renew;
   if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
   const runtime: Partial<RuntimeConfig> = {};
   const instances = int('SLIPWAY_INSTANCES');
@@ -157,6 +174,7 @@ const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' 
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', python: 'string', logLevel: 'string', workers: 'number',
   tlsCert: 'string', tlsKey: 'string', tlsClientCa: 'string', maxTensorElements: 'number', maxRequestElements: 'number', maxRequestRows: 'number',
   maxPackageFiles: 'number', maxPackageDepth: 'number', maxPackageBytes: 'number', tokenRateLimits: 'object',
+  drainMs: 'number', leaseTtlMs: 'number', leaseRenewMs: 'number',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
   auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
@@ -255,6 +273,14 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   }
   if (!Number.isInteger(merged.workers) || merged.workers < 1 || merged.workers > 256) {
     throw new InvalidInputError(`workers: expected an integer from 1 to 256 server processes, got ${String(merged.workers)}`);
+  }
+  if (!Number.isInteger(merged.drainMs) || merged.drainMs < 0 || merged.drainMs > 600_000) {
+    throw new InvalidInputError(`drainMs: expected an integer from 0 to 600000 milliseconds, got ${String(merged.drainMs)}`);
+  }
+  if (!Number.isInteger(merged.leaseRenewMs) || merged.leaseRenewMs < 50 || !Number.isInteger(merged.leaseTtlMs) || merged.leaseTtlMs < 2 * merged.leaseRenewMs) {
+    throw new InvalidInputError(
+      `leaseTtlMs, leaseRenewMs: expected integers, the renewal at least 50 ms and the lease at least twice the renewal, got ${String(merged.leaseTtlMs)} and ${String(merged.leaseRenewMs)}`,
+    );
   }
   if (!Number.isInteger(merged.maxTimeoutMs) || merged.maxTimeoutMs < 1) {
     throw new InvalidInputError(`maxTimeoutMs: expected a positive integer number of milliseconds, got ${String(merged.maxTimeoutMs)}`);

@@ -35,6 +35,8 @@ export class DutyLeases {
     private readonly store: Pick<Store, 'acquireLease' | 'releaseLease' | 'listLeases' | 'heartbeat' | 'listReplicas' | 'removeReplica'>,
     private readonly options: DutyLeaseOptions,
     private readonly log: (details: object, message: string) => void,
+    /** The revision of each endpoint this replica serves now, reported with every heartbeat. */
+    private readonly revisions: () => Record<string, number> = () => ({}),
   ) {}
 
   /** Heartbeats and takes what duties are free, then keeps renewing. */
@@ -77,7 +79,7 @@ export class DutyLeases {
 
   private async renew(): Promise<void> {
     try {
-      await this.store.heartbeat({ id: this.id, pid: process.pid, host: hostname(), startedAt: this.startedAt });
+      await this.store.heartbeat({ id: this.id, pid: process.pid, host: hostname(), startedAt: this.startedAt, revisions: this.revisions() });
       let dead: Set<string> | undefined;
       for (const duty of DUTIES) {
         const asked = Date.now();

@@ -13,6 +13,7 @@ import { DEFAULT_POLICY } from '../src/core/rollout-policy.js';
 import type { RolloutState } from '../src/core/rollout-state.js';
 import { DEFAULT_RUNTIME } from '../src/core/runtime-config.js';
 import type { ValidationReport } from '../src/core/validation.js';
+import type { WindowCounts } from '../src/core/window-counts.js';
 import { scanCaptures } from '../src/store/scan-captures.js';
 import type { NewModelVersion, Store } from '../src/store/store.js';
 import type { NewAccessToken } from '../src/core/access-token.js';
@@ -683,15 +684,35 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it('keeps replicas with their last heartbeat and forgets removed ones', async () => {
         const before = Date.now() - 5_000;
         await store.heartbeat({ id: 'r1', pid: 11, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
-        await store.heartbeat({ id: 'r2', pid: 12, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
-        await store.heartbeat({ id: 'r1', pid: 11, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
+        await store.heartbeat({ id: 'r2', pid: 12, host: 'h', startedAt: '2026-01-01T00:00:00.000Z', revisions: { e: 1 } });
+        await store.heartbeat({ id: 'r1', pid: 11, host: 'h', startedAt: '2026-01-01T00:00:00.000Z', revisions: { e: 2, f: 7 } });
         const replicas = await store.listReplicas(before);
-        expect(replicas.map((r) => [r.id, r.pid])).toEqual([['r1', 11], ['r2', 12]]);
+        expect(replicas.map((r) => [r.id, r.pid, r.revisions])).toEqual([['r1', 11, { e: 2, f: 7 }], ['r2', 12, { e: 1 }]]);
         expect(replicas[0]!.lastSeen).toBeGreaterThanOrEqual(before);
         expect(await store.listReplicas(Date.now() + 60_000)).toEqual([]);
         await store.removeReplica('r1');
         await store.removeReplica('absent');
         expect((await store.listReplicas(before)).map((r) => r.id)).toEqual(['r2']);
+      });
+
+      it('keeps one published window per replica, endpoint and variant, the latest publication winning', async () => {
+        const counts = (requests: number): WindowCounts => ({ requests, errors: 1, nans: 1, compared: 2, agreed: 1, dropped: 0, latency: [[400, requests]] });
+        const before = Date.now() - 5_000;
+        await store.publishWindows('r2', [{ endpoint: 'e', variant: 'cand', key: 'x/steps/0', counts: counts(3) }]);
+        await store.publishWindows('r1', [
+          { endpoint: 'e', variant: 'stable', key: 'x/steps/0', counts: counts(5) },
+          { endpoint: 'e', variant: 'cand', key: 'x/steps/0', counts: counts(4) },
+          { endpoint: 'other', variant: 'cand', key: 'y/steps/0', counts: counts(9) },
+        ]);
+        await store.publishWindows('r1', [{ endpoint: 'e', variant: 'cand', key: 'x/steps/1', counts: counts(7) }]);
+        await store.publishWindows('r3', []);
+        const rows = await store.publishedWindows('e');
+        expect(rows.map((r) => [r.replica, r.variant, r.key, r.counts.requests])).toEqual([
+          ['r1', 'cand', 'x/steps/1', 7], ['r1', 'stable', 'x/steps/0', 5], ['r2', 'cand', 'x/steps/0', 3],
+        ]);
+        expect(rows[0]!.counts).toEqual(counts(7));
+        expect(rows.every((r) => r.updatedAt >= before && r.updatedAt <= Date.now() + 5_000)).toBe(true);
+        expect(await store.publishedWindows('absent')).toEqual([]);
       });
 
       it('tells a watcher of changes where the store can push them, and stops when told', async () => {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 /** What a replica knows of its cluster; duty-leases.ts gives it (kept structural here: api does not import the root). */
 export interface ClusterView {
   self: string;
-  replicas: { id: string; pid: number; host: string; startedAt: string; lastSeen: number }[];
+  replicas: { id: string; pid: number; host: string; startedAt: string; lastSeen: number; revisions: Record<string, number> }[];
   duties: { duty: string; holder: string; expiresAt: number }[];
 }
 
@@ -14,7 +14,7 @@ export interface ClusterRouteOptions {
 }
 
 export async function clusterRoutes(app: FastifyInstance, opts: ClusterRouteOptions): Promise<void> {
-  app.get('/api/v1/cluster', { schema: { tags: ['cluster'], summary: 'Replicas sharing this store, and which holds which duty' } }, async () => {
+  app.get('/api/v1/cluster', { schema: { tags: ['cluster'], summary: 'Replicas sharing this store, the revision of each endpoint each serves, and which holds which duty' } }, async () => {
     const view = await opts.cluster();
     const now = Date.now();
     return {

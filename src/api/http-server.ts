@@ -81,8 +81,9 @@ export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number;
     // Per-request log lines would cost more than a small model's inference; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.maxBodyBytes,
-    // Keep-alive clients (load balancers, benchmark tools) hold connections; close them promptly on shutdown.
-    forceCloseConnections: true,
+    // Keep-alive clients (load balancers, benchmark tools) hold connections: on shutdown the idle ones are closed at
+    // once (Node's server.close), and those with a request in flight once it is answered — never cut mid-request.
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
   // Fastify types an HTTPS server apart from an HTTP one; routes and hooks never touch the raw server, and what Slipway

@@ -10,6 +10,7 @@ import { CliError, SlipwayClient } from './client.js';
 import { storedCredentials } from './credentials-file.js';
 import { registerLoginCommands } from './login-commands.js';
 import { registerTokenCommands } from './token-commands.js';
+import { registerClusterCommands } from './cluster-command.js';
 import { registerLoopCommands } from './loop-commands.js';
 import { requestFromFile } from './predict-input.js';
 import { describeProfile, recommendedRuntime, registerProfileCommand, storedProfile } from './profile-command.js';
@@ -352,6 +353,7 @@ registerLoopCommands(program, { client, print });
 registerTokenCommands(program, { client, print });
 registerAuditCommand(program, { client, print });
 registerLoginCommands(program, { flags: () => program.opts<GlobalFlags>(), print });
+registerClusterCommands(program, { client, print });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);

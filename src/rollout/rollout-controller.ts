@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EndpointSpec, VariantSpec } from '../core/endpoint-spec.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
+import { diffSpecs } from '../core/endpoint-diff.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { ModelRef } from '../core/model-ref.js';
 import { formatModelRef } from '../core/model-ref.js';
@@ -14,6 +15,7 @@ import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
 import type { Store } from '../store/store.js';
+import { mergeReplicaWindows, ratesOf, rolloutStepKey, type WindowCounts } from '../core/window-counts.js';
 import { judge, type WindowNumbers } from './gate-verdict.js';
 import type { Command, RolloutState, Transition } from './rollout-machine.js';
 import { candidateShare, command, isActive, specFor, tick } from './rollout-machine.js';
@@ -22,6 +24,21 @@ import { openStep, recordTransition, summaryOf, timelineOf, withSample, type Rol
 const TICK_MS = 250;
 /** Gate samples taken between transitions are saved at most this often (transitions save at once). */
 const SAMPLE_SAVE_MS = 5000;
+/**
+ * How often every replica publishes its windows of endpoints in a rollout (the holder merges what is published): each
+ * tick, so a short bake sees the other replicas' traffic; one small upsert per replica, and only during a rollout.
+ */
+const PUBLISH_MS = TICK_MS;
+
+/** This replica in the cluster: its id (rows it published are replaced by its live counts) and its duty. */
+export interface RolloutReplica {
+  id: string;
+  /**
+   * Whether this replica holds the rollout duty (duty-leases.ts): only the holder ticks gates and moves traffic;
+   * every replica follows the stored rollouts, so starts and commands work through any of them.
+   */
+  holdsDuty: () => boolean;
+}
 
 export interface StartRollout {
   endpoint: string;
@@ -46,18 +63,19 @@ export class RolloutController {
   private readonly samplesSaved = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private publishedAt = 0;
 
   constructor(
     private readonly store: Store,
     private readonly endpoints: EndpointManager,
     private readonly registry: Registry,
     private readonly log: (details: object, message: string) => void,
-    /**
-     * Whether this replica holds the rollout duty (duty-leases.ts): only the holder ticks gates and moves traffic;
-     * every replica follows the stored rollouts, so starts and commands work through any of them.
-     */
-    private readonly holdsDuty: () => boolean = () => true,
+    private readonly replica: RolloutReplica = { id: 'local', holdsDuty: () => true },
   ) {}
+
+  private holdsDuty(): boolean {
+    return this.replica.holdsDuty();
+  }
 
   /** Resumes rollouts that were active when the server stopped: same step, same weights, a fresh bake window. */
   async restore(): Promise<void> {
@@ -68,7 +86,7 @@ export class RolloutController {
       try {
         // The spec is saved before the state; re-applying the state's spec is a no-op unless a crash fell between them.
         await this.endpoints.apply(specFor(resumed), { actor: 'slipway', reason: `rollout ${state.id}: resumed after a restart` });
-        this.endpoints.resetWindows(state.endpoint);
+        this.endpoints.resetWindows(state.endpoint, rolloutStepKey(resumed));
         this.active.set(state.endpoint, resumed);
         await this.store.saveRollout(resumed);
       } catch (err) {
@@ -130,7 +148,7 @@ export class RolloutController {
       reason: `rollout ${state.id} started: ${summary}${forced ? ` (validation overridden: ${req.reason})` : ''}`,
       details: { rollout: state.id, forced, validation: report ?? null },
     });
-    this.endpoints.resetWindows(req.endpoint);
+    this.endpoints.resetWindows(req.endpoint, rolloutStepKey(state));
     await this.store.saveRollout(state);
     this.active.set(req.endpoint, state);
     this.ensureTimer();
@@ -220,6 +238,7 @@ export class RolloutController {
       this.log({ err: (err as Error).message }, 'could not read active rollouts');
       return;
     }
+    await this.publish();
     if (!this.holdsDuty()) return;
     await Promise.all([...this.active.values()].map((s) => this.tickOne(s)));
   }
@@ -239,6 +258,8 @@ export class RolloutController {
         if (!this.holdsDuty()) this.active.set(state.endpoint, { ...mine, lastResults: state.lastResults, ...(state.steps ? { steps: state.steps } : {}) });
         continue;
       }
+      // A step this replica has not counted yet (another replica started or advanced it): a fresh window with its key.
+      if (!mine || rolloutStepKey(mine) !== rolloutStepKey(state)) this.endpoints.resetWindows(state.endpoint, rolloutStepKey(state));
       this.active.set(state.endpoint, mine?.id === state.id && mine.stepIndex === state.stepIndex && mine.phase === state.phase
         ? { ...state, stepStartedAt: mine.stepStartedAt }
         : { ...state, stepStartedAt: Date.now() });
@@ -252,8 +273,11 @@ export class RolloutController {
     if (this.busy.has(state.endpoint) || state.status !== 'running') return;
     this.busy.add(state.endpoint);
     try {
-      const stats = this.endpoints.stats(state.endpoint);
-      const numbers = (name: string): WindowNumbers | null => stats.find((s) => s.variant === name) ?? null;
+      const merged = await this.mergedWindows(state);
+      const numbers = (name: string): WindowNumbers | null => {
+        const counts = merged.get(name);
+        return counts ? ratesOf(counts) : null;
+      };
       const candidate = numbers(state.candidate.name);
       if (!candidate) return;
       const verdict = judge(state.policy.gates, candidate, numbers(state.stable.name));
@@ -284,6 +308,48 @@ export class RolloutController {
   }
 
   /**
+   * Each variant's counts in the current step over every replica: the rows replicas published for the step's key,
+   * this replica's own live counts in place of its row.
+   */
+  private async mergedWindows(state: RolloutState): Promise<Map<string, WindowCounts>> {
+    const key = rolloutStepKey(state);
+    const local = this.endpoints.windowCounts(state.endpoint);
+    const published = await this.store.publishedWindows(state.endpoint);
+    return mergeReplicaWindows(published, key, this.replica.id, local?.key === key ? local.variants : new Map());
+  }
+
+  /** Publishes this replica's windows of endpoints in a rollout, at most every PUBLISH_MS. */
+  private async publish(): Promise<void> {
+    if (this.active.size === 0 || Date.now() - this.publishedAt < PUBLISH_MS) return;
+    this.publishedAt = Date.now();
+    const rows = [...this.active.keys()].flatMap((endpoint) => {
+      const w = this.endpoints.windowCounts(endpoint);
+      return w && w.key !== '' ? [...w.variants].map(([variant, counts]) => ({ endpoint, variant, key: w.key, counts })) : [];
+    });
+    try {
+      await this.store.publishWindows(this.replica.id, rows);
+    } catch (err) {
+      this.log({ err: (err as Error).message }, 'could not publish rollout windows');
+    }
+  }
+
+  /** Flushes this replica's windows now (a replica about to stop: what it counted still counts in the gate). */
+  async flushWindows(): Promise<void> {
+    this.publishedAt = 0;
+    await this.publish();
+  }
+
+  /**
+   * Whether the store already holds this spec: a duty holder that died between storing a step's spec and saving the
+   * step (kill -9, a lost machine) left it there, and its event in the history; the holder that took over saves the
+   * state without applying (and recording) the step a second time.
+   */
+  private async alreadyStored(spec: EndpointSpec): Promise<boolean> {
+    const stored = await this.store.getEndpoint(spec.name);
+    return stored !== undefined && diffSpecs(stored.spec, spec).length === 0;
+  }
+
+  /**
    * Serves the new state's spec, starts a fresh window for the new step, persists (with the step records: the ended
    * step's decision, a new step's record), records the event, and returns the state as saved.
    */
@@ -291,9 +357,10 @@ export class RolloutController {
     const to = recordTransition(from, next, action, reason, results, Date.now());
     const details = { rollout: to.id, status: to.status, step: to.stepIndex + 1, share: candidateShare(to), gates: results };
     const specChanges = JSON.stringify(specFor(from)) !== JSON.stringify(specFor(to));
-    if (specChanges) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
-    else await this.store.recordEndpointEvent(to.endpoint, action, { actor, reason: `rollout ${to.id}: ${reason}`, details });
-    if (to.stepIndex !== from.stepIndex || to.phase !== from.phase) this.endpoints.resetWindows(to.endpoint);
+    if (specChanges) {
+      if (!(await this.alreadyStored(specFor(to)))) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
+    } else await this.store.recordEndpointEvent(to.endpoint, action, { actor, reason: `rollout ${to.id}: ${reason}`, details });
+    if (to.stepIndex !== from.stepIndex || to.phase !== from.phase) this.endpoints.resetWindows(to.endpoint, rolloutStepKey(to));
     await this.store.saveRollout(to);
     if (isActive(to)) this.active.set(to.endpoint, to);
     else {

@@ -16,6 +16,7 @@ import type { LiveVariant } from './live-variant.js';
 import type { EndpointState, LiveEndpoint, LiveEndpoints } from './live-endpoints.js';
 import type { VariantLoader } from './variant-loader.js';
 import type { WindowSnapshot } from './variant-window.js';
+import type { WindowCounts } from '../core/window-counts.js';
 
 export interface EndpointStatus {
   record: EndpointRecord;
@@ -42,6 +43,8 @@ export class EndpointManager {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Per endpoint, the stored revision (and time) that reconcile could not load. */
   private readonly failedToFollow = new Map<string, string>();
+  /** Per endpoint, the key of the window its variants count in now (resetWindows). */
+  private readonly windowKeys = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -180,9 +183,24 @@ export class EndpointManager {
     }));
   }
 
-  /** Starts a new window for every variant of the endpoint (a rollout step begins). */
-  resetWindows(endpoint: string): void {
-    for (const v of this.live.lookup(endpoint).variants) v.window.reset();
+  /**
+   * Starts a new window for every variant of the endpoint (a rollout step begins), named `key` (the step's, the same
+   * on every replica), so that windows published by replicas are merged only with those of the same step.
+   */
+  resetWindows(endpoint: string, key = ''): void {
+    this.windowKeys.set(endpoint, key);
+    const entry = this.live.find(endpoint);
+    if (entry) for (const v of entry.variants) v.window.reset();
+  }
+
+  /**
+   * The endpoint's window key (set by the last resetWindows) and each variant's counts in it; a variant loaded since
+   * the reset has counted only since it was loaded, which is within the window. Undefined for an endpoint not loaded.
+   */
+  windowCounts(endpoint: string): { key: string; variants: Map<string, WindowCounts> } | undefined {
+    const entry = this.live.find(endpoint);
+    if (!entry) return undefined;
+    return { key: this.windowKeys.get(endpoint) ?? '', variants: new Map(entry.variants.map((v) => [v.spec.name, v.window.counts()])) };
   }
 
   /** The version a request to `endpoint` would meet (for the loop's and management's metadata). */

@@ -165,7 +165,7 @@ export class LiveEndpoints {
     try {
       const result = await running;
       const elapsedMs = performance.now() - started;
-      variant.window.record(!hasNaN(result.outputs), elapsedMs);
+      variant.window.record(hasNaN(result.outputs) ? 'nan' : 'ok', elapsedMs);
       this.metrics.observeRequest({
         endpoint, variant: variant.spec.name, version: variant.version.version, ok: true,
         durationMicros: elapsedMs * 1000, queueMicros: result.queueMicros, computeMicros: result.computeMicros, rows,
@@ -182,7 +182,7 @@ export class LiveEndpoints {
     } catch (err) {
       const reason = reasonOf(err);
       // Refusals (overload, deadline, client gone) say nothing about the model; failures to run do.
-      if (reason === 'error') variant.window.record(false, performance.now() - started);
+      if (reason === 'error') variant.window.record('error', performance.now() - started);
       tap?.close(capturedOf(variant), reason, performance.now() - started, rows, undefined, (err as Error).message);
       this.metrics.observeRequest(
         { endpoint, variant: variant.spec.name, version: variant.version.version, ok: false, durationMicros: (performance.now() - started) * 1000 },

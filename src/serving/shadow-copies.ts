@@ -3,7 +3,7 @@
 
 import { OverloadedError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { compareTensors } from './agreement.js';
+import { compareTensors, hasNaN } from './agreement.js';
 import type { ScheduleOptions } from '../runtime/scheduler.js';
 import type { LiveVariant } from './live-variant.js';
 
@@ -27,13 +27,13 @@ export function runCopy(
   const started = performance.now();
   const shadowAnswer = target.run({ inputs, outputNames }, BORROWED).then(
     (result) => {
-      if (target.spec.shadow) target.window.record(true, performance.now() - started);
+      if (target.spec.shadow) target.window.record(hasNaN(result.outputs) ? 'nan' : 'ok', performance.now() - started);
       return result.outputs;
     },
     (err: unknown) => {
       // A copy refused because the shadow is saturated says nothing about its model: dropped, not failed.
       if (err instanceof OverloadedError) target.window.recordDrop();
-      else if (target.spec.shadow) target.window.record(false, performance.now() - started);
+      else if (target.spec.shadow) target.window.record('error', performance.now() - started);
       return undefined;
     },
   );

@@ -1,13 +1,15 @@
-// What one variant did during a window (a rollout step): requests, errors, latencies, and its agreement with another.
+// What one variant did during a window (a rollout step): requests, errors, NaN answers, latencies, and its agreement
+// with another, kept as counts that add up across replicas (core/window-counts.ts).
 
-/** Latencies kept for a p99; beyond it a uniform reservoir sample keeps memory bounded. */
-const MAX_SAMPLES = 50_000;
+import { LatencyHistogram } from '../core/latency-histogram.js';
+import { ratesOf, type WindowCounts } from '../core/window-counts.js';
 
 export interface WindowSnapshot {
   requests: number;
   errors: number;
   /** Errors over requests; null with no requests. */
   errorRate: number | null;
+  /** From the histogram: the upper bound of the bucket the p99 falls in (buckets 2 % wide). */
   p99Ms: number | null;
   /** Rows compared with the reference variant, and how many agreed. */
   compared: number;
@@ -18,25 +20,24 @@ export interface WindowSnapshot {
   startedAt: string;
 }
 
+/** How a request ended, as a window counts it: NaN answers were returned but count as errors. */
+export type WindowOutcome = 'ok' | 'error' | 'nan';
+
 export class VariantWindow {
   private requests = 0;
   private errors = 0;
-  private samples: number[] = [];
-  private seen = 0;
+  private nans = 0;
+  private readonly latency = new LatencyHistogram();
   private compared = 0;
   private agreed = 0;
   private dropped = 0;
   private startedAt = Date.now();
 
-  record(ok: boolean, latencyMs: number): void {
+  record(outcome: WindowOutcome, latencyMs: number): void {
     this.requests++;
-    if (!ok) this.errors++;
-    this.seen++;
-    if (this.samples.length < MAX_SAMPLES) this.samples.push(latencyMs);
-    else {
-      const at = Math.floor(Math.random() * this.seen);
-      if (at < MAX_SAMPLES) this.samples[at] = latencyMs;
-    }
+    if (outcome !== 'ok') this.errors++;
+    if (outcome === 'nan') this.nans++;
+    this.latency.record(latencyMs);
   }
 
   recordDrop(): void {
@@ -51,28 +52,29 @@ export class VariantWindow {
   reset(): void {
     this.requests = 0;
     this.errors = 0;
-    this.samples = [];
-    this.seen = 0;
+    this.nans = 0;
+    this.latency.reset();
     this.compared = 0;
     this.agreed = 0;
     this.dropped = 0;
     this.startedAt = Date.now();
   }
 
-  snapshot(): WindowSnapshot {
-    const sorted = [...this.samples].sort((a, b) => a - b);
-    // Nearest-rank p99.
-    const p99 = sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]!;
+  counts(): WindowCounts {
     return {
-      requests: this.requests,
-      errors: this.errors,
-      errorRate: this.requests === 0 ? null : this.errors / this.requests,
-      p99Ms: p99,
-      compared: this.compared,
-      agreed: this.agreed,
-      agreement: this.compared === 0 ? null : this.agreed / this.compared,
-      dropped: this.dropped,
-      startedAt: new Date(this.startedAt).toISOString(),
+      requests: this.requests, errors: this.errors, nans: this.nans, compared: this.compared, agreed: this.agreed,
+      dropped: this.dropped, latency: this.latency.sparse(),
     };
   }
+
+  snapshot(): WindowSnapshot {
+    const c = this.counts();
+    return { ...snapshotOf(c), startedAt: new Date(this.startedAt).toISOString() };
+  }
+}
+
+/** The snapshot numbers of counts (this replica's, or merged over replicas). */
+export function snapshotOf(c: WindowCounts): Omit<WindowSnapshot, 'startedAt'> {
+  const rates = ratesOf(c);
+  return { requests: c.requests, errors: c.errors, errorRate: rates.errorRate, p99Ms: rates.p99Ms, compared: c.compared, agreed: c.agreed, agreement: rates.agreement, dropped: c.dropped };
 }

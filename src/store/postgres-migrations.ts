@@ -308,4 +308,20 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_log_time ON audit_log (time_ms);
   `,
+  // Rollout gates over every replica (issue 11): each replica's current window per endpoint and variant, merged by
+  // the rollout duty holder for the rows of the current step's key (rewritten during rollouts: not logged to the WAL);
+  // and each replica's revision of each endpoint.
+  `
+  CREATE UNLOGGED TABLE variant_windows (
+    replica    text   NOT NULL,
+    endpoint   text   NOT NULL,
+    variant    text   NOT NULL,
+    key        text   NOT NULL,
+    counts     jsonb  NOT NULL,
+    updated_at bigint NOT NULL,
+    PRIMARY KEY (replica, endpoint, variant)
+  );
+  CREATE INDEX variant_windows_endpoint ON variant_windows (endpoint);
+  ALTER TABLE replicas ADD COLUMN revisions jsonb NOT NULL DEFAULT '{}';
+  `,
 ];

@@ -9,11 +9,12 @@ import type { ModelAlias, ModelVersion } from '../core/model-version.js';
 import type { ProfileReport } from '../core/profile-report.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { ValidationReport } from '../core/validation.js';
+import type { PublishedWindow, WindowCounts } from '../core/window-counts.js';
 import { createPool, inTransaction, LOCK_ENDPOINT, lockKey, migrate, type Queryable } from './postgres-db.js';
 import { PostgresAccessStore } from './postgres-access-store.js';
 import { PostgresLoopStore } from './postgres-loop-store.js';
 import { getVersionReport, lockVersion, saveVersionReport } from './postgres-version-reports.js';
-import { CHANGE_KINDS, type ChangeContext, type ChangeCounters, type ChangeKind, type DutyLease, type EndpointEvent, type EndpointRecord, type NewModelVersion, type ReplicaRecord, type Store } from './store.js';
+import { CHANGE_KINDS, type ChangeContext, type ChangeCounters, type ChangeKind, type DutyLease, type EndpointEvent, type EndpointRecord, type NewModelVersion, type ReplicaRecord, type Store, WINDOW_KEEP_MS } from './store.js';
 
 interface VersionRow {
   name: string;
@@ -352,24 +353,46 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ duty: r.duty, holder: r.holder, expiresAt: r.expires_at }));
   }
 
-  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void> {
+  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen' | 'revisions'> & { revisions?: Record<string, number> }): Promise<void> {
     await this.pool.query(
-      `INSERT INTO replicas (id, pid, host, started_at, last_seen) VALUES ($1, $2, $3, $4, ${NOW_MS})
-       ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
-      [replica.id, replica.pid, replica.host, replica.startedAt],
+      `INSERT INTO replicas (id, pid, host, started_at, last_seen, revisions) VALUES ($1, $2, $3, $4, ${NOW_MS}, $5)
+       ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, revisions = excluded.revisions`,
+      [replica.id, replica.pid, replica.host, replica.startedAt, JSON.stringify(replica.revisions ?? {})],
     );
   }
 
   async listReplicas(sinceMs: number): Promise<ReplicaRecord[]> {
-    const { rows } = await this.pool.query<{ id: string; pid: number; host: string; started_at: string; last_seen: number }>(
-      'SELECT id, pid, host, started_at, last_seen FROM replicas WHERE last_seen >= $1 ORDER BY id',
+    const { rows } = await this.pool.query<{ id: string; pid: number; host: string; started_at: string; last_seen: number; revisions: Record<string, number> }>(
+      'SELECT id, pid, host, started_at, last_seen, revisions FROM replicas WHERE last_seen >= $1 ORDER BY id',
       [sinceMs],
     );
-    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen }));
+    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen, revisions: r.revisions }));
   }
 
   async removeReplica(id: string): Promise<void> {
     await this.pool.query('DELETE FROM replicas WHERE id = $1', [id]);
+  }
+
+  async publishWindows(replica: string, windows: readonly Omit<PublishedWindow, 'replica' | 'updatedAt'>[]): Promise<void> {
+    if (windows.length > 0) {
+      // One statement for all of this replica's rows: a round trip a second per replica, whatever the variants.
+      await this.pool.query(
+        `INSERT INTO variant_windows (replica, endpoint, variant, key, counts, updated_at)
+         SELECT $1, w.endpoint, w.variant, w.key, w.counts, ${NOW_MS}
+         FROM jsonb_to_recordset($2::jsonb) AS w(endpoint text, variant text, key text, counts jsonb)
+         ON CONFLICT (replica, endpoint, variant) DO UPDATE SET key = excluded.key, counts = excluded.counts, updated_at = excluded.updated_at`,
+        [replica, JSON.stringify(windows)],
+      );
+    }
+    await this.pool.query(`DELETE FROM variant_windows WHERE updated_at < ${NOW_MS} - $1`, [WINDOW_KEEP_MS]);
+  }
+
+  async publishedWindows(endpoint: string): Promise<PublishedWindow[]> {
+    const { rows } = await this.pool.query<{ replica: string; endpoint: string; variant: string; key: string; counts: WindowCounts; updated_at: string }>(
+      'SELECT replica, endpoint, variant, key, counts, updated_at FROM variant_windows WHERE endpoint = $1 ORDER BY replica, variant',
+      [endpoint],
+    );
+    return rows.map((r) => ({ replica: r.replica, endpoint: r.endpoint, variant: r.variant, key: r.key, counts: r.counts, updatedAt: Number(r.updated_at) }));
   }
 
   async close(): Promise<void> {

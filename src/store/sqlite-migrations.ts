@@ -283,4 +283,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_log_time ON audit_log (time_ms);
   `,
+  // Rollout gates over every replica (issue 11): each replica's current window per endpoint and variant, merged by
+  // the rollout duty holder for the rows of the current step's key; and each replica's revision of each endpoint.
+  `
+  CREATE TABLE variant_windows (
+    replica    TEXT    NOT NULL,
+    endpoint   TEXT    NOT NULL,
+    variant    TEXT    NOT NULL,
+    key        TEXT    NOT NULL,
+    counts     TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (replica, endpoint, variant)
+  );
+  CREATE INDEX variant_windows_endpoint ON variant_windows (endpoint);
+  ALTER TABLE replicas ADD COLUMN revisions TEXT NOT NULL DEFAULT '{}';
+  `,
 ];

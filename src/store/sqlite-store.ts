@@ -9,6 +9,7 @@ import type { RolloutState } from '../core/rollout-state.js';
 import type { ProfileReport } from '../core/profile-report.js';
 import type { ValidationReport } from '../core/validation.js';
 import type { AccessStore } from './access-store.js';
+import type { PublishedWindow, WindowCounts } from '../core/window-counts.js';
 import { CaptureWriterClient } from './capture-writer-client.js';
 import type { LoopStore } from './loop-store.js';
 import { SqliteAccessStore } from './sqlite-access-store.js';
@@ -16,6 +17,7 @@ import { SqliteLoopStore } from './sqlite-loop-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { getVersionReport, saveVersionReport } from './sqlite-version-reports.js';
 import type { ChangeContext, ChangeCounters, ChangeKind, DutyLease, EndpointEvent, EndpointRecord, NewModelVersion, ReplicaRecord, Store } from './store.js';
+import { WINDOW_KEEP_MS } from './store.js';
 
 interface VersionRow {
   name: string;
@@ -129,24 +131,44 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ duty: r.duty, holder: r.holder, expiresAt: r.expires_at }));
   }
 
-  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void> {
+  async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen' | 'revisions'> & { revisions?: Record<string, number> }): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO replicas (id, pid, host, started_at, last_seen) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
+        `INSERT INTO replicas (id, pid, host, started_at, last_seen, revisions) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, revisions = excluded.revisions`,
       )
-      .run(replica.id, replica.pid, replica.host, replica.startedAt, Date.now());
+      .run(replica.id, replica.pid, replica.host, replica.startedAt, Date.now(), JSON.stringify(replica.revisions ?? {}));
   }
 
   async listReplicas(sinceMs: number): Promise<ReplicaRecord[]> {
-    const rows = this.leases.prepare('SELECT id, pid, host, started_at, last_seen FROM replicas WHERE last_seen >= ? ORDER BY id').all(sinceMs) as {
-      id: string; pid: number; host: string; started_at: string; last_seen: number;
+    const rows = this.leases.prepare('SELECT id, pid, host, started_at, last_seen, revisions FROM replicas WHERE last_seen >= ? ORDER BY id').all(sinceMs) as {
+      id: string; pid: number; host: string; started_at: string; last_seen: number; revisions: string;
     }[];
-    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen }));
+    return rows.map((r) => ({ id: r.id, pid: r.pid, host: r.host, startedAt: r.started_at, lastSeen: r.last_seen, revisions: JSON.parse(r.revisions) as Record<string, number> }));
   }
 
   async removeReplica(id: string): Promise<void> {
     this.leases.prepare('DELETE FROM replicas WHERE id = ?').run(id);
+  }
+
+  async publishWindows(replica: string, windows: readonly Omit<PublishedWindow, 'replica' | 'updatedAt'>[]): Promise<void> {
+    // On the leases connection: windows are worth nothing after a power loss (a rollout resumes with a fresh window).
+    const now = Date.now();
+    const put = this.leases.prepare(
+      `INSERT INTO variant_windows (replica, endpoint, variant, key, counts, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (replica, endpoint, variant) DO UPDATE SET key = excluded.key, counts = excluded.counts, updated_at = excluded.updated_at`,
+    );
+    this.leases.transaction(() => {
+      for (const w of windows) put.run(replica, w.endpoint, w.variant, w.key, JSON.stringify(w.counts), now);
+      this.leases.prepare('DELETE FROM variant_windows WHERE updated_at < ?').run(now - WINDOW_KEEP_MS);
+    }).immediate();
+  }
+
+  async publishedWindows(endpoint: string): Promise<PublishedWindow[]> {
+    const rows = this.leases
+      .prepare('SELECT replica, endpoint, variant, key, counts, updated_at FROM variant_windows WHERE endpoint = ? ORDER BY replica, variant')
+      .all(endpoint) as { replica: string; endpoint: string; variant: string; key: string; counts: string; updated_at: number }[];
+    return rows.map((r) => ({ replica: r.replica, endpoint: r.endpoint, variant: r.variant, key: r.key, counts: JSON.parse(r.counts) as WindowCounts, updatedAt: r.updated_at }));
   }
 
   async createModelVersion(draft: NewModelVersion): Promise<ModelVersion> {

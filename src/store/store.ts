@@ -7,7 +7,11 @@ import type { RolloutState } from '../core/rollout-state.js';
 import type { ProfileReport } from '../core/profile-report.js';
 import type { ValidationReport } from '../core/validation.js';
 import type { AccessStore } from './access-store.js';
+import type { PublishedWindow } from '../core/window-counts.js';
 import type { LoopStore } from './loop-store.js';
+
+/** Published windows not refreshed for this long are dropped (their replica is gone or the rollout long over). */
+export const WINDOW_KEEP_MS = 86_400_000;
 
 export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt'>;
 
@@ -60,6 +64,8 @@ export interface ReplicaRecord {
   startedAt: string;
   /** Milliseconds since the epoch (the store's clock) of its last heartbeat. */
   lastSeen: number;
+  /** The revision of each endpoint it served at its last heartbeat, by endpoint name. */
+  revisions: Record<string, number>;
 }
 
 /**
@@ -182,12 +188,21 @@ export interface Store {
   releaseLease(duty: string, holder: string): Promise<void>;
   /** Every lease, expired ones included, ordered by duty. */
   listLeases(): Promise<DutyLease[]>;
-  /** Records (or refreshes) a replica, its lastSeen set to now. */
-  heartbeat(replica: Omit<ReplicaRecord, 'lastSeen'>): Promise<void>;
+  /** Records (or refreshes) a replica, its lastSeen set to now and its revisions replaced ({} when not given). */
+  heartbeat(replica: Omit<ReplicaRecord, 'lastSeen' | 'revisions'> & { revisions?: Record<string, number> }): Promise<void>;
   /** Replicas seen since `sinceMs` (milliseconds since the epoch), ordered by id. */
   listReplicas(sinceMs: number): Promise<ReplicaRecord[]>;
   /** Forgets a replica (it stopped); absent is fine. */
   removeReplica(id: string): Promise<void>;
+
+  /**
+   * Records this replica's current windows (one row per endpoint and variant, replacing its earlier row of that pair),
+   * `updatedAt` set to now; rows of any replica not published for a day are dropped on the way. Replicas call this
+   * about once a second during a rollout; the rollout duty holder merges the rows (core/window-counts.ts).
+   */
+  publishWindows(replica: string, windows: readonly Omit<PublishedWindow, 'replica' | 'updatedAt'>[]): Promise<void>;
+  /** Every replica's published windows of the endpoint (whatever their key), ordered by replica then variant. */
+  publishedWindows(endpoint: string): Promise<PublishedWindow[]>;
 
   /** Finishes pending capture writes and releases the database; no call may follow. */
   close(): Promise<void>;

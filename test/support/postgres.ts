@@ -3,10 +3,10 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.js';
 
 export interface TestPostgres {
   /** A URL of the cluster's initial `postgres` database (superuser, trust auth on loopback). */
@@ -49,18 +49,6 @@ function runAs(): RunAs {
     }
   }
   throw new Error('running as root, and neither a "postgres" nor a "nobody" user exists to run Postgres as (initdb refuses root)');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function run(file: string, args: string[], as: RunAs, what: string): Promise<void> {
