@@ -91,7 +91,7 @@ describe('monitoring page', () => {
     const bmi = page.locator(`button.heat-cell[data-window="${newest}"][data-feature="bmi"]`);
     await bmi.focus();
     await page.keyboard.press('ArrowDown');
-    const focusedFeature = await page.evaluate(() => document.activeElement?.getAttribute('data-feature'));
+    const focusedFeature = await page.locator('button.heat-cell:focus').getAttribute('data-feature');
     expect(focusedFeature).toBe(diabetes.features[diabetes.features.indexOf('bmi') + 1]);
     await page.keyboard.press('ArrowUp');
 
@@ -116,7 +116,7 @@ describe('monitoring page', () => {
 
     // The drift alert lists its webhook delivery with the failed attempt (HTTP 500) and the retry due.
     const attempt = page.locator('.alert-item .delivery table tbody tr', { hasText: '500' });
-    await attempt.first().waitFor({ timeout: 15_000 });
+    await attempt.first().waitFor({ state: 'attached', timeout: 15_000 });
 
     expect(problems).toEqual([]);
     await page.context().close();

@@ -28,7 +28,7 @@ function Attempts({ delivery }: { delivery: AlertDelivery }) {
   );
 }
 
-function AlertItem({ alert }: { alert: Alert }) {
+function AlertItem({ alert, newest }: { alert: Alert; newest: boolean }) {
   return (
     <li class="alert-item card" data-alert={alert.id}>
       <p class="alert-head">
@@ -38,7 +38,8 @@ function AlertItem({ alert }: { alert: Alert }) {
       {alert.deliveries.length === 0
         ? <p class="muted">No webhook delivery (no webhook set, or the alert was below its minimum severity).</p>
         : alert.deliveries.map((d) => (
-          <details class="delivery" open={d.status !== 'delivered'}>
+          // The newest alert's undelivered webhooks open; older ones stay folded so the list stays short.
+          <details class="delivery" open={newest && d.status !== 'delivered'}>
             <summary>
               Webhook {d.url}: <StatusBadge status={d.status} /> after {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
               {d.status === 'pending' ? `, next try ${when(d.nextAttemptAt)}` : ''}{d.lastError ? ` — last error: ${d.lastError}` : ''}
@@ -59,7 +60,7 @@ export function AlertList({ endpoint }: { endpoint: string }) {
       {alerts.data && alerts.data.length === 0
         ? <p class="muted">No alert yet. Alerts are raised when a window has findings; send them to a receiver with <code>slipway monitor set {endpoint} --webhook URL</code>.</p>
         : null}
-      {alerts.data && alerts.data.length > 0 ? <ol class="alert-list">{alerts.data.map((a) => <AlertItem key={a.id} alert={a} />)}</ol> : null}
+      {alerts.data && alerts.data.length > 0 ? <ol class="alert-list">{alerts.data.map((a, i) => <AlertItem key={a.id} alert={a} newest={i === 0} />)}</ol> : null}
     </section>
   );
 }

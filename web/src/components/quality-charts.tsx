@@ -9,9 +9,14 @@ import { TimeChart, type ChartLine } from './time-chart.js';
 
 type Metric = 'accuracy' | 'f1' | 'mae' | 'rmse';
 
-/** One line per variant on the union of bucket times (seconds), null where a variant had no feedback. */
-export function qualityLines(buckets: QualityBucket[], metric: Metric): { times: number[]; lines: ChartLine[] } {
-  const times = [...new Set(buckets.map((b) => Date.parse(b.start) / 1000))].sort((a, b) => a - b);
+const HOUR_S = 3600;
+
+/**
+ * One line per variant on the union of bucket times (seconds), null where a variant had no feedback; the hour's two
+ * ends are added as empty points so the time axis always spans the hour asked for, however few buckets have feedback.
+ */
+export function qualityLines(buckets: QualityBucket[], metric: Metric, span: { from: number; to: number }): { times: number[]; lines: ChartLine[] } {
+  const times = [...new Set([span.from, ...buckets.map((b) => Date.parse(b.start) / 1000), span.to])].sort((a, b) => a - b);
   const index = new Map(times.map((t, i) => [t, i]));
   const variants = [...new Set(buckets.map((b) => b.variant))];
   const lines = variants.map((variant) => {
@@ -23,8 +28,13 @@ export function qualityLines(buckets: QualityBucket[], metric: Metric): { times:
 }
 
 export function QualityCharts({ endpoint }: { endpoint: string }) {
-  const report = usePoll((signal) => api.get<QualityReport>(`/api/v1/endpoints/${seg(endpoint)}/quality?since=1h&bucket=1m`, signal), 15_000, [endpoint]);
-  const r = report.data;
+  const report = usePoll(async (signal) => {
+    const reply = await api.get<QualityReport>(`/api/v1/endpoints/${seg(endpoint)}/quality?since=${HOUR_S}s&bucket=1m`, signal);
+    const now = Math.floor(Date.now() / 1000);
+    return { reply, span: { from: now - HOUR_S, to: now } };
+  }, 15_000, [endpoint]);
+  const r = report.data?.reply;
+  const span = report.data?.span ?? { from: 0, to: 0 };
   const charts: { title: string; unit: string; metric: Metric }[] = r?.kind === 'regression'
     ? [{ title: 'Mean absolute error', unit: 'target units', metric: 'mae' }, { title: 'Root mean squared error', unit: 'target units', metric: 'rmse' }]
     : [{ title: 'Accuracy', unit: 'share correct', metric: 'accuracy' }, { title: 'F1 (macro)', unit: 'F1', metric: 'f1' }];
@@ -43,8 +53,8 @@ export function QualityCharts({ endpoint }: { endpoint: string }) {
         <>
           <div class="chart-grid">
             {charts.map((c) => {
-              const { times, lines } = qualityLines(r.buckets, c.metric);
-              return <TimeChart title={`${c.title} per variant (1-minute buckets)`} unit={c.unit} times={times} lines={lines} />;
+              const { times, lines } = qualityLines(r.buckets, c.metric, span);
+              return <TimeChart title={`${c.title} per variant (1-minute buckets)`} unit={c.unit} times={times} lines={lines} points />;
             })}
           </div>
           <p class="muted">{r.buckets.reduce((a, b) => a + b.labelled, 0)} labelled rows{r.skipped > 0 ? `; ${r.skipped} feedback entries could not be compared` : ''}.</p>
