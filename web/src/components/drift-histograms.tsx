@@ -7,7 +7,7 @@ import type { WindowFeature } from '../lib/monitoring-types.js';
 
 const W = 720;
 const H = 260;
-const PAD = { left: 56, right: 12, top: 12, bottom: 64 };
+const PAD = { left: 56, right: 28, top: 12, bottom: 64 };
 
 interface Counts { counts: number[]; total: number }
 
