@@ -1,6 +1,7 @@
 // The Monitoring page in a real browser against a real server: shifted traffic to a monitored endpoint (diabetes,
 // capture on, 100-row windows) marks exactly the shifted features in the heatmap's new window; the grid moves with
-// the arrow keys; a cell opens the baseline's and the window's histograms; an alert lists its failed webhook attempt.
+// the arrow keys; a cell opens the baseline's and the window's histograms; an alert lists its failed webhook attempt;
+// a retraining run is listed with its log.
 
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -118,6 +119,27 @@ describe('monitoring page', () => {
     const attempt = page.locator('.alert-item .delivery table tbody tr', { hasText: '500' });
     await attempt.first().waitFor({ state: 'attached', timeout: 15_000 });
 
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('lists a retraining run with its dataset and shows its log', async () => {
+    // A job that reads its dataset's path and fails: a failed run with a log (no Python needed).
+    const job = "console.log('training on ' + process.env.SLIPWAY_DATASET); process.exit(3)";
+    await setLoop(server.url, 'diabetes', 'retrain', { enabled: true, onDrift: false, command: [process.execPath, '-e', job], dataset: { format: 'csv' } });
+    const started = await call<{ id: number }>(`${server.url}/api/v1/endpoints/diabetes/retrain/runs`, 'POST');
+    expect(started.status).toBe(202);
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}/monitoring/diabetes`);
+    const row = page.locator('section[aria-labelledby="retrain-title"] tbody tr', { hasText: `#${started.body.id}` });
+    await row.locator('text=failed').waitFor({ timeout: 20_000 });
+    expect(await row.textContent()).toContain('manual');
+    // The exported dataset's file and its row count.
+    expect(await row.textContent()).toMatch(/\.csv.*\(\d+ rows\)/);
+    await row.getByRole('button', { name: 'Show log' }).click();
+    const log = page.locator('.run-log pre');
+    await waitUntil(async () => ((await log.textContent()) ?? '').includes('training on '), 10_000, 'the run\'s log');
+    expect(await page.locator('.run-log').textContent()).toContain('Exit code 3');
     expect(problems).toEqual([]);
     await page.context().close();
   });
