@@ -114,6 +114,12 @@ describe('monitoring page', () => {
     expect(await panel.locator('.hist-legend').textContent()).toMatch(/Baseline.*Window/);
     expect(await panel.locator('.cell-stats').textContent()).toContain('drifted');
     expect(await bmi.getAttribute('aria-pressed')).toBe('true');
+    // Escape closes the panel and focus returns to the cell.
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(await page.locator('button.heat-cell:focus').getAttribute('data-feature')).toBe('bmi');
+    await bmi.click();
+    await panel.locator('g.hist-window rect').first().waitFor({ state: 'attached' });
 
     // The drift alert lists its webhook delivery with the failed attempt (HTTP 500) and the retry due.
     const attempt = page.locator('.alert-item .delivery table tbody tr', { hasText: '500' });

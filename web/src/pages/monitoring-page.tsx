@@ -52,6 +52,12 @@ function MonitoringOf({ name }: { name: string }) {
   const heatmap = usePoll((signal) => api.get<DriftHeatmap>(`/api/v1/endpoints/${seg(name)}/monitor/heatmap?windows=${WINDOWS}`, signal), 5000, [name]);
   const [selected, setSelected] = useState<CellRef | null>(null);
   const h = heatmap.data;
+  // Closing the panel puts focus back on the cell that opened it, so keyboard users keep their place in the grid.
+  const close = (cell: CellRef): void => {
+    setSelected(null);
+    const button = document.querySelector<HTMLButtonElement>(`button.heat-cell[data-window="${cell.windowId}"][data-feature="${CSS.escape(cell.feature)}"]`);
+    button?.focus();
+  };
   return (
     <section>
       <h1>Monitoring <Link href={`/endpoints/${seg(name)}`}>{name}</Link></h1>
@@ -68,7 +74,7 @@ function MonitoringOf({ name }: { name: string }) {
           </p>
         ) : null}
         {h && h.windows.length > 0 ? <DriftHeatmapGrid heatmap={h} selected={selected} onSelect={setSelected} /> : null}
-        {selected ? <DriftCellPanel endpoint={name} cell={selected} onClose={() => setSelected(null)} /> : null}
+        {selected ? <DriftCellPanel endpoint={name} cell={selected} onClose={() => close(selected)} /> : null}
       </section>
 
       <DataQualityTable endpoint={name} windows={WINDOWS} />
