@@ -1,18 +1,28 @@
 // `npm run screenshots`: starts a real server with the ONNX examples, sends traffic (a shadow variant and capture on
-// for the endpoint page; an alias and a profile for the models page; last, a second digits version in a running canary
-// for the rollout page), and saves a screenshot of each dashboard page to docs/screenshots/.
+// for the endpoint page; an alias and a profile for the models page; a monitored endpoint with shifted windows and
+// feedback for the monitoring page; last, a second digits version in a running canary for the rollout page), and saves
+// a screenshot of each dashboard page to docs/screenshots/.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { launchBrowser, sendTraffic, startDashboardServer } from '../test/support/dashboard.js';
 import { push, ROOT } from '../test/loop-harness.js';
+import { MONITORED, monitoredTraffic } from '../test/support/monitoring-traffic.js';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
-const PAGES: { file: string; path: string; wait: string }[] = [
+const PAGES: { file: string; path: string; wait: string; act?: (page: Page) => Promise<void> }[] = [
   { file: 'overview.png', path: '/', wait: 'table.data-table a[href="/endpoints/digits"]' },
   { file: 'endpoint.png', path: '/endpoints/digits', wait: 'figure.chart[aria-label^="Throughput"] canvas' },
   { file: 'models.png', path: '/models/digits/1', wait: '.profile-chart svg .pt-front' },
-  { file: 'monitoring.png', path: '/monitoring/digits', wait: 'dl.facts' },
+  // The drift heatmap with shifted windows, and the newest window's bmi cell opened on its two histograms.
+  {
+    file: 'monitoring.png', path: `/monitoring/${MONITORED}`, wait: 'button.heat-cell.drifted',
+    act: async (page) => {
+      await page.locator('button.heat-cell.drifted[data-feature="bmi"]').last().click();
+      await page.waitForSelector('section.cell-panel g.hist-window rect', { state: 'attached' });
+    },
+  },
 ];
 
 /** Taken after the others, so the canary it needs (a second digits version) shows on no other page. */
@@ -38,6 +48,7 @@ async function main(): Promise<void> {
       method: 'POST', headers: json, body: JSON.stringify({ sloP99Ms: 20, budgetSeconds: 45, concurrency: [1, 4, 8], pointMillis: 250, minRequests: 40 }),
     });
     await profile.text();
+    await monitoredTraffic(server.url, { calm: 3, shifted: 2 });
     const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     await page.goto(`${server.url}/endpoints/digits`);
@@ -46,6 +57,7 @@ async function main(): Promise<void> {
     for (const p of PAGES) {
       await page.goto(`${server.url}${p.path}`);
       await page.waitForSelector(p.wait);
+      await p.act?.(page);
       await page.waitForTimeout(p.file === 'endpoint.png' ? 3000 : 1500);
       await page.screenshot({ path: join(OUT, p.file), fullPage: true });
       console.log(`wrote docs/screenshots/${p.file}`);

@@ -19,6 +19,8 @@ export interface TimeChartProps {
   times: number[];
   lines: ChartLine[];
   height?: number;
+  /** Marks each point (sparse series, e.g. per-minute buckets, where a lone point would draw nothing). */
+  points?: boolean;
 }
 
 function options(props: TimeChartProps, width: number): uPlot.Options {
@@ -33,7 +35,7 @@ function options(props: TimeChartProps, width: number): uPlot.Options {
       {},
       ...props.lines.map((line, i) => {
         const style = lineStyle(i);
-        return { label: line.label, stroke: style.stroke, width: style.width, dash: style.dash, spanGaps: false, points: { show: false } };
+        return { label: line.label, stroke: style.stroke, width: style.width, dash: style.dash, spanGaps: false, points: { show: props.points ?? false } };
       }),
     ],
   };
