@@ -1,9 +1,11 @@
 // Shared pieces of the fault-injection tests: a server that pauses at a named point (SLIPWAY_TEST_PAUSE_AT, see
 // src/core/test-pause.ts) and is killed there with SIGKILL, and the consistency checks made after it restarts.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
+import pg from 'pg';
 import { expect } from 'vitest';
 import { PAUSE_MARKER, type PausePoint } from '../src/core/test-pause.js';
 import { call } from './http.js';
@@ -130,4 +132,46 @@ export async function checkEndpoint(url: string, name: string): Promise<string[]
   const served = endpoint.body.variants.map((v) => `${v.name}=${v.model}@${v.weight}`);
   expect(served).toEqual(last.spec!.variants.map((v) => `${v.name}=${v.model.name}:${v.model.version}@${v.weight}`));
   return served;
+}
+
+/** The artifacts of a Postgres store: rows of `artifacts` and their ordered `artifact_chunks`. */
+export function pgBlobs(database: string): BlobReader {
+  const query = async <T extends object>(sql: string, params: unknown[] = []): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: database });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    async read(sha) {
+      const [blob] = await query<{ chunks: number }>('SELECT chunks FROM artifacts WHERE sha256 = $1', [sha]);
+      if (!blob) return undefined;
+      const chunks = await query<{ data: Buffer }>('SELECT data FROM artifact_chunks WHERE sha256 = $1 ORDER BY seq', [sha]);
+      expect(chunks).toHaveLength(blob.chunks);
+      return Buffer.concat(chunks.map((c) => c.data));
+    },
+    async list() {
+      return (await query<{ sha256: string }>('SELECT sha256 FROM artifacts ORDER BY sha256')).map((r) => r.sha256);
+    },
+  };
+}
+
+/** Starts a bare-model push of `total` bytes and sends only `sent` of them; the request stays open. */
+export function startPartialUpload(url: string, name: string, sent: number, total: number): ClientRequest {
+  const req = httpRequest(`${url}/api/v1/models?name=${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(total) },
+  });
+  req.on('error', () => undefined); // the server goes away mid-request: expected
+  req.write(randomBytes(sent));
+  return req;
+}
+
+/** Files under `dir` (recursively), none when it does not exist. */
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }

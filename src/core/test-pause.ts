@@ -7,6 +7,8 @@ import { writeSync } from 'node:fs';
 
 /** Every named point: each sits between two steps a crash could fall between. */
 export const PAUSE_POINTS = [
+  /** Postgres: a blob's row and first chunk are inserted inside its transaction, which has not committed. */
+  'push:artifact-in-transaction',
   /** A push's files are stored as artifacts; the version row is not written yet. */
   'push:before-version',
   /** A deploy's new variants are loaded and warmed; the spec is not stored yet. */
