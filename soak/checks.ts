@@ -63,7 +63,7 @@ export interface SoakFigures {
   requests: RequestFigures;
   captures: CaptureFigures;
   webhooks: WebhookFigures;
-  /** Final status of the canary rollout that should succeed, and of the one whose gate fails on purpose. */
+  /** Final status (and reason) of the canary rollout that should succeed, and of the one whose gate fails on purpose. */
   canary: string;
   rollback: string;
 }
@@ -124,7 +124,7 @@ export function judgeSoak(f: SoakFigures, limits: SoakLimits = DEFAULT_LIMITS): 
     passed: w.pending === 0 && w.withoutDelivery === 0 && w.deliveredNotReceived === 0,
     detail: `${w.delivered} delivered (${w.received} received), ${w.failed} failed, ${w.pending} pending, ${w.withoutDelivery} events without a delivery, ${w.deliveredNotReceived} delivered but never received`,
   });
-  checks.push({ name: 'canary rollout succeeded', passed: f.canary === 'succeeded', detail: f.canary });
-  checks.push({ name: 'failing canary rolled back', passed: f.rollback === 'rolled_back', detail: f.rollback });
+  checks.push({ name: 'canary rollout succeeded', passed: f.canary.startsWith('succeeded'), detail: f.canary });
+  checks.push({ name: 'failing canary rolled back', passed: f.rollback.startsWith('rolled_back'), detail: f.rollback });
   return checks;
 }

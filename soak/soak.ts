@@ -55,6 +55,11 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
+/** Rows per monitor window: small enough that a short run's shifted traffic fills one. */
+const WINDOW_ROWS = 100;
+/** Candidate requests a canary step needs before its gates are judged. */
+const MIN_REQUESTS = 10;
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function api<T>(server: SoakServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -92,6 +97,15 @@ async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number):
   return undefined;
 }
 
+/** Waits (bounded) for the digits rollout to end; its status and reason, or "running" when time ran out. */
+async function rolloutEnd(server: SoakServer, timeoutMs: number): Promise<string> {
+  const ended = await until(async () => {
+    const s = await must<{ status: string; reason: string | null }>(server, 'GET', '/api/v1/endpoints/digits/rollout');
+    return s.status === 'running' || s.status === 'paused' ? undefined : s;
+  }, timeoutMs);
+  return ended ? `${ended.status}${ended.reason ? ` (${ended.reason})` : ''}` : 'running';
+}
+
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const totalMs = o.minutes * 60_000;
@@ -112,9 +126,9 @@ async function main(): Promise<number> {
   let traffic: Traffic | undefined;
   try {
     for (const endpoint of ['digits', 'diabetes']) await must(server, 'PUT', `/api/v1/endpoints/${endpoint}/capture`, { enabled: true, sampleRate: 1 });
-    await must(server, 'PUT', '/api/v1/endpoints/diabetes/monitor', { enabled: true, windowRows: 200, webhook: { url: receiver.url, minSeverity: 'warning' } });
+    await must(server, 'PUT', '/api/v1/endpoints/diabetes/monitor', { enabled: true, windowRows: WINDOW_ROWS, webhook: { url: receiver.url, minSeverity: 'warning' } });
     const pushed = await cli(server, ['push', join(o.examples, 'digits')]);
-    note(`capture on (digits, diabetes), monitor on diabetes (windows of 200 rows, webhook ${receiver.url}); ${pushed.trim().split('\n')[0]}`);
+    note(`capture on (digits, diabetes), monitor on diabetes (windows of ${WINDOW_ROWS} rows, webhook ${receiver.url}); ${pushed.trim().split('\n')[0]}`);
 
     segments.push({ label: 'first server', sampler: new ProcSampler(server.pid, 2000), from: Date.now() });
     traffic = new Traffic({ examples: o.examples, url: server.url, grpcAddress: server.grpcAddress, ratePerSecond: o.rate, concurrency: o.concurrency });
@@ -125,16 +139,14 @@ async function main(): Promise<number> {
 
     // A canary that should pass its gates and complete.
     await at(0.12);
-    const bake = `${Math.max(5, Math.round(totalMs * 0.04 / 1000))}s`;
+    // Long enough for the candidate's share of the traffic to pass min_requests in each step.
+    const bake = `${Math.max(10, Math.round(totalMs * 0.04 / 1000), Math.ceil((4 * MIN_REQUESTS) / o.rate))}s`;
     const canary = await must<{ id: string }>(server, 'POST', '/api/v1/endpoints/digits/rollouts', {
-      model: 'digits:2', steps: [50, 100], bake, gates: ['error_rate<=0.01', 'min_requests>=20'],
+      model: 'digits:2', steps: [50, 100], bake, gates: ['error_rate<=0.01', `min_requests>=${MIN_REQUESTS}`],
     });
     note(`canary ${canary.id}: digits → digits:2, steps 50,100, bake ${bake}`);
-    const canaryEnd = await until(async () => {
-      const s = await must<{ id: string; status: string }>(server, 'GET', '/api/v1/endpoints/digits/rollout');
-      return s.status === 'running' || s.status === 'paused' ? undefined : s.status;
-    }, totalMs * 0.2);
-    note(`canary ${canary.id} ended: ${canaryEnd ?? 'still running (timed out)'}`);
+    const canaryEnd = await rolloutEnd(server, totalMs * 0.2);
+    note(`canary ${canary.id} ended: ${canaryEnd}`);
 
     // Shifted diabetes traffic until the monitor alerts (bounded), then back to normal.
     await at(0.3);
@@ -163,15 +175,14 @@ async function main(): Promise<number> {
 
     // A canary whose gate cannot pass (the candidate's p99 at 1% of the stable one's): rolled back by the gate.
     await at(0.65);
+    const serving = (await must<{ variants: { model: string; weight: number }[] }>(server, 'GET', '/api/v1/endpoints/digits')).variants.find((v) => v.weight > 0)!.model;
+    const other = serving === 'digits:2' ? 'digits:1' : 'digits:2';
     const failing = await must<{ id: string }>(server, 'POST', '/api/v1/endpoints/digits/rollouts', {
-      model: 'digits:1', steps: [50, 100], bake, gates: ['p99_latency_ratio<=0.01', 'min_requests>=20'],
+      model: other, steps: [50, 100], bake, gates: ['p99_latency_ratio<=0.01', `min_requests>=${MIN_REQUESTS}`],
     });
-    note(`canary ${failing.id}: digits → digits:1 with gate p99_latency_ratio<=0.01 (fails on purpose)`);
-    const rollbackEnd = await until(async () => {
-      const s = await must<{ status: string }>(server, 'GET', '/api/v1/endpoints/digits/rollout');
-      return s.status === 'running' || s.status === 'paused' ? undefined : s.status;
-    }, totalMs * 0.2);
-    note(`canary ${failing.id} ended: ${rollbackEnd ?? 'still running (timed out)'}`);
+    note(`canary ${failing.id}: digits ${serving} → ${other} with gate p99_latency_ratio<=0.01 (fails on purpose)`);
+    const rollbackEnd = await rolloutEnd(server, totalMs * 0.2);
+    note(`canary ${failing.id} ended: ${rollbackEnd}`);
 
     await at(1);
     await traffic.stop();
@@ -227,7 +238,7 @@ async function main(): Promise<number> {
       rss: trendAfter(s.sampler.rss, s.from + warmUpMs),
       fds: trendAfter(s.sampler.fds, s.from + warmUpMs),
     }));
-    const figures = { segments: trendSegments, requests: traffic.figures(), captures, webhooks, canary: canaryEnd ?? 'running', rollback: rollbackEnd ?? 'running' };
+    const figures = { segments: trendSegments, requests: traffic.figures(), captures, webhooks, canary: canaryEnd, rollback: rollbackEnd };
     const checks = judgeSoak(figures, o.limits);
     if (traffic.failures.length) note(`failures outside the restart: ${traffic.failures.slice(0, 5).join('; ')}`);
     const run: SoakRun = {

@@ -3,13 +3,15 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { PAUSE_MARKER, type PausePoint } from '../src/core/test-pause.js';
 import { call } from './http.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { CLI, startServer, type ServerProcess } from './server-process.js';
 
 export { PAUSE_MARKER };
 
@@ -174,4 +176,34 @@ export function startPartialUpload(url: string, name: string, sent: number, tota
 export function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+/**
+ * Starts a server that pauses at a point of its start-up, before it prints its address: on a port chosen here, and
+ * resolved once it says it is paused (it listens and serves what it has restored by then).
+ */
+export async function startPausedAtStart(home: string, point: PausePoint): Promise<ServerProcess> {
+  const port = await new Promise<number>((resolvePort) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as AddressInfo;
+      probe.close(() => resolvePort(p));
+    });
+  });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--grpc-port', '0', '--home', home, '--log-level', 'warn'], {
+    cwd: home, env: { ...process.env, SLIPWAY_ADMIN_TOKEN: '', SLIPWAY_TEST_PAUSE_AT: point }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const server: ServerProcess = {
+    url: `http://127.0.0.1:${port}`, grpcAddress: '', home, child, output: () => out,
+    stop: (signal: NodeJS.Signals = 'SIGTERM') => new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      child.once('exit', () => done());
+      child.kill(signal);
+    }),
+  };
+  await waitForOutput(server, `${PAUSE_MARKER} ${point}`, 30_000);
+  return server;
 }

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { killWhenPaused, startPausing, waitUntil } from './fault-harness.js';
+import { killWhenPaused, startPausedAtStart, startPausing, waitUntil } from './fault-harness.js';
 import { call } from './http.js';
 import { removeHome, ROOT, runCli, startServer, tempHome, type ServerProcess } from './server-process.js';
 
@@ -136,4 +136,17 @@ it('a retraining run killed while its job runs is failed after the restart, and 
   const [again] = await runs(server.url);
   expect(again!.id).toBeGreaterThan(running!.id);
   expect(again!.status).toBe('succeeded');
+});
+
+it('a request a restored endpoint answers before the restart has finished is captured', async () => {
+  await server!.stop('SIGKILL');
+  // Paused after the endpoints are restored (they serve), before rollouts and the loop's timers start.
+  server = await startPausedAtStart(home, 'restore:before-rollouts');
+  expect((await call(`${server.url}/v2/models/digits/infer`, 'POST', request('early-0'))).status).toBe(200);
+  await waitUntil(async () => (await capturedCount(server!.url)) === 1, 'the early capture to be written');
+  await server.stop('SIGKILL');
+
+  server = await startServer({ home });
+  const exported = await (await fetch(`${server.url}/api/v1/endpoints/digits/export?format=jsonl`)).text();
+  expect(exported).toContain('"request_id":"early-0"');
 });

@@ -9,6 +9,8 @@ import { writeSync } from 'node:fs';
 export const PAUSE_POINTS = [
   /** Postgres: a blob's row and first chunk are inserted inside its transaction, which has not committed. */
   'push:artifact-in-transaction',
+  /** Start-up: stored endpoints are restored and serving; rollouts are not resumed yet. */
+  'restore:before-rollouts',
   /** A push's files are stored as artifacts; the version row is not written yet. */
   'push:before-version',
   /** A deploy's new variants are loaded and warmed; the spec is not stored yet. */
