@@ -1,3 +1,5 @@
+// The soak verdicts: a healthy run passes, each kind of finding fails its own check and only that one.
+
 import { describe, expect, it } from 'vitest';
 import { judgeSoak, type SoakFigures } from './checks.js';
 

@@ -1,3 +1,5 @@
+// The least-squares slope per minute and the trend after a warm-up, on series with known answers.
+
 import { describe, expect, it } from 'vitest';
 import { slopePerMinute, trendAfter, type Sample } from './slope.js';
 

@@ -68,7 +68,7 @@ it('a step killed between applying its spec and storing its state resumes the st
   server = await startServer({ home });
   // The stored state said step 1 (50%): restore serves that step again, as a stated resume in the history.
   expect(await rolloutOf(server.url)).toMatchObject({ id: started.body.id, status: 'running', stepIndex: 0 });
-  await waitUntil(async () => (await rolloutOf(server!.url)).status !== 'running', 'the resumed rollout to finish', 15_000);
+  await waitUntil(async () => (await rolloutOf(server!.url)).status !== 'running', 'the resumed rollout to finish', 30_000);
   expect(await rolloutOf(server.url)).toMatchObject({ id: started.body.id, status: 'succeeded' });
   expect(await checkEndpoint(server.url, 'digits')).toEqual(['digits-2=digits:2@100']);
   const history = (await call<{ reason: string | null }[]>(`${server.url}/api/v1/endpoints/digits/history`)).body;
