@@ -57,6 +57,8 @@ function parseArgs(argv: string[]): Options {
 
 /** Rows per monitor window: small enough that a short run's shifted traffic fills one. */
 const WINDOW_ROWS = 100;
+/** How often RSS and open files are read: every second, so a short run still has enough points for a slope. */
+const SAMPLE_MS = 1000;
 /** Candidate requests a canary step needs before its gates are judged. */
 const MIN_REQUESTS = 10;
 
@@ -146,7 +148,7 @@ async function main(): Promise<number> {
     const pushed = await cli(server, ['push', join(o.examples, 'digits')]);
     note(`capture on (digits, diabetes), monitor on diabetes (windows of ${WINDOW_ROWS} rows, webhook ${receiver.url}); ${pushed.trim().split('\n')[0]}`);
 
-    segments.push({ label: 'first server', sampler: new ProcSampler(server.pid, 2000), from: Date.now() });
+    segments.push({ label: 'first server', sampler: new ProcSampler(server.pid, SAMPLE_MS), from: Date.now() });
     traffic = new Traffic({ examples: o.examples, url: server.url, grpcAddress: server.grpcAddress, ratePerSecond: o.rate, concurrency: o.concurrency });
     traffic.start();
     const trafficStart = Date.now();
@@ -178,7 +180,7 @@ async function main(): Promise<number> {
     segments.at(-1)!.sampler.stop();
     server = await startSoakServer(home, port, grpcPort, o.examples);
     traffic.reconnect();
-    segments.push({ label: 'after the restart', sampler: new ProcSampler(server.pid, 2000), from: Date.now() });
+    segments.push({ label: 'after the restart', sampler: new ProcSampler(server.pid, SAMPLE_MS), from: Date.now() });
     // Requests sent before readiness may still be on their way back: a moment, then failures count again.
     await sleep(1000);
     traffic.restarting = false;
