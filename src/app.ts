@@ -11,6 +11,9 @@ import { UnavailableError } from './core/errors.js';
 import { pauseAt } from './core/test-pause.js';
 import { buildHttpServer, createHttpServer } from './api/http-server.js';
 import { clusterRoutes } from './api/cluster-routes.js';
+import { inferAccess } from './api/infer-access.js';
+import { AuditLog } from './access/audit-log.js';
+import { TokenService } from './access/token-service.js';
 import { ChangeFollower } from './change-follower.js';
 import { DEFAULT_DUTY_LEASES, DutyLeases, type DutyLeaseOptions } from './duty-leases.js';
 import type { Config } from './config.js';
@@ -25,6 +28,8 @@ import { Baselines } from './monitoring/baselines.js';
 import { CapturePipeline, DEFAULT_PIPELINE, type CapturePipelineOptions } from './monitoring/capture-pipeline.js';
 import { LoopMetrics } from './monitoring/loop-metrics.js';
 import { ServingMetrics } from './monitoring/serving-metrics.js';
+import { fanOut } from './monitoring/observer-fanout.js';
+import { SeriesRecorder } from './monitoring/series-recorder.js';
 import type { WebhookOptions } from './monitoring/webhook-sender.js';
 import { VersionProfiles } from './profiler/version-profiles.js';
 import { VersionIntake } from './registry/version-intake.js';
@@ -107,11 +112,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   loopMetrics.countBuffered(pipeline);
   // Serving's state: the live table requests are answered from, and the manager that changes it.
   const loader = new VariantLoader(registry, runners);
-  const live = new LiveEndpoints(registry, loader, config.runtime, metrics, pipeline);
+  // Serving reports to metrics and to the dashboard's per-second series alike.
+  const series = new SeriesRecorder();
+  const observer = fanOut(metrics, series);
+  const live = new LiveEndpoints(registry, loader, config.runtime, observer, pipeline);
   metrics.observe(live);
+  series.observe(live);
+  series.start();
   // A removed endpoint's loop settings go with it. The settings live in `loop`, built below from these endpoints (its
   // retraining runs ask them what they serve); nothing can remove an endpoint before the servers start.
-  const endpoints = new EndpointManager(store, registry, loader, config.runtime, metrics, live, (name) => void loop.settings.forget(name));
+  const endpoints = new EndpointManager(store, registry, loader, config.runtime, observer, live, (name) => void loop.settings.forget(name));
   const rollouts = new RolloutController(store, endpoints, registry, log, () => duties.holds('rollouts'));
   const validator = new VersionValidator({ registry, runners, store });
   const baselines = new Baselines({ registry, runners, store: store.loop, flushCaptures: () => pipeline.flush() });
@@ -120,9 +130,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     store: store.loop, registry, home: config.home, metrics: loopMetrics, pipeline, baselines, intake, endpoints, rollouts, log,
     webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
   });
-  // What other replicas change in the store is followed here: endpoints reloaded or removed, loop settings re-applied.
+  // Tokens (the configured admin token among them) and the audit trail of management actions.
+  const tokens = new TokenService({ store: store.access, adminToken: config.adminToken, log });
+  const audit = new AuditLog(store.access, log);
+  const checkInfer = config.requireInferToken ? inferAccess(tokens) : undefined;
+  // What other replicas change in the store is followed here: endpoints reloaded or removed, loop settings re-applied,
+  // cached tokens dropped.
   const follower = new ChangeFollower({
     store,
+    forgetTokens: () => tokens.forget(),
     reconcileEndpoints: () => endpoints.reconcile((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint changed by another replica failed to load')),
     reapplySettings: () => loop.settings.reapply(),
     log,
@@ -149,20 +165,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     validator,
     profiles: new VersionProfiles({ registry, runners, store }),
     metrics,
+    series,
     version: serverVersion,
-    adminToken: config.adminToken,
+    tokens,
+    audit,
+    ...(checkInfer ? { inferAccess: checkInfer } : {}),
     maxBodyBytes: config.maxBodyBytes,
     maxUploadBytes: config.maxUploadBytes,
     decoder,
     plane,
   });
-  await app.register(clusterRoutes, { cluster: () => duties.status(), adminToken: config.adminToken });
+  await app.register(clusterRoutes, { cluster: () => duties.status() });
   const recovered = options.skipRecovery ? { incomplete: 0, orphans: 0 } : await registry.recover();
   if (recovered.incomplete > 0 || recovered.orphans > 0) {
     app.log.warn(recovered, 'removed unfinished uploads and unreferenced artifacts left by an earlier crash');
   }
-  if (!config.adminToken && config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
-    app.log.warn(`listening on ${config.host} with --insecure: the management API accepts anyone who can reach it`);
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1' && !(await tokens.required())) {
+    app.log.warn(`listening on ${config.host} with --insecure and no token yet: the management API accepts anyone who can reach it until a token is configured or created`);
   }
   const restore = (): Promise<void> =>
     duties
@@ -204,6 +223,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       host: config.host,
       port: config.grpcPort,
       maxMessageBytes: config.grpcMaxMessageBytes,
+      ...(checkInfer ? { inferAccess: checkInfer } : {}),
       logError: (details, message) => app.log.error(details, message),
     });
   } catch (err) {
@@ -229,6 +249,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     },
     async close() {
       started = false;
+      series.stop();
       await Promise.all([grpc.close(), app.close()]);
       await follower.close();
       rollouts.close();

@@ -1,6 +1,6 @@
 // Follows what other replicas change in the shared store: polls the change counters (and, on Postgres, wakes at once on
-// NOTIFY), then reconciles the live endpoint table and re-applies loop settings; a full reconcile now and then is the
-// safety net for anything a poll or a notification missed.
+// NOTIFY), then reconciles the live endpoint table, re-applies loop settings and drops cached tokens; a full reconcile
+// now and then is the safety net for anything a poll or a notification missed.
 
 import type { ChangeCounters, ChangeKind, Store } from './store/store.js';
 
@@ -10,6 +10,8 @@ export interface ChangeFollowerDeps {
   reconcileEndpoints: () => Promise<unknown>;
   /** Hands the loop's parts the settings the store holds now. */
   reapplySettings: () => Promise<void>;
+  /** Drops tokens cached for inference: one was created or revoked (a revocation counts on every replica within a poll). */
+  forgetTokens: () => void;
   log: (details: object, message: string) => void;
   /** How often the counters are read (a cheap one-row-per-kind query): a change is followed within about this. */
   pollMs?: number;
@@ -69,6 +71,7 @@ export class ChangeFollower {
     const before = this.seen;
     const full = Date.now() - this.lastFull >= (this.deps.fullEveryMs ?? 30_000);
     if (full) this.lastFull = Date.now();
+    if (full || !before || before.tokens !== now.tokens) this.deps.forgetTokens();
     const endpointsChanged = full || !before || before.endpoints !== now.endpoints || before.aliases !== now.aliases;
     if (endpointsChanged) await this.deps.reconcileEndpoints();
     if (full || !before || before.settings !== now.settings || endpointsChanged) await this.deps.reapplySettings();

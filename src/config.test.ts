@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, database, host, port, grpcPort, adminToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, requireInferToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -34,6 +34,7 @@ describe('loadConfig: layers', () => {
       port: 8000,
       grpcPort: 8001,
       adminToken: undefined,
+      requireInferToken: false,
       insecure: false,
       maxBodyBytes: 64 * 1024 * 1024,
       maxUploadBytes: 2 * 1024 * 1024 * 1024,
@@ -102,6 +103,7 @@ describe('loadConfig: layers', () => {
         SLIPWAY_GRPC_PORT: '0',
         SLIPWAY_ADMIN_TOKEN: 'secret',
         SLIPWAY_INSECURE: 'true',
+        SLIPWAY_REQUIRE_INFER_TOKEN: '1',
         SLIPWAY_MAX_BODY_BYTES: '4096',
         SLIPWAY_MAX_UPLOAD_BYTES: '8192',
         SLIPWAY_GRPC_MAX_MESSAGE_BYTES: '16384',
@@ -121,6 +123,7 @@ describe('loadConfig: layers', () => {
       port: 0,
       grpcPort: 0,
       adminToken: 'secret',
+      requireInferToken: true,
       insecure: true,
       maxBodyBytes: 4096,
       maxUploadBytes: 8192,

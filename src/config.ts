@@ -18,8 +18,10 @@ export interface Config {
   port: number;
   /** gRPC (Open Inference Protocol) port on the same host; 0 picks a free one. */
   grpcPort: number;
-  /** Bearer token the management API requires when set. */
+  /** A Bearer token that acts as an `admin` token named `admin`; with it set (or any token created) the management API needs a token. */
   adminToken: string | undefined;
+  /** Inference (HTTP and gRPC model routes) needs a token of scope `infer` (or `admin`); health stays open. */
+  requireInferToken: boolean;
   /** Allows binding a non-loopback address without an admin token (logs a warning). */
   insecure: boolean;
   /** When set, every webhook delivery carries x-slipway-signature: sha256=<HMAC of the body with this secret>. */
@@ -50,6 +52,7 @@ export const DEFAULT_CONFIG: Config = {
   port: 8000,
   grpcPort: 8001,
   adminToken: undefined,
+  requireInferToken: false,
   insecure: false,
   webhookSecret: undefined,
   maxBodyBytes: 64 * 1024 * 1024,
@@ -82,6 +85,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (grpcPort !== undefined) out.grpcPort = grpcPort;
   if (env.SLIPWAY_ADMIN_TOKEN) out.adminToken = env.SLIPWAY_ADMIN_TOKEN;
   if (env.SLIPWAY_WEBHOOK_SECRET) out.webhookSecret = env.SLIPWAY_WEBHOOK_SECRET;
+  if (env.SLIPWAY_REQUIRE_INFER_TOKEN) out.requireInferToken = env.SLIPWAY_REQUIRE_INFER_TOKEN === '1' || env.SLIPWAY_REQUIRE_INFER_TOKEN === 'true';
   if (env.SLIPWAY_INSECURE) out.insecure = env.SLIPWAY_INSECURE === '1' || env.SLIPWAY_INSECURE === 'true';
   const body = int('SLIPWAY_MAX_BODY_BYTES');
   if (body !== undefined) out.maxBodyBytes = body;
@@ -105,7 +109,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
 }
 
 const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' | 'boolean'> = {
-  home: 'string', database: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', insecure: 'boolean', webhookSecret: 'string',
+  home: 'string', database: 'string', host: 'string', port: 'number', grpcPort: 'number', adminToken: 'string', requireInferToken: 'boolean', insecure: 'boolean', webhookSecret: 'string',
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', python: 'string', logLevel: 'string', workers: 'number',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {

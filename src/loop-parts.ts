@@ -17,7 +17,9 @@ import type { Baselines } from './monitoring/baselines.js';
 import type { CapturePipeline } from './monitoring/capture-pipeline.js';
 import type { LoopMetrics } from './monitoring/loop-metrics.js';
 import { LoopStatusView } from './monitoring/loop-status.js';
+import { resolveThresholds } from './monitoring/drift-check.js';
 import { MonitorRunner } from './monitoring/monitor-runner.js';
+import { MonitoringView } from './monitoring/monitoring-view.js';
 import type { WebhookOptions } from './monitoring/webhook-sender.js';
 import { DEFAULT_WEBHOOK, WebhookSender } from './monitoring/webhook-sender.js';
 import type { Duty } from './duty-leases.js';
@@ -56,6 +58,8 @@ export class LoopParts {
   readonly monitors: MonitorRunner;
   readonly settings: EndpointSettings;
   readonly status: LoopStatusView;
+  /** The dashboard's views over stored monitor results (heatmap, cells, findings, alerts). */
+  readonly views: MonitoringView;
   /** NotFoundError for an endpoint that does not exist: settings of a typo are not defaults. */
   readonly requireEndpoint: (endpoint: string) => void;
   private readonly log: (details: object, message: string) => void;
@@ -123,6 +127,10 @@ export class LoopParts {
         },
         retrain: { defaults: DEFAULT_RETRAIN, parse: parseRetrainPolicy, apply: (endpoint, policy) => this.retrainer.configure(endpoint, policy) },
       },
+    });
+    this.views = new MonitoringView({
+      store, requireEndpoint: this.requireEndpoint,
+      thresholds: async (endpoint) => resolveThresholds((await this.settings.get('monitor', endpoint)).thresholds),
     });
     this.status = new LoopStatusView({
       requireEndpoint: this.requireEndpoint, store, settings: this.settings, pipeline, monitors: this.monitors, retrainer: this.retrainer,

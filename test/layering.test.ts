@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(import.meta.dirname, '../src');
 
 /** Top to bottom: a layer may import its own files and layers below it, never above. */
-const LAYERS = ['cli', 'api', 'protocols', 'monitoring', 'data', 'rollout', 'profiler', 'serving', 'registry', 'runtime', 'store', 'core'];
+const LAYERS = ['cli', 'api', 'access', 'protocols', 'monitoring', 'data', 'rollout', 'profiler', 'serving', 'registry', 'runtime', 'store', 'core'];
 /** The process entry that starts a server: the one file outside src/ root that may import the composition root. */
 const SERVER_ENTRY = 'cli/serve-command.ts';
 /** These import core and nothing else of ours. */

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BaselineProfile } from '../src/core/baseline.js';
 import type { CaptureRecord } from '../src/core/capture-config.js';
+import type { FeatureHistogram } from '../src/core/histogram.js';
 import type { EndpointSpec, VariantSpec } from '../src/core/endpoint-spec.js';
 import { DEFAULT_ROUTING } from '../src/core/endpoint-spec.js';
 import { ConflictError, NotFoundError } from '../src/core/errors.js';
@@ -14,6 +15,7 @@ import { DEFAULT_RUNTIME } from '../src/core/runtime-config.js';
 import type { ValidationReport } from '../src/core/validation.js';
 import { scanCaptures } from '../src/store/scan-captures.js';
 import type { NewModelVersion, Store } from '../src/store/store.js';
+import type { NewAccessToken } from '../src/core/access-token.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -258,6 +260,26 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.latestRollout('web')).toEqual(done);
         expect((await store.activeRollouts()).map((r) => r.id)).toEqual(['r3']);
       });
+
+      it('lists an endpoint\'s rollouts latest first, bounded, and finds one by id with its step records', async () => {
+        await store.saveRollout(rollout('r1', 'web', 1_000, 'succeeded'));
+        await store.saveRollout(rollout('r3', 'web', 3_000, 'aborted'));
+        await store.saveRollout(rollout('r2', 'web', 2_000, 'rolled_back'));
+        await store.saveRollout(rollout('a1', 'api', 5_000, 'running'));
+        expect((await store.rollouts('web', 10)).map((r) => r.id)).toEqual(['r3', 'r2', 'r1']);
+        expect((await store.rollouts('web', 2)).map((r) => r.id)).toEqual(['r3', 'r2']);
+        expect(await store.rollouts('none', 10)).toEqual([]);
+        const withSteps: RolloutState = {
+          ...rollout('a1', 'api', 5_000, 'running'),
+          steps: [{
+            stepIndex: 0, phase: 'steps', share: 5, weights: { stable: 95, candidate: 5 }, startedAt: 5_000, endedAt: null, decision: null,
+            reason: null, results: [], samples: [{ t: 5_250, values: [0, null] }, { t: 5_500, values: [0.5, 12] }],
+          }],
+        };
+        await store.saveRollout(withSteps);
+        expect(await store.rollout('a1')).toEqual(withSteps);
+        expect(await store.rollout('nope')).toBeUndefined();
+      });
     });
 
     describe('loop settings', () => {
@@ -459,6 +481,30 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 500, windows: 3 });
         expect(await store.loop.windows('e', 10)).toHaveLength(3);
       });
+
+      it('keeps a window\'s histograms apart: windowDetail reads them, windows lists without them', async () => {
+        const histograms: FeatureHistogram[] = [
+          {
+            feature: 'a', output: false, kind: 'numeric', edges: [0, 0.5, 1],
+            baseline: { counts: [3, 4], total: 7, missing: 1, below: 0, above: 0 }, window: { counts: [0, 2], total: 2, missing: 0, below: 1, above: 5 },
+          },
+          {
+            feature: 'y', output: true, kind: 'categorical', categories: ['cat', 'dog'],
+            baseline: { counts: [5, 5], total: 10, missing: 0 }, window: { counts: [9, 1], total: 10, missing: 2 },
+          },
+        ];
+        const kept = await store.loop.saveWindow(
+          { endpoint: 'e', start: 0, end: 10, firstCapture: 1, lastCapture: 9, baseline: 'm:1', drifted: true, evaluation }, [], histograms,
+        );
+        const bare = await store.loop.saveWindow(
+          { endpoint: 'e', start: 10, end: 20, firstCapture: 10, lastCapture: 19, baseline: 'm:1', drifted: false, evaluation }, [],
+        );
+        expect(await store.loop.windowDetail('e', kept.window.id)).toEqual({ window: kept.window, histograms });
+        expect(await store.loop.windowDetail('e', bare.window.id)).toEqual({ window: bare.window, histograms: [] });
+        expect(await store.loop.windowDetail('other', kept.window.id)).toBeUndefined();
+        expect(await store.loop.windowDetail('e', bare.window.id + 100)).toBeUndefined();
+        expect(await store.loop.windows('e', 10)).toEqual([bare.window, kept.window]);
+      });
     });
 
     describe('webhook deliveries', () => {
@@ -479,6 +525,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.loop.deliveries(undefined, 10))[0]).toMatchObject({ attempts: 1, lastError: 'ECONNREFUSED', nextAttemptAt: 500 });
         await store.loop.updateDelivery(late.id + soon.id + 1000, { attempts: 9, status: 'failed', nextAttemptAt: 0, lastError: 'x' });
         expect(await store.loop.deliveries(undefined, 10)).toHaveLength(2);
+      });
+
+      it('appends each attempt given to the delivery\'s attempt log, oldest first', async () => {
+        const d = await store.loop.enqueueDelivery({ eventId: 9, url: 'http://127.0.0.1:1/c', headers: {}, payload: '{}', nextAttemptAt: 0 });
+        expect(d.attemptLog).toEqual([]);
+        const first = { time: 1_000, durationMs: 3, statusCode: 500, error: 'HTTP 500 Internal Server Error', nextAttemptAt: 2_000 };
+        const second = { time: 2_000, durationMs: 1, statusCode: null, error: 'ECONNREFUSED', nextAttemptAt: 6_000 };
+        const third = { time: 6_000, durationMs: 2, statusCode: 200, error: null, nextAttemptAt: null };
+        await store.loop.updateDelivery(d.id, { attempts: 1, status: 'pending', nextAttemptAt: 2_000, lastError: first.error, attempt: first });
+        await store.loop.updateDelivery(d.id, { attempts: 2, status: 'pending', nextAttemptAt: 6_000, lastError: second.error, attempt: second });
+        expect((await store.loop.deliveries(9, 10))[0]!.attemptLog).toEqual([first, second]);
+        // Without an attempt the log stays as it is.
+        await store.loop.updateDelivery(d.id, { attempts: 2, status: 'pending', nextAttemptAt: 6_000, lastError: second.error });
+        await store.loop.updateDelivery(d.id, { attempts: 3, status: 'delivered', nextAttemptAt: 0, lastError: null, deliveredAt: '2026-01-01T00:00:00.000Z', attempt: third });
+        expect(await store.loop.deliveries(9, 10)).toEqual([{ ...d, attempts: 3, status: 'delivered', nextAttemptAt: 0, deliveredAt: '2026-01-01T00:00:00.000Z', attemptLog: [first, second, third] }]);
+        expect((await store.loop.dueDeliveries(10_000, 10)).map((x) => x.id)).not.toContain(d.id);
       });
     });
 
@@ -509,6 +571,68 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.loop.failInterruptedRuns('again')).toBe(0);
       });
     });
+    describe('access tokens and the audit trail', () => {
+      const draft = (name: string, over: Partial<NewAccessToken> = {}): NewAccessToken => ({
+        name, scope: 'deploy', endpoints: [], secretHash: `hash-${name}-${Math.random()}`, expiresAt: null, createdBy: 'tester', ...over,
+      });
+
+      it('creates tokens found by their hash, lists them oldest first, and keeps no secret or hash in what it returns', async () => {
+        expect(await store.access.anyTokens()).toBe(false);
+        const before = await store.changeCounters();
+        const ci = await store.access.createToken(draft('ci', { secretHash: 'h-ci', scope: 'infer', endpoints: ['digits', 'iris'], expiresAt: '2030-01-01T00:00:00.000Z' }));
+        expect(ci).toMatchObject({ name: 'ci', scope: 'infer', endpoints: ['digits', 'iris'], createdBy: 'tester', expiresAt: '2030-01-01T00:00:00.000Z', lastUsedAt: null, revokedAt: null });
+        expect(Object.keys(ci)).not.toContain('secretHash');
+        expect(Date.parse(ci.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+        expect((await store.changeCounters()).tokens).toBeGreaterThan(before.tokens);
+        await store.access.createToken(draft('ops', { scope: 'admin' }));
+        expect(await store.access.anyTokens()).toBe(true);
+        expect(await store.access.tokenByHash('h-ci')).toEqual(ci);
+        expect(await store.access.tokenByHash('h-none')).toBeUndefined();
+        expect((await store.access.listTokens()).map((t) => t.name)).toEqual(['ci', 'ops']);
+      });
+
+      it('refuses a second unrevoked token of one name, revokes by name, and lets a revoked name be taken again', async () => {
+        await store.access.createToken(draft('ci', { secretHash: 'h1' }));
+        await expect(store.access.createToken(draft('ci'))).rejects.toBeInstanceOf(ConflictError);
+        const counters = await store.changeCounters();
+        const revoked = await store.access.revokeToken('ci');
+        expect(revoked.revokedAt).not.toBeNull();
+        expect((await store.changeCounters()).tokens).toBeGreaterThan(counters.tokens);
+        expect((await store.access.tokenByHash('h1'))?.revokedAt).toBe(revoked.revokedAt);
+        await expect(store.access.revokeToken('ci')).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.access.revokeToken('nobody')).rejects.toBeInstanceOf(NotFoundError);
+        await store.access.createToken(draft('ci', { secretHash: 'h2' }));
+        expect((await store.access.listTokens()).map((t) => [t.name, t.revokedAt === null])).toEqual([['ci', false], ['ci', true]]);
+        // Revoking every token never reopens an API that tokens closed.
+        await store.access.revokeToken('ci');
+        expect(await store.access.anyTokens()).toBe(true);
+      });
+
+      it('records when a token was last used without counting it as a change', async () => {
+        const t = await store.access.createToken(draft('ci', { secretHash: 'h1' }));
+        const counters = await store.changeCounters();
+        await store.access.touchToken(t.id, '2026-12-01T10:00:00.000Z');
+        await store.access.touchToken(9999, '2026-12-01T10:00:00.000Z');
+        expect((await store.access.tokenByHash('h1'))?.lastUsedAt).toBe('2026-12-01T10:00:00.000Z');
+        expect(await store.changeCounters()).toEqual(counters);
+      });
+
+      it('appends audit entries and lists them newest first, by time and by actor', async () => {
+        const entry = { action: 'endpoint.deploy', object: 'digits', address: '127.0.0.1', outcome: 'ok', status: 200 };
+        const a = await store.access.appendAudit({ ...entry, actor: 'ci' });
+        const b = await store.access.appendAudit({ ...entry, actor: 'ops', outcome: 'forbidden', status: 403 });
+        const c = await store.access.appendAudit({ ...entry, actor: 'ci', action: 'token.create', object: 'x' });
+        expect(b.id).toBeGreaterThan(a.id);
+        expect(c.id).toBeGreaterThan(b.id);
+        const all = await store.access.listAudit({ limit: 10 });
+        expect(all.map((e) => e.id)).toEqual([c.id, b.id, a.id]);
+        expect(all[1]).toEqual({ ...entry, id: b.id, time: b.time, actor: 'ops', outcome: 'forbidden', status: 403 });
+        expect((await store.access.listAudit({ limit: 10, actor: 'ci' })).map((e) => e.id)).toEqual([c.id, a.id]);
+        expect((await store.access.listAudit({ limit: 1 })).map((e) => e.id)).toEqual([c.id]);
+        expect(await store.access.listAudit({ limit: 10, sinceMs: Date.now() + 60_000 })).toEqual([]);
+        expect(await store.access.listAudit({ limit: 10, sinceMs: Date.now() - 60_000 })).toHaveLength(3);
+      });
+    });
     describe('change counters, leases and replicas', () => {
       it('counts every change of endpoints, aliases and loop settings, each kind apart, and nothing else', async () => {
         const start = await store.changeCounters();
@@ -517,7 +641,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.putEndpoint(endpointSpec('e', variant('primary', 'm', 1)), { actor: 't' });
         const afterPut = await store.changeCounters();
         expect(afterPut.endpoints).toBeGreaterThan(start.endpoints);
-        expect([afterPut.aliases, afterPut.settings]).toEqual([start.aliases, start.settings]);
+        expect([afterPut.aliases, afterPut.settings, afterPut.tokens]).toEqual([start.aliases, start.settings, start.tokens]);
         await store.recordEndpointEvent('e', 'rollout-paused', { actor: 't' });
         await store.putEndpoint(endpointSpec('e', variant('primary', 'm', 1, 100)), { actor: 't' });
         const afterUpdate = await store.changeCounters();

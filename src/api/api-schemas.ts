@@ -155,3 +155,54 @@ export const errorSchema = {
   type: 'object',
   properties: { error: { type: 'string' }, code: { type: 'string' } },
 } as const;
+
+export const accessTokenSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    scope: { type: 'string', enum: ['admin', 'deploy', 'read', 'infer'] },
+    endpoints: { type: 'array', items: { type: 'string' }, description: 'endpoints an infer token may call; empty: all' },
+    createdAt: { type: 'string' },
+    createdBy: { type: 'string' },
+    expiresAt: { type: ['string', 'null'] },
+    lastUsedAt: { type: ['string', 'null'], description: 'updated at most once a minute' },
+    revokedAt: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const createTokenBodySchema = {
+  type: 'object',
+  required: ['name', 'scope'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    scope: { type: 'string', enum: ['admin', 'deploy', 'read', 'infer'] },
+    endpoints: { type: 'array', items: { type: 'string' }, description: 'infer tokens only: the endpoints it may call (default: all)' },
+    expires: { type: 'string', description: 'how long it is valid, e.g. "30d", "12h" (default: no expiry)' },
+  },
+} as const;
+
+export const principalSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', description: 'the token\'s name; for an open server without tokens, the caller\'s label' },
+    scope: { type: 'string' },
+    endpoints: { type: 'array', items: { type: 'string' } },
+    open: { type: 'boolean', description: 'true when the server requires no token (no token configured or created yet)' },
+  },
+} as const;
+
+export const auditEntrySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    time: { type: 'string' },
+    actor: { type: 'string' },
+    action: { type: 'string' },
+    object: { type: 'string' },
+    address: { type: 'string' },
+    outcome: { type: 'string', description: '"ok" or the error code of the answer' },
+    status: { type: 'integer' },
+  },
+} as const;

@@ -1,7 +1,6 @@
 // The cluster API: which replicas share this store and which holds which duty (GET /api/v1/cluster).
 
 import type { FastifyInstance } from 'fastify';
-import { requireAdminToken } from './auth.js';
 
 /** What a replica knows of its cluster; duty-leases.ts gives it (kept structural here: api does not import the root). */
 export interface ClusterView {
@@ -12,11 +11,9 @@ export interface ClusterView {
 
 export interface ClusterRouteOptions {
   cluster: () => Promise<ClusterView>;
-  adminToken: string | undefined;
 }
 
 export async function clusterRoutes(app: FastifyInstance, opts: ClusterRouteOptions): Promise<void> {
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
   app.get('/api/v1/cluster', { schema: { tags: ['cluster'], summary: 'Replicas sharing this store, and which holds which duty' } }, async () => {
     const view = await opts.cluster();
     const now = Date.now();

@@ -12,7 +12,7 @@ import type { Registry } from '../registry/registry.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import type { EndpointManager, EndpointStatus } from '../serving/endpoint-manager.js';
 import { errorSchema, runtimeSchema } from './api-schemas.js';
-import { actorOf, requireAdminToken } from './auth.js';
+import { actorOf } from './auth.js';
 import { resolveManifest } from './manifest-resolution.js';
 import { diffLoopSections, loopSections, parseLoopSections } from '../core/loop-manifest.js';
 import type { EndpointSettings } from '../data/endpoint-settings.js';
@@ -25,7 +25,6 @@ export interface EndpointSpecRouteOptions {
   rollouts: RolloutController;
   /** The server's runtime defaults: what a manifest's unwritten runtime settings become. */
   defaultRuntime: RuntimeConfig;
-  adminToken: string | undefined;
 }
 
 interface ApplyQuery {
@@ -102,7 +101,6 @@ function flag(value: string | undefined, field: string): boolean {
 
 export const endpointSpecRoutes: FastifyPluginAsync<EndpointSpecRouteOptions> = async (app: FastifyInstance, opts) => {
   const { registry, endpoints, rollouts } = opts;
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   const liveStatus = (name: string): EndpointStatus | undefined => {
     try {

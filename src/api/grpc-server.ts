@@ -8,6 +8,7 @@ import { encodeModelMetadata } from '../protocols/v2-json.js';
 import type { DataPlane, Transport } from '../serving/data-plane.js';
 import type { DecodePool } from './decode-pool.js';
 import { loadService, UNDECODABLE_MESSAGE } from './grpc-proto.js';
+import type { InferAccess } from './infer-access.js';
 
 export { LOADER_OPTIONS, PROTO_PATH } from './grpc-proto.js';
 
@@ -31,6 +32,8 @@ export interface GrpcServerOptions {
   /** 0 picks a free port. */
   port: number;
   maxMessageBytes: number;
+  /** Set when inference needs a token (serve --require-infer-token): checked on ModelInfer, ModelMetadata and ModelReady. */
+  inferAccess?: InferAccess;
   /** Where internal faults are reported (the HTTP server's logger). */
   logError: (details: object, message: string) => void;
 }
@@ -95,12 +98,23 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     return name;
   };
 
+  /** The token check of a model call (nothing without --require-infer-token); the call is the principal's key. */
+  const access = opts.inferAccess;
+  const authorization = (metadata: grpc.Metadata): string | undefined => {
+    const v = metadata.get('authorization')[0];
+    return v === undefined ? undefined : String(v);
+  };
+  const checkAccess = async (call: grpc.ServerUnaryCall<unknown, unknown>, name: string): Promise<void> => {
+    if (access) await access(authorization(call.metadata), name, call);
+  };
+
   const infer = async (call: grpc.ServerUnaryCall<Buffer, GrpcModelInferResponse>): Promise<GrpcModelInferResponse> => {
     const bytes = call.request;
     const target = peekModelInferTarget(bytes);
     if (!target) throw new InternalError(UNDECODABLE_MESSAGE);
     const name = target.name;
     if (!name) throw new InvalidInputError('ModelInferRequest: expected "model_name" (the endpoint to call)');
+    if (access) await access(authorization(call.metadata), name, call);
     // Overloaded: refuse before decoding, as HTTP refuses before reading the body (only without a version, as there).
     if (target.version === '') {
       const refusal = plane.refusal(name);
@@ -123,12 +137,14 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ServerReady: unary('ServerReady', async () => ({ ready: plane.serverReady() })),
     ServerMetadata: unary('ServerMetadata', async () => ({ ...plane.serverMetadata(), extensions: GRPC_EXTENSIONS })),
     ModelMetadata: unary('ModelMetadata', async (call: grpc.ServerUnaryCall<NameVersion, unknown>) => {
+      await checkAccess(call, modelName(call.request.name));
       const meta = await plane.modelMetadata(modelName(call.request.name), version(call.request.version));
       return encodeModelMetadata(meta.name, meta.versions, meta.signature);
     }),
-    ModelReady: unary('ModelReady', async (call: grpc.ServerUnaryCall<NameVersion, unknown>) => ({
-      ready: await plane.modelReady(modelName(call.request.name), version(call.request.version)),
-    })),
+    ModelReady: unary('ModelReady', async (call: grpc.ServerUnaryCall<NameVersion, unknown>) => {
+      await checkAccess(call, modelName(call.request.name));
+      return { ready: await plane.modelReady(modelName(call.request.name), version(call.request.version)) };
+    }),
     ModelInfer: unary('ModelInfer', infer),
   };
 

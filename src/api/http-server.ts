@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { RuntimeConfig } from '../core/runtime-config.js';
+import type { SeriesRecorder } from '../monitoring/series-recorder.js';
 import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { VersionProfiles } from '../profiler/version-profiles.js';
 import type { Registry } from '../registry/registry.js';
@@ -13,13 +14,24 @@ import type { VersionValidator } from '../rollout/version-validator.js';
 import type { DataPlane } from '../serving/data-plane.js';
 import type { EndpointHistory } from '../serving/endpoint-history.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
+import type { AuditLog } from '../access/audit-log.js';
+import type { TokenService } from '../access/token-service.js';
+import { installAccess } from './access-hooks.js';
+import { auditRoutes } from './audit-routes.js';
 import type { DecodePool } from './decode-pool.js';
+import { dashboardFiles } from './dashboard-files.js';
+import { dashboardRoutes } from './dashboard-routes.js';
+import type { InferAccess } from './infer-access.js';
+import { tokenRoutes } from './token-routes.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { rolloutRoutes } from './rollout-routes.js';
+import { rolloutTimelineRoutes } from './rollout-timeline-routes.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import { loopRoutes, type LoopRouteOptions } from './loop-routes.js';
 import { managementRoutes } from './management-routes.js';
+import { monitoringViewRoutes } from './monitoring-view-routes.js';
+import type { MonitoringView } from '../monitoring/monitoring-view.js';
 import { profileRoutes } from './profile-routes.js';
 import { validationRoutes } from './validation-routes.js';
 import { v2Routes } from './v2-routes.js';
@@ -32,13 +44,19 @@ export interface HttpServerOptions {
   validator: VersionValidator;
   profiles: VersionProfiles;
   metrics: ServingMetrics;
+  /** Each variant's per-second series, for the dashboard's charts. */
+  series: SeriesRecorder;
   rollouts: RolloutController;
-  /** The closed loop's services (the loop's composition, loop-parts.ts, has them all). */
-  loop: Omit<LoopRouteOptions, 'registry' | 'adminToken'>;
+  /** The closed loop's services (the loop's composition, loop-parts.ts, has them all), and its views for the dashboard. */
+  loop: Omit<LoopRouteOptions, 'registry'> & { views: MonitoringView };
   /** The server's runtime defaults (config.runtime), for manifests that leave runtime settings out. */
   defaultRuntime: RuntimeConfig;
   version: string;
-  adminToken: string | undefined;
+  /** Tokens (the configured admin token among them) and the audit trail: every /api/v1/ route is checked and recorded. */
+  tokens: TokenService;
+  audit: AuditLog;
+  /** Set when inference needs a token (serve --require-infer-token). */
+  inferAccess?: InferAccess;
   maxBodyBytes: number;
   maxUploadBytes: number;
   decoder: DecodePool;
@@ -62,11 +80,18 @@ export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number 
 /** Installs the error format, the OpenAPI document and every route on a server from createHttpServer. */
 export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOptions): Promise<FastifyInstance> {
   installErrorReplies(app);
+  // Before any route: every /api/v1/ route registered from here on gets its access check and audit entry.
+  installAccess(app, { tokens: opts.tokens, audit: opts.audit });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Slipway management API', version: opts.version, description: 'Models, versions, aliases and endpoints. Inference speaks the Open Inference Protocol v2 under /v2.' },
-      components: { securitySchemes: { admin: { type: 'http', scheme: 'bearer' } } },
-      security: opts.adminToken ? [{ admin: [] }] : [],
+      info: {
+        title: 'Slipway management API', version: opts.version,
+        description: 'Models, versions, aliases and endpoints. Inference speaks the Open Inference Protocol v2 under /v2. '
+          + 'Once a token exists (configured with --admin-token, or created with POST /api/v1/tokens), every route needs a Bearer token whose scope '
+          + '(read < deploy < admin; infer for inference only) covers what the route says it needs.',
+      },
+      components: { securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'a Slipway token (slw_…) or the configured admin token' } } },
+      security: [{ token: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
@@ -75,21 +100,27 @@ export async function buildHttpServer(app: FastifyInstance, opts: HttpServerOpti
     endpoints: opts.endpoints,
     intake: opts.intake,
     history: opts.history,
-    adminToken: opts.adminToken,
     maxUploadBytes: opts.maxUploadBytes,
   });
-  await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, history: opts.history, adminToken: opts.adminToken });
-  await app.register(endpointSpecRoutes, { settings: opts.loop.settings, registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime, adminToken: opts.adminToken });
+  await app.register(rolloutRoutes, { rollouts: opts.rollouts, endpoints: opts.endpoints, history: opts.history });
+  await app.register(rolloutTimelineRoutes, { rollouts: opts.rollouts, requireEndpoint: opts.loop.requireEndpoint });
+  await app.register(endpointSpecRoutes, { settings: opts.loop.settings, registry: opts.registry, endpoints: opts.endpoints, rollouts: opts.rollouts, defaultRuntime: opts.defaultRuntime });
   const { loop } = opts;
   await app.register(loopRoutes, {
     settings: loop.settings, feedback: loop.feedback, status: loop.status, monitors: loop.monitors, webhooks: loop.webhooks, exports: loop.exports,
-    baselines: loop.baselines, retrainer: loop.retrainer, requireEndpoint: loop.requireEndpoint, registry: opts.registry, adminToken: opts.adminToken,
+    baselines: loop.baselines, retrainer: loop.retrainer, requireEndpoint: loop.requireEndpoint, registry: opts.registry,
   });
-  await app.register(validationRoutes, { registry: opts.registry, validator: opts.validator, adminToken: opts.adminToken });
-  await app.register(profileRoutes, { registry: opts.registry, profiles: opts.profiles, adminToken: opts.adminToken });
+  await app.register(monitoringViewRoutes, { views: loop.views, baselines: loop.baselines, registry: opts.registry });
+  await app.register(validationRoutes, { registry: opts.registry, validator: opts.validator });
+  await app.register(dashboardRoutes, { endpoints: opts.endpoints, series: opts.series, rollouts: opts.rollouts, monitors: loop.monitors });
+  // The dashboard's files are public (they hold no data; every number comes from the API above, behind its token).
+  await app.register(dashboardFiles, {});
+  await app.register(profileRoutes, { registry: opts.registry, profiles: opts.profiles });
+  await app.register(tokenRoutes, { tokens: opts.tokens });
+  await app.register(auditRoutes, { audit: opts.audit });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', opts.metrics.contentType).send(await opts.metrics.text()),
   );
-  await app.register(v2Routes, { plane: opts.plane, maxBodyBytes: opts.maxBodyBytes, decoder: opts.decoder });
+  await app.register(v2Routes, { plane: opts.plane, maxBodyBytes: opts.maxBodyBytes, decoder: opts.decoder, ...(opts.inferAccess ? { inferAccess: opts.inferAccess } : {}) });
   return app;
 }

@@ -22,7 +22,6 @@ import type { MonitorRunner } from '../monitoring/monitor-runner.js';
 import type { WebhookSender } from '../monitoring/webhook-sender.js';
 import type { Registry } from '../registry/registry.js';
 import { errorSchema } from './api-schemas.js';
-import { requireAdminToken } from './auth.js';
 
 /** The loop's parts the API offers (see loop-parts.ts). */
 export interface LoopRouteOptions {
@@ -37,7 +36,6 @@ export interface LoopRouteOptions {
   /** NotFoundError for an endpoint that does not exist. */
   requireEndpoint: (endpoint: string) => void;
   registry: Registry;
-  adminToken: string | undefined;
 }
 
 const params = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
@@ -78,7 +76,6 @@ function timeOf(query: Query, key: string): number | undefined {
 
 export const loopRoutes: FastifyPluginAsync<LoopRouteOptions> = async (app: FastifyInstance, opts) => {
   const { settings, feedback, monitors, exports, baselines, retrainer, requireEndpoint, registry } = opts;
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   const settingsRoutes = (kind: LoopSection, summary: string): void => {
     app.get(`/api/v1/endpoints/:name/${kind}`, { schema: { tags: ['loop'], summary: `The endpoint's ${summary}`, params, response: { 200: anyObject, ...errors } } },

@@ -15,7 +15,8 @@ import type { EndpointManager, EndpointStatus } from '../serving/endpoint-manage
 import {
   aliasSchema, deployBodySchema, endpointSchema, errorSchema, eventSchema, modelSummarySchema, modelVersionSchema, pushedVersionSchema,
 } from './api-schemas.js';
-import { actorOf, requireAdminToken } from './auth.js';
+import { noteAuditObject } from './access-hooks.js';
+import { actorOf } from './auth.js';
 import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ManagementOptions {
@@ -24,7 +25,6 @@ export interface ManagementOptions {
   /** A push becomes a version here: validated (unless ?validate=false) and its baseline built. */
   intake: VersionIntake;
   history: EndpointHistory;
-  adminToken: string | undefined;
   maxUploadBytes: number;
 }
 
@@ -59,7 +59,6 @@ function endpointView(status: EndpointStatus): object {
 
 export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (app: FastifyInstance, opts) => {
   const { registry, endpoints, intake, history } = opts;
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
   await app.register(multipart, {
     limits: { fileSize: opts.maxUploadBytes, files: MAX_PACKAGE_FILES, fields: 8, fieldSize: 1024 * 1024 },
   });
@@ -124,7 +123,10 @@ export const managementRoutes: FastifyPluginAsync<ManagementOptions> = async (ap
       // gate. A report that could not be stored, or a baseline that could not be built, is logged; the push succeeds.
       const { version, validation } = await intake.fromUpload(upload, nameOverride, {
         validate: request.query.validate !== false,
-        onPushed: (v) => request.log.info({ model: formatVersionId(v) }, 'model version pushed'),
+        onPushed: (v) => {
+          noteAuditObject(request, formatVersionId(v));
+          request.log.info({ model: formatVersionId(v) }, 'model version pushed');
+        },
         validationFailed: (err, v) => request.log.error({ model: formatVersionId(v), err }, 'validation report could not be stored'),
         baselineFailed: (err, v) => request.log.warn({ model: formatVersionId(v), err: (err as Error).message }, 'baseline could not be built; monitors of this version need one built from captures'),
       });

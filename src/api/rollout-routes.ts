@@ -11,14 +11,13 @@ import type { RolloutController, StartRollout } from '../rollout/rollout-control
 import type { Command } from '../rollout/rollout-machine.js';
 import type { EndpointHistory } from '../serving/endpoint-history.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
-import { actorOf, requireAdminToken } from './auth.js';
+import { actorOf } from './auth.js';
 import { errorSchema } from './api-schemas.js';
 
 export interface RolloutRouteOptions {
   rollouts: RolloutController;
   endpoints: EndpointManager;
   history: EndpointHistory;
-  adminToken: string | undefined;
 }
 
 interface StartBody {
@@ -39,7 +38,6 @@ const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: erro
 
 export const rolloutRoutes: FastifyPluginAsync<RolloutRouteOptions> = async (app: FastifyInstance, opts) => {
   const { rollouts, endpoints, history } = opts;
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   app.post('/api/v1/endpoints/:name/rollouts', {
     schema: {

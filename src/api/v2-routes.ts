@@ -10,12 +10,15 @@ import { encodeModelMetadata } from '../protocols/v2-json.js';
 import type { DataPlane, Transport } from '../serving/data-plane.js';
 import { MODEL_HEADER, VARIANT_HEADER } from '../serving/routing-options.js';
 import type { DecodePool } from './decode-pool.js';
+import { inferAccessHook, type InferAccess } from './infer-access.js';
 
 export interface V2Options {
   plane: DataPlane;
   maxBodyBytes: number;
   /** Decodes request bodies (large JSON ones off the event loop). */
   decoder: DecodePool;
+  /** Set when inference needs a token (serve --require-infer-token): checked on every model route, first. */
+  inferAccess?: InferAccess;
 }
 
 /** Routing hints and the x-slipway-timeout-ms deadline come from request headers. */
@@ -57,19 +60,23 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
   });
   app.get('/v2', async () => ({ ...plane.serverMetadata(), extensions: V2_EXTENSIONS }));
 
+  // Model routes only; without the setting no hook is added, and a request pays nothing for it.
+  const guard = opts.inferAccess ? inferAccessHook(opts.inferAccess) : undefined;
+  const guarded = guard ? { onRequest: guard } : {};
+
   const metadata = async (params: ModelParams): Promise<object> => {
     const meta = await plane.modelMetadata(params.model, params.version);
     return encodeModelMetadata(meta.name, meta.versions, meta.signature);
   };
-  app.get<{ Params: ModelParams }>('/v2/models/:model', async (req) => metadata(req.params));
-  app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version', async (req) => metadata(req.params));
+  app.get<{ Params: ModelParams }>('/v2/models/:model', guarded, async (req) => metadata(req.params));
+  app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version', guarded, async (req) => metadata(req.params));
 
   const readyRoute = async (req: { params: ModelParams }, reply: FastifyReply): Promise<void> => {
     const ready = await plane.modelReady(req.params.model, req.params.version);
     await reply.status(ready ? 200 : 503).send({ name: req.params.model, ready });
   };
-  app.get<{ Params: ModelParams }>('/v2/models/:model/ready', readyRoute);
-  app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version/ready', readyRoute);
+  app.get<{ Params: ModelParams }>('/v2/models/:model/ready', guarded, readyRoute);
+  app.get<{ Params: ModelParams }>('/v2/models/:model/versions/:version/ready', guarded, readyRoute);
 
   const inferRoute = async (req: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply): Promise<void> => {
     const params = req.params;
@@ -97,6 +104,7 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
     const refusal = plane.refusal(req.params.model);
     if (refusal) throw refusal;
   };
-  app.post<{ Params: ModelParams }>('/v2/models/:model/infer', { onRequest: refuseEarly }, inferRoute);
-  app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', inferRoute);
+  // The token first: an unauthenticated caller learns nothing, not even that the endpoint is busy.
+  app.post<{ Params: ModelParams }>('/v2/models/:model/infer', { onRequest: guard ? [guard, refuseEarly] : refuseEarly }, inferRoute);
+  app.post<{ Params: ModelParams }>('/v2/models/:model/versions/:version/infer', guarded, inferRoute);
 };

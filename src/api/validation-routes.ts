@@ -4,18 +4,15 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from '../registry/registry.js';
 import type { VersionValidator } from '../rollout/version-validator.js';
 import { errorSchema, validationReportSchema } from './api-schemas.js';
-import { requireAdminToken } from './auth.js';
 import { versionOf, versionParams, type VersionRequest } from './version-params.js';
 
 export interface ValidationRouteOptions {
   registry: Registry;
   validator: VersionValidator;
-  adminToken: string | undefined;
 }
 
 export const validationRoutes: FastifyPluginAsync<ValidationRouteOptions> = async (app: FastifyInstance, opts) => {
   const { registry, validator } = opts;
-  app.addHook('preHandler', requireAdminToken(opts.adminToken));
 
   app.post('/api/v1/models/:name/versions/:version/validate', {
     schema: {

@@ -5,7 +5,11 @@ import { Command, Option } from 'commander';
 import { parseModelRef } from '../core/model-ref.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { readLocalPackage } from '../registry/package-dir.js';
+import { registerAuditCommand } from './audit-command.js';
 import { CliError, SlipwayClient } from './client.js';
+import { storedCredentials } from './credentials-file.js';
+import { registerLoginCommands } from './login-commands.js';
+import { registerTokenCommands } from './token-commands.js';
 import { registerLoopCommands } from './loop-commands.js';
 import { requestFromFile } from './predict-input.js';
 import { describeProfile, recommendedRuntime, registerProfileCommand, storedProfile } from './profile-command.js';
@@ -64,13 +68,14 @@ interface EventView {
 const program = new Command('slipway')
   .description('Slipway: push ONNX models, deploy them to endpoints, serve them on the Open Inference Protocol v2')
   .addOption(new Option('--server <url>', 'Slipway server').env('SLIPWAY_URL').default('http://127.0.0.1:8000'))
-  .addOption(new Option('--token <token>', 'admin token for the management API').env('SLIPWAY_TOKEN'))
+  .addOption(new Option('--token <token>', 'token for the server (default: the one slipway login kept for it)').env('SLIPWAY_TOKEN'))
   .option('--json', 'print JSON for scripts instead of tables')
   .showHelpAfterError();
 
+/** --token / SLIPWAY_TOKEN, else the token `slipway login` kept for this server, else none. */
 function client(): SlipwayClient {
   const flags = program.opts<GlobalFlags>();
-  return new SlipwayClient({ server: flags.server, token: flags.token });
+  return new SlipwayClient({ server: flags.server, token: flags.token ?? storedCredentials(flags.server)?.token });
 }
 
 function print(json: unknown, human: () => string): void {
@@ -123,7 +128,8 @@ program
   .option('--grpc-port <port>', 'gRPC port (default 8001; 0 picks a free one)')
   .option('--home <dir>', 'data directory (default .slipway, or SLIPWAY_HOME)')
   .option('--database <url>', 'Postgres URL to keep state in (or SLIPWAY_DATABASE_URL; default: SQLite in the home)')
-  .addOption(new Option('--admin-token <token>', 'require this Bearer token on the management API').env('SLIPWAY_ADMIN_TOKEN'))
+  .addOption(new Option('--admin-token <token>', 'a Bearer token that acts as an admin token named "admin" (the management API then needs a token)').env('SLIPWAY_ADMIN_TOKEN'))
+  .option('--require-infer-token', 'inference (HTTP and gRPC model routes) needs a token of scope "infer" (or SLIPWAY_REQUIRE_INFER_TOKEN=1)')
   .option('--insecure', 'allow a non-loopback address without an admin token')
   .option('--examples [dir]', 'push and deploy the example packages (default: the bundled examples/)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
@@ -333,6 +339,9 @@ registerProfileCommand(program, { client, print });
 registerRolloutCommands(program, { client, print });
 registerSpecCommands(program, { client, print });
 registerLoopCommands(program, { client, print });
+registerTokenCommands(program, { client, print });
+registerAuditCommand(program, { client, print });
+registerLoginCommands(program, { flags: () => program.opts<GlobalFlags>(), print });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`error: ${err instanceof Error ? err.message : String(err)}`);

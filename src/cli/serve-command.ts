@@ -17,6 +17,7 @@ export interface ServeFlags {
   home?: string;
   database?: string;
   adminToken?: string;
+  requireInferToken?: boolean;
   insecure?: boolean;
   examples?: string | boolean;
   logLevel?: string;
@@ -37,6 +38,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.home !== undefined) input.home = flags.home;
   if (flags.database !== undefined) input.database = flags.database;
   if (flags.adminToken) input.adminToken = flags.adminToken;
+  if (flags.requireInferToken) input.requireInferToken = true;
   if (flags.insecure) input.insecure = true;
   if (flags.logLevel !== undefined) input.logLevel = flags.logLevel as ConfigInput['logLevel'];
   if (flags.workers !== undefined) input.workers = Number(flags.workers);
@@ -95,6 +97,6 @@ export async function serve(flags: ServeFlags): Promise<void> {
         console.log(`  npx slipway predict ${ex.endpoint} --input examples/${ex.endpoint}/request.json${server.url === 'http://127.0.0.1:8000' ? '' : ` --server ${server.url}`}`);
       }
     }
-    console.log(`\nOpenAPI docs: ${server.url}/api/docs    Stop with Ctrl-C.`);
+    console.log(`\nDashboard: ${server.url}/    OpenAPI docs: ${server.url}/api/docs    Stop with Ctrl-C.`);
   }
 }

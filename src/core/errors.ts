@@ -6,6 +6,7 @@ export const GrpcCode = {
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9,
   INTERNAL: 13,
@@ -89,11 +90,25 @@ export class UnavailableError extends SlipwayError {
  */
 export class CancelledError extends UnavailableError {}
 
-/** Missing or wrong credentials for the management API. */
+/** Missing, unknown, expired or revoked credentials. */
 export class UnauthenticatedError extends SlipwayError {
   readonly code = 'unauthenticated';
   readonly httpStatus = 401;
   readonly grpcCode = GrpcCode.UNAUTHENTICATED;
+}
+
+/** A known token that may no longer act (revoked, expired): its name is kept for the audit trail, never its secret. */
+export class RefusedTokenError extends UnauthenticatedError {
+  constructor(message: string, readonly tokenName: string) {
+    super(message);
+  }
+}
+
+/** Valid credentials whose scope does not cover what was asked; the message names the scope it needs. */
+export class ForbiddenError extends SlipwayError {
+  readonly code = 'forbidden';
+  readonly httpStatus = 403;
+  readonly grpcCode = GrpcCode.PERMISSION_DENIED;
 }
 
 /** A bug or an environment failure on our side; never used for a client's mistake. */

@@ -32,6 +32,19 @@ export interface MonitorEvent {
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
+/** One try of a delivery: when, what the receiver answered (or why nothing came back), and when the next try is due. */
+export interface DeliveryAttempt {
+  /** ms since the epoch the try started, and how long it took. */
+  time: number;
+  durationMs: number;
+  /** The receiver's HTTP status; null when no answer came (refused, timed out). */
+  statusCode: number | null;
+  /** null for a success. */
+  error: string | null;
+  /** ms since the epoch of the retry this failure scheduled; null when none follows (delivered, or given up). */
+  nextAttemptAt: number | null;
+}
+
 export interface WebhookDelivery {
   id: number;
   eventId: number | null;
@@ -45,4 +58,6 @@ export interface WebhookDelivery {
   lastError: string | null;
   createdAt: string;
   deliveredAt: string | null;
+  /** Every try so far, oldest first. */
+  attemptLog: DeliveryAttempt[];
 }

@@ -13,6 +13,7 @@ import { IntervalTask } from '../core/interval-task.js';
 import type { LoopStore } from '../store/loop-store.js';
 import { scanCaptures } from '../store/scan-captures.js';
 import { evaluateWindow, resolveThresholds } from './drift-check.js';
+import { windowHistograms } from './feature-histograms.js';
 import type { LoopMetrics } from './loop-metrics.js';
 
 /** A time window is closed this long after its end: captures of its last moments may still be in the buffer. */
@@ -162,10 +163,9 @@ export class MonitorRunner {
       collector.add(r.inputs && decodeTensors(r.inputs), r.outputs && decodeTensors(r.outputs), r.rows);
     }
     const schemaViolations = records.filter((r) => r.status === 'invalid').length;
+    const columns = { features: collector.features(), outputs: collector.outputs() };
     const evaluation = evaluateWindow(
-      baseline,
-      { features: collector.features(), outputs: collector.outputs(), requests: served.length + schemaViolations, schemaViolations },
-      resolveThresholds(config.thresholds),
+      baseline, { ...columns, requests: served.length + schemaViolations, schemaViolations }, resolveThresholds(config.thresholds),
     );
     const first = records[0]!;
     const last = records[records.length - 1]!;
@@ -177,6 +177,8 @@ export class MonitorRunner {
         drifted: evaluation.findings.some((f) => f.kind !== 'data_quality'), evaluation,
       },
       events,
+      // Kept with the window now, on the baseline's bins: showing a heatmap cell later is a lookup.
+      windowHistograms(baseline, columns),
     );
     this.deps.metrics.window(endpoint, evaluation);
     for (const event of saved.events) {

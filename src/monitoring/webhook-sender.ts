@@ -3,7 +3,7 @@
 
 import { createHmac } from 'node:crypto';
 import { IntervalTask } from '../core/interval-task.js';
-import type { WebhookDelivery } from '../core/monitor-event.js';
+import type { DeliveryAttempt, WebhookDelivery } from '../core/monitor-event.js';
 import type { LoopStore } from '../store/loop-store.js';
 import type { LoopMetrics } from './loop-metrics.js';
 
@@ -85,6 +85,8 @@ export class WebhookSender {
     this.inFlight.add(delivery.id);
     const attempts = delivery.attempts + 1;
     let error: string | null = null;
+    let statusCode: number | null = null;
+    const started = Date.now();
     try {
       const response = await fetch(delivery.url, {
         method: 'POST',
@@ -98,21 +100,27 @@ export class WebhookSender {
       });
       // The body is not needed; reading it frees the connection.
       await response.arrayBuffer().catch(() => undefined);
+      statusCode = response.status;
       if (!response.ok) error = `HTTP ${response.status} ${response.statusText}`.trim();
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       error = cause?.code ?? cause?.message ?? (err as Error).message;
     }
+    // Each try is kept with the delivery, so an alert shows what every attempt got and when the next one is due.
+    const attempt = (nextAttemptAt: number | null): DeliveryAttempt => ({ time: started, durationMs: Date.now() - started, statusCode, error, nextAttemptAt });
     try {
       if (error === null) {
-        await this.store.updateDelivery(delivery.id, { attempts, status: 'delivered', nextAttemptAt: 0, lastError: null, deliveredAt: new Date().toISOString() });
+        await this.store.updateDelivery(delivery.id, {
+          attempts, status: 'delivered', nextAttemptAt: 0, lastError: null, deliveredAt: new Date().toISOString(), attempt: attempt(null),
+        });
         this.metrics.delivery('delivered');
       } else if (attempts >= this.options.maxAttempts) {
-        await this.store.updateDelivery(delivery.id, { attempts, status: 'failed', nextAttemptAt: 0, lastError: error });
+        await this.store.updateDelivery(delivery.id, { attempts, status: 'failed', nextAttemptAt: 0, lastError: error, attempt: attempt(null) });
         this.metrics.delivery('failed');
         this.log({ delivery: delivery.id, url: delivery.url, attempts, err: error }, 'webhook delivery failed for good');
       } else {
-        await this.store.updateDelivery(delivery.id, { attempts, status: 'pending', nextAttemptAt: Date.now() + backoffMs(attempts, this.options), lastError: error });
+        const next = Date.now() + backoffMs(attempts, this.options);
+        await this.store.updateDelivery(delivery.id, { attempts, status: 'pending', nextAttemptAt: next, lastError: error, attempt: attempt(next) });
         this.metrics.delivery('retry');
       }
     } catch (err) {

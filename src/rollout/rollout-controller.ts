@@ -18,8 +18,11 @@ import { pauseAt } from '../core/test-pause.js';
 import { judge, type WindowNumbers } from './gate-verdict.js';
 import type { Command, RolloutState, Transition } from './rollout-machine.js';
 import { candidateShare, command, isActive, specFor, tick } from './rollout-machine.js';
+import { openStep, recordTransition, summaryOf, timelineOf, withSample, type RolloutSummary, type RolloutTimeline } from './rollout-timeline.js';
 
 const TICK_MS = 250;
+/** Gate samples taken between transitions are saved at most this often (transitions save at once). */
+const SAMPLE_SAVE_MS = 5000;
 
 export interface StartRollout {
   endpoint: string;
@@ -40,6 +43,8 @@ export class RolloutController {
   private readonly active = new Map<string, RolloutState>();
   private readonly busy = new Set<string>();
   private readonly starting = new Set<string>();
+  /** When each rollout's samples were last saved (by id). */
+  private readonly samplesSaved = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
 
@@ -114,11 +119,12 @@ export class RolloutController {
       weight: 0, shadow: false, runtime: resolveRuntimeConfig(req.runtime, resolveRuntimeConfig(stable.runtime)),
     };
     const now = Date.now();
-    const state: RolloutState = {
+    const begun: RolloutState = {
       id: randomUUID().slice(0, 8), endpoint: req.endpoint, policy, base, stable, candidate, phase: 'steps', stepIndex: 0,
       stepStartedAt: now, pausedAt: null, status: 'running', reason: forced ? `forced by ${req.actor}: ${req.reason}` : null,
       lastResults: [], actor: req.actor, startedAt: now, finishedAt: null,
     };
+    const state: RolloutState = { ...begun, steps: [openStep(begun, now)] };
     const summary = `${policy.strategy} to ${formatVersionId(version)}${policy.strategy === 'canary' ? ` steps ${policy.steps.join(',')}%` : ''}, bake ${policy.bakeMs / 1000}s, gates ${policy.gates.map(formatGate).join(' ') || 'none'}`;
     // The state is stored before the spec it serves: a crash between the two leaves a rollout that restore() resumes by
     // applying its spec. The other order would leave the candidate taking traffic with no rollout to judge or end it.
@@ -131,7 +137,9 @@ export class RolloutController {
         details: { rollout: state.id, forced, validation: report ?? null },
       });
     } catch (err) {
-      await this.store.saveRollout({ ...state, status: 'aborted', finishedAt: Date.now(), reason: `could not start: ${(err as Error).message}` });
+      const reason = `could not start: ${(err as Error).message}`;
+      const ended = Date.now();
+      await this.store.saveRollout(recordTransition(state, { ...state, status: 'aborted', finishedAt: ended, reason }, 'rollout-abort', reason, [], ended));
       throw err;
     }
     this.endpoints.resetWindows(req.endpoint);
@@ -147,6 +155,22 @@ export class RolloutController {
     return state;
   }
 
+  /** The endpoint's rollouts, newest first, as summaries. */
+  async list(endpoint: string, limit: number): Promise<RolloutSummary[]> {
+    const stored = await this.store.rollouts(endpoint, limit);
+    // The active one as this replica has it: its latest samples may not be saved yet.
+    return stored.map((s) => summaryOf(this.active.get(endpoint)?.id === s.id ? this.active.get(endpoint)! : s));
+  }
+
+  /** One rollout's timeline: the active (or latest) one, or the one of this id; NotFoundError otherwise. */
+  async timeline(endpoint: string, id?: string): Promise<RolloutTimeline> {
+    if (id === undefined) return timelineOf(await this.current(endpoint));
+    const mine = this.active.get(endpoint);
+    const state = mine?.id === id ? mine : await this.store.rollout(id);
+    if (!state || state.endpoint !== endpoint) throw new NotFoundError(`endpoint "${endpoint}" has no rollout "${id}"`);
+    return timelineOf(state);
+  }
+
   async command(endpoint: string, cmd: Command, actor: string): Promise<RolloutState> {
     if (!this.active.has(endpoint)) {
       const last = await this.store.latestRollout(endpoint);
@@ -159,8 +183,7 @@ export class RolloutController {
     this.busy.add(endpoint);
     try {
       const next = command(latest, cmd, Date.now(), actor);
-      await this.transition(latest, next, `rollout-${cmd}`, actor, next.reason ?? `${cmd} by ${actor}`);
-      return next;
+      return await this.transition(latest, next, `rollout-${cmd}`, actor, next.reason ?? `${cmd} by ${actor}`);
     } finally {
       this.busy.delete(endpoint);
     }
@@ -241,9 +264,16 @@ export class RolloutController {
       const candidate = numbers(state.candidate.name);
       if (!candidate) return;
       const verdict = judge(state.policy.gates, candidate, numbers(state.stable.name));
-      const t: Transition = tick(state, Date.now(), verdict);
+      const now = Date.now();
+      const t: Transition = tick(state, now, verdict);
       if (t.kind === 'none') {
-        this.active.set(state.endpoint, { ...state, lastResults: verdict.results });
+        const { state: sampled, sampled: added } = withSample({ ...state, lastResults: verdict.results }, now, verdict.results);
+        this.active.set(state.endpoint, sampled);
+        // Saved now and then, so a restart or another replica shows the samples too; the transition saves the rest.
+        if (added && now - (this.samplesSaved.get(state.id) ?? 0) >= SAMPLE_SAVE_MS) {
+          this.samplesSaved.set(state.id, now);
+          await this.store.saveRollout(sampled);
+        }
         return;
       }
       const share = candidateShare(t.to);
@@ -258,8 +288,12 @@ export class RolloutController {
     }
   }
 
-  /** Serves the new state's spec, starts a fresh window for the new step, persists, and records the event. */
-  private async transition(from: RolloutState, to: RolloutState, action: string, actor: string, reason: string, results = to.lastResults): Promise<void> {
+  /**
+   * Serves the new state's spec, starts a fresh window for the new step, persists (with the step records: the ended
+   * step's decision, a new step's record), records the event, and returns the state as saved.
+   */
+  private async transition(from: RolloutState, next: RolloutState, action: string, actor: string, reason: string, results = next.lastResults): Promise<RolloutState> {
+    const to = recordTransition(from, next, action, reason, results, Date.now());
     const details = { rollout: to.id, status: to.status, step: to.stepIndex + 1, share: candidateShare(to), gates: results };
     const specChanges = JSON.stringify(specFor(from)) !== JSON.stringify(specFor(to));
     if (specChanges) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
@@ -268,7 +302,11 @@ export class RolloutController {
     await pauseAt('rollout:step-between-writes');
     await this.store.saveRollout(to);
     if (isActive(to)) this.active.set(to.endpoint, to);
-    else this.active.delete(to.endpoint);
+    else {
+      this.active.delete(to.endpoint);
+      this.samplesSaved.delete(to.id);
+    }
+    return to;
   }
 }
 

@@ -4,7 +4,8 @@
 
 import type { BaselineProfile } from '../core/baseline.js';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
-import type { MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
+import type { FeatureHistogram } from '../core/histogram.js';
+import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
 import type { RetrainRun } from '../core/retrain-policy.js';
 
 export type SettingKind = 'capture' | 'monitor' | 'retrain';
@@ -109,12 +110,20 @@ export interface LoopStore {
   /** Where the endpoint's monitor stands; `{ afterId: 0, windows: 0 }` before its first window. */
   monitorCursor(endpoint: string): Promise<MonitorCursor>;
   /**
-   * Stores a window, its events (stamped with the window's id and time) and the new cursor (`afterId` = the window's
-   * last capture, one more window) in one transaction: a restart never evaluates a window twice.
+   * Stores a window, its events (stamped with the window's id and time), its per-feature histograms (kept apart from
+   * the window: only windowDetail reads them) and the new cursor (`afterId` = the window's last capture, one more
+   * window) in one transaction: a restart never evaluates a window twice.
    */
-  saveWindow(window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[]): Promise<{ window: MonitorWindow; events: MonitorEvent[] }>;
+  saveWindow(
+    window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
+  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] }>;
   /** The endpoint's newest windows first, at most `limit`. */
   windows(endpoint: string, limit: number): Promise<MonitorWindow[]>;
+  /**
+   * One window of the endpoint with the histograms saved with it (empty when none were); undefined when the endpoint
+   * has no window of that id.
+   */
+  windowDetail(endpoint: string, id: number): Promise<{ window: MonitorWindow; histograms: FeatureHistogram[] } | undefined>;
   /** Capture id ranges of windows with a drift finding, oldest first. */
   driftedRanges(endpoint: string): Promise<{ first: number; last: number }[]>;
   /** Events, newest first, at most `limit`: of one endpoint or all, with time >= `since` (ms), of one kind. */
@@ -131,12 +140,17 @@ export interface LoopStore {
   /** The newest capture id of the endpoint (0 when none). */
   lastCaptureId(endpoint: string): Promise<number>;
 
-  /** Stores a delivery as pending, with no attempts yet. */
-  enqueueDelivery(delivery: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt'>): Promise<WebhookDelivery>;
+  /** Stores a delivery as pending, with no attempts yet (an empty attempt log). */
+  enqueueDelivery(delivery: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt' | 'attemptLog'>): Promise<WebhookDelivery>;
   /** Pending deliveries with nextAttemptAt <= now, soonest first, at most `limit`. */
   dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>;
-  /** Sets these fields (deliveredAt null unless given); an unknown id changes nothing. */
-  updateDelivery(id: number, change: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string }): Promise<void>;
+  /**
+   * Sets these fields (deliveredAt null unless given) and appends `attempt`, if given, to the attempt log, in one
+   * statement; an unknown id changes nothing.
+   */
+  updateDelivery(
+    id: number, change: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string; attempt?: DeliveryAttempt },
+  ): Promise<void>;
   /** Deliveries, newest first, at most `limit`: all, or one event's. */
   deliveries(eventId: number | undefined, limit: number): Promise<WebhookDelivery[]>;
 

@@ -5,7 +5,8 @@ import type pg from 'pg';
 import type { BaselineProfile } from '../core/baseline.js';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
 import { NotFoundError } from '../core/errors.js';
-import type { MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
+import type { FeatureHistogram } from '../core/histogram.js';
+import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type {
   CaptureQuery, CaptureStats, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewRetrainRun, RetentionLimits, SettingKind,
@@ -50,6 +51,7 @@ interface DeliveryRow {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  attempt_log: DeliveryAttempt[];
 }
 
 interface RunRow {
@@ -71,6 +73,9 @@ interface RunRow {
   error: string | null;
 }
 
+/** A window's columns but its histograms, which only windowDetail reads. */
+const WINDOW_COLUMNS = 'id, endpoint, start_time, end_time, first_capture, last_capture, baseline, drifted, evaluation, created_at';
+
 function toWindow(row: WindowRow): MonitorWindow {
   return {
     id: row.id, endpoint: row.endpoint, start: row.start_time, end: row.end_time, firstCapture: row.first_capture,
@@ -89,6 +94,7 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
   return {
     id: row.id, eventId: row.event_id, url: row.url, headers: row.headers, payload: row.payload, attempts: row.attempts,
     status: row.status, nextAttemptAt: row.next_attempt_at, lastError: row.last_error, createdAt: row.created_at, deliveredAt: row.delivered_at,
+    attemptLog: row.attempt_log,
   };
 }
 
@@ -199,15 +205,18 @@ export class PostgresLoopStore implements LoopStore {
   }
 
   async saveWindow(
-    window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[],
+    window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
   ): Promise<{ window: MonitorWindow; events: MonitorEvent[] }> {
     return inTransaction(this.pool, async (c) => {
       const created = new Date();
       const createdAt = created.toISOString();
       const { rows } = await c.query<{ id: number }>(
-        `INSERT INTO monitor_windows (endpoint, start_time, end_time, first_capture, last_capture, baseline, drifted, evaluation, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [window.endpoint, window.start, window.end, window.firstCapture, window.lastCapture, window.baseline, window.drifted, JSON.stringify(window.evaluation), created],
+        `INSERT INTO monitor_windows (endpoint, start_time, end_time, first_capture, last_capture, baseline, drifted, evaluation, created_at, histograms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+        [
+          window.endpoint, window.start, window.end, window.firstCapture, window.lastCapture, window.baseline, window.drifted,
+          JSON.stringify(window.evaluation), created, histograms ? JSON.stringify(histograms) : null,
+        ],
       );
       const id = rows[0]!.id;
       const stored: MonitorEvent[] = [];
@@ -228,8 +237,16 @@ export class PostgresLoopStore implements LoopStore {
   }
 
   async windows(endpoint: string, limit: number): Promise<MonitorWindow[]> {
-    const { rows } = await this.pool.query<WindowRow>('SELECT * FROM monitor_windows WHERE endpoint = $1 ORDER BY id DESC LIMIT $2', [endpoint, limit]);
+    const { rows } = await this.pool.query<WindowRow>(`SELECT ${WINDOW_COLUMNS} FROM monitor_windows WHERE endpoint = $1 ORDER BY id DESC LIMIT $2`, [endpoint, limit]);
     return rows.map(toWindow);
+  }
+
+  async windowDetail(endpoint: string, id: number): Promise<{ window: MonitorWindow; histograms: FeatureHistogram[] } | undefined> {
+    const { rows } = await this.pool.query<WindowRow & { histograms: FeatureHistogram[] | null }>(
+      `SELECT ${WINDOW_COLUMNS}, histograms FROM monitor_windows WHERE endpoint = $1 AND id = $2`, [endpoint, id],
+    );
+    const row = rows[0];
+    return row && { window: toWindow(row), histograms: row.histograms ?? [] };
   }
 
   async driftedRanges(endpoint: string): Promise<{ first: number; last: number }[]> {
@@ -277,7 +294,7 @@ export class PostgresLoopStore implements LoopStore {
   }
 
   async enqueueDelivery(
-    d: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt'>,
+    d: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt' | 'attemptLog'>,
   ): Promise<WebhookDelivery> {
     const created = new Date();
     const { rows } = await this.pool.query<{ id: number }>(
@@ -285,7 +302,7 @@ export class PostgresLoopStore implements LoopStore {
        VALUES ($1, $2, $3, $4, 0, 'pending', $5, $6) RETURNING id`,
       [d.eventId, d.url, JSON.stringify(d.headers), d.payload, d.nextAttemptAt, created],
     );
-    return { ...d, id: rows[0]!.id, attempts: 0, status: 'pending', lastError: null, createdAt: created.toISOString(), deliveredAt: null };
+    return { ...d, id: rows[0]!.id, attempts: 0, status: 'pending', lastError: null, createdAt: created.toISOString(), deliveredAt: null, attemptLog: [] };
   }
 
   async dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]> {
@@ -296,11 +313,12 @@ export class PostgresLoopStore implements LoopStore {
   }
 
   async updateDelivery(
-    id: number, c: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string },
+    id: number, c: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string; attempt?: DeliveryAttempt },
   ): Promise<void> {
     await this.pool.query(
-      'UPDATE webhook_deliveries SET attempts = $1, status = $2, next_attempt_at = $3, last_error = $4, delivered_at = $5 WHERE id = $6',
-      [c.attempts, c.status, c.nextAttemptAt, c.lastError, c.deliveredAt ?? null, id],
+      `UPDATE webhook_deliveries SET attempts = $1, status = $2, next_attempt_at = $3, last_error = $4, delivered_at = $5,
+       attempt_log = CASE WHEN $7::jsonb IS NULL THEN attempt_log ELSE attempt_log || jsonb_build_array($7::jsonb) END WHERE id = $6`,
+      [c.attempts, c.status, c.nextAttemptAt, c.lastError, c.deliveredAt ?? null, id, c.attempt ? JSON.stringify(c.attempt) : null],
     );
   }
 

@@ -271,4 +271,41 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     last_seen  bigint      NOT NULL
   );
   `,
+  // The dashboard (issue 12): each window keeps its per-feature histograms next to the baseline's (apart from the
+  // evaluation: only a cell's lookup reads them), and each webhook delivery the log of its attempts.
+  `
+  ALTER TABLE monitor_windows ADD COLUMN histograms json;
+  ALTER TABLE webhook_deliveries ADD COLUMN attempt_log jsonb NOT NULL DEFAULT '[]';
+  `,
+  // Scoped access tokens and the audit trail (issue 14), as in SQLite: found by the SHA-256 of the secret, a name
+  // unique among unrevoked tokens, the 'tokens' counter bumped (and notified) on create and revoke only.
+  `
+  CREATE TABLE access_tokens (
+    id           bigserial PRIMARY KEY,
+    name         text      NOT NULL,
+    scope        text      NOT NULL,
+    endpoints    jsonb     NOT NULL,
+    secret_hash  text      NOT NULL UNIQUE,
+    created_at   text      NOT NULL,
+    created_by   text      NOT NULL,
+    expires_at   text,
+    last_used_at text,
+    revoked_at   text
+  );
+  CREATE UNIQUE INDEX access_tokens_live_name ON access_tokens (name) WHERE revoked_at IS NULL;
+  INSERT INTO change_counters (kind, counter) VALUES ('tokens', 0);
+  CREATE TRIGGER tokens_changed AFTER INSERT OR UPDATE OF revoked_at ON access_tokens
+    FOR EACH ROW EXECUTE FUNCTION slipway_count_change('tokens');
+  CREATE TABLE audit_log (
+    id      bigserial PRIMARY KEY,
+    time_ms bigint    NOT NULL,
+    actor   text      NOT NULL,
+    action  text      NOT NULL,
+    object  text      NOT NULL,
+    address text      NOT NULL,
+    outcome text      NOT NULL,
+    status  integer   NOT NULL
+  );
+  CREATE INDEX audit_log_time ON audit_log (time_ms);
+  `,
 ];

@@ -10,6 +10,7 @@ import type { ProfileReport } from '../core/profile-report.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { ValidationReport } from '../core/validation.js';
 import { createPool, inTransaction, LOCK_ENDPOINT, lockKey, migrate, type Queryable } from './postgres-db.js';
+import { PostgresAccessStore } from './postgres-access-store.js';
 import { PostgresLoopStore } from './postgres-loop-store.js';
 import { getVersionReport, lockVersion, saveVersionReport } from './postgres-version-reports.js';
 import { CHANGE_KINDS, type ChangeContext, type ChangeCounters, type ChangeKind, type DutyLease, type EndpointEvent, type EndpointRecord, type NewModelVersion, type ReplicaRecord, type Store } from './store.js';
@@ -49,10 +50,12 @@ const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 export class PostgresStore implements Store {
   readonly loop: PostgresLoopStore;
+  readonly access: PostgresAccessStore;
 
   /** The connection pool, shared with what else keeps its data in this database (the artifact store); closed by close(). */
   private constructor(readonly pool: pg.Pool) {
     this.loop = new PostgresLoopStore(pool);
+    this.access = new PostgresAccessStore(pool);
   }
 
   /** Connects to `url` and brings its schema up to date; UnavailableError naming the database if that fails. */
@@ -268,6 +271,18 @@ export class PostgresStore implements Store {
     return rows.map((r) => r.state);
   }
 
+  async rollouts(endpoint: string, limit: number): Promise<RolloutState[]> {
+    const { rows } = await this.pool.query<{ state: RolloutState }>(
+      'SELECT state FROM rollouts WHERE endpoint = $1 ORDER BY started_at DESC, seq DESC LIMIT $2', [endpoint, limit],
+    );
+    return rows.map((r) => r.state);
+  }
+
+  async rollout(id: string): Promise<RolloutState | undefined> {
+    const { rows } = await this.pool.query<{ state: RolloutState }>('SELECT state FROM rollouts WHERE id = $1', [id]);
+    return rows[0]?.state;
+  }
+
   async referencedBlobs(): Promise<Set<string>> {
     const { rows } = await this.pool.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM model_blobs');
     return new Set(rows.map((r) => r.sha256));
@@ -275,7 +290,7 @@ export class PostgresStore implements Store {
 
   async changeCounters(): Promise<ChangeCounters> {
     const { rows } = await this.pool.query<{ kind: ChangeKind; counter: number }>('SELECT kind, counter FROM change_counters');
-    const counters: ChangeCounters = { endpoints: 0, aliases: 0, settings: 0 };
+    const counters: ChangeCounters = { endpoints: 0, aliases: 0, settings: 0, tokens: 0 };
     for (const r of rows) counters[r.kind] = r.counter;
     return counters;
   }

@@ -5,7 +5,8 @@ import type Database from 'better-sqlite3';
 import type { BaselineProfile } from '../core/baseline.js';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
 import { NotFoundError } from '../core/errors.js';
-import type { MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
+import type { FeatureHistogram } from '../core/histogram.js';
+import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type { CaptureWriterClient } from './capture-writer-client.js';
 import type {
@@ -66,6 +67,7 @@ interface DeliveryRow {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  attempt_log: string;
 }
 
 interface RunRow {
@@ -86,6 +88,9 @@ interface RunRow {
   rollout_id: string | null;
   error: string | null;
 }
+
+/** A window's columns but its histograms, which only windowDetail reads. */
+const WINDOW_COLUMNS = 'id, endpoint, start_time, end_time, first_capture, last_capture, baseline, drifted, evaluation, created_at';
 
 /** SQLite allows 32766 bound parameters; id lists are sent in chunks well below it. */
 const ID_CHUNK = 500;
@@ -125,6 +130,7 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
     id: row.id, eventId: row.event_id, url: row.url, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload,
     attempts: row.attempts, status: row.status as WebhookDelivery['status'], nextAttemptAt: row.next_attempt_at,
     lastError: row.last_error, createdAt: row.created_at, deliveredAt: row.delivered_at,
+    attemptLog: JSON.parse(row.attempt_log) as DeliveryAttempt[],
   };
 }
 
@@ -258,17 +264,20 @@ export class SqliteLoopStore implements LoopStore {
   }
 
   async saveWindow(
-    window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[],
+    window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
   ): Promise<{ window: MonitorWindow; events: MonitorEvent[] }> {
     return this.db.transaction(() => {
       const createdAt = new Date().toISOString();
       const id = Number(
         this.db
           .prepare(
-            `INSERT INTO monitor_windows (endpoint, start_time, end_time, first_capture, last_capture, baseline, drifted, evaluation, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO monitor_windows (endpoint, start_time, end_time, first_capture, last_capture, baseline, drifted, evaluation, created_at, histograms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(window.endpoint, window.start, window.end, window.firstCapture, window.lastCapture, window.baseline, window.drifted ? 1 : 0, JSON.stringify(window.evaluation), createdAt)
+          .run(
+            window.endpoint, window.start, window.end, window.firstCapture, window.lastCapture, window.baseline, window.drifted ? 1 : 0,
+            JSON.stringify(window.evaluation), createdAt, histograms ? JSON.stringify(histograms) : null,
+          )
           .lastInsertRowid,
       );
       const insertEvent = this.db.prepare(
@@ -289,8 +298,15 @@ export class SqliteLoopStore implements LoopStore {
   }
 
   async windows(endpoint: string, limit: number): Promise<MonitorWindow[]> {
-    const rows = this.db.prepare('SELECT * FROM monitor_windows WHERE endpoint = ? ORDER BY id DESC LIMIT ?').all(endpoint, limit) as WindowRow[];
+    const rows = this.db.prepare(`SELECT ${WINDOW_COLUMNS} FROM monitor_windows WHERE endpoint = ? ORDER BY id DESC LIMIT ?`).all(endpoint, limit) as WindowRow[];
     return rows.map(toWindow);
+  }
+
+  async windowDetail(endpoint: string, id: number): Promise<{ window: MonitorWindow; histograms: FeatureHistogram[] } | undefined> {
+    const row = this.db.prepare(`SELECT ${WINDOW_COLUMNS}, histograms FROM monitor_windows WHERE endpoint = ? AND id = ?`).get(endpoint, id) as
+      | (WindowRow & { histograms: string | null })
+      | undefined;
+    return row && { window: toWindow(row), histograms: row.histograms === null ? [] : (JSON.parse(row.histograms) as FeatureHistogram[]) };
   }
 
   async driftedRanges(endpoint: string): Promise<{ first: number; last: number }[]> {
@@ -342,7 +358,7 @@ export class SqliteLoopStore implements LoopStore {
   }
 
   async enqueueDelivery(
-    d: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt'>,
+    d: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt' | 'attemptLog'>,
   ): Promise<WebhookDelivery> {
     const createdAt = new Date().toISOString();
     const id = Number(
@@ -353,7 +369,7 @@ export class SqliteLoopStore implements LoopStore {
         )
         .run(d.eventId, d.url, JSON.stringify(d.headers), d.payload, d.nextAttemptAt, createdAt).lastInsertRowid,
     );
-    return { ...d, id, attempts: 0, status: 'pending', lastError: null, createdAt, deliveredAt: null };
+    return { ...d, id, attempts: 0, status: 'pending', lastError: null, createdAt, deliveredAt: null, attemptLog: [] };
   }
 
   async dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]> {
@@ -364,11 +380,14 @@ export class SqliteLoopStore implements LoopStore {
   }
 
   async updateDelivery(
-    id: number, c: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string },
+    id: number, c: Pick<WebhookDelivery, 'attempts' | 'status' | 'nextAttemptAt' | 'lastError'> & { deliveredAt?: string; attempt?: DeliveryAttempt },
   ): Promise<void> {
     this.db
-      .prepare('UPDATE webhook_deliveries SET attempts = ?, status = ?, next_attempt_at = ?, last_error = ?, delivered_at = ? WHERE id = ?')
-      .run(c.attempts, c.status, c.nextAttemptAt, c.lastError, c.deliveredAt ?? null, id);
+      .prepare(
+        `UPDATE webhook_deliveries SET attempts = ?, status = ?, next_attempt_at = ?, last_error = ?, delivered_at = ?,
+         attempt_log = CASE WHEN ? IS NULL THEN attempt_log ELSE json_insert(attempt_log, '$[#]', json(?)) END WHERE id = ?`,
+      )
+      .run(c.attempts, c.status, c.nextAttemptAt, c.lastError, c.deliveredAt ?? null, c.attempt ? 1 : null, c.attempt ? JSON.stringify(c.attempt) : null, id);
   }
 
   async deliveries(eventId: number | undefined, limit: number): Promise<WebhookDelivery[]> {

@@ -245,4 +245,42 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     last_seen  INTEGER NOT NULL
   );
   `,
+  // The dashboard (issue 12): each window keeps its per-feature histograms next to the baseline's (apart from the
+  // evaluation: only a cell's lookup reads them), and each webhook delivery the log of its attempts.
+  `
+  ALTER TABLE monitor_windows ADD COLUMN histograms TEXT;
+  ALTER TABLE webhook_deliveries ADD COLUMN attempt_log TEXT NOT NULL DEFAULT '[]';
+  `,
+  // Scoped access tokens and the audit trail (issue 14). A token is found by the SHA-256 of its secret; a name is
+  // unique among unrevoked tokens. Creating or revoking one bumps the 'tokens' counter, so replicas drop cached tokens
+  // (touching last_used_at does not: it would empty every replica's cache once a minute per token).
+  `
+  CREATE TABLE access_tokens (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    name         TEXT    NOT NULL,
+    scope        TEXT    NOT NULL,
+    endpoints    TEXT    NOT NULL,
+    secret_hash  TEXT    NOT NULL UNIQUE,
+    created_at   TEXT    NOT NULL,
+    created_by   TEXT    NOT NULL,
+    expires_at   TEXT,
+    last_used_at TEXT,
+    revoked_at   TEXT
+  );
+  CREATE UNIQUE INDEX access_tokens_live_name ON access_tokens (name) WHERE revoked_at IS NULL;
+  INSERT INTO change_counters (kind, counter) VALUES ('tokens', 0);
+  CREATE TRIGGER tokens_changed_i AFTER INSERT ON access_tokens BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'tokens'; END;
+  CREATE TRIGGER tokens_changed_u AFTER UPDATE OF revoked_at ON access_tokens BEGIN UPDATE change_counters SET counter = counter + 1 WHERE kind = 'tokens'; END;
+  CREATE TABLE audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    time_ms INTEGER NOT NULL,
+    actor   TEXT    NOT NULL,
+    action  TEXT    NOT NULL,
+    object  TEXT    NOT NULL,
+    address TEXT    NOT NULL,
+    outcome TEXT    NOT NULL,
+    status  INTEGER NOT NULL
+  );
+  CREATE INDEX audit_log_time ON audit_log (time_ms);
+  `,
 ];

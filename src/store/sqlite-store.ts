@@ -8,8 +8,10 @@ import type { ModelAlias, ModelVersion } from '../core/model-version.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { ProfileReport } from '../core/profile-report.js';
 import type { ValidationReport } from '../core/validation.js';
+import type { AccessStore } from './access-store.js';
 import { CaptureWriterClient } from './capture-writer-client.js';
 import type { LoopStore } from './loop-store.js';
+import { SqliteAccessStore } from './sqlite-access-store.js';
 import { SqliteLoopStore } from './sqlite-loop-store.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { getVersionReport, saveVersionReport } from './sqlite-version-reports.js';
@@ -61,6 +63,7 @@ export class SqliteStore implements Store {
   private readonly leases: Database.Database;
   private readonly captureWriter: CaptureWriterClient;
   readonly loop: LoopStore;
+  readonly access: AccessStore;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -77,6 +80,7 @@ export class SqliteStore implements Store {
     this.leases.pragma('busy_timeout = 5000');
     this.captureWriter = new CaptureWriterClient(file);
     this.loop = new SqliteLoopStore(this.db, this.captureWriter);
+    this.access = new SqliteAccessStore(this.db);
   }
 
   private migrate(): void {
@@ -350,6 +354,16 @@ export class SqliteStore implements Store {
     return rows.map((r) => JSON.parse(r.state) as RolloutState);
   }
 
+  async rollouts(endpoint: string, limit: number): Promise<RolloutState[]> {
+    const rows = this.db.prepare('SELECT state FROM rollouts WHERE endpoint = ? ORDER BY started_at DESC, rowid DESC LIMIT ?').all(endpoint, limit) as { state: string }[];
+    return rows.map((r) => JSON.parse(r.state) as RolloutState);
+  }
+
+  async rollout(id: string): Promise<RolloutState | undefined> {
+    const row = this.db.prepare('SELECT state FROM rollouts WHERE id = ?').get(id) as { state: string } | undefined;
+    return row && (JSON.parse(row.state) as RolloutState);
+  }
+
   async referencedBlobs(): Promise<Set<string>> {
     const rows = this.db.prepare('SELECT DISTINCT sha256 FROM model_blobs').all() as { sha256: string }[];
     return new Set(rows.map((r) => r.sha256));
@@ -412,7 +426,7 @@ function toEndpoint(row: EndpointRow): EndpointRecord {
 }
 
 function countersOf(rows: { kind: ChangeKind; counter: number }[]): ChangeCounters {
-  const counters: ChangeCounters = { endpoints: 0, aliases: 0, settings: 0 };
+  const counters: ChangeCounters = { endpoints: 0, aliases: 0, settings: 0, tokens: 0 };
   for (const r of rows) counters[r.kind] = r.counter;
   return counters;
 }

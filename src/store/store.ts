@@ -6,6 +6,7 @@ import type { ModelAlias, ModelVersion } from '../core/model-version.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { ProfileReport } from '../core/profile-report.js';
 import type { ValidationReport } from '../core/validation.js';
+import type { AccessStore } from './access-store.js';
 import type { LoopStore } from './loop-store.js';
 
 export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt'>;
@@ -40,7 +41,7 @@ export interface EndpointEvent {
 }
 
 /** The kinds of durable change another replica must follow; each has a counter in the store. */
-export const CHANGE_KINDS = ['endpoints', 'aliases', 'settings'] as const;
+export const CHANGE_KINDS = ['endpoints', 'aliases', 'settings', 'tokens'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 export type ChangeCounters = Record<ChangeKind, number>;
 
@@ -81,6 +82,8 @@ export interface ReplicaRecord {
 export interface Store {
   /** Captures, feedback, baselines, monitors, alerts and retraining runs (the closed loop). */
   readonly loop: LoopStore;
+  /** Access tokens and the audit trail. */
+  readonly access: AccessStore;
 
   /**
    * Allocates the model's next version number (1 for a new name, then one more than the highest ever given, even if
@@ -145,6 +148,10 @@ export interface Store {
   latestRollout(endpoint: string): Promise<RolloutState | undefined>;
   /** Rollouts still running or paused (to resume after a restart), oldest start first. */
   activeRollouts(): Promise<RolloutState[]>;
+  /** The endpoint's rollouts, active and finished, the latest started first (as latestRollout orders them), at most `limit`. */
+  rollouts(endpoint: string, limit: number): Promise<RolloutState[]>;
+  /** A rollout by id, of any endpoint; undefined when there is none. */
+  rollout(id: string): Promise<RolloutState | undefined>;
 
   /**
    * Hashes of every artifact an existing version refers to (its model file and package files): what garbage
@@ -154,7 +161,7 @@ export interface Store {
 
   /**
    * The change counters: each kind's counter grows with every committed change of that kind (endpoints: a spec put or
-   * removed; aliases: set, moved or removed; settings: a loop setting put or removed), made by any process on this
+   * removed; aliases: set, moved or removed; settings: a loop setting put or removed; tokens: a token created or revoked), made by any process on this
    * store, including changes made through LoopStore. Counters never go back; equal counters mean nothing of that kind
    * changed in between. Replicas poll this (cheap: one small read) to know when to reconcile.
    */
