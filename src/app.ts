@@ -8,6 +8,7 @@ import { startGrpcServer } from './api/grpc-server.js';
 import type { GrpcServer } from './api/grpc-server.js';
 import { DecodePool } from './api/decode-pool.js';
 import { UnavailableError } from './core/errors.js';
+import { pauseAt } from './core/test-pause.js';
 import { buildHttpServer, createHttpServer } from './api/http-server.js';
 import { clusterRoutes } from './api/cluster-routes.js';
 import { inferAccess } from './api/infer-access.js';
@@ -205,7 +206,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const restore = (): Promise<void> =>
     duties
       .start()
+      // Loop settings first: capture must be on for the first request a restored endpoint answers.
+      .then(() => loop.applySettings())
       .then(() => endpoints.restoreAll((name, err) => app.log.error({ endpoint: name, err: err.message }, 'endpoint failed to load')))
+      .then(() => pauseAt('restore:before-rollouts'))
       .then(() => rollouts.restore())
       .then(() => loop.start())
       .then(() => follower.start())

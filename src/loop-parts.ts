@@ -137,10 +137,17 @@ export class LoopParts {
     });
   }
 
-  /** Marks interrupted retraining runs, applies every stored setting and starts the timers. */
+  /**
+   * Applies every stored setting. At start-up this comes before the endpoints are restored: a restored endpoint serves
+   * at once, and a request it answers before capture is configured would go uncaptured.
+   */
+  async applySettings(): Promise<void> {
+    await this.settings.start();
+  }
+
+  /** Marks interrupted retraining runs and starts the timers (after applySettings). */
   async start(): Promise<void> {
     await this.retrainer.start();
-    await this.settings.start();
     this.monitors.start();
     this.webhooks.start();
   }

@@ -3,6 +3,8 @@
 
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { rename, rm } from 'node:fs/promises';
+import { pauseAt } from '../core/test-pause.js';
 import type { DatasetQuery } from '../core/dataset-query.js';
 import { NotFoundError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
@@ -36,21 +38,35 @@ export class DatasetExporter {
   async export(query: DatasetQuery, sink: (chunk: Uint8Array) => Promise<void> | void): Promise<ExportResult> {
     await this.deps.flushCaptures();
     const describe = await this.describe(query.endpoint);
-    return exportDataset({ store: this.deps.store, versionOf: this.deps.versionOf }, query, describe, sink);
+    let first = true;
+    return exportDataset({ store: this.deps.store, versionOf: this.deps.versionOf }, query, describe, async (chunk) => {
+      await sink(chunk);
+      if (first) {
+        first = false;
+        await pauseAt('export:mid-stream');
+      }
+    });
   }
 
-  /** Writes an export to a file on the server's disk, honouring the file's backpressure. */
+  /**
+   * Writes an export to a file on the server's disk, honouring the file's backpressure. The bytes go to
+   * `<file>.partial`, renamed to `file` once complete: an export a crash or an error cut short never lies under the
+   * name of a whole one (a retraining job reads that name).
+   */
   async toFile(query: DatasetQuery, file: string): Promise<ExportResult> {
-    const out = createWriteStream(file);
+    const partial = `${file}.partial`;
+    const out = createWriteStream(partial);
     try {
       const result = await this.export(query, async (chunk) => {
         if (!out.write(chunk)) await once(out, 'drain');
       });
       out.end();
       await once(out, 'finish');
+      await rename(partial, file);
       return result;
     } catch (err) {
       out.destroy();
+      await rm(partial, { force: true });
       throw err;
     }
   }

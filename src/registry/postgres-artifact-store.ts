@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type pg from 'pg';
 import { InternalError, NotFoundError } from '../core/errors.js';
+import { pauseAt } from '../core/test-pause.js';
 import { inTransaction } from '../store/postgres-db.js';
 import type { ArtifactStore, StoredBlob } from './artifact-store.js';
 import { spoolToFile } from './spool-file.js';
@@ -129,6 +130,7 @@ export class PostgresArtifactStore implements ArtifactStore {
       let seq = 0;
       for await (const chunk of createReadStream(file, { highWaterMark: this.chunkBytes })) {
         await c.query('INSERT INTO artifact_chunks (sha256, seq, data) VALUES ($1, $2, $3)', [sha256, seq++, chunk as Buffer]);
+        if (seq === 1) await pauseAt('push:artifact-in-transaction');
       }
       if (seq !== chunks) throw new InternalError(`artifact ${sha256}: spooled ${seq} chunks, expected ${chunks}`);
       return true;

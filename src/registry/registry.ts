@@ -14,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { bareManifest, isPackagePath, MANIFEST_FILE, PACKAGE_PATH_RULE, parseManifest, referencedFiles } from './package-manifest.js';
 import { checkPackageData } from './package-data-check.js';
 import { withPackageMetadata } from './signature-metadata.js';
+import { pauseAt } from '../core/test-pause.js';
 
 /** Format a package runs in when it declares none and its model file's name claims none: every package before formats. */
 const DEFAULT_FORMAT = 'onnx';
@@ -180,6 +181,7 @@ export class Registry {
     const packageFiles: PackageFile[] = [...files.entries()]
       .map(([path, blob]) => ({ path, sha256: blob.sha256, size: blob.size }))
       .sort((a, b) => a.path.localeCompare(b.path));
+    await pauseAt('push:before-version');
     return this.store.createModelVersion({
       name: manifest.name,
       description: manifest.description,

@@ -15,6 +15,7 @@ import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import type { Registry } from '../registry/registry.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
 import type { Store } from '../store/store.js';
+import { pauseAt } from '../core/test-pause.js';
 import { mergeReplicaWindows, ratesOf, rolloutStepKey, type WindowCounts } from '../core/window-counts.js';
 import { judge, type WindowNumbers } from './gate-verdict.js';
 import type { Command, RolloutState, Transition } from './rollout-machine.js';
@@ -143,13 +144,23 @@ export class RolloutController {
     };
     const state: RolloutState = { ...begun, steps: [openStep(begun, now)] };
     const summary = `${policy.strategy} to ${formatVersionId(version)}${policy.strategy === 'canary' ? ` steps ${policy.steps.join(',')}%` : ''}, bake ${policy.bakeMs / 1000}s, gates ${policy.gates.map(formatGate).join(' ') || 'none'}`;
-    await this.endpoints.apply(specFor(state), {
-      actor: req.actor,
-      reason: `rollout ${state.id} started: ${summary}${forced ? ` (validation overridden: ${req.reason})` : ''}`,
-      details: { rollout: state.id, forced, validation: report ?? null },
-    });
-    this.endpoints.resetWindows(req.endpoint, rolloutStepKey(state));
+    // The state is stored before the spec it serves: a crash between the two leaves a rollout that restore() resumes by
+    // applying its spec. The other order would leave the candidate taking traffic with no rollout to judge or end it.
     await this.store.saveRollout(state);
+    await pauseAt('rollout:start-between-writes');
+    try {
+      await this.endpoints.apply(specFor(state), {
+        actor: req.actor,
+        reason: `rollout ${state.id} started: ${summary}${forced ? ` (validation overridden: ${req.reason})` : ''}`,
+        details: { rollout: state.id, forced, validation: report ?? null },
+      });
+    } catch (err) {
+      const reason = `could not start: ${(err as Error).message}`;
+      const ended = Date.now();
+      await this.store.saveRollout(recordTransition(state, { ...state, status: 'aborted', finishedAt: ended, reason }, 'rollout-abort', reason, [], ended));
+      throw err;
+    }
+    this.endpoints.resetWindows(req.endpoint, rolloutStepKey(state));
     this.active.set(req.endpoint, state);
     this.ensureTimer();
     return state;
@@ -361,6 +372,7 @@ export class RolloutController {
       if (!(await this.alreadyStored(specFor(to)))) await this.endpoints.apply(specFor(to), { actor, reason: `rollout ${to.id}: ${reason}`, details });
     } else await this.store.recordEndpointEvent(to.endpoint, action, { actor, reason: `rollout ${to.id}: ${reason}`, details });
     if (to.stepIndex !== from.stepIndex || to.phase !== from.phase) this.endpoints.resetWindows(to.endpoint, rolloutStepKey(to));
+    await pauseAt('rollout:step-between-writes');
     await this.store.saveRollout(to);
     if (isActive(to)) this.active.set(to.endpoint, to);
     else {

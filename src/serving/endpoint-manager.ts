@@ -7,6 +7,7 @@ import type { ModelRef } from '../core/model-ref.js';
 import { formatModelRef } from '../core/model-ref.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { checkName } from '../core/names.js';
+import { pauseAt } from '../core/test-pause.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import { resolveRuntimeConfig } from '../core/runtime-config.js';
 import type { ServingObserver } from './serving-observer.js';
@@ -229,11 +230,13 @@ export class EndpointManager {
     const loaded = await this.loadVariants(spec.name, toLoad);
     let record: EndpointRecord;
     try {
+      await pauseAt('deploy:before-commit');
       record = await persist();
     } catch (err) {
       await Promise.all(loaded.map((v) => v.dispose()));
       throw err;
     }
+    await pauseAt('deploy:after-commit');
     for (const v of kept) v.spec = spec.variants.find((s) => s.name === v.spec.name)!;
     const variants = spec.variants.map((s) => kept.find((v) => v.spec.name === s.name) ?? loaded.find((v) => v.spec.name === s.name)!);
     // The endpoint's live object changes in place (requests that looked it up meet the new variants) — unless a

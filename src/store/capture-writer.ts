@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { PackedCaptures, PackedRow, WriterReply, WriterRequest } from './capture-writer-messages.js';
 import type { RetentionLimits } from './loop-store.js';
+import { pauseAtSync } from '../core/test-pause.js';
 
 const { file } = workerData as { file: string };
 const db = new Database(file);
@@ -67,6 +68,7 @@ const appendAll = db.transaction((batch: PackedCaptures) => {
     const outputs = blob(r[10]);
     insert.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], inputs, outputs, r[11], r[12], Math.max(0, r[9]) + Math.max(0, r[10]));
   }
+  pauseAtSync('capture:before-commit');
 });
 
 parentPort!.on('message', (message: WriterRequest) => {

@@ -4,6 +4,7 @@
 
 import type pg from 'pg';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
+import { pauseAt } from '../core/test-pause.js';
 import { inTransaction } from './postgres-db.js';
 import type { CaptureQuery, CaptureStats, RetentionLimits } from './loop-store.js';
 
@@ -116,6 +117,7 @@ export class PostgresCaptures {
       // The counter row stays locked until COMMIT: the next append gets its ids only after these are visible.
       const { rows } = await c.query<{ last_id: number }>('UPDATE capture_ids SET last_id = last_id + $1 RETURNING last_id', [records.length]);
       await c.query(APPEND, [fields, tensors, rows[0]!.last_id - records.length]);
+      await pauseAt('capture:before-commit');
     });
   }
 
