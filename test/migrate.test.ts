@@ -7,11 +7,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { SQLITE_MIGRATIONS } from '../src/store/sqlite-migrations.js';
-import { planCopy, planFor } from '../src/store/store-migration.js';
+import { copyTables, openSource, planCopy, planFor } from '../src/store/store-migration.js';
 import { call } from './http.js';
 import { DIGITS, golden, inferRows, setLoop } from './loop-harness.js';
 import { CLI, removeHome, ROOT, runCli, startServer, tempHome, type ServerProcess } from './server-process.js';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { startPostgres, type TestPostgres } from './support/postgres.js';
 
 let postgres: TestPostgres;
@@ -76,6 +77,48 @@ describe('the copy plan', () => {
       new Map([['t', [{ name: 'a', type: 'text', optional: false }, { name: 'b', type: 'text', optional: false }]]]),
     );
     expect(plan.uncovered).toEqual(['column t.b: required in Postgres, absent in SQLite']);
+  });
+});
+
+describe('the table copy', () => {
+  it('copies captures of many days in several statements into day partitions, and continues their ids', async () => {
+    const dir = tempHome();
+    const file = join(dir, 'slipway.db');
+    const sqlite = new Database(file);
+    for (const m of SQLITE_MIGRATIONS) sqlite.exec(m);
+    sqlite.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
+    const insert = sqlite.prepare(
+      `INSERT INTO captures (endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
+       VALUES ('e', ?, ?, 'primary', 'm', 1, 'ok', 1.5, 1, ?, NULL, 0, NULL, 4)`,
+    );
+    const day = 86_400_000;
+    const today = Math.floor(Date.now() / day) * day;
+    sqlite.transaction(() => {
+      for (let i = 0; i < 4_500; i++) insert.run(`r${i}`, today - (2 - Math.floor(i / 1_500)) * day + i, Buffer.from([1, 2, 3, i % 256]));
+    })();
+    // The last 100 trimmed: SQLite never gives their ids again, and neither may Postgres.
+    sqlite.exec('DELETE FROM captures WHERE id > 4400');
+    sqlite.close();
+    const source = openSource(file);
+    const store = await PostgresStore.open(await postgres.createDatabase());
+    try {
+      const tables: string[] = [];
+      await copyTables(source, store.pool, await planFor(source, store.pool), { force: false, progress: (e) => e.kind === 'table' && tables.push(`${e.table}:${e.rows}`) });
+      expect(tables).toContain('captures:4400');
+      const parts = await store.pool.query<{ name: string; n: number }>(
+        `SELECT c.relname AS name, (SELECT count(*) FROM captures x WHERE x.tableoid = c.oid) AS n
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'captures'::regclass ORDER BY 1`,
+      );
+      expect(parts.rows.filter((r) => r.n > 0).map((r) => r.n)).toEqual([1_500, 1_500, 1_400]);
+      const [first] = await store.loop.captures({ endpoint: 'e', limit: 1 });
+      expect(first).toMatchObject({ id: 1, requestId: 'r0', truncated: false, latencyMs: 1.5, inputs: Buffer.from([1, 2, 3, 0]), outputs: null });
+      await store.loop.appendCaptures([{ ...first!, id: undefined, time: Date.now() }]);
+      expect(await store.loop.lastCaptureId('e')).toBe(4_501);
+    } finally {
+      source.close();
+      await store.close();
+      removeHome(dir);
+    }
   });
 });
 

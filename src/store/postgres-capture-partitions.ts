@@ -7,6 +7,13 @@ import { inTransaction, LOCK_PARTITIONS } from './postgres-db.js';
 
 /** Postgres' check_violation: a new partition's range holds rows already in the default partition. */
 const CHECK_VIOLATION = '23514';
+/** Postgres' lock_not_available: the lock_timeout below ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+/**
+ * How long creating or dropping a partition waits for the parent table's lock (a long export holds a share lock).
+ * Appends queue behind a waiting exclusive lock, so the wait is kept short and the work tried again later instead.
+ */
+const PARTITION_LOCK_TIMEOUT = '2s';
 
 export class PostgresCapturePartitions {
   /** Days this process knows to have a partition (or to be left to the default one): checked once per process. */
@@ -25,13 +32,16 @@ export class PostgresCapturePartitions {
         await inTransaction(this.pool, async (c) => {
           // Replicas making the same day at once take turns; the second finds it there.
           await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK_PARTITIONS]);
+          await c.query(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT}'`);
           await c.query(`CREATE TABLE IF NOT EXISTS ${day.name} PARTITION OF captures FOR VALUES FROM (${day.start}) TO (${day.end})`);
         });
         this.known.add(day.day);
       } catch (err) {
         // The default partition already holds rows of that day: the day stays there, retention deletes them by row.
-        if ((err as { code?: string }).code === CHECK_VIOLATION) this.known.add(day.day);
-        else throw err;
+        const code = (err as { code?: string }).code;
+        if (code === CHECK_VIOLATION) this.known.add(day.day);
+        // The parent was busy: the next batch tries again; until then a day without its partition lands in the default.
+        else if (code !== LOCK_NOT_AVAILABLE) throw err;
       }
     }
   }
@@ -54,6 +64,7 @@ export class PostgresCapturePartitions {
     for (const day of await this.list()) {
       if (day.end > before) continue;
       removed += await inTransaction(this.pool, async (c) => {
+        await c.query(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT}'`);
         // No append adds to a past day (captures are stamped when served), but one could be finishing: the lock waits
         // for it, and the count and the drop then see the same rows.
         await c.query(`LOCK TABLE ${day.name} IN ACCESS EXCLUSIVE MODE`);
@@ -65,6 +76,10 @@ export class PostgresCapturePartitions {
         await c.query(`DROP TABLE ${day.name}`);
         this.known.delete(day.day);
         return rows[0]!.mine;
+      }).catch((err: unknown) => {
+        // The table was busy: its rows go by the caller's delete this time, the day is dropped on a later run.
+        if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return 0;
+        throw err;
       });
     }
     return removed;

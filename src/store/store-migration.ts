@@ -206,23 +206,26 @@ export async function copyTables(source: Database.Database, pool: pg.Pool, plan:
       options.progress({ kind: 'table', table: copy.table, rows: 0, skipped: true });
       continue;
     }
-    const rows = await inTransaction(pool, (client) => copyTable(source, client, copy, partitions));
+    if (copy.table === 'captures') {
+      // Captures go into day partitions, all made before the copy's transaction: made inside it, a partition would
+      // wait for the lock that transaction's own inserts hold on the table.
+      const days = source.prepare('SELECT DISTINCT time / 86400000 * 86400000 AS time FROM captures').all() as { time: number }[];
+      await partitions.ensure(days.map((d) => d.time));
+    }
+    const rows = await inTransaction(pool, (client) => copyTable(source, client, copy));
     options.progress({ kind: 'table', table: copy.table, rows, skipped: false });
   }
   await continueSequences(source, pool, plan, options.progress);
 }
 
-async function copyTable(source: Database.Database, client: pg.PoolClient, copy: TableCopy, partitions: PostgresCapturePartitions): Promise<number> {
+async function copyTable(source: Database.Database, client: pg.PoolClient, copy: TableCopy): Promise<number> {
   const names = copy.columns.map((c) => c.name);
   const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / names.length));
-  const timeAt = copy.table === 'captures' ? names.indexOf('time') : -1;
   let batch: unknown[][] = [];
   let bytes = 0;
   let copied = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    // Captures go into day partitions, made before the rows that need them (outside this transaction's locks).
-    if (timeAt >= 0) await partitions.ensure(batch.map((row) => Number(row[timeAt])));
     const values = batch.map((_, r) => `(${copy.columns.map((c, i) => placeholder(r * names.length + i + 1, c)).join(', ')})`);
     await client.query(
       `INSERT INTO ${copy.table} (${names.map((n) => `"${n}"`).join(', ')}) OVERRIDING SYSTEM VALUE VALUES ${values.join(', ')}`,
