@@ -7,6 +7,8 @@ import { inTransaction, LOCK_PARTITIONS } from './postgres-db.js';
 
 /** Postgres' check_violation: a new partition's range holds rows already in the default partition. */
 const CHECK_VIOLATION = '23514';
+/** Postgres' undefined_table. */
+const UNDEFINED_TABLE = '42P01';
 /** Postgres' lock_not_available: the lock_timeout below ran out. */
 const LOCK_NOT_AVAILABLE = '55P03';
 /**
@@ -63,25 +65,39 @@ export class PostgresCapturePartitions {
     let removed = 0;
     for (const day of await this.list()) {
       if (day.end > before) continue;
-      removed += await inTransaction(this.pool, async (c) => {
+      removed += await this.dropDay(day, endpoint);
+    }
+    return removed;
+  }
+
+  private async dropDay(day: CaptureDay, endpoint: string): Promise<number> {
+    try {
+      // A day another endpoint shares stays (that endpoint's retention may keep it longer). Asked before taking any
+      // lock, and it stops at the first such row instead of reading the whole day.
+      if (await this.shared(this.pool, day.name, endpoint)) return 0;
+      return await inTransaction(this.pool, async (c) => {
         await c.query(`SET LOCAL lock_timeout = '${PARTITION_LOCK_TIMEOUT}'`);
         // No append adds to a past day (captures are stamped when served), but one could be finishing: the lock waits
         // for it, and the count and the drop then see the same rows.
         await c.query(`LOCK TABLE ${day.name} IN ACCESS EXCLUSIVE MODE`);
-        const { rows } = await c.query<{ mine: number; others: boolean }>(
-          `SELECT count(*) FILTER (WHERE endpoint = $1) AS mine, coalesce(bool_or(endpoint <> $1), false) AS others FROM ${day.name}`,
-          [endpoint],
-        );
-        if (rows[0]!.others) return 0;
+        if (await this.shared(c, day.name, endpoint)) return 0;
+        const { rows } = await c.query<{ mine: number }>(`SELECT count(*) AS mine FROM ${day.name}`);
         await c.query(`DROP TABLE ${day.name}`);
         this.known.delete(day.day);
         return rows[0]!.mine;
-      }).catch((err: unknown) => {
-        // The table was busy: its rows go by the caller's delete this time, the day is dropped on a later run.
-        if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) return 0;
-        throw err;
       });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // The table was busy: its rows go by the caller's delete this time, the day is dropped on a later run.
+      if (code === LOCK_NOT_AVAILABLE) return 0;
+      // Another process dropped it since the list was read.
+      if (code === UNDEFINED_TABLE) return 0;
+      throw err;
     }
-    return removed;
+  }
+
+  private async shared(on: Pick<pg.Pool, 'query'>, partition: string, endpoint: string): Promise<boolean> {
+    const { rowCount } = await on.query(`SELECT 1 FROM ${partition} WHERE endpoint <> $1 LIMIT 1`, [endpoint]);
+    return (rowCount ?? 0) > 0;
   }
 }
