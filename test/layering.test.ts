@@ -11,6 +11,10 @@ const SRC = resolve(import.meta.dirname, '../src');
 const LAYERS = ['cli', 'api', 'access', 'protocols', 'monitoring', 'data', 'rollout', 'profiler', 'serving', 'registry', 'runtime', 'store', 'core'];
 /** The process entry that starts a server: the one file outside src/ root that may import the composition root. */
 const SERVER_ENTRY = 'cli/serve-command.ts';
+/** The one command that opens stores itself (copying a stopped SQLite home into Postgres); every other is an API client. */
+const STORE_OPENING_COMMAND = 'cli/migrate-command.ts';
+/** What opens a database or an artifact store: the implementations and the migration between them. */
+const OPENS_STORES = /^(store\/(sqlite|postgres)-|store\/store-migration|registry\/(fs|postgres)-artifact-store|registry\/artifact-migration)/;
 /** These import core and nothing else of ours. */
 const CORE_ONLY = new Set(['protocols', 'runtime', 'store']);
 
@@ -57,6 +61,12 @@ describe('layering', () => {
 
   it('has the API call services, never a store', () => {
     expect(edges.filter((e) => e.from === 'api' && e.to === 'store').map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
+  });
+
+  it('has the CLI open no store, but for the migrate command', () => {
+    const opening = edges.filter((e) => e.from === 'cli' && e.file !== STORE_OPENING_COMMAND && OPENS_STORES.test(e.target));
+    expect(opening.map((e) => `${e.file} -> ${e.target}`)).toEqual([]);
+    expect(edges.some((e) => e.file === STORE_OPENING_COMMAND && OPENS_STORES.test(e.target))).toBe(true);
   });
 
   it('has no one but the composition root import api or cli', () => {

@@ -149,6 +149,15 @@ program
   .action(async (flags: Parameters<typeof import('./serve-command.js').serve>[0]) => (await import('./serve-command.js')).serve(flags));
 
 program
+  .command('migrate')
+  .description('copy a SQLite home (its database and model files) into an empty Postgres database; stop its server first')
+  .requiredOption('--from <dir>', 'the home directory of the SQLite server')
+  .requiredOption('--to <url>', 'the Postgres URL (postgres://…)')
+  .option('--force', 'empty the tables the migration copies into, when the target already holds data')
+  // Loaded on use, like serve: it opens the stores (pg, better-sqlite3) that no other client command needs.
+  .action(async (flags: Parameters<typeof import('./migrate-command.js').migrateHome>[0]) => (await import('./migrate-command.js')).migrateHome(flags));
+
+program
   .command('push <path>')
   .description('push a package directory (with slipway.yaml) or a bare .onnx file as a new model version')
   .option('--name <name>', 'model name (overrides slipway.yaml; default for a bare file: its file name)')

@@ -1,10 +1,12 @@
-// Captured requests in Postgres: batched appends with ids from one counter row (given in commit order), the reads
-// monitors, exports and stats make, and retention in small statements. No writer thread: the event loop only waits
+// Captured requests in Postgres: batched appends with ids from one counter row (given in commit order) into day
+// partitions, the reads monitors, exports and stats make, and retention: whole past days dropped, the rest in small
+// statements. No writer thread: the event loop only waits
 // on the socket here, while SQLite's synchronous inserts and fsyncs need one.
 
 import type pg from 'pg';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
 import { pauseAt } from '../core/test-pause.js';
+import { PostgresCapturePartitions } from './postgres-capture-partitions.js';
 import { inTransaction } from './postgres-db.js';
 import type { CaptureQuery, CaptureStats, RetentionLimits } from './loop-store.js';
 
@@ -95,7 +97,11 @@ export class PostgresCaptures {
   /** Appends not yet committed: close() waits for them. */
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(private readonly pool: pg.Pool) {}
+  private readonly partitions: PostgresCapturePartitions;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.partitions = new PostgresCapturePartitions(pool);
+  }
 
   append(records: CaptureRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
@@ -113,6 +119,7 @@ export class PostgresCaptures {
 
   private async insert(records: CaptureRecord[]): Promise<void> {
     const { fields, tensors } = pack(records);
+    await this.partitions.ensure(records.map((r) => r.time));
     await inTransaction(this.pool, async (c) => {
       // The counter row stays locked until COMMIT: the next append gets its ids only after these are visible.
       const { rows } = await c.query<{ last_id: number }>('UPDATE capture_ids SET last_id = last_id + $1 RETURNING last_id', [records.length]);
@@ -156,7 +163,10 @@ export class PostgresCaptures {
     return { ...rows[0]!, withFeedback: feedback.rows[0]!.n };
   }
 
-  /** Retention (LoopStore.trimCaptures): each statement its own transaction, TRIM_CHUNK records at most. */
+  /**
+   * Retention (LoopStore.trimCaptures): by age, day partitions wholly before the cutoff are dropped; the rest is
+   * deleted by row, each statement its own transaction, TRIM_CHUNK records at most.
+   */
   async trim(endpoint: string, limits: RetentionLimits): Promise<number> {
     let removed = 0;
     const inChunks = async (sql: string, bound: number): Promise<void> => {
@@ -167,7 +177,13 @@ export class PostgresCaptures {
       }
     };
     if (limits.before !== null) {
-      await inChunks('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = $1 AND time < $2 ORDER BY id LIMIT $3)', limits.before);
+      removed += await this.partitions.dropBefore(endpoint, limits.before);
+      // The boundary day, days other endpoints share, and the default partition: by row (`time < $2` again outside, so
+      // the delete looks only in the partitions that can hold such rows).
+      await inChunks(
+        'DELETE FROM captures WHERE time < $2 AND (id, time) IN (SELECT id, time FROM captures WHERE endpoint = $1 AND time < $2 ORDER BY id LIMIT $3)',
+        limits.before,
+      );
       await this.pool.query('DELETE FROM feedback WHERE endpoint = $1 AND received_at < $2', [endpoint, limits.before]);
     }
     const edges: number[] = [];
@@ -186,7 +202,9 @@ export class PostgresCaptures {
       edges.push(rows[0]?.id ?? 0);
     }
     const edge = Math.max(0, ...edges);
-    if (edge > 0) await inChunks('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = $1 AND id <= $2 ORDER BY id LIMIT $3)', edge);
+    if (edge > 0) {
+      await inChunks('DELETE FROM captures WHERE (id, time) IN (SELECT id, time FROM captures WHERE endpoint = $1 AND id <= $2 ORDER BY id LIMIT $3)', edge);
+    }
     return removed;
   }
 

@@ -29,6 +29,7 @@ const TYPES = {
 /** Advisory lock classes (the first key of the two-key form), so locks of different kinds never collide. */
 export const LOCK_MIGRATIONS = 0x51_1b_0001;
 export const LOCK_ENDPOINT = 0x51_1b_0002;
+export const LOCK_PARTITIONS = 0x51_1b_0003;
 
 export function createPool(url: string, max = 10): pg.Pool {
   // A database that does not answer fails a call after 10 s instead of holding it (and start-up) forever.

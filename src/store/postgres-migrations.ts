@@ -324,4 +324,47 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX variant_windows_endpoint ON variant_windows (endpoint);
   ALTER TABLE replicas ADD COLUMN revisions jsonb NOT NULL DEFAULT '{}';
   `,
+  // Captures partitioned by capture time (issue 11): one partition per UTC day, named captures_pYYYYMMDD and created
+  // ahead by the writer (postgres-capture-partitions.ts), so retention by age drops a whole day at once instead of
+  // deleting its rows. A default partition catches a time no day partition covers (one the writer could not create).
+  // The primary key must hold the partition key; ids stay unique because capture_ids alone gives them out. Existing
+  // rows move into day partitions made here for them.
+  `
+  ALTER TABLE captures RENAME TO captures_unpartitioned;
+  ALTER TABLE captures_unpartitioned RENAME CONSTRAINT captures_pkey TO captures_unpartitioned_pkey;
+  DROP INDEX captures_endpoint_id, captures_endpoint_time, captures_request;
+  CREATE TABLE captures (
+    id         bigint           NOT NULL,
+    endpoint   text             NOT NULL,
+    request_id text             NOT NULL,
+    time       bigint           NOT NULL,
+    variant    text             NOT NULL,
+    model      text             NOT NULL,
+    version    integer          NOT NULL,
+    status     text             NOT NULL,
+    latency_ms double precision NOT NULL,
+    rows       integer          NOT NULL,
+    inputs     bytea,
+    outputs    bytea,
+    truncated  boolean          NOT NULL,
+    error      text,
+    bytes      bigint           NOT NULL,
+    PRIMARY KEY (id, time)
+  ) PARTITION BY RANGE (time);
+  CREATE TABLE captures_default PARTITION OF captures DEFAULT;
+  DO $$
+  DECLARE day bigint;
+  BEGIN
+    FOR day IN SELECT DISTINCT time / 86400000 FROM captures_unpartitioned WHERE time >= 0 AND time < 253402300800000 LOOP
+      EXECUTE format('CREATE TABLE %I PARTITION OF captures FOR VALUES FROM (%s) TO (%s)',
+        'captures_p' || to_char(to_timestamp(day * 86400) AT TIME ZONE 'UTC', 'YYYYMMDD'), day * 86400000, (day + 1) * 86400000);
+    END LOOP;
+  END $$;
+  INSERT INTO captures SELECT id, endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs,
+    outputs, truncated, error, bytes FROM captures_unpartitioned;
+  DROP TABLE captures_unpartitioned;
+  CREATE INDEX captures_endpoint_id ON captures (endpoint, id);
+  CREATE INDEX captures_endpoint_time ON captures (endpoint, time);
+  CREATE INDEX captures_request ON captures (endpoint, request_id);
+  `,
 ];
