@@ -92,3 +92,11 @@ export interface ProfileReport {
   suggestions: string[];
   capacity: CapacityPlan | null;
 }
+
+/** One line of a profile run's stream (POST …/profile answers them as JSON lines as the run goes). */
+export type ProfileEvent =
+  | { type: 'start'; model: string; configs: number; planned: number; cores: number; input: 'golden' | 'random'; batchingBlocker: string | null }
+  | { type: 'config'; index: number; total: number; config: ProfileConfig }
+  | { type: 'point'; point: ProfilePoint }
+  | { type: 'report'; report: ProfileReport }
+  | { type: 'error'; error: string };

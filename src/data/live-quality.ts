@@ -18,26 +18,9 @@ export interface QualityQuery {
   variant?: string;
 }
 
-export interface QualityBucket {
-  start: string;
-  end: string;
-  variant: string;
-  model: string;
-  /** Rows with ground truth in the bucket. */
-  labelled: number;
-  accuracy?: number;
-  f1?: number;
-  mae?: number;
-  rmse?: number;
-}
+import type { QualityBucket, QualityReport } from '../core/quality-report.js';
 
-export interface QualityReport {
-  endpoint: string;
-  kind: 'classification' | 'regression' | 'unknown';
-  buckets: QualityBucket[];
-  /** Feedback that could not be compared: a label list of the wrong length, a class the model cannot predict, no prediction captured. */
-  skipped: number;
-}
+export type { QualityBucket, QualityReport };
 
 interface Accumulator {
   start: number;

@@ -4,7 +4,9 @@ import { cpus, platform } from 'node:os';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
-import type { ProfileConfig, ProfilePoint, ProfileReport, ProfileSettings } from '../core/profile-report.js';
+import type { ProfileConfig, ProfileEvent, ProfilePoint, ProfileReport, ProfileSettings } from '../core/profile-report.js';
+
+export type { ProfileEvent };
 import type { Registry } from '../registry/registry.js';
 import { DEFAULT_RUNTIME } from '../core/runtime-config.js';
 import { pickForHost } from '../runtime/host-timing.js';
@@ -29,12 +31,6 @@ export interface ProfileRequest {
   pointMillis?: number;
 }
 
-export type ProfileEvent =
-  | { type: 'start'; model: string; configs: number; planned: number; cores: number; input: 'golden' | 'random'; batchingBlocker: string | null }
-  | { type: 'config'; index: number; total: number; config: ProfileConfig }
-  | { type: 'point'; point: ProfilePoint }
-  | { type: 'report'; report: ProfileReport }
-  | { type: 'error'; error: string };
 
 export interface ProfileDeps {
   registry: Pick<Registry, 'artifacts'>;

@@ -1,49 +1,11 @@
 // Access tokens and the audit trail in Postgres (AccessStore), shared by every replica on the database.
 
 import type pg from 'pg';
-import type { Scope } from '../core/access-scope.js';
 import type { AccessToken, NewAccessToken } from '../core/access-token.js';
 import type { AuditEntry, AuditQuery, NewAuditEntry } from '../core/audit-entry.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import type { AccessStore } from './access-store.js';
-
-interface TokenRow {
-  id: number;
-  name: string;
-  scope: string;
-  endpoints: string[];
-  created_at: string;
-  created_by: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-interface AuditRow {
-  id: number;
-  time_ms: number;
-  actor: string;
-  action: string;
-  object: string;
-  address: string;
-  outcome: string;
-  status: number;
-}
-
-const TOKEN_COLUMNS = 'id, name, scope, endpoints, created_at, created_by, expires_at, last_used_at, revoked_at';
-
-function tokenOf(r: TokenRow): AccessToken {
-  return {
-    id: r.id, name: r.name, scope: r.scope as Scope, endpoints: r.endpoints, createdAt: r.created_at, createdBy: r.created_by,
-    expiresAt: r.expires_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at,
-  };
-}
-
-function auditOf(r: AuditRow): AuditEntry {
-  return {
-    id: r.id, time: new Date(r.time_ms).toISOString(), actor: r.actor, action: r.action, object: r.object, address: r.address, outcome: r.outcome, status: r.status,
-  };
-}
+import { auditOf, tokenOf, TOKEN_COLUMNS, type AuditRow, type TokenRow } from './access-rows.js';
 
 export class PostgresAccessStore implements AccessStore {
   constructor(private readonly pool: pg.Pool) {}
