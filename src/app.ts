@@ -139,6 +139,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const loop = new LoopParts({
     store: store.loop, registry, home: config.home, metrics: loopMetrics, pipeline, baselines, intake, endpoints, rollouts, log,
     webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
+    // Monitor windows, webhook retries and retraining runs happen once across the replicas sharing the store.
+    holdsDuty: (duty) => duties.holds(duty),
   });
   // Tokens (the configured admin token among them) and the audit trail of management actions.
   const tokens = new TokenService({ store: store.access, adminToken: config.adminToken, log });

@@ -451,7 +451,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             { endpoint: 'e', kind: 'data_quality', severity: 'warning', features: ['b'], findings: [] },
           ],
         );
-        expect(first.events.map((e) => [e.windowId, e.time])).toEqual([[first.window.id, first.window.createdAt], [first.window.id, first.window.createdAt]]);
+        expect(first!.events.map((e) => [e.windowId, e.time])).toEqual([[first!.window.id, first!.window.createdAt], [first!.window.id, first!.window.createdAt]]);
         expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 99, windows: 1 });
         const second = await store.loop.saveWindow(
           { endpoint: 'e', start: 10, end: 20, firstCapture: 100, lastCapture: 150, baseline: 'm:1', drifted: false, evaluation }, [],
@@ -464,10 +464,20 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           { endpoint: 'other', start: 0, end: 1, firstCapture: 1, lastCapture: 2, baseline: 'm:1', drifted: true, evaluation },
           [{ endpoint: 'other', kind: 'feature_drift', severity: 'warning', features: [], findings: [] }],
         );
-        expect(second.window.id).toBeGreaterThan(first.window.id);
+        expect(second!.window.id).toBeGreaterThan(first!.window.id);
         expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 160, windows: 3 });
-        expect((await store.loop.windows('e', 2)).map((w) => w.lastCapture)).toEqual([160, 150]);
-        expect((await store.loop.windows('e', 10))[2]).toEqual(first.window);
+        // The same window saved again (a second holder of the monitor duty during a handover) stores nothing.
+        expect(await store.loop.saveWindow(
+          { endpoint: 'e', start: 20, end: 30, firstCapture: 151, lastCapture: 160, baseline: 'm:1', drifted: true, evaluation },
+          [{ endpoint: 'e', kind: 'prediction_drift', severity: 'warning', features: [], findings: [] }],
+        )).toBeUndefined();
+        const racing = await Promise.all([161, 161].map((firstCapture) => store.loop.saveWindow(
+          { endpoint: 'e', start: 30, end: 40, firstCapture, lastCapture: 170, baseline: 'm:1', drifted: false, evaluation }, [],
+        )));
+        expect(racing.filter((r) => r !== undefined)).toHaveLength(1);
+        expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 170, windows: 4 });
+        expect((await store.loop.windows('e', 2)).map((w) => w.lastCapture)).toEqual([170, 160]);
+        expect((await store.loop.windows('e', 10))[3]).toEqual(first!.window);
         expect(await store.loop.driftedRanges('e')).toEqual([{ first: 42, last: 99 }, { first: 151, last: 160 }]);
 
         expect((await store.loop.events('e', { limit: 10 })).map((e) => e.kind)).toEqual(['prediction_drift', 'data_quality', 'feature_drift']);
@@ -479,8 +489,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
         // A reset moves the cursor and keeps the windows and their count.
         await store.loop.resetMonitor('e', 500);
-        expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 500, windows: 3 });
-        expect(await store.loop.windows('e', 10)).toHaveLength(3);
+        expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 500, windows: 4 });
+        expect(await store.loop.windows('e', 10)).toHaveLength(4);
       });
 
       it('keeps a window\'s histograms apart: windowDetail reads them, windows lists without them', async () => {
@@ -500,11 +510,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const bare = await store.loop.saveWindow(
           { endpoint: 'e', start: 10, end: 20, firstCapture: 10, lastCapture: 19, baseline: 'm:1', drifted: false, evaluation }, [],
         );
-        expect(await store.loop.windowDetail('e', kept.window.id)).toEqual({ window: kept.window, histograms });
-        expect(await store.loop.windowDetail('e', bare.window.id)).toEqual({ window: bare.window, histograms: [] });
-        expect(await store.loop.windowDetail('other', kept.window.id)).toBeUndefined();
-        expect(await store.loop.windowDetail('e', bare.window.id + 100)).toBeUndefined();
-        expect(await store.loop.windows('e', 10)).toEqual([bare.window, kept.window]);
+        expect(await store.loop.windowDetail('e', kept!.window.id)).toEqual({ window: kept!.window, histograms });
+        expect(await store.loop.windowDetail('e', bare!.window.id)).toEqual({ window: bare!.window, histograms: [] });
+        expect(await store.loop.windowDetail('other', kept!.window.id)).toBeUndefined();
+        expect(await store.loop.windowDetail('e', bare!.window.id + 100)).toBeUndefined();
+        expect(await store.loop.windows('e', 10)).toEqual([bare!.window, kept!.window]);
       });
     });
 
@@ -542,6 +552,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.loop.updateDelivery(d.id, { attempts: 3, status: 'delivered', nextAttemptAt: 0, lastError: null, deliveredAt: '2026-01-01T00:00:00.000Z', attempt: third });
         expect(await store.loop.deliveries(9, 10)).toEqual([{ ...d, attempts: 3, status: 'delivered', nextAttemptAt: 0, deliveredAt: '2026-01-01T00:00:00.000Z', attemptLog: [first, second, third] }]);
         expect((await store.loop.dueDeliveries(10_000, 10)).map((x) => x.id)).not.toContain(d.id);
+      });
+
+      it('lets one caller claim a due delivery for an attempt; the claim holds it back until its time', async () => {
+        const d = await store.loop.enqueueDelivery({ eventId: 11, url: 'http://127.0.0.1:1/d', headers: {}, payload: '{}', nextAttemptAt: 100 });
+        expect(await store.loop.claimDelivery(d.id, 0, 99, 5_000)).toBe(false); // not due yet
+        // Two replicas see it due at once: one gets it.
+        const claims = await Promise.all([store.loop.claimDelivery(d.id, 0, 100, 5_000), store.loop.claimDelivery(d.id, 0, 100, 5_000)]);
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect((await store.loop.dueDeliveries(4_999, 10)).map((x) => x.id)).not.toContain(d.id);
+        // A claimer that died mid-attempt leaves it due again when the claim runs out.
+        expect((await store.loop.dueDeliveries(5_000, 10)).map((x) => x.id)).toContain(d.id);
+        // A claim made for an attempt count another replica has moved past is refused.
+        await store.loop.updateDelivery(d.id, { attempts: 1, status: 'pending', nextAttemptAt: 6_000, lastError: 'ECONNREFUSED' });
+        expect(await store.loop.claimDelivery(d.id, 0, 7_000, 9_000)).toBe(false);
+        expect(await store.loop.claimDelivery(d.id, 1, 7_000, 9_000)).toBe(true);
+        await store.loop.updateDelivery(d.id, { attempts: 2, status: 'delivered', nextAttemptAt: 0, lastError: null, deliveredAt: '2026-01-01T00:00:00.000Z' });
+        expect(await store.loop.claimDelivery(d.id, 2, 10_000, 12_000)).toBe(false); // delivered
+        expect(await store.loop.claimDelivery(d.id + 1000, 0, 10_000, 12_000)).toBe(false); // unknown
       });
     });
 

@@ -180,6 +180,8 @@ export class MonitorRunner {
       // Kept with the window now, on the baseline's bins: showing a heatmap cell later is a lookup.
       windowHistograms(baseline, columns),
     );
+    // Another holder of the monitor duty (a lease changing hands) saved this window first: its events are its to send.
+    if (!saved) return undefined;
     this.deps.metrics.window(endpoint, evaluation);
     for (const event of saved.events) {
       this.deps.metrics.alert(endpoint, event.kind, event.severity);

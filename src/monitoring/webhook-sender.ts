@@ -19,6 +19,12 @@ export interface WebhookOptions {
   secret?: string;
 }
 
+/**
+ * How long past an attempt's timeout its claim holds a delivery (claimDelivery): long enough that the attempt has been
+ * recorded before anyone else may take it, short enough that a replica dying mid-attempt delays the retry only a little.
+ */
+const CLAIM_MARGIN_MS = 5_000;
+
 export const DEFAULT_WEBHOOK: WebhookOptions = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, timeoutMs: 5000, pollMs: 500 };
 
 /** Delay after the given (1-based) failed attempt: base·2^(n-1), capped, with up to 10% jitter so retries spread. */
@@ -38,7 +44,7 @@ export class WebhookSender {
   private sweeping = false;
 
   constructor(
-    private readonly store: Pick<LoopStore, 'enqueueDelivery' | 'dueDeliveries' | 'updateDelivery' | 'deliveries'>,
+    private readonly store: Pick<LoopStore, 'enqueueDelivery' | 'dueDeliveries' | 'claimDelivery' | 'updateDelivery' | 'deliveries'>,
     private readonly metrics: LoopMetrics,
     private readonly options: WebhookOptions = DEFAULT_WEBHOOK,
     private readonly log: (details: object, message: string) => void = () => undefined,
@@ -58,8 +64,9 @@ export class WebhookSender {
 
   /** Stores a delivery and starts its first attempt; returns at once (the POST happens in the background). */
   async send(url: string, headers: Record<string, string>, body: object, eventId: number | null): Promise<WebhookDelivery> {
-    const delivery = await this.store.enqueueDelivery({ eventId, url, headers, payload: JSON.stringify(body), nextAttemptAt: Date.now() });
-    void this.attempt(delivery);
+    const now = Date.now();
+    const delivery = await this.store.enqueueDelivery({ eventId, url, headers, payload: JSON.stringify(body), nextAttemptAt: now });
+    void this.attempt(delivery, now);
     return delivery;
   }
 
@@ -74,15 +81,27 @@ export class WebhookSender {
     this.sweeping = true;
     try {
       const due = await this.store.dueDeliveries(now, 50);
-      await Promise.all(due.filter((d) => !this.inFlight.has(d.id)).map((d) => this.attempt(d)));
+      await Promise.all(due.filter((d) => !this.inFlight.has(d.id)).map((d) => this.attempt(d, now)));
     } finally {
       this.sweeping = false;
     }
   }
 
-  private async attempt(delivery: WebhookDelivery): Promise<void> {
+  /** One POST of a delivery that was due at `now`, made only if this process claims it first (one POST per attempt). */
+  private async attempt(delivery: WebhookDelivery, now: number): Promise<void> {
     if (this.inFlight.has(delivery.id)) return;
     this.inFlight.add(delivery.id);
+    try {
+      const claimed = await this.store.claimDelivery(delivery.id, delivery.attempts, now, now + this.options.timeoutMs + CLAIM_MARGIN_MS);
+      if (claimed) await this.post(delivery);
+    } catch (err) {
+      this.log({ delivery: delivery.id, err: (err as Error).message }, 'webhook delivery could not be claimed');
+    } finally {
+      this.inFlight.delete(delivery.id);
+    }
+  }
+
+  private async post(delivery: WebhookDelivery): Promise<void> {
     const attempts = delivery.attempts + 1;
     let error: string | null = null;
     let statusCode: number | null = null;
@@ -125,8 +144,6 @@ export class WebhookSender {
       }
     } catch (err) {
       this.log({ delivery: delivery.id, err: (err as Error).message }, 'webhook delivery could not be recorded');
-    } finally {
-      this.inFlight.delete(delivery.id);
     }
   }
 }

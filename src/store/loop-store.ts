@@ -112,11 +112,13 @@ export interface LoopStore {
   /**
    * Stores a window, its events (stamped with the window's id and time), its per-feature histograms (kept apart from
    * the window: only windowDetail reads them) and the new cursor (`afterId` = the window's last capture, one more
-   * window) in one transaction: a restart never evaluates a window twice.
+   * window) in one transaction: a restart never evaluates a window twice. Only while the cursor still stands where the
+   * window begins (afterId = firstCapture - 1, or no cursor yet): otherwise another replica saved this window first (two
+   * holders of the monitor duty during a lease handover), nothing is stored and the answer is undefined.
    */
   saveWindow(
     window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
-  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] }>;
+  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] } | undefined>;
   /** The endpoint's newest windows first, at most `limit`. */
   windows(endpoint: string, limit: number): Promise<MonitorWindow[]>;
   /**
@@ -144,6 +146,13 @@ export interface LoopStore {
   enqueueDelivery(delivery: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt' | 'attemptLog'>): Promise<WebhookDelivery>;
   /** Pending deliveries with nextAttemptAt <= now, soonest first, at most `limit`. */
   dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>;
+  /**
+   * Takes a due delivery for one attempt: moves its nextAttemptAt to `until` only if it is still pending, has made
+   * exactly `attempts` attempts and is due at `now`; true when this caller got it. Replicas that see the same due
+   * delivery (the one that raised the alert and the webhook duty's holder, or two holders during a lease handover) thus
+   * POST it once; a claimer that dies mid-attempt leaves it due again at `until`.
+   */
+  claimDelivery(id: number, attempts: number, now: number, until: number): Promise<boolean>;
   /**
    * Sets these fields (deliveredAt null unless given) and appends `attempt`, if given, to the attempt log, in one
    * statement; an unknown id changes nothing.

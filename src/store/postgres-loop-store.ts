@@ -206,8 +206,17 @@ export class PostgresLoopStore implements LoopStore {
 
   async saveWindow(
     window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
-  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] }> {
+  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] } | undefined> {
     return inTransaction(this.pool, async (c) => {
+      // The cursor moves first, and only from where this window begins: a second saver of the same window (its insert
+      // waits for the first's row, then finds the cursor moved) stores nothing.
+      const moved = await c.query(
+        `INSERT INTO monitor_cursors (endpoint, after_id, windows) VALUES ($1, $2, 1)
+         ON CONFLICT (endpoint) DO UPDATE SET after_id = excluded.after_id, windows = monitor_cursors.windows + 1
+         WHERE monitor_cursors.after_id = $3`,
+        [window.endpoint, window.lastCapture, window.firstCapture - 1],
+      );
+      if (moved.rowCount !== 1) return undefined;
       const created = new Date();
       const createdAt = created.toISOString();
       const { rows } = await c.query<{ id: number }>(
@@ -227,11 +236,6 @@ export class PostgresLoopStore implements LoopStore {
         );
         stored.push({ ...e, id: inserted.rows[0]!.id, windowId: id, time: createdAt });
       }
-      await c.query(
-        `INSERT INTO monitor_cursors (endpoint, after_id, windows) VALUES ($1, $2, 1)
-         ON CONFLICT (endpoint) DO UPDATE SET after_id = excluded.after_id, windows = monitor_cursors.windows + 1`,
-        [window.endpoint, window.lastCapture],
-      );
       return { window: { ...window, id, createdAt }, events: stored };
     });
   }
@@ -310,6 +314,14 @@ export class PostgresLoopStore implements LoopStore {
       `SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2`, [now, limit],
     );
     return rows.map(toDelivery);
+  }
+
+  async claimDelivery(id: number, attempts: number, now: number, until: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE webhook_deliveries SET next_attempt_at = $4 WHERE id = $1 AND status = 'pending' AND attempts = $2 AND next_attempt_at <= $3`,
+      [id, attempts, now, until],
+    );
+    return rowCount === 1;
   }
 
   async updateDelivery(

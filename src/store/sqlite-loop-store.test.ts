@@ -65,7 +65,7 @@ describe('SQLite loop store', () => {
       { endpoint: 'e', start: 0, end: 10, firstCapture: 42, lastCapture: 99, baseline: 'm:1', drifted: true, evaluation },
       [{ endpoint: 'e', kind: 'feature_drift', severity: 'critical', features: ['a'], findings: [] }],
     );
-    expect(saved.events[0]).toMatchObject({ windowId: saved.window.id, kind: 'feature_drift' });
+    expect(saved!.events[0]).toMatchObject({ windowId: saved!.window.id, kind: 'feature_drift' });
     expect(await store.loop.monitorCursor('e')).toEqual({ afterId: 99, windows: 1 });
     expect(await store.loop.driftedRanges('e')).toEqual([{ first: 42, last: 99 }]);
     expect((await store.loop.events('e', { limit: 10 }))[0]!.features).toEqual(['a']);

@@ -265,8 +265,16 @@ export class SqliteLoopStore implements LoopStore {
 
   async saveWindow(
     window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
-  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] }> {
+  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] } | undefined> {
     return this.db.transaction(() => {
+      // Only from where this window begins: another process that saved it first has moved the cursor on.
+      const moved = this.db
+        .prepare(
+          `INSERT INTO monitor_cursors (endpoint, after_id, windows) VALUES (?, ?, 1)
+           ON CONFLICT (endpoint) DO UPDATE SET after_id = excluded.after_id, windows = windows + 1 WHERE after_id = ?`,
+        )
+        .run(window.endpoint, window.lastCapture, window.firstCapture - 1);
+      if (moved.changes !== 1) return undefined;
       const createdAt = new Date().toISOString();
       const id = Number(
         this.db
@@ -287,12 +295,6 @@ export class SqliteLoopStore implements LoopStore {
         const eventId = Number(insertEvent.run(e.endpoint, id, createdAt, e.kind, e.severity, JSON.stringify(e.features), JSON.stringify(e.findings)).lastInsertRowid);
         return { ...e, id: eventId, windowId: id, time: createdAt };
       });
-      this.db
-        .prepare(
-          `INSERT INTO monitor_cursors (endpoint, after_id, windows) VALUES (?, ?, 1)
-           ON CONFLICT (endpoint) DO UPDATE SET after_id = excluded.after_id, windows = windows + 1`,
-        )
-        .run(window.endpoint, window.lastCapture);
       return { window: { ...window, id, createdAt }, events: stored };
     }).immediate();
   }
@@ -377,6 +379,13 @@ export class SqliteLoopStore implements LoopStore {
       .prepare(`SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`)
       .all(now, limit) as DeliveryRow[];
     return rows.map(toDelivery);
+  }
+
+  async claimDelivery(id: number, attempts: number, now: number, until: number): Promise<boolean> {
+    const { changes } = this.db
+      .prepare(`UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND attempts = ? AND next_attempt_at <= ?`)
+      .run(until, id, attempts, now);
+    return changes === 1;
   }
 
   async updateDelivery(
