@@ -26,6 +26,7 @@ import { tokenRoutes } from './token-routes.js';
 import { endpointSpecRoutes } from './endpoint-spec-routes.js';
 import { installErrorReplies } from './error-reply.js';
 import { httpsOptions, type ServerTls } from './server-tls.js';
+import { closeConnectionsOnShutdown } from './closing-connections.js';
 import type { PrincipalName } from './rate-keys.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import { rolloutTimelineRoutes } from './rollout-timeline-routes.js';
@@ -88,7 +89,9 @@ export function createHttpServer(opts: { logLevel: string; maxBodyBytes: number;
   });
   // Fastify types an HTTPS server apart from an HTTP one; routes and hooks never touch the raw server, and what Slipway
   // reads of it (address(), the request's socket) both kinds share.
-  return server as unknown as FastifyInstance;
+  const app = server as unknown as FastifyInstance;
+  closeConnectionsOnShutdown(app);
+  return app;
 }
 
 /** Installs the error format, the OpenAPI document and every route on a server from createHttpServer. */
