@@ -1,7 +1,7 @@
 // The image-classifier examples end to end: examples/shapes-torch (TorchScript + Python handler) and examples/shapes-onnx
-// (the same weights in ONNX + JavaScript handler) take JPEGs made here with jpeg-js, as base64 BYTES elements, over HTTP
-// JSON, the binary extension and gRPC, and answer the same top-3 labels; batched answers equal unbatched ones; both
-// pass their golden test at push; each handler's time shows in slipway_handler_seconds apart from the model's.
+// (the same weights in ONNX + JavaScript handler) take JPEGs made here with jpeg-js, as base64 BYTES elements over HTTP
+// JSON, the binary extension and gRPC, and as the files' own bytes over the binary extension and gRPC contents, and
+// answer the same top-3 labels; batched answers equal unbatched ones; both pass their golden test at push; each handler's time shows in slipway_handler_seconds apart from the model's.
 
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -99,6 +99,40 @@ it('takes the image over the binary extension and over gRPC', async () => {
       const reply = await new Promise<{ outputs: { name: string }[]; raw_output_contents: Buffer[] }>((resolve, reject) => {
         client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize,
           { model_name: name, inputs: [{ name: 'image', datatype: 'BYTES', shape: [2] }], outputs: [{ name: 'labels' }], raw_input_contents: [raw] },
+          new grpc.Metadata(), { deadline: Date.now() + 20_000 }, (err, value) => (err ? reject(err) : resolve(value as never)));
+      });
+      expect(reply.raw_output_contents[0], name).toEqual(toBytes('BYTES', want as string[]));
+    }
+  } finally {
+    client.close();
+  }
+});
+
+it('takes the JPEG file\'s own bytes, as Triton\'s clients send them, over the binary extension and gRPC contents', async () => {
+  const service = loadSync(PROTO_PATH, LOADER_OPTIONS)['inference.GRPCInferenceService'] as unknown as Record<string, {
+    path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown;
+  }>;
+  const m = service.ModelInfer!;
+  const client = new grpc.Client(loop.server.grpcUrl, grpc.credentials.createInsecure());
+  const files = images.slice(2, 4).map((b64) => Buffer.from(b64, 'base64'));
+  // The binary extension's BYTES layout: each element a 4-byte little-endian length, then its bytes (here not UTF-8).
+  const raw = Buffer.concat(files.flatMap((f) => [Buffer.from(Uint32Array.of(f.length).buffer), f]));
+  try {
+    for (const name of PACKAGES) {
+      const want = output((await infer(loop.url, name, request(images.slice(2, 4)))).body, 'labels');
+      const header = Buffer.from(JSON.stringify({
+        inputs: [{ name: 'image', datatype: 'BYTES', shape: [2], parameters: { binary_data_size: raw.length } }],
+        outputs: [{ name: 'labels', parameters: { binary_data: false } }],
+      }));
+      const binary = await fetch(`${loop.url}/v2/models/${name}/infer`, {
+        method: 'POST', headers: { 'inference-header-content-length': String(header.length) }, body: new Uint8Array(Buffer.concat([header, raw])),
+      });
+      const text = await binary.text();
+      expect(binary.status, text).toBe(200);
+      expect((JSON.parse(text) as V2Reply).outputs[0]!.data, name).toEqual(want);
+      const reply = await new Promise<{ raw_output_contents: Buffer[] }>((resolve, reject) => {
+        client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize,
+          { model_name: name, inputs: [{ name: 'image', datatype: 'BYTES', shape: [2], contents: { bytes_contents: files } }], outputs: [{ name: 'labels' }] },
           new grpc.Metadata(), { deadline: Date.now() + 20_000 }, (err, value) => (err ? reject(err) : resolve(value as never)));
       });
       expect(reply.raw_output_contents[0], name).toEqual(toBytes('BYTES', want as string[]));

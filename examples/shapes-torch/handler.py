@@ -1,5 +1,5 @@
 # Pre/post-processing of the shapes-torch example, beside its TorchScript model in the Python worker: JPEG/PNG bytes
-# (base64 text, one BYTES element per image) -> the model's normalised 32x32 RGB tensor; class probabilities -> the
+# (base64 text or a data URL, one BYTES element per image) -> the model's normalised 32x32 RGB tensor; class probabilities -> the
 # top-3 labels and their scores, and the top class id (what the golden test checks). It matches
 # examples/shapes-onnx/handler.mjs step for step (the same bilinear resize, rounding and normalisation), so both
 # packages answer alike.
@@ -26,7 +26,7 @@ def decode(element):
         element = element.split(",", 1)[1]
     raw = base64.b64decode(element.replace("-", "+").replace("_", "/") + "=" * (-len(element) % 4))
     if raw[:2] != b"\xff\xd8" and raw[:4] != b"\x89PNG":
-        raise InvalidInput("the image is neither JPEG nor PNG (send the file's bytes, base64-encoded, as one BYTES element)")  # noqa: F821 (Slipway's)
+        raise InvalidInput("the image is neither JPEG nor PNG (send the file's bytes as one BYTES element: base64 text, or raw over the binary extension or gRPC)")  # noqa: F821 (Slipway's)
     try:
         return np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
     except OSError as err:

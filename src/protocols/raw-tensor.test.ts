@@ -188,10 +188,11 @@ describe('BYTES', () => {
     expectInvalid(() => rawToTensor('s', 'BYTES', [2], raw), 'input "s": BYTES element 1 needs a 4-byte length prefix, but only 2 bytes remain');
   });
 
-  it('rejects bytes that are not UTF-8 text', () => {
-    expectInvalid(
-      () => rawToTensor('s', 'BYTES', [1], bytesLayout(Uint8Array.from([0xff, 0xfe]))),
-      'input "s": BYTES element 0 is not valid UTF-8 text (Slipway passes BYTES to models as strings)',
-    );
+  it('carries bytes that are not UTF-8 text as a base64 data URL, and sends them back out as the same bytes', () => {
+    const jpegStart = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]);
+    const raw = new Uint8Array([...bytesLayout(jpegStart), ...bytesLayout(text('héllo'))]);
+    const tensor = rawToTensor('s', 'BYTES', [2], raw);
+    expect(tensor.data).toEqual([`data:application/octet-stream;base64,${Buffer.from(jpegStart).toString('base64')}`, 'héllo']);
+    expect([...tensorToRaw(tensor)]).toEqual([...raw]);
   });
 });

@@ -10,11 +10,16 @@ import { arrayConstructor, elementSize } from '../core/datatype.js';
 import { InternalError, InvalidInputError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { formatShape, shapeSize } from '../core/tensor.js';
+import { BINARY_ELEMENT_PREFIX, bytesElement, elementBytes } from './bytes-element.js';
+
+/** A BYTES element on the wire: its 4-byte little-endian length, then its bytes. */
+function lengthPrefixed(bytes: Buffer): Buffer[] {
+  const length = Buffer.allocUnsafe(4);
+  length.writeUInt32LE(bytes.length, 0);
+  return [length, bytes];
+}
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
-/** BYTES elements become strings (the core's BYTES type); invalid UTF-8 is refused rather than silently replaced. */
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function checkHost(): void {
   if (!LITTLE_ENDIAN) throw new InternalError('raw tensor data is little-endian and this host is big-endian: binary tensors are not supported here');
@@ -54,11 +59,7 @@ function decodeBytesElements(where: string, shape: readonly number[], bytes: Uin
         `${where}: BYTES element ${n} declares ${length} bytes, but only ${bytes.length - offset} remain`,
       );
     }
-    try {
-      out.push(utf8.decode(bytes.subarray(offset, offset + length)));
-    } catch {
-      throw new InvalidInputError(`${where}: BYTES element ${n} is not valid UTF-8 text (Slipway passes BYTES to models as strings)`);
-    }
+    out.push(bytesElement(bytes.subarray(offset, offset + length)));
     offset += length;
   }
   if (out.length !== expected) {
@@ -94,6 +95,8 @@ export function tensorToRaw(tensor: Tensor): Uint8Array {
   const data = tensor.data;
   if (tensor.datatype === 'BYTES') {
     if (!Array.isArray(data)) throw new InternalError(`tensor "${tensor.name}": BYTES data must be strings`);
+    // Binary elements (bytesElement's data URLs) go back out as the bytes they stand for: an echo answers what came in.
+    if (data.some((s) => s.startsWith(BINARY_ELEMENT_PREFIX))) return Buffer.concat(data.flatMap((s) => lengthPrefixed(elementBytes(s))));
     let total = 0;
     for (const s of data) total += 4 + Buffer.byteLength(s, 'utf8');
     const out = Buffer.allocUnsafe(total);

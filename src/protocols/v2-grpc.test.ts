@@ -57,11 +57,9 @@ describe('typed contents', () => {
     expectInvalid(() => decodeOne(one('FP16', ['1'], { fp32_contents: [1] })), 'input "x": FP16 has no typed contents field; send its half-precision bits in raw_input_contents');
   });
 
-  it('rejects BYTES that are not UTF-8', () => {
-    expectInvalid(
-      () => decodeOne(one('BYTES', ['1'], { bytes_contents: [Buffer.from([0xff])] })),
-      'input "x": element 0 of contents.bytes_contents is not valid UTF-8 text (Slipway passes BYTES to models as strings)',
-    );
+  it('carries BYTES that are not UTF-8 as a base64 data URL of their bytes', () => {
+    const tensor = decodeOne(one('BYTES', ['2'], { bytes_contents: [Buffer.from([0xff]), Buffer.from('ok')] }));
+    expect(tensor.data).toEqual(['data:application/octet-stream;base64,/w==', 'ok']);
   });
 });
 

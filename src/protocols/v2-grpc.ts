@@ -13,6 +13,7 @@ import type { Tensor } from '../core/tensor.js';
 import { formatShape, shapeSize } from '../core/tensor.js';
 import type { RequestLimits, ShapeBudget } from '../core/request-limits.js';
 import { shapeBudget } from '../core/request-limits.js';
+import { bytesElement } from './bytes-element.js';
 import { rawToTensor, tensorToRaw } from './raw-tensor.js';
 import { describeValue } from '../core/describe-value.js';
 import { parseDatatype, parseShape } from './tensor-header.js';
@@ -99,8 +100,6 @@ const FIELD_OF: Record<Exclude<DataType, 'FP16'>, ContentsField> = {
   BYTES: 'bytes_contents',
 };
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 function filledFields(contents: GrpcTensorContents | null | undefined): ContentsField[] {
   if (!contents) return [];
   return CONTENTS_FIELDS.filter((f) => (contents[f]?.length ?? 0) > 0);
@@ -183,13 +182,7 @@ function decodeContents(datatype: DataType, shape: number[], contents: GrpcTenso
     case 'FP64': return Float64Array.from(values as number[]);
     case 'INT64': return BigInt64Array.from(values as GrpcLong[], (v) => toLong(v, where));
     case 'UINT64': return BigUint64Array.from(values as GrpcLong[], (v) => toLong(v, where));
-    case 'BYTES': return (values as Uint8Array[]).map((b, i) => {
-      try {
-        return utf8.decode(b);
-      } catch {
-        throw new InvalidInputError(`${where}: element ${i} of contents.bytes_contents is not valid UTF-8 text (Slipway passes BYTES to models as strings)`);
-      }
-    });
+    case 'BYTES': return (values as Uint8Array[]).map(bytesElement);
     default: {
       // INT8/16/32 share int_contents and UINT8/16/32 uint_contents: the narrower types need a range check.
       const [min, max] = integerRange(datatype)!;

@@ -17,8 +17,8 @@ const MAX_PIXELS = 40_000_000;
 
 /**
  * Bytes of an image as a client sent them in a BYTES element: Slipway passes BYTES elements as text, so binary images
- * arrive base64-encoded (standard or URL-safe alphabet, an optional `data:image/...;base64,` prefix); raw bytes are taken
- * as they are.
+ * arrive base64-encoded (standard or URL-safe alphabet, an optional `data:...;base64,` prefix: a file's own bytes sent
+ * over a binary wire arrive as `data:application/octet-stream;base64,...`); raw bytes are taken as they are.
  */
 export function imageBytes(element: string | Uint8Array): Uint8Array {
   if (typeof element !== 'string') return element;
@@ -46,7 +46,7 @@ export function decodeImage(element: string | Uint8Array): RgbaImage {
   } catch (err) {
     throw new InvalidInputError(`the image does not decode: ${(err as Error).message}`);
   }
-  throw new InvalidInputError('the image is neither JPEG nor PNG (send the file\'s bytes, base64-encoded, as one BYTES element)');
+  throw new InvalidInputError('the image is neither JPEG nor PNG (send the file\'s bytes as one BYTES element: base64 text, or raw over the binary extension or gRPC)');
 }
 
 /**
