@@ -11,13 +11,14 @@ import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
 import type { AppendCount, AppendShape } from './capture-append.js';
-import { childrenOf, CpuProbe, type CpuShare, type NamedProcess } from './cpu-probe.js';
+import { CpuProbe, processTree, type CpuShare } from './cpu-probe.js';
 import { fmtRate, fmtRatio, type Table } from './report.js';
 import type { SectionResult } from './section.js';
 
 /** Batches as a replica's pipeline flushes them under load (up to 2,000 or what 200 ms gathered), digits-sized tensors. */
 const SHAPE: AppendShape = { batch: 500, inputBytes: 256, outputBytes: 48 };
-const WRITER = join(import.meta.dirname, 'capture-writer.ts');
+const ROOT = join(import.meta.dirname, '..');
+const WRITER = join(ROOT, 'bench', 'capture-writer.ts');
 
 /** One capture-writer.ts child: lines of its stdout in order, its stdin to start and to end it. */
 class WriterProcess {
@@ -43,7 +44,7 @@ class WriterProcess {
 
   static start(target: string, seconds: number, writer: string): WriterProcess {
     const args = ['--import', 'tsx', WRITER, target, String(seconds), String(SHAPE.batch), String(SHAPE.inputBytes), String(SHAPE.outputBytes), writer];
-    return new WriterProcess(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+    return new WriterProcess(spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
   }
 
   get pid(): number {
@@ -104,8 +105,7 @@ async function appendRate(store: string, target: string, writers: number, second
   try {
     await Promise.all(procs.map((p) => p.line(0, 30_000)));
     // The writers' connections are open now: their backends are the postmaster's children.
-    const outside: NamedProcess[] = postgres ? [postgres.pid, ...childrenOf(postgres.pid)].map((pid) => ({ label: 'postgres', pid })) : [];
-    const probe = new CpuProbe(procs.map((p, i) => ({ label: `writer ${i + 1}`, pid: p.pid })), outside);
+    const probe = new CpuProbe(procs.map((p, i) => ({ label: `writer ${i + 1}`, pid: p.pid })), postgres ? processTree(postgres.pid, 'postgres') : []);
     const startAt = Date.now() + 300;
     for (const p of procs) p.go(startAt);
     await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
@@ -165,7 +165,7 @@ export async function measureCaptureRate(postgres: TestPostgres, seconds: number
     rows: runs.map((r) => [
       r.store, String(r.writers), fmtRate(r.rowsPerSec), r.perWriter.map((c) => fmtRate(c.rows / ((c.elapsedMs + c.lateMs) / 1000))).join(' / '),
       fmtRatio(r.rowsPerSec / sqliteOne),
-      `${pct(r.cpu.serverMainPct + r.cpu.serverOtherPct)} · ${pct((r.cpu.processes ?? []).filter((p) => p.part === 'outside').reduce((a, p) => a + p.mainPct + p.otherPct, 0))} · ${pct(r.cpu.othersPct)}`,
+      `${pct(r.cpu.serverMainPct + r.cpu.serverOtherPct)} · ${pct(r.cpu.outsidePct)} · ${pct(r.cpu.othersPct)}`,
     ]),
   };
   const rate = (store: string, writers: number): number => runs.find((r) => r.store.startsWith(store) && r.writers === writers)?.rowsPerSec ?? Number.NaN;

@@ -7,6 +7,7 @@ import { runCli } from '../test/server-process.js';
 import type { TestPostgres } from '../test/support/postgres.js';
 import { deployDigits, ENDPOINT, RUNTIME_NOTE } from './cluster-digits.js';
 import { measurePropagation, type PropagationTrial } from './cluster-propagation.js';
+import { openConnections } from './postgres-connections.js';
 import { ReplicaSet } from './cluster-replicas.js';
 import { measureTakeover, type Stop, type TakeoverTrial } from './cluster-takeover.js';
 import { fmtMs, type Goal, type Table } from './report.js';
@@ -64,7 +65,9 @@ export async function measureReplicaTiming(postgres: TestPostgres, fixture: Tabu
     });
   };
 
-  const short = await ReplicaSet.start(await postgres.createDatabase(), 3, leaseEnv(SHORT_LEASE));
+  const database = await postgres.createDatabase();
+  const short = await ReplicaSet.start(database, 3, leaseEnv(SHORT_LEASE));
+  let connections: { replicas: number; afterDeploys: number } | undefined;
   try {
     const a = short.replicas[0]!.server.url;
     const models: [string, string] = [await push(a), await push(a)];
@@ -72,6 +75,8 @@ export async function measureReplicaTiming(postgres: TestPostgres, fixture: Tabu
     await deployDigits(a, models[0], fixture);
     const propagation = await measurePropagation(short, models, fixture, trials.propagation);
     data.propagation = propagation;
+    // What three replicas hold open after the deploys (pools keep an idle connection 10 s).
+    connections = { replicas: short.replicas.length, afterDeploys: await openConnections(database) };
     rows.push({ what: 'spec change served by every other replica, from sending the deploy', lease: SHORT_LEASE, values: propagation.map((t) => Math.max(...t.followersMs)) });
     rows.push({ what: '… counted from the deploying replica\'s answer (negative: before it)', lease: SHORT_LEASE, values: propagation.map((t) => Math.max(...t.followersMs) - t.deployMs) });
     rows.push({ what: 'the deploying replica\'s answer to the deploy', lease: SHORT_LEASE, values: propagation.map((t) => t.deployMs) });
@@ -120,5 +125,8 @@ export async function measureReplicaTiming(postgres: TestPostgres, fixture: Tabu
       met: r.summary.maxMs <= limit,
     });
   }
-  return { tables: [table], goals, observations: [], anomalies: [], data: { shortLease: SHORT_LEASE, defaultLease: DEFAULT_LEASE, ...data, rows: summaries } };
+  const observations = connections
+    ? [`cluster connections: ${connections.replicas} replicas held ${connections.afterDeploys} connections to their database after the deploy trials (${(connections.afterDeploys / connections.replicas).toFixed(1)} per replica, the LISTEN connection included; each pool may open up to 10).`]
+    : [];
+  return { tables: [table], goals, observations, anomalies: [], data: { shortLease: SHORT_LEASE, defaultLease: DEFAULT_LEASE, connections, ...data, rows: summaries } };
 }

@@ -14,6 +14,8 @@ export interface CpuShare {
   loadgenPct: number;
   /** The whole machine's busy time. */
   machineBusyPct: number;
+  /** The named processes outside the server (Postgres), together. */
+  outsidePct: number;
   /** Busy time of processes that are neither the server, the named outside processes nor the bench (other users of a shared machine). */
   othersPct: number;
   /** Time the hypervisor gave to other guests. */
@@ -28,6 +30,9 @@ export interface NamedProcess {
   label: string;
   pid: number;
 }
+
+/** Processes outside the server to account by name: a list, or a function asked when the window starts. */
+export type Outside = readonly NamedProcess[] | (() => NamedProcess[]);
 
 /** One named process's CPU over the window, in % of one core. */
 export interface ProcessCpu extends NamedProcess {
@@ -94,8 +99,13 @@ function processTicks(pid: number): Ticks {
   return { main, other };
 }
 
-/** The processes whose parent is `pid` now (a Postgres postmaster's backends). */
-export function childrenOf(pid: number): number[] {
+/** A process and its children now (a Postgres postmaster and its backends), under one label. */
+export function processTree(pid: number, label: string): NamedProcess[] {
+  return [pid, ...childrenOf(pid)].map((p) => ({ label, pid: p }));
+}
+
+/** The processes whose parent is `pid` now. */
+function childrenOf(pid: number): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -128,18 +138,21 @@ export class CpuProbe {
   private readonly server: readonly NamedProcess[];
   /** Whether processes were given by name (then each is reported). */
   private readonly named: boolean;
+  private outside: readonly NamedProcess[] = [];
 
   /**
    * server: the server's process (a pid) or processes (a supervising primary and its workers: their main threads add
    * up to serverMainPct, their other threads to serverOtherPct); outside: processes the server depends on whose time
-   * is not the machine's other users' (Postgres's postmaster and backends), reported by name and left out of "others".
+   * is not the machine's other users' (Postgres's postmaster and backends), reported by name and left out of "others";
+   * a function is asked at start(), for processes that come and go (a backend per pooled connection).
    */
-  constructor(server: number | readonly NamedProcess[] | undefined, private readonly outside: readonly NamedProcess[] = []) {
+  constructor(server: number | readonly NamedProcess[] | undefined, private readonly outsideNow: Outside = []) {
     this.server = server === undefined ? [] : typeof server === 'number' ? [{ label: 'server', pid: server }] : server;
-    this.named = typeof server === 'object' || outside.length > 0;
+    this.named = typeof server === 'object' || typeof outsideNow === 'function' || outsideNow.length > 0;
   }
 
   start(): void {
+    this.outside = typeof this.outsideNow === 'function' ? this.outsideNow() : this.outsideNow;
     this.begin = snapshot(this.pids());
   }
 
@@ -168,6 +181,7 @@ export class CpuProbe {
       serverOtherPct,
       loadgenPct,
       machineBusyPct,
+      outsidePct,
       othersPct: Math.max(0, machineBusyPct - serverMainPct - serverOtherPct - loadgenPct - outsidePct),
       stealPct: pct(b.steal - a.steal),
       cores: b.cores,
