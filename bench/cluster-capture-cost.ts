@@ -7,7 +7,7 @@ import type { TestPostgres } from '../test/support/postgres.js';
 import type { Durations } from './bench-options.js';
 import { drained, droppedTotal, setCapture } from './capture-control.js';
 import { digitsServer, ENDPOINT, RUNTIME_NOTE } from './cluster-digits.js';
-import { processTree } from './cpu-probe.js';
+import { processTree, type NamedProcess } from './cpu-probe.js';
 import { runLoad } from './http-load.js';
 import { fromHttp, progressLine, serverCpuMsPerRequest, type Measurement } from './measurement.js';
 import { Observer } from './observer.js';
@@ -59,7 +59,7 @@ export async function measureCaptureCost(postgres: TestPostgres, fixture: Tabula
         await setCapture(server.url, ENDPOINT, mode.capture);
         const before = await drained(server.url, ENDPOINT);
         // Listed when the window starts: the pool opens connections (a backend each) as it needs them.
-        const outside = store === 'Postgres' ? (): ReturnType<typeof processTree> => processTree(postgres.pid, 'postgres') : [];
+        const outside = store === 'Postgres' ? (): NamedProcess[] => processTree(postgres.pid, 'postgres') : [];
         const load = await runLoad({
           url: `${server.url}/v2/models/${ENDPOINT}/infer`, body: fixture.body, connections: CONNECTIONS, warmupSec: d.loadWarmupSec, durationSec: d.loadSec,
           observer: new Observer(server.pid, { baseUrl: server.url, endpoint: ENDPOINT }, outside), label: `cluster capture ${mode.name} on ${store} #${repeat + 1}`,
@@ -98,6 +98,8 @@ export async function measureCaptureCost(postgres: TestPostgres, fixture: Tabula
       medianP99: median(list.map((r) => r.measurement.latency.p99Ms)),
       cpuMsPerRequest: median(list.map((r) => serverCpuMsPerRequest(r.measurement)).filter((v): v is number => v !== undefined)),
       postgresPct: median(list.map((r) => r.postgresPct)),
+      /** The server's and Postgres's CPU per answered request: all that serving and storing it cost this machine. */
+      withStoreMsPerRequest: median(list.map((r) => ((r.measurement.observed?.cpu.serverMainPct ?? 0) + (r.measurement.observed?.cpu.serverOtherPct ?? 0) + r.postgresPct) * 10 / r.measurement.requestsPerSec)),
       finished: list.reduce((a, r) => a + r.finished, 0),
       records: list.reduce((a, r) => a + r.records, 0),
       dropped: list.reduce((a, r) => a + r.dropped, 0),
@@ -108,16 +110,16 @@ export async function measureCaptureCost(postgres: TestPostgres, fixture: Tabula
     title: `Cluster: what capture at sample rate 1 costs serving, a server on SQLite and one on Postgres (digits HTTP+JSON, c=${CONNECTIONS})`,
     notes: [
       `Runtime: ${RUNTIME_NOTE}. One server process each, side by side; ${repeats} repeat(s) of the four runs, every other one in reverse order; medians. Postgres is the test cluster (fsync off).`,
-      'server CPU ms/req: all the server\'s threads per answered request; postgres %: Postgres\'s processes (postmaster, backends) over the window, % of one core. Counters over each whole run (warm-up, window, drain): finished requests, records written, dropped.',
+      'server CPU ms/req: all the server\'s threads per answered request; postgres %: Postgres\'s processes (postmaster, backends) over the window, % of one core; with store: server and Postgres CPU per answered request. Counters over each whole run (warm-up, window, drain): finished requests, records written, dropped.',
     ],
-    headers: ['store', 'capture', 'req/s per repeat', 'req/s (median)', 'req/s ÷off', 'p99 ms (median)', 'server CPU ms/req', 'CPU/req ÷off', 'postgres %', 'finished', 'records', 'recorded', 'dropped'],
+    headers: ['store', 'capture', 'req/s per repeat', 'req/s (median)', 'req/s ÷off', 'p99 ms (median)', 'server CPU ms/req', 'CPU/req ÷off', 'postgres %', 'with store ms/req', 'finished', 'records', 'recorded', 'dropped'],
     rows: summary.filter((s) => s.rates.length > 0).map((s) => {
       const o = off(s.store);
       return [
         s.store, s.mode === 'on' ? 'sampleRate 1' : 'off', s.rates.map(fmtRate).join(' / '), fmtRate(s.medianRate),
         s.mode === 'off' || !o ? '–' : fmtRatio(s.medianRate / o.medianRate), fmtMs(s.medianP99), fmtMs(s.cpuMsPerRequest),
         s.mode === 'off' || !o ? '–' : fmtRatio(s.cpuMsPerRequest / o.cpuMsPerRequest),
-        s.store === 'Postgres' ? s.postgresPct.toFixed(0) : '–', String(s.finished), String(s.records),
+        s.store === 'Postgres' ? s.postgresPct.toFixed(0) : '–', fmtMs(s.withStoreMsPerRequest), String(s.finished), String(s.records),
         s.mode === 'on' && s.finished > 0 ? fmtPct(s.records / s.finished) : '–', String(s.dropped),
       ];
     }),
@@ -131,7 +133,7 @@ export async function measureCaptureCost(postgres: TestPostgres, fixture: Tabula
     goals.push({
       section: 'cluster',
       goal: `capture at sampleRate 1 keeps ≥ ${GOAL_RATIO.toFixed(2)}× the throughput of capture off, server on ${store}, c=${CONNECTIONS}`,
-      measured: `${fmtRatio(ratio)} (median ${on.medianRate.toFixed(0)} vs ${o.medianRate.toFixed(0)} req/s; server CPU per request ${fmtRatio(on.cpuMsPerRequest / o.cpuMsPerRequest)}${store === 'Postgres' ? `; Postgres's processes ${on.postgresPct.toFixed(0)}% vs ${o.postgresPct.toFixed(0)}% of a core` : ''}; ${on.records} of ${on.finished} requests recorded, ${on.dropped} dropped)`,
+      measured: `${fmtRatio(ratio)} (median ${on.medianRate.toFixed(0)} vs ${o.medianRate.toFixed(0)} req/s; server CPU per request ${fmtRatio(on.cpuMsPerRequest / o.cpuMsPerRequest)}${store === 'Postgres' ? `; Postgres's processes ${on.postgresPct.toFixed(0)}% vs ${o.postgresPct.toFixed(0)}% of a core, server and Postgres CPU per request ${fmtRatio(on.withStoreMsPerRequest / o.withStoreMsPerRequest)}` : ''}; ${on.records} of ${on.finished} requests recorded, ${on.dropped} dropped)`,
       met: ratio >= GOAL_RATIO,
     });
   }
