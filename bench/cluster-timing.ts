@@ -72,7 +72,7 @@ export async function measureReplicaTiming(postgres: TestPostgres, fixture: Tabu
     const a = short.replicas[0]!.server.url;
     const models: [string, string] = [await push(a), await push(a)];
     // The first deploy also fetches the model into each replica's artifact cache (scale-up); the trials do not.
-    await deployDigits(a, models[0], fixture);
+    await deployDigits(short.replicas.map((r) => r.server.url), models[0], fixture);
     const propagation = await measurePropagation(short, models, fixture, trials.propagation);
     data.propagation = propagation;
     // What three replicas hold open after the deploys (pools keep an idle connection 10 s).
