@@ -109,7 +109,7 @@ export async function measureCaptureCost(postgres: TestPostgres, fixture: Tabula
   const table: Table = {
     title: `Cluster: what capture at sample rate 1 costs serving, a server on SQLite and one on Postgres (digits HTTP+JSON, c=${CONNECTIONS})`,
     notes: [
-      `Runtime: ${RUNTIME_NOTE}. One server process each, side by side; ${repeats} repeat(s) of the four runs, every other one in reverse order; medians. Postgres is the test cluster (fsync off).`,
+      `Runtime: ${RUNTIME_NOTE}. One server process each, side by side; ${repeats} repeat(s) of the four runs, every other one in reverse order, ${d.loadSec} s windows after ${d.loadWarmupSec} s of warm-up; medians. Postgres is the test cluster (fsync off).`,
       'server CPU ms/req: all the server\'s threads per answered request; postgres %: Postgres\'s processes (postmaster, backends) over the window, % of one core; with store: server and Postgres CPU per answered request. Counters over each whole run (warm-up, window, drain): finished requests, records written, dropped.',
     ],
     headers: ['store', 'capture', 'req/s per repeat', 'req/s (median)', 'req/s ÷off', 'p99 ms (median)', 'server CPU ms/req', 'CPU/req ÷off', 'postgres %', 'with store ms/req', 'finished', 'records', 'recorded', 'dropped'],

@@ -122,7 +122,7 @@ export async function measureWorkers(fixture: TabularFixture, d: Durations, repe
   const table: Table = {
     title: 'Cluster: `slipway serve --workers 2` vs `--workers 1`, digits HTTP+JSON (SQLite home)',
     notes: [
-      `Runtime: ${RUNTIME_NOTE}. Both servers run side by side (the idle one costs a heartbeat a second); each concurrency measures both, in alternating order, ${repeats} time(s); req/s and latencies are medians of the repeats.`,
+      `Runtime: ${RUNTIME_NOTE}. Both servers run side by side (the idle one costs a heartbeat a second); each concurrency measures both, in alternating order, ${repeats} time(s), ${d.loadSec} s windows after ${d.loadWarmupSec} s of warm-up; req/s and latencies are medians of the repeats.`,
       `Load: ${HTTP_LOADGEN === 'wrk' ? 'wrk (one thread, a process of its own)' : 'autocannon in the bench process'}, closed loop, c connections with one request in flight each. With --workers 2 the primary accepts each connection and hands it to a worker in turn (Node's cluster round robin); requests then go straight to that worker.`,
       'CPU: mean % of one core over the measurement windows (2 cores = 200%), whole processes (every thread): the primary, each worker (or the one server process), the load generator (wrk and the bench process), others (everything else on this shared machine).',
     ],

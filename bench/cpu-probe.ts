@@ -83,14 +83,15 @@ function machineTicks(): { busy: number; steal: number; cores: number } {
   return { busy: user + nice + system + irq + softirq, steal, cores: lines.filter((l) => /^cpu\d/.test(l)).length };
 }
 
-function processTicks(pid: number): Ticks {
+/** Undefined for a process that is gone (its time in the window is then lost, not counted negative). */
+function processTicks(pid: number): Ticks | undefined {
   let main = 0;
   let other = 0;
-  let tids: string[] = [];
+  let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    // process gone
+    return undefined;
   }
   for (const tid of tids) {
     if (tid === String(pid)) main += threadTicks(pid, tid);
@@ -120,7 +121,11 @@ function childrenOf(pid: number): number[] {
 }
 
 function snapshot(pids: readonly number[]): Snapshot {
-  const processes = new Map(pids.map((pid) => [pid, processTicks(pid)]));
+  const processes = new Map<number, Ticks>();
+  for (const pid of pids) {
+    const ticks = processTicks(pid);
+    if (ticks) processes.set(pid, ticks);
+  }
   const usage = process.cpuUsage();
   const m = machineTicks();
   // An external load generator (wrk) is a child that exits inside the window: its time lands in this process's
