@@ -33,6 +33,9 @@ async function newHolder(from: string, survivors: ReplicaSet['replicas'], t0: nu
  * again on its home; a frozen one is continued, finds its lease taken, and gives the duty up) so the set is whole again.
  */
 export async function takeover(set: ReplicaSet, how: Stop, lease: { ttlMs: number; renewMs: number }): Promise<TakeoverTrial> {
+  // A holder dies at any moment of the renewal period. Without this wait a trial starts in step with the survivors'
+  // renewals (it follows the last takeover, seen just after one) and would measure the longest case every time.
+  await new Promise((r) => setTimeout(r, Math.random() * lease.renewMs));
   const { id, replica } = await set.holder(DUTY, set.replicas[0]!);
   const survivors = set.replicas.filter((r) => r !== replica);
   const pid = replica.server.child.pid!;
