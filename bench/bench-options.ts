@@ -1,6 +1,6 @@
-// Command-line options of `npm run bench` (--quick, --only a,b) and the measurement durations they imply.
+// Command-line options of `npm run bench` (--quick, --only a,b, --out name) and the measurement durations they imply.
 
-export const SECTIONS = ['tabular', 'resnet', 'overload', 'capture', 'python'] as const;
+export const SECTIONS = ['tabular', 'resnet', 'overload', 'capture', 'python', 'cluster'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface Durations {
@@ -24,6 +24,8 @@ export interface BenchOptions {
   quick: boolean;
   only: SectionName[];
   durations: Durations;
+  /** Name of the result files in bench/results/ (`<out>.md`, `<out>.json`); `latest` unless --out names a run to keep. */
+  out: string;
 }
 
 const FULL: Durations = {
@@ -50,11 +52,12 @@ const QUICK: Durations = {
   overloadSec: 3,
 };
 
-const USAGE = `usage: tsx bench/run.ts [--quick] [--only ${SECTIONS.join('|')}[,...]]`;
+const USAGE = `usage: tsx bench/run.ts [--quick] [--only ${SECTIONS.join('|')}[,...]] [--out NAME]`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   let quick = false;
   let only: SectionName[] = [...SECTIONS];
+  let out = 'latest';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '--quick') quick = true;
@@ -64,10 +67,15 @@ export function parseOptions(argv: string[]): BenchOptions {
       const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
       if (names.length === 0 || unknown.length) throw new Error(`--only: unknown section(s) ${JSON.stringify(unknown)}\n${USAGE}`);
       only = SECTIONS.filter((s) => names.includes(s));
+    } else if (arg === '--out' || arg.startsWith('--out=')) {
+      const value = arg === '--out' ? argv[++i] : arg.slice('--out='.length);
+      // A file name in bench/results/, never a path out of it.
+      if (!value || !/^[\w.-]+$/.test(value) || value.startsWith('.')) throw new Error(`--out: expected a file name (letters, digits, . _ -), got ${JSON.stringify(value)}\n${USAGE}`);
+      out = value;
     } else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else throw new Error(`unknown argument "${arg}"\n${USAGE}`);
   }
-  return { quick, only, durations: quick ? QUICK : FULL };
+  return { quick, only, durations: quick ? QUICK : FULL, out };
 }

@@ -7,37 +7,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { CaptureRecord } from '../src/core/capture-config.js';
 import { PostgresArtifactStore } from '../src/registry/postgres-artifact-store.js';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { startPostgres } from '../test/support/postgres.js';
+import { appendUntil, type AppendShape } from './capture-append.js';
 
 const SECONDS = 3;
-const BATCH = 100;
-const PAYLOAD = randomBytes(64);
+const SHAPE: AppendShape = { batch: 100, inputBytes: 64, outputBytes: 64 };
 
-function records(n: number, replica: number): CaptureRecord[] {
-  const now = Date.now();
-  return Array.from({ length: n }, (_, i) => ({
-    endpoint: 'e', requestId: `${replica}-${now}-${i}-${Math.random()}`, time: now, variant: 'primary', model: 'm:1', version: 1,
-    status: 'ok', latencyMs: 1, rows: 1, inputs: PAYLOAD, outputs: PAYLOAD, truncated: false, error: null,
-  }));
-}
-
-/** Rows per second appended in batches of BATCH by each store concurrently, for SECONDS. */
+/** Rows per second appended in batches by each store concurrently, for SECONDS. */
 async function appendRate(stores: Store[]): Promise<number> {
-  const end = Date.now() + SECONDS * 1000;
-  const counts = await Promise.all(stores.map(async (s, i) => {
-    let n = 0;
-    while (Date.now() < end) {
-      await s.loop.appendCaptures(records(BATCH, i));
-      n += BATCH;
-    }
-    return n;
-  }));
-  return counts.reduce((a, b) => a + b, 0) / SECONDS;
+  const until = Date.now() + SECONDS * 1000;
+  const counts = await Promise.all(stores.map((s, i) => appendUntil(s, SHAPE, until, String(i))));
+  return counts.reduce((a, c) => a + c.rows, 0) / SECONDS;
 }
 
 const pg = await startPostgres();
@@ -50,7 +34,7 @@ try {
   const sqlite = new SqliteStore(join(dir, 'slipway.db'));
   const sq1 = await appendRate([sqlite]);
   await sqlite.close();
-  console.log(`captures, rows/s (batches of ${BATCH}, 2x64-byte payloads): postgres 3 writers ${Math.round(pg3)}, postgres 1 writer ${Math.round(pg1)}, sqlite 1 writer ${Math.round(sq1)}`);
+  console.log(`captures, rows/s (batches of ${SHAPE.batch}, 2x64-byte payloads): postgres 3 writers ${Math.round(pg3)}, postgres 1 writer ${Math.round(pg1)}, sqlite 1 writer ${Math.round(sq1)}`);
 
   const blob = randomBytes(64 * 1024 * 1024);
   const writer = new PostgresArtifactStore(stores[0]!.pool, join(dir, 'cache-a'));

@@ -1,6 +1,6 @@
 // One measurement window's side observations: CPU shares (always) and, for Slipway, its /metrics view of the same window.
 
-import { CpuProbe, type CpuShare } from './cpu-probe.js';
+import { CpuProbe, type CpuShare, type NamedProcess, type Outside } from './cpu-probe.js';
 import { ServerMetricsProbe, type ServerWindow } from './server-metrics.js';
 
 export interface Observation {
@@ -12,9 +12,12 @@ export class Observer {
   private readonly cpu: CpuProbe;
   private readonly metrics: ServerMetricsProbe | undefined;
 
-  /** serverPid: the process under load; metrics: a Slipway base URL and endpoint to scrape. */
-  constructor(serverPid: number | undefined, metrics?: { baseUrl: string; endpoint: string }) {
-    this.cpu = new CpuProbe(serverPid);
+  /**
+   * server: the process under load, or its named processes (a primary and its workers); metrics: a Slipway base URL
+   * and endpoint to scrape; outside: processes it depends on, accounted by name apart from the machine's others.
+   */
+  constructor(server: number | readonly NamedProcess[] | undefined, metrics?: { baseUrl: string; endpoint: string }, outside: Outside = []) {
+    this.cpu = new CpuProbe(server, outside);
     this.metrics = metrics ? new ServerMetricsProbe(metrics.baseUrl, metrics.endpoint) : undefined;
   }
 

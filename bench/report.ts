@@ -1,4 +1,4 @@
-// Benchmark report: machine info, tables, goals, observations and anomalies, printed and written to bench/results/latest.{md,json}.
+// Benchmark report: machine info, tables, goals, observations and anomalies, printed and written to bench/results/<out>.{md,json} (latest by default).
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
@@ -159,11 +159,12 @@ export function markdown(report: Report): string {
   ].join('\n');
 }
 
-export async function writeReport(report: Report): Promise<{ md: string; json: string }> {
+/** Writes bench/results/<name>.md and .json. */
+export async function writeReport(report: Report, name = 'latest'): Promise<{ md: string; json: string }> {
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
-  const md = join(dir, 'latest.md');
-  const json = join(dir, 'latest.json');
+  const md = join(dir, `${name}.md`);
+  const json = join(dir, `${name}.json`);
   await writeFile(md, markdown(report));
   await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
   return { md, json };

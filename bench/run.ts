@@ -1,9 +1,10 @@
-// Benchmark entry point (`npm run bench [-- --quick] [-- --only tabular,resnet,overload,capture,python]`): runs the sections, prints and writes bench/results/latest.{md,json}.
+// Benchmark entry point (`npm run bench [-- --quick] [-- --only tabular,resnet,overload,capture,python,cluster] [-- --out NAME]`): runs the sections, prints and writes bench/results/latest.{md,json} (or NAME.{md,json}).
 
 import { parseOptions, type SectionName } from './bench-options.js';
 import { quietReport, setQuietBudget } from './quiet.js';
 import { consoleTable, goalLines, machineInfo, writeReport, type Report } from './report.js';
 import { captureSection } from './section-capture.js';
+import { clusterSection } from './section-cluster.js';
 import { overloadSection } from './section-overload.js';
 import { pythonSection } from './section-python.js';
 import { resnetSection } from './section-resnet.js';
@@ -16,6 +17,7 @@ const SECTION_RUNNERS: Record<SectionName, (ctx: SectionContext) => Promise<Sect
   overload: overloadSection,
   capture: captureSection,
   python: pythonSection,
+  cluster: clusterSection,
 };
 
 async function main(): Promise<void> {
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     for (const a of report.anomalies) console.error(`!!! ${a}`);
     process.exitCode = 1;
   }
-  const written = await writeReport(report);
+  const written = await writeReport(report, options.out);
   console.log(`\nwrote ${written.md} and ${written.json} (bench wall time ${report.wallSec.toFixed(0)} s)`);
 }
 

@@ -2,12 +2,14 @@
 // load with capture off, on for every request, and on for a tenth; repeats in rotated order, medians, and the capture
 // counters from /metrics so the run shows whether anything was dropped or lost.
 
+import { drained, droppedTotal, DRAIN_MS, setCapture } from './capture-control.js';
 import { runLoad } from './http-load.js';
 import { fromHttp, progressLine, serverCpuMsPerRequest, type Measurement } from './measurement.js';
 import { Observer } from './observer.js';
 import { fmtMs, fmtPct, fmtRate, fmtRatio, loadTable, type Goal, type Table } from './report.js';
 import { anomaliesOf, type SectionContext, type SectionResult } from './section.js';
 import { describeRuntime, SlipwayServer, type RuntimeConfig } from './slipway-server.js';
+import { median } from './stats.js';
 import { tabularFixture, verifyTabular } from './tabular-fixture.js';
 
 const ENDPOINT = 'digits';
@@ -18,8 +20,6 @@ const RUNTIME: RuntimeConfig = { instances: 1, intraOpThreads: 1, maxBatchSize: 
 const REPEATS = 3;
 /** Capture at 100% may cost at most this share of throughput. */
 const GOAL_RATIO = 0.95;
-/** How long captures may take to reach storage after a load run before the counters are read. */
-const DRAIN_MS = 10_000;
 
 interface Mode {
   name: 'off' | 'on' | 'tenth';
@@ -33,55 +33,6 @@ const MODES: Mode[] = [
   { name: 'tenth', label: 'capture on, sampleRate 0.1', capture: { enabled: true, sampleRate: 0.1 } },
 ];
 
-/** Slipway's counters for the endpoint that say whether captures kept up: requests it answered, records written or dropped. */
-interface CaptureCounters {
-  /** Requests the server finished for the endpoint (successes and failures: both are captured). */
-  finished: number;
-  records: number;
-  dropped: Record<string, number>;
-  buffered: number;
-}
-
-async function captureCounters(baseUrl: string): Promise<CaptureCounters> {
-  const res = await fetch(`${baseUrl}/metrics`);
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${text.slice(0, 200)}`);
-  const out: CaptureCounters = { finished: 0, records: 0, dropped: {}, buffered: 0 };
-  for (const line of text.split('\n')) {
-    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!m) continue;
-    const [, name = '', labels = '', raw = ''] = m;
-    const value = Number(raw);
-    if (name === 'slipway_capture_buffered') out.buffered = value;
-    if (name === 'slipway_capture_records_total' && labels.includes(`endpoint="${ENDPOINT}"`)) out.records += value;
-    if (name === 'slipway_capture_dropped_total' && labels.includes(`endpoint="${ENDPOINT}"`)) {
-      const reason = /reason="([^"]*)"/.exec(labels)?.[1] ?? 'unknown';
-      out.dropped[reason] = (out.dropped[reason] ?? 0) + value;
-    }
-    if ((name === 'nv_inference_request_success' || name === 'nv_inference_request_failure') && labels.includes(`model="${ENDPOINT}"`)) out.finished += value;
-  }
-  return out;
-}
-
-/**
- * Waits until every capture has reached storage or been dropped, bounded: the buffer is empty and the counters stand
- * still across two scrapes (the buffer gauge does not count a batch being written), and with `expectAll` until as many
- * records were written or dropped as requests finished. Returns the counters then.
- */
-async function drained(baseUrl: string, since?: CaptureCounters): Promise<CaptureCounters> {
-  const deadline = Date.now() + DRAIN_MS;
-  const settled = (c: CaptureCounters): number => c.records + Object.values(c.dropped).reduce((a, b) => a + b, 0);
-  let last = await captureCounters(baseUrl);
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 300));
-    const c = await captureCounters(baseUrl);
-    const still = c.buffered === 0 && settled(c) === settled(last);
-    const complete = since === undefined || settled(c) - settled(since) >= c.finished - since.finished;
-    if ((still && complete) || Date.now() > deadline) return c;
-    last = c;
-  }
-}
-
 interface Run {
   mode: Mode['name'];
   connections: number;
@@ -94,13 +45,6 @@ interface Run {
   /** Finished requests neither written nor dropped (expected share only for sampled modes). */
   leftBuffered: number;
 }
-
-const median = (values: number[]): number => {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** off, on, tenth; then on, tenth, off; then tenth, off, on: each mode runs early, middle and late once. */
 function rotated(repeat: number): Mode[] {
@@ -118,33 +62,26 @@ export async function captureSection(ctx: SectionContext): Promise<SectionResult
   try {
     await server.deploy(ENDPOINT, MODEL_REF, RUNTIME);
     const url = `${server.url}/v2/models/${ENDPOINT}/infer`;
-    const setCapture = async (mode: Mode): Promise<void> => {
-      const res = await fetch(`${server.url}/api/v1/endpoints/${ENDPOINT}/capture`, {
-        method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mode.capture),
-      });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(`PUT capture ${JSON.stringify(mode.capture)}: HTTP ${res.status}: ${text}`);
-    };
     // Answers are checked once per mode (a captured request's answer carries its new id, so bodies differ under
     // capture; no mode is checked byte for byte under load, so they all cost the load generator the same).
     for (const mode of MODES) {
-      await setCapture(mode);
+      await setCapture(server.url, ENDPOINT, mode.capture);
       await verifyTabular(url, fixture, `Slipway, ${mode.label}`);
     }
     measure: for (const c of CONNECTIONS) {
       for (let repeat = 0; repeat < REPEATS; repeat++) {
         for (const mode of rotated(repeat)) {
-          await setCapture(mode);
-          const before = await drained(server.url);
+          await setCapture(server.url, ENDPOINT, mode.capture);
+          const before = await drained(server.url, ENDPOINT);
           const scenario = `Slipway JSON, ${mode.label}`;
           const observer = new Observer(server.pid, { baseUrl: server.url, endpoint: ENDPOINT });
           const load = await runLoad({
             url, body: fixture.body, connections: c, warmupSec: d.loadWarmupSec, durationSec: d.loadSec, observer,
             label: `capture ${mode.name} c=${c} #${repeat + 1}`,
           });
-          const after = await drained(server.url, mode.name === 'on' ? before : undefined);
+          const after = await drained(server.url, ENDPOINT, mode.name === 'on' ? before : undefined);
           const measurement = fromHttp(`${scenario} (#${repeat + 1})`, 'http-json', load);
-          const dropped = Object.values(after.dropped).reduce((a, b) => a + b, 0) - Object.values(before.dropped).reduce((a, b) => a + b, 0);
+          const dropped = droppedTotal(after) - droppedTotal(before);
           const run: Run = {
             mode: mode.name, connections: c, repeat, measurement,
             finished: after.finished - before.finished, records: after.records - before.records, dropped, leftBuffered: after.buffered,

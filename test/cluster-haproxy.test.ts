@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { call } from './http.js';
 import { loopStatus, setLoop, waitFor } from './loop-harness.js';
-import { ask } from './replica-client.js';
+import { ask, clusterView } from './replica-client.js';
 import { removeHome, ROOT, runCli, startServer, tempHome, type ServerProcess } from './server-process.js';
 import { freePort } from './support/free-port.js';
 import { haproxyBinary, startHaproxy, type TestHaproxy } from './support/haproxy.js';
@@ -126,13 +126,6 @@ interface HistoryEvent {
 }
 
 const history = async (url: string): Promise<HistoryEvent[]> => (await call<HistoryEvent[]>(`${url}/api/v1/endpoints/lookup/history`)).body;
-
-interface ClusterBody {
-  replicas: { id: string; pid: number; revisions: Record<string, number> }[];
-  duties: { duty: string; holder: string; live: boolean }[];
-}
-
-const clusterView = async (url: string): Promise<ClusterBody> => JSON.parse((await ask(url, '/api/v1/cluster')).body) as ClusterBody;
 
 it('serves a deploy made through replica A from B and C within 1 s', async () => {
   const [a, b, c] = replicas.map((r) => r.server.url) as [string, string, string];

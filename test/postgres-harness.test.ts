@@ -1,6 +1,7 @@
 // The throwaway Postgres of test/support/postgres.ts: fresh databases on demand, gone when stopped, and a message
 // that says what to install when the binaries are missing.
 
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { startPostgres } from './support/postgres.js';
@@ -40,4 +41,28 @@ it('gives each caller an empty database of its own, and stops for good', async (
 it('says what to install when the Postgres binaries are missing', async () => {
   process.env.SLIPWAY_PG_BIN = '/nonexistent/postgres/bin';
   await expect(startPostgres()).rejects.toThrow(/initdb.*not found in \/nonexistent\/postgres\/bin: .*apt-get install postgresql/);
+});
+
+it('runs without durability unless asked to keep it, and names its postmaster', async () => {
+  const settings = async (durable: boolean): Promise<{ fsync: string; synchronous_commit: string; parentIsPostmaster: boolean }> => {
+    const postgres = await startPostgres({ durable });
+    try {
+      const client = new pg.Client({ connectionString: postgres.url });
+      await client.connect();
+      try {
+        const fsync = (await client.query<{ fsync: string }>('SHOW fsync')).rows[0]!.fsync;
+        const synchronous = (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]!.synchronous_commit;
+        // The PID it gives is the postmaster's: this connection's backend is its child.
+        const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        const parent = Number(readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+        return { fsync, synchronous_commit: synchronous, parentIsPostmaster: parent === postgres.pid };
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await postgres.stop();
+    }
+  };
+  expect(await settings(false)).toEqual({ fsync: 'off', synchronous_commit: 'off', parentIsPostmaster: true });
+  expect(await settings(true)).toEqual({ fsync: 'on', synchronous_commit: 'on', parentIsPostmaster: true });
 });

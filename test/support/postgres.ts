@@ -11,6 +11,8 @@ import { freePort } from './free-port.js';
 export interface TestPostgres {
   /** A URL of the cluster's initial `postgres` database (superuser, trust auth on loopback). */
   url: string;
+  /** The postmaster's PID (its backends are its children: the bench accounts their CPU). */
+  pid: number;
   /** Creates an empty database and returns its URL. */
   createDatabase(): Promise<string>;
   /** Stops the cluster (by its postmaster's PID) and removes its files. */
@@ -72,8 +74,16 @@ function alive(pid: number): boolean {
   }
 }
 
+export interface PostgresOptions {
+  /**
+   * Keep Postgres's own durability (fsync, synchronous commit, full-page writes) instead of turning it off as a test
+   * cluster does: for the bench's capture write rate, where what a commit costs on this disk is the figure.
+   */
+  durable?: boolean;
+}
+
 /** Starts a fresh cluster; the caller stops it (afterAll). Takes about a second with fsync off. */
-export async function startPostgres(): Promise<TestPostgres> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<TestPostgres> {
   const bin = binDir();
   const as = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'slipway-pg-'));
@@ -95,16 +105,17 @@ export async function startPostgres(): Promise<TestPostgres> {
     await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], as, 'initdb');
     const port = await freePort();
     // Loopback TCP only, the socket in our own dir (not /var/run/postgresql), and durability off: a test cluster.
-    const options = [
-      `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off', '-c synchronous_commit=off',
-      '-c full_page_writes=off', '-c max_connections=200',
+    const settings = [
+      `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c max_connections=200',
+      ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     ].join(' ');
-    await run(join(bin, 'pg_ctl'), ['start', '-w', '-t', '30', '-D', data, '-l', log, '-o', options], as, 'pg_ctl start');
+    await run(join(bin, 'pg_ctl'), ['start', '-w', '-t', '30', '-D', data, '-l', log, '-o', settings], as, 'pg_ctl start');
     pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     let databases = 0;
     return {
       url,
+      pid,
       stop,
       createDatabase: async () => {
         const name = `test_${++databases}`;
