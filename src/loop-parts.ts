@@ -46,6 +46,10 @@ export interface LoopPartsDeps {
   log: (details: object, message: string) => void;
   /** Whether this replica holds a duty (duty-leases.ts); absent: one process, every duty its own. */
   holdsDuty?: (duty: Duty) => boolean;
+  /** This replica's id (duty-leases.ts): retraining runs record the replica running them. */
+  replica: string;
+  /** A replica not heard from for this long is gone: the retraining runs it left running are failed. */
+  replicaGoneMs: number;
 }
 
 export class LoopParts {
@@ -99,6 +103,8 @@ export class LoopParts {
       onFinished: (run) => deps.metrics.retrain(run.endpoint, run.status),
       log,
       holdsDuty: () => holds('retraining'),
+      replica: deps.replica,
+      replicaGoneMs: deps.replicaGoneMs,
     });
     this.monitors = new MonitorRunner({
       store, version: versionOf, baseline: (version) => this.baselines.forMonitor(version), metrics: deps.metrics, log,
@@ -145,7 +151,7 @@ export class LoopParts {
     await this.settings.start();
   }
 
-  /** Marks interrupted retraining runs and starts the timers (after applySettings). */
+  /** Fails retraining runs a stopped replica left running and starts the timers (after applySettings). */
   async start(): Promise<void> {
     await this.retrainer.start();
     this.monitors.start();
