@@ -158,10 +158,14 @@ export class LoopParts {
     this.webhooks.start();
   }
 
-  /** Stops the timers and writes what the capture buffer holds (after the servers: the last answers are captured). */
+  /**
+   * Stops the timers and writes what the capture buffer holds (after the servers: the last answers are captured). Work
+   * under way finishes first — the window being judged is stored with its alerts queued, a POST made is recorded —
+   * since what a stopping replica leaves half done, the next duty holder does again.
+   */
   async close(): Promise<void> {
-    this.monitors.close();
-    this.webhooks.close();
+    await this.monitors.close();
+    await this.webhooks.close();
     this.retrainer.close();
     await this.pipeline.close();
   }

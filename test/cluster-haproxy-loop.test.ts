@@ -1,8 +1,8 @@
 // The closed loop on three `slipway serve` replicas behind a real HAProxy on one Postgres, under closed-loop load with
-// blocks of drifted inputs: every answered request is captured once, monitor windows follow each other with no gap,
-// overlap or repeat, each alert is POSTed to the webhook once (retries included, by the webhook duty), each drift
-// trigger starts one retraining run, one at a time and past the cooldown — all of it on the replicas holding the
-// duties. Then two manual runs asked of two replicas at once start one, and a run whose replica is killed is marked
+// blocks of drifted inputs, the replica holding the loop's duties restarted gracefully half-way (they change hands
+// under load): every answered request is captured once, monitor windows follow each other with no gap, overlap or
+// repeat, each alert is POSTed to the webhook once (retries included, by the webhook duty), each drift trigger starts
+// one retraining run, one at a time and past the cooldown — all of it on the replicas holding the duties. Then two manual runs asked of two replicas at once start one, and a run whose replica is killed is marked
 // failed by another replica, which can then start the next.
 
 import { once } from 'node:events';
@@ -16,13 +16,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call } from './http.js';
 import { baselineStd, DIABETES, loopStatus, setLoop, shiftRows, waitFor } from './loop-harness.js';
 import { parseCsv } from '../src/core/csv.js';
+import { INTERRUPTED } from '../src/data/retrain-runner.js';
 import { scrape } from './metrics.js';
 import { ask } from './replica-client.js';
 import { runCli } from './server-process.js';
 import { startCluster, type TestCluster } from './support/haproxy-cluster.js';
 
-/** Leases short enough that a killed replica's work is taken over within seconds, long enough not to flap under load. */
-const ENV = { SLIPWAY_LEASE_TTL_MS: '4000', SLIPWAY_LEASE_RENEW_MS: '500' };
+/**
+ * Leases short enough that a killed replica's work is taken over within seconds, long enough not to flap under load; a
+ * drain long enough for HAProxy's 100 ms checks to take a stopping replica out.
+ */
+const ENV = { SLIPWAY_LEASE_TTL_MS: '4000', SLIPWAY_LEASE_RENEW_MS: '500', SLIPWAY_DRAIN_MS: '1000' };
 const FIXED = { auto: false, instances: 1, onEventLoop: true };
 const ENDPOINT = 'sugar';
 const ROWS_PER_REQUEST = 10;
@@ -198,10 +202,21 @@ it('captures, monitors, alerts and retrains once across three replicas under loa
     (await Promise.all(cluster.replicas.map((r) => loopStatus(r.server.url, ENDPOINT)))).every((s) => s.monitor !== null && s.capture.enabled), 10_000, 100);
 
   const duties = watchDuties();
-  const traffic = cluster.load(ENDPOINT, body, { clients: 4, maxMs: 25_000, maxRequests: 2400 });
+  const traffic = cluster.load(ENDPOINT, body, { clients: 4, maxMs: 40_000, maxRequests: 4000 });
+  // Half-way, the monitor duty's holder (the first replica up holds every duty) stops gracefully and comes back: its
+  // duties change hands under load, and the window, delivery or run it had under way is finished or left to the next.
+  await waitFor('the first part of the load', async () => traffic.ok >= 1500 || traffic.failed > 0, 40_000, 50);
+  const holderId = (JSON.parse((await ask(cluster.proxy.url, '/api/v1/cluster')).body) as ClusterView).duties.find((d) => d.duty === 'monitors')!.holder;
+  const restarted = ids.indexOf(holderId);
+  expect(restarted).toBeGreaterThanOrEqual(0);
+  const holder = cluster.replicas[restarted]!;
+  await holder.server.stop('SIGTERM');
+  await cluster.start(holder);
+  await waitFor('the restarted replica to be ready', async () => (await ask(holder.server.url, '/v2/health/ready')).status === 200, 30_000, 50);
+  ids[restarted] = (await ask(holder.server.url, '/v2/health/live')).replica!;
   await traffic.done;
   expect(Object.fromEntries(traffic.statuses), JSON.stringify([...traffic.samples])).toEqual({ 200: traffic.ok });
-  expect(traffic.replicas.size).toBe(3);
+  expect(traffic.replicas.size).toBeGreaterThanOrEqual(3);
 
   // Captures: asking each replica for its status flushes its buffer; then every answer is stored, once.
   await Promise.all(cluster.replicas.map((r) => loopStatus(r.server.url, ENDPOINT)));
@@ -242,10 +257,12 @@ it('captures, monitors, alerts and retrains once across three replicas under loa
   expect(windows.some((w) => w.drifted)).toBe(true);
   expect(windows.some((w) => !w.drifted)).toBe(true);
 
-  // Each replica counts the windows it evaluated: together, the stored ones; only the monitor duty's holders did.
+  // Each replica counts the windows it evaluated (the restarted one since it came back): only the monitor duty's
+  // holders did, none twice.
   const metrics = await Promise.all(cluster.replicas.map((r) => scrape(r.server.url)));
   const counted = metrics.map((m) => m('slipway_monitor_windows_total', { endpoint: ENDPOINT }));
-  expect(counted.reduce((x, y) => x + y, 0)).toBe(windows.length);
+  expect(counted.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(windows.length);
+  expect(counted.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
   counted.forEach((n, i) => {
     if (n > 0) expect([...holders('monitors')], `replica ${ids[i]} evaluated ${n} windows`).toContain(ids[i]);
   });
@@ -267,18 +284,20 @@ it('captures, monitors, alerts and retrains once across three replicas under loa
   }
   expect(hook.posts.some((p) => p.status === 500)).toBe(true);
   const delivered = metrics.map((m) => m('slipway_webhook_deliveries_total', { outcome: 'delivered' }));
-  expect(delivered.reduce((x, y) => x + y, 0)).toBe(events.length);
+  expect(delivered.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(events.length);
   const posting = new Set([...holders('monitors'), ...holders('webhooks')]);
   delivered.forEach((n, i) => {
     if (n > 0) expect([...posting], `replica ${ids[i]} delivered ${n}`).toContain(ids[i]);
   });
 
-  // Retraining: each run started by one drift event, one run per event, one at a time, past the cooldown.
+  // Retraining: each run started by one drift event, one run per event, one at a time, past the cooldown. A run the
+  // restarted replica had under way is failed for it by the retraining duty's next holder.
   const list = (await runs()).sort((x, y) => x.id - y.id);
   expect(list.length).toBeGreaterThan(0);
   const byId = new Map(events.map((e) => [e.id, e]));
   for (const r of list) {
-    expect(r, JSON.stringify(r)).toMatchObject({ trigger: 'drift', status: 'succeeded' });
+    expect(r.trigger).toBe('drift');
+    if (r.status !== 'succeeded') expect(r, JSON.stringify(r)).toMatchObject({ status: 'failed', error: INTERRUPTED, replica: holderId });
     expect(['feature_drift', 'prediction_drift']).toContain(byId.get(r.eventId!)?.kind);
     expect([...holders('monitors')], `run ${r.id} ran on ${r.replica}`).toContain(r.replica);
   }
@@ -289,7 +308,7 @@ it('captures, monitors, alerts and retrains once across three replicas under loa
     expect(Date.parse(after.startedAt) - Date.parse(before.startedAt)).toBeGreaterThanOrEqual(COOLDOWN_MS - 250);
   }
   const finished = metrics.map((m) => m('slipway_retrain_runs_total', { endpoint: ENDPOINT }));
-  expect(finished.reduce((x, y) => x + y, 0)).toBe(list.length);
+  expect(finished.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(list.length);
 }, 180_000);
 
 it('starts one run when two replicas are asked for a manual run at the same moment', async () => {
