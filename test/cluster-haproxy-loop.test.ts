@@ -205,7 +205,9 @@ it('captures, monitors, alerts and retrains once across three replicas under loa
   const traffic = cluster.load(ENDPOINT, body, { clients: 4, maxMs: 40_000, maxRequests: 4000 });
   // Half-way, the monitor duty's holder (the first replica up holds every duty) stops gracefully and comes back: its
   // duties change hands under load, and the window, delivery or run it had under way is finished or left to the next.
-  await waitFor('the first part of the load', async () => traffic.ok >= 1500 || traffic.failed > 0, 40_000, 50);
+  // (A slow machine restarts it after 12 s, whatever the count: the load is bounded by time too.)
+  const loadStarted = Date.now();
+  await waitFor('the first part of the load', async () => traffic.ok >= 1500 || traffic.failed > 0 || Date.now() - loadStarted > 12_000, 20_000, 50);
   const holderId = (JSON.parse((await ask(cluster.proxy.url, '/api/v1/cluster')).body) as ClusterView).duties.find((d) => d.duty === 'monitors')!.holder;
   const restarted = ids.indexOf(holderId);
   expect(restarted).toBeGreaterThanOrEqual(0);
