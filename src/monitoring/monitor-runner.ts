@@ -85,7 +85,8 @@ export class MonitorRunner {
 
   /**
    * Stops evaluating and waits for the window being judged: it is stored with its events handed on (or not at all),
-   * never stored with its alerts lost because the process went away in between. Later evaluations do nothing.
+   * so a graceful stop never leaves a stored window whose alerts were not queued (a crash still can, between the two).
+   * Later evaluations do nothing.
    */
   async close(): Promise<void> {
     this.closed = true;
