@@ -141,6 +141,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     webhook: { ...options.loop?.webhook, ...(config.webhookSecret ? { secret: config.webhookSecret } : {}) },
     // Monitor windows, webhook retries and retraining runs happen once across the replicas sharing the store.
     holdsDuty: (duty) => duties.holds(duty),
+    // A replica missing from the cluster's list (as `slipway cluster status` shows it) has stopped: its runs are over.
+    replica: duties.id, replicaGoneMs: duties.goneAfterMs,
   });
   // Tokens (the configured admin token among them) and the audit trail of management actions.
   const tokens = new TokenService({ store: store.access, adminToken: config.adminToken, log });

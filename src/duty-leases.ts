@@ -48,6 +48,14 @@ export class DutyLeases {
     this.timer.unref();
   }
 
+  /**
+   * A replica not seen for this long has stopped: the cluster's list leaves it out, and the retraining runs it left
+   * running are failed. Three lease TTLs: a replica slow to renew loses its duties long before it counts as gone.
+   */
+  get goneAfterMs(): number {
+    return 3 * this.options.ttlMs;
+  }
+
   /** Whether this replica should do the duty's work now. */
   holds(duty: Duty): boolean {
     return (this.heldUntil.get(duty) ?? 0) > Date.now();
@@ -55,7 +63,7 @@ export class DutyLeases {
 
   async status(): Promise<ClusterStatus> {
     const [replicas, leases] = await Promise.all([
-      this.store.listReplicas(Date.now() - 3 * this.options.ttlMs),
+      this.store.listReplicas(Date.now() - this.goneAfterMs),
       this.store.listLeases(),
     ]);
     return { self: this.id, replicas, duties: leases };

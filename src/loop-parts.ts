@@ -46,6 +46,10 @@ export interface LoopPartsDeps {
   log: (details: object, message: string) => void;
   /** Whether this replica holds a duty (duty-leases.ts); absent: one process, every duty its own. */
   holdsDuty?: (duty: Duty) => boolean;
+  /** This replica's id (duty-leases.ts): retraining runs record the replica running them. */
+  replica: string;
+  /** A replica not heard from for this long is gone: the retraining runs it left running are failed. */
+  replicaGoneMs: number;
 }
 
 export class LoopParts {
@@ -99,6 +103,8 @@ export class LoopParts {
       onFinished: (run) => deps.metrics.retrain(run.endpoint, run.status),
       log,
       holdsDuty: () => holds('retraining'),
+      replica: deps.replica,
+      replicaGoneMs: deps.replicaGoneMs,
     });
     this.monitors = new MonitorRunner({
       store, version: versionOf, baseline: (version) => this.baselines.forMonitor(version), metrics: deps.metrics, log,
@@ -145,17 +151,21 @@ export class LoopParts {
     await this.settings.start();
   }
 
-  /** Marks interrupted retraining runs and starts the timers (after applySettings). */
+  /** Fails retraining runs a stopped replica left running and starts the timers (after applySettings). */
   async start(): Promise<void> {
     await this.retrainer.start();
     this.monitors.start();
     this.webhooks.start();
   }
 
-  /** Stops the timers and writes what the capture buffer holds (after the servers: the last answers are captured). */
+  /**
+   * Stops the timers and writes what the capture buffer holds (after the servers: the last answers are captured). Work
+   * under way finishes first — the window being judged is stored with its alerts queued, a POST made is recorded —
+   * since what a stopping replica leaves half done, the next duty holder does again.
+   */
   async close(): Promise<void> {
-    this.monitors.close();
-    this.webhooks.close();
+    await this.monitors.close();
+    await this.webhooks.close();
     this.retrainer.close();
     await this.pipeline.close();
   }

@@ -9,10 +9,8 @@ import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { call } from './http.js';
 import { loopStatus, setLoop, waitFor } from './loop-harness.js';
 import { ask, clusterView } from './replica-client.js';
-import { removeHome, ROOT, runCli, startServer, tempHome, type ServerProcess } from './server-process.js';
-import { freePort } from './support/free-port.js';
-import { haproxyBinary, startHaproxy, type TestHaproxy } from './support/haproxy.js';
-import { startPostgres, type TestPostgres } from './support/postgres.js';
+import { ROOT, runCli } from './server-process.js';
+import { startCluster, type ClusterReplica, type Load, type TestCluster } from './support/haproxy-cluster.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'models');
 /** Short leases (takeover within 2.25 s), a drain long enough for HAProxy's 100 ms checks to take a replica out. */
@@ -21,85 +19,22 @@ const ENV = { SLIPWAY_LEASE_TTL_MS: '2000', SLIPWAY_LEASE_RENEW_MS: '250', SLIPW
 // `auto`'s timing of the model), which every replica pays on every load and which a loaded machine stretches.
 const FIXED = { auto: false, instances: 1, onEventLoop: true };
 
-interface Replica {
-  home: string;
-  port: number;
-  server: ServerProcess;
-}
-
-let postgres: TestPostgres;
+let cluster: TestCluster;
 let database: string;
-let proxy: TestHaproxy;
-const replicas: Replica[] = [];
-const loads: Load[] = [];
-
-async function startReplica(home: string, port: number): Promise<ServerProcess> {
-  return startServer({ home, args: ['--database', database, '--port', String(port)], env: ENV });
-}
+let proxy: TestCluster['proxy'];
+let replicas: ClusterReplica[];
 
 beforeAll(async () => {
-  if (!haproxyBinary()) throw new Error('haproxy is not installed (Debian/Ubuntu: apt-get install haproxy)');
-  postgres = await startPostgres();
-  database = await postgres.createDatabase();
-  // All three at once: Postgres applies the migrations under an advisory lock, once.
-  for (const r of await Promise.all([0, 1, 2].map(async () => {
-    const home = tempHome();
-    const port = await freePort();
-    return { home, port, server: await startReplica(home, port) };
-  }))) replicas.push(r);
-  proxy = await startHaproxy(replicas.map((r) => `127.0.0.1:${r.port}`));
+  cluster = await startCluster(3, ENV);
+  ({ database, proxy, replicas } = cluster);
 }, 90_000);
 
 afterAll(async () => {
-  await Promise.all(loads.map((l) => l.stop()));
-  await proxy?.stop();
-  await Promise.all(replicas.map((r) => r.server.stop()));
-  await postgres?.stop();
-  for (const r of replicas) removeHome(r.home);
+  await cluster?.stop();
 });
 
-interface Load {
-  ok: number;
-  failed: number;
-  statuses: Map<number, number>;
-  /** Answers per replica (x-slipway-replica). */
-  replicas: Map<string, number>;
-  /** The first body seen of each status other than 200 (what went wrong, for the failure message). */
-  samples: Map<number, string>;
-  stop(): Promise<void>;
-}
-
 /** Closed-loop load through the balancer from `clients` callers, until stopped (bounded: at most `maxMs`). */
-function load(endpoint: string, body: () => object, clients = 4, maxMs = 60_000): Load {
-  let running = true;
-  const end = Date.now() + maxMs;
-  const result: Load = { ok: 0, failed: 0, statuses: new Map(), replicas: new Map(), samples: new Map(), stop: async () => undefined };
-  const loop = async (): Promise<void> => {
-    while (running && Date.now() < end) {
-      let status = 0;
-      try {
-        const r = await fetch(`${proxy.url}/v2/models/${endpoint}/infer`, { method: 'POST', body: JSON.stringify(body()), headers: { 'content-type': 'application/json' } });
-        const text = await r.text();
-        status = r.status;
-        if (status !== 200 && !result.samples.has(status)) result.samples.set(status, `${r.headers.get('x-slipway-replica') ?? 'balancer'}: ${text.slice(0, 300)}`);
-        const replica = r.headers.get('x-slipway-replica') ?? '';
-        result.replicas.set(replica, (result.replicas.get(replica) ?? 0) + 1);
-      } catch {
-        status = 0;
-      }
-      result.statuses.set(status, (result.statuses.get(status) ?? 0) + 1);
-      if (status === 200) result.ok++;
-      else result.failed++;
-    }
-  };
-  const loops = Array.from({ length: clients }, loop);
-  result.stop = async () => {
-    running = false;
-    await Promise.all(loops);
-  };
-  loads.push(result);
-  return result;
-}
+const load = (endpoint: string, body: () => object, clients = 4, maxMs = 60_000): Load => cluster.load(endpoint, body, { clients, maxMs });
 
 /** idx 0..5: lookup_short fails for 4 and 5, a third of inputs; lookup_safe answers all. */
 const lookupBody = (): object => ({ inputs: [{ name: 'idx', datatype: 'INT64', shape: [1], data: [Math.floor(Math.random() * 6)] }] });
@@ -259,7 +194,7 @@ it('takes the rollout over when its duty holder is killed with SIGKILL, and fini
   expect(events.filter((e) => e.action === 'rollout-succeeded' || /succeeded|promoted|100%/.test(e.reason ?? '')).length).toBeGreaterThanOrEqual(1);
   // Requests in flight at the killed replica may fail; nothing else.
   expect(traffic.failed).toBeLessThanOrEqual(8);
-  victim.server = await startReplica(victim.home, victim.port);
+  await cluster.start(victim);
   await waitFor('the restarted replica to be ready', async () => (await ask(victim.server.url, '/v2/health/ready')).status === 200, 30_000, 50);
 }, 150_000);
 
@@ -271,7 +206,7 @@ it('loses no request in a rolling restart of all three under load', async () => 
   await new Promise((r) => setTimeout(r, 300));
   for (const replica of replicas) {
     await replica.server.stop('SIGTERM');
-    replica.server = await startReplica(replica.home, replica.port);
+    await cluster.start(replica);
     await waitFor('the restarted replica to be ready', async () => (await ask(replica.server.url, '/v2/health/ready')).status === 200, 30_000, 50);
     // HAProxy's next check (100 ms) puts it back before the next one goes.
     await new Promise((r) => setTimeout(r, 300));

@@ -574,30 +574,63 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     });
 
     describe('retraining runs', () => {
-      it('starts runs as running, updates the fields given, lists newest first, and fails the interrupted ones', async () => {
-        const a = await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'manual', eventId: null });
-        const b = await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'drift', eventId: 3 });
-        const c = await store.loop.startRetrainRun({ endpoint: 'other', trigger: 'schedule', eventId: null });
-        expect(a).toMatchObject({ endpoint: 'e', trigger: 'manual', status: 'running', log: '', finishedAt: null, error: null, validationPassed: null });
-        expect(b.id).toBeGreaterThan(a.id);
+      it('starts runs as running with their replica, updates the fields given, lists newest first', async () => {
+        const a = (await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'manual', eventId: null, replica: 'r1' }))!;
+        expect(a).toMatchObject({ endpoint: 'e', trigger: 'manual', status: 'running', log: '', finishedAt: null, error: null, validationPassed: null, replica: 'r1' });
 
         const updated = await store.loop.updateRetrainRun(a.id, {
           status: 'succeeded', finishedAt: '2026-01-01T00:00:00.000Z', exitCode: 0, log: 'ok\n', datasetRows: 12,
           producedVersion: 'm:2', validationPassed: true, rolloutId: 'r1', error: undefined,
         });
-        expect(updated).toMatchObject({ status: 'succeeded', exitCode: 0, log: 'ok\n', datasetRows: 12, producedVersion: 'm:2', validationPassed: true, rolloutId: 'r1', error: null });
+        expect(updated).toMatchObject({ status: 'succeeded', exitCode: 0, log: 'ok\n', datasetRows: 12, producedVersion: 'm:2', validationPassed: true, rolloutId: 'r1', error: null, replica: 'r1' });
         expect(await store.loop.retrainRun(a.id)).toEqual(updated);
         expect(await store.loop.updateRetrainRun(a.id, {})).toEqual(updated);
         await expect(store.loop.updateRetrainRun(a.id + 1000, { status: 'failed' })).rejects.toBeInstanceOf(NotFoundError);
         expect(await store.loop.retrainRun(a.id + 1000)).toBeUndefined();
+        const b = (await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'drift', eventId: 3, replica: 'r2' }))!;
+        expect(b.id).toBeGreaterThan(a.id);
         expect((await store.loop.retrainRuns('e', 10)).map((r) => r.id)).toEqual([b.id, a.id]);
         expect((await store.loop.retrainRuns('e', 1)).map((r) => r.id)).toEqual([b.id]);
+      });
 
-        expect(await store.loop.failInterruptedRuns('the server stopped')).toBe(2);
-        expect(await store.loop.retrainRun(b.id)).toMatchObject({ status: 'failed', error: 'the server stopped' });
-        expect((await store.loop.retrainRun(c.id))?.finishedAt).not.toBeNull();
-        expect((await store.loop.retrainRun(a.id))?.status).toBe('succeeded');
-        expect(await store.loop.failInterruptedRuns('again')).toBe(0);
+      it('claims one run in progress per endpoint, whichever replica asks, and frees it when the run finishes', async () => {
+        // Two replicas asked at once (two manual POSTs through different replicas): one run.
+        const both = await Promise.all([
+          store.loop.startRetrainRun({ endpoint: 'e', trigger: 'manual', eventId: null, replica: 'r1' }),
+          store.loop.startRetrainRun({ endpoint: 'e', trigger: 'manual', eventId: null, replica: 'r2' }),
+        ]);
+        const started = both.filter((r) => r !== undefined);
+        expect(started).toHaveLength(1);
+        expect(await store.loop.retrainRuns('e', 10)).toHaveLength(1);
+        // Another endpoint is not held back.
+        expect(await store.loop.startRetrainRun({ endpoint: 'other', trigger: 'schedule', eventId: null, replica: 'r2' })).toMatchObject({ status: 'running' });
+        expect(await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'drift', eventId: 4, replica: 'r1' })).toBeUndefined();
+        await store.loop.updateRetrainRun(started[0]!.id, { status: 'failed', finishedAt: '2026-01-01T00:00:00.000Z', error: 'exit 1' });
+        expect(await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'drift', eventId: 4, replica: 'r1' })).toMatchObject({ status: 'running', eventId: 4 });
+      });
+
+      it('fails the runs of replicas that are gone or not seen for a while, and leaves the living ones\' alone', async () => {
+        await store.heartbeat({ id: 'alive', pid: 1, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
+        await store.heartbeat({ id: 'stale', pid: 2, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
+        const living = (await store.loop.startRetrainRun({ endpoint: 'a', trigger: 'manual', eventId: null, replica: 'alive' }))!;
+        const stale = (await store.loop.startRetrainRun({ endpoint: 'b', trigger: 'manual', eventId: null, replica: 'stale' }))!;
+        const removed = (await store.loop.startRetrainRun({ endpoint: 'c', trigger: 'manual', eventId: null, replica: 'removed' }))!;
+        const done = (await store.loop.startRetrainRun({ endpoint: 'd', trigger: 'manual', eventId: null, replica: 'removed' }))!;
+        await store.loop.updateRetrainRun(done.id, { status: 'succeeded', finishedAt: '2026-01-01T00:00:00.000Z' });
+        // Seen within the last minute: both replicas count as there; a replica never seen (or removed) does not.
+        expect(await store.loop.failOrphanedRuns('the server stopped', 60_000)).toBe(1);
+        expect(await store.loop.retrainRun(removed.id)).toMatchObject({ status: 'failed', error: 'the server stopped' });
+        expect((await store.loop.retrainRun(removed.id))?.finishedAt).not.toBeNull();
+        await new Promise((r) => setTimeout(r, 1500));
+        await store.heartbeat({ id: 'alive', pid: 1, host: 'h', startedAt: '2026-01-01T00:00:00.000Z' });
+        // Not seen for a second: 'stale' is gone, 'alive' just beat.
+        expect(await store.loop.failOrphanedRuns('gone', 1000)).toBe(1);
+        expect(await store.loop.retrainRun(stale.id)).toMatchObject({ status: 'failed', error: 'gone' });
+        expect(await store.loop.retrainRun(living.id)).toMatchObject({ status: 'running', error: null });
+        expect(await store.loop.retrainRun(done.id)).toMatchObject({ status: 'succeeded', error: null });
+        expect(await store.loop.failOrphanedRuns('again', 1000)).toBe(0);
+        // The endpoint of a failed orphan can run again.
+        expect(await store.loop.startRetrainRun({ endpoint: 'c', trigger: 'manual', eventId: null, replica: 'alive' })).toMatchObject({ status: 'running' });
       });
     });
     describe('access tokens and the audit trail', () => {

@@ -184,7 +184,7 @@ function runOutcome(r: RetrainRun): string {
 export function describeRun(r: RetrainRun, withLog = false): string {
   const lines = [
     `retraining run ${r.id} of "${r.endpoint}": ${r.status.toUpperCase()}   trigger ${r.trigger}${r.eventId !== null ? ` (event ${r.eventId})` : ''}`,
-    `  started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}`,
+    `  started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ''}${r.replica ? ` on replica ${r.replica}` : ''}`,
   ];
   const outcome = runOutcome(r);
   if (outcome) lines.push(`  ${outcome}`);

@@ -131,4 +131,6 @@ export interface RetrainRun {
   validationPassed: boolean | null;
   rolloutId: string | null;
   error: string | null;
+  /** The replica running (or that ran) the job (x-slipway-replica); null for runs recorded before replicas were. */
+  replica: string | null;
 }

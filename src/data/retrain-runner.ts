@@ -18,11 +18,19 @@ import type { LoopStore } from '../store/loop-store.js';
 /** The job's output kept in the run record: the end of it, where the error usually is. */
 const MAX_LOG_BYTES = 64 * 1024;
 const SCHEDULE_TICK_MS = 30_000;
+/** How often the retraining duty's holder looks for runs whose replica is gone. */
+const ORPHAN_TICK_MS = 2000;
+/** What a run whose replica stopped before it finished is marked failed with. */
+export const INTERRUPTED = 'the server stopped while the job ran';
 /** After a timeout, SIGTERM; this long later, SIGKILL. */
 const KILL_GRACE_MS = 5000;
 
 export interface RetrainDeps {
-  store: Pick<LoopStore, 'startRetrainRun' | 'updateRetrainRun' | 'retrainRuns' | 'retrainRun' | 'failInterruptedRuns'>;
+  store: Pick<LoopStore, 'startRetrainRun' | 'updateRetrainRun' | 'retrainRuns' | 'retrainRun' | 'failOrphanedRuns'>;
+  /** This replica's id (duty-leases.ts), recorded with each run it starts. */
+  replica: string;
+  /** A replica not seen for this long is gone: the runs it left running are failed (and their endpoints free to run again). */
+  replicaGoneMs: number;
   /** Where runs keep their dataset and output directory (`<dir>/<endpoint>/<run id>/`). */
   workDir: string;
   /** The version the endpoint serves now (the model a new version is pushed as). */
@@ -36,28 +44,50 @@ export interface RetrainDeps {
   notify: (url: string, body: object) => Promise<void>;
   onFinished: (run: RetrainRun) => void;
   log: (details: object, message: string) => void;
-  /** Whether this replica holds the retraining duty: schedules start runs, and a restart fails interrupted ones, only there. */
+  /**
+   * Whether this replica holds the retraining duty: schedules start runs, and runs left running by a replica that is
+   * gone are failed, only there.
+   */
   holdsDuty?: () => boolean;
 }
 
 export class RetrainRunner {
   private readonly policies = new Map<string, RetrainPolicy>();
   private readonly running = new Map<string, Promise<RetrainRun>>();
+  /** When this replica last started a run of each endpoint (the store knows other replicas' starts: lastStarted). */
   private readonly lastStart = new Map<string, number>();
+  /** Per endpoint, the monitor events being judged, one after another (the events of one window start one run). */
+  private readonly deciding = new Map<string, Promise<void>>();
   private readonly schedule = new IntervalTask(() => this.scheduleTick(), SCHEDULE_TICK_MS);
+  private readonly orphans = new IntervalTask(() => this.failOrphans(), ORPHAN_TICK_MS);
 
   constructor(private readonly deps: RetrainDeps) {}
 
-  /** Marks runs a crash interrupted as failed, learns when each endpoint last ran, and starts the schedule. */
+  /** Fails runs a stopped replica left running, then keeps doing so, and starts the schedule. */
   async start(): Promise<void> {
-    // Another replica holding the duty may be running a job right now: only the holder calls running runs interrupted.
-    const interrupted = this.deps.holdsDuty?.() === false ? 0 : await this.deps.store.failInterruptedRuns('the server stopped while the job ran');
-    if (interrupted > 0) this.deps.log({ runs: interrupted }, 'retraining runs interrupted by a restart marked failed');
+    await this.failOrphans();
     this.schedule.start();
+    this.orphans.start();
   }
 
   close(): void {
     this.schedule.stop();
+    this.orphans.stop();
+  }
+
+  /**
+   * Runs left running by a replica that is gone — crashed, killed, or stopped while its job ran — are failed, so the
+   * endpoint can run again. On the retraining duty's holder only, whose replica list shows who is still there: a run
+   * of a living replica is never touched, whichever replica holds the duty.
+   */
+  private async failOrphans(): Promise<void> {
+    if (this.deps.holdsDuty?.() === false) return;
+    try {
+      const failed = await this.deps.store.failOrphanedRuns(INTERRUPTED, this.deps.replicaGoneMs);
+      if (failed > 0) this.deps.log({ runs: failed }, 'retraining runs whose replica stopped marked failed');
+    } catch (err) {
+      this.deps.log({ err: (err as Error).message }, 'could not look for interrupted retraining runs');
+    }
   }
 
   async configure(endpoint: string, policy: RetrainPolicy | undefined): Promise<void> {
@@ -66,18 +96,46 @@ export class RetrainRunner {
       return;
     }
     this.policies.set(endpoint, policy);
-    if (!this.lastStart.has(endpoint)) {
-      const [last] = await this.deps.store.retrainRuns(endpoint, 1);
-      if (last) this.lastStart.set(endpoint, Date.parse(last.startedAt));
+  }
+
+  /**
+   * A monitor event: starts a run when the policy asks for one (and none is running, and the cooldown is over). The
+   * events of one endpoint are judged one after another, each knowing whether the one before started a run.
+   */
+  onEvent(event: MonitorEvent): void {
+    if (!this.policies.has(event.endpoint)) return;
+    const endpoint = event.endpoint;
+    const next = (this.deciding.get(endpoint) ?? Promise.resolve())
+      .then(() => this.decide(event))
+      .catch((err: Error) => this.deps.log({ endpoint, err: err.message }, 'retraining run could not start'));
+    this.deciding.set(endpoint, next);
+    void next.finally(() => {
+      if (this.deciding.get(endpoint) === next) this.deciding.delete(endpoint);
+    });
+  }
+
+  private async decide(event: MonitorEvent): Promise<void> {
+    const policy = this.policies.get(event.endpoint);
+    if (!policy || this.running.has(event.endpoint)) return;
+    if (!shouldRunOnEvent(policy, event, await this.lastStarted(event.endpoint), Date.now())) return;
+    try {
+      await this.run(event.endpoint, 'drift', event.id);
+    } catch (err) {
+      // A run in progress on another replica: this event has nothing to start.
+      if (!(err instanceof ConflictError)) throw err;
     }
   }
 
-  /** A monitor event: starts a run when the policy asks for one (and none is running, and the cooldown is over). */
-  onEvent(event: MonitorEvent): void {
-    const policy = this.policies.get(event.endpoint);
-    if (!policy || this.running.has(event.endpoint)) return;
-    if (!shouldRunOnEvent(policy, event, this.lastStart.get(event.endpoint), Date.now())) return;
-    this.run(event.endpoint, 'drift', event.id).catch((err: Error) => this.deps.log({ endpoint: event.endpoint, err: err.message }, 'retraining run could not start'));
+  /**
+   * When a run of the endpoint last started, on any replica: the cooldown and the schedule count from it, whichever
+   * replica holds the monitor or retraining duty now.
+   */
+  private async lastStarted(endpoint: string): Promise<number | undefined> {
+    const [last] = await this.deps.store.retrainRuns(endpoint, 1);
+    const stored = last ? Date.parse(last.startedAt) : undefined;
+    const local = this.lastStart.get(endpoint);
+    if (stored === undefined) return local;
+    return local === undefined ? stored : Math.max(stored, local);
   }
 
   /** Starts a run now; resolves with the recorded run once it has started (the job goes on in the background). */
@@ -86,8 +144,10 @@ export class RetrainRunner {
     if (!policy || (!policy.command && !policy.webhook)) {
       throw new ConflictError(`endpoint "${endpoint}" has no retraining policy with a command or webhook; set one with "slipway retrain set ${endpoint} --command …"`);
     }
-    if (this.running.has(endpoint)) throw new ConflictError(`endpoint "${endpoint}" already has a retraining run in progress`);
+    const inProgress = (): ConflictError => new ConflictError(`endpoint "${endpoint}" already has a retraining run in progress`);
+    if (this.running.has(endpoint)) throw inProgress();
     // Claimed before the first await: the events of one window arrive together, and must start one run, not one each.
+    const before = this.lastStart.get(endpoint);
     this.lastStart.set(endpoint, Date.now());
     let started!: (run: RetrainRun) => void;
     let failed!: (err: unknown) => void;
@@ -96,10 +156,15 @@ export class RetrainRunner {
       failed = reject;
     });
     const job = (async (): Promise<RetrainRun> => {
-      let run: RetrainRun;
+      let run: RetrainRun | undefined;
       try {
-        run = await this.deps.store.startRetrainRun({ endpoint, trigger, eventId });
+        // The store's claim holds across replicas: another replica's run in progress refuses this one.
+        run = await this.deps.store.startRetrainRun({ endpoint, trigger, eventId, replica: this.deps.replica });
+        if (!run) throw inProgress();
       } catch (err) {
+        // Nothing started here: the cooldown still counts from the run that did.
+        if (before === undefined) this.lastStart.delete(endpoint);
+        else this.lastStart.set(endpoint, before);
         failed(err);
         throw err;
       }
@@ -132,7 +197,7 @@ export class RetrainRunner {
     if (this.deps.holdsDuty?.() === false) return;
     for (const [endpoint, policy] of this.policies) {
       if (!policy.enabled || policy.scheduleMs === null || this.running.has(endpoint)) continue;
-      const last = this.lastStart.get(endpoint);
+      const last = await this.lastStarted(endpoint).catch(() => this.lastStart.get(endpoint));
       if (last !== undefined && now - last < policy.scheduleMs) continue;
       if (last === undefined) {
         // A new schedule waits one period rather than running the moment it is set.

@@ -66,8 +66,10 @@ export function eventsOf(endpoint: string, findings: Finding[]): Omit<MonitorEve
 export class MonitorRunner {
   private readonly configs = new Map<string, MonitorConfig>();
   private readonly problems = new Map<string, string | null>();
-  private readonly running = new Set<string>();
+  /** The evaluation under way per endpoint: close waits for it. */
+  private readonly running = new Map<string, Promise<MonitorWindow[]>>();
   private readonly ticker = new IntervalTask(() => this.tick(), TICK_MS);
+  private closed = false;
 
   constructor(private readonly deps: MonitorDeps) {}
 
@@ -81,8 +83,15 @@ export class MonitorRunner {
     this.ticker.start();
   }
 
-  close(): void {
+  /**
+   * Stops evaluating and waits for the window being judged: it is stored with its events handed on (or not at all),
+   * so a graceful stop never leaves a stored window whose alerts were not queued (a crash still can, between the two).
+   * Later evaluations do nothing.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
     this.ticker.stop();
+    await Promise.all(this.running.values());
   }
 
   async status(endpoint: string): Promise<MonitorStatus | undefined> {
@@ -111,11 +120,16 @@ export class MonitorRunner {
   /** Evaluates the endpoint's complete windows (one at a time; a call while one runs returns at once). */
   async evaluate(endpoint: string, now = Date.now()): Promise<MonitorWindow[]> {
     const config = this.configs.get(endpoint);
-    if (!config?.enabled || this.running.has(endpoint) || this.deps.holdsDuty?.() === false) return [];
-    this.running.add(endpoint);
+    if (this.closed || !config?.enabled || this.running.has(endpoint) || this.deps.holdsDuty?.() === false) return [];
+    const evaluation = this.windowsFrom(endpoint, config, now).finally(() => this.running.delete(endpoint));
+    this.running.set(endpoint, evaluation);
+    return evaluation;
+  }
+
+  private async windowsFrom(endpoint: string, config: MonitorConfig, now: number): Promise<MonitorWindow[]> {
     const done: MonitorWindow[] = [];
     try {
-      for (;;) {
+      while (!this.closed) {
         const window = await this.nextWindow(endpoint, config, now);
         if (!window) break;
         done.push(window);
@@ -123,8 +137,6 @@ export class MonitorRunner {
     } catch (err) {
       this.problems.set(endpoint, (err as Error).message);
       this.deps.log({ endpoint, err: (err as Error).message }, 'monitor window failed');
-    } finally {
-      this.running.delete(endpoint);
     }
     return done;
   }

@@ -40,8 +40,10 @@ export function signature(secret: string, body: string): string {
 
 export class WebhookSender {
   private readonly sweeper: IntervalTask;
-  private readonly inFlight = new Set<number>();
+  /** Attempts under way, by delivery id: close waits for them, so a POST made is recorded before the store closes. */
+  private readonly inFlight = new Map<number, Promise<void>>();
   private sweeping = false;
+  private closed = false;
 
   constructor(
     private readonly store: Pick<LoopStore, 'enqueueDelivery' | 'dueDeliveries' | 'claimDelivery' | 'updateDelivery' | 'deliveries'>,
@@ -58,8 +60,15 @@ export class WebhookSender {
     this.sweeper.start();
   }
 
-  close(): void {
+  /**
+   * Stops sweeping and waits for the attempts under way (each bounded by its timeout). An attempt whose outcome was
+   * not recorded would stay claimed, and be POSTed again by the next holder once the claim ran out: a duplicate.
+   * Deliveries queued after this are stored, for the webhook duty's holder to send.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
     this.sweeper.stop();
+    await Promise.all(this.inFlight.values());
   }
 
   /** Stores a delivery and starts its first attempt; returns at once (the POST happens in the background). */
@@ -88,17 +97,22 @@ export class WebhookSender {
   }
 
   /** One POST of a delivery that was due at `now`, made only if this process claims it first (one POST per attempt). */
-  private async attempt(delivery: WebhookDelivery, now: number): Promise<void> {
-    if (this.inFlight.has(delivery.id)) return;
-    this.inFlight.add(delivery.id);
-    try {
-      const claimed = await this.store.claimDelivery(delivery.id, delivery.attempts, now, now + this.options.timeoutMs + CLAIM_MARGIN_MS);
-      if (claimed) await this.post(delivery);
-    } catch (err) {
-      this.log({ delivery: delivery.id, err: (err as Error).message }, 'webhook delivery could not be claimed');
-    } finally {
-      this.inFlight.delete(delivery.id);
-    }
+  private attempt(delivery: WebhookDelivery, now: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const running = this.inFlight.get(delivery.id);
+    if (running) return running;
+    const attempt = (async () => {
+      try {
+        const claimed = await this.store.claimDelivery(delivery.id, delivery.attempts, now, now + this.options.timeoutMs + CLAIM_MARGIN_MS);
+        if (claimed) await this.post(delivery);
+      } catch (err) {
+        this.log({ delivery: delivery.id, err: (err as Error).message }, 'webhook delivery could not be claimed');
+      } finally {
+        this.inFlight.delete(delivery.id);
+      }
+    })();
+    this.inFlight.set(delivery.id, attempt);
+    return attempt;
   }
 
   private async post(delivery: WebhookDelivery): Promise<void> {

@@ -66,7 +66,7 @@ export interface MonitorCursor {
   windows: number;
 }
 
-export type NewRetrainRun = Pick<RetrainRun, 'endpoint' | 'trigger' | 'eventId'>;
+export type NewRetrainRun = Pick<RetrainRun, 'endpoint' | 'trigger' | 'eventId'> & { replica: string };
 
 export interface LoopStore {
   /** The settings as last put (a whole object; merging with earlier ones is the caller's), or undefined. */
@@ -163,13 +163,21 @@ export interface LoopStore {
   /** Deliveries, newest first, at most `limit`: all, or one event's. */
   deliveries(eventId: number | undefined, limit: number): Promise<WebhookDelivery[]>;
 
-  /** Stores a run as running, started now, with an empty log. */
-  startRetrainRun(run: NewRetrainRun): Promise<RetrainRun>;
+  /**
+   * Claims the endpoint's one run in progress: stores the run as running, started now, with an empty log and the
+   * replica running it — unless a run of the endpoint is running already (started by any replica), when nothing is
+   * stored and the answer is undefined. Atomic: of concurrent callers for one endpoint, one gets it.
+   */
+  startRetrainRun(run: NewRetrainRun): Promise<RetrainRun | undefined>;
   /** Sets the fields given (undefined ones are left as they are) and returns the run; NotFoundError if there is none. */
-  updateRetrainRun(id: number, change: Partial<Omit<RetrainRun, 'id' | 'endpoint' | 'trigger' | 'eventId' | 'startedAt'>>): Promise<RetrainRun>;
+  updateRetrainRun(id: number, change: Partial<Omit<RetrainRun, 'id' | 'endpoint' | 'trigger' | 'eventId' | 'startedAt' | 'replica'>>): Promise<RetrainRun>;
   /** The endpoint's newest runs first, at most `limit`. */
   retrainRuns(endpoint: string, limit: number): Promise<RetrainRun[]>;
   retrainRun(id: number): Promise<RetrainRun | undefined>;
-  /** Runs left 'running' by a crash, of every endpoint: marked failed (finished now, error = reason) at start-up; how many. */
-  failInterruptedRuns(reason: string): Promise<number>;
+  /**
+   * Runs left 'running' by a replica that is gone — one the replica list (Store.heartbeat) no longer holds, or has not
+   * seen for `goneAfterMs` by the store's clock — or by no recorded replica (runs stored before replicas were): marked
+   * failed (finished now, error = reason), which frees the endpoint's claim; how many.
+   */
+  failOrphanedRuns(reason: string, goneAfterMs: number): Promise<number>;
 }

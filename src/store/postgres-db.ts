@@ -26,6 +26,9 @@ const TYPES = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** Now on the database's clock, in milliseconds since the epoch: times replicas on different machines compare. */
+export const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
 /** Advisory lock classes (the first key of the two-key form), so locks of different kinds never collide. */
 export const LOCK_MIGRATIONS = 0x51_1b_0001;
 export const LOCK_ENDPOINT = 0x51_1b_0002;

@@ -12,7 +12,7 @@ import type {
   CaptureQuery, CaptureStats, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewRetrainRun, RetentionLimits, SettingKind,
 } from './loop-store.js';
 import { PostgresCaptures } from './postgres-captures.js';
-import { inTransaction } from './postgres-db.js';
+import { inTransaction, NOW_MS } from './postgres-db.js';
 import { getVersionReport, saveVersionReport } from './postgres-version-reports.js';
 
 interface WindowRow {
@@ -71,6 +71,7 @@ interface RunRow {
   validation_passed: boolean | null;
   rollout_id: string | null;
   error: string | null;
+  replica: string | null;
 }
 
 /** A window's columns but its histograms, which only windowDetail reads. */
@@ -103,7 +104,7 @@ function toRun(row: RunRow): RetrainRun {
     id: row.id, endpoint: row.endpoint, trigger: row.trigger, eventId: row.event_id, status: row.status, startedAt: row.started_at,
     finishedAt: row.finished_at, exitCode: row.exit_code, log: row.log, dataset: row.dataset, datasetRows: row.dataset_rows,
     outputDir: row.output_dir, producedVersion: row.produced_version, validationPassed: row.validation_passed, rolloutId: row.rollout_id,
-    error: row.error,
+    error: row.error, replica: row.replica,
   };
 }
 
@@ -342,15 +343,17 @@ export class PostgresLoopStore implements LoopStore {
     return rows.map(toDelivery);
   }
 
-  async startRetrainRun(run: NewRetrainRun): Promise<RetrainRun> {
+  async startRetrainRun(run: NewRetrainRun): Promise<RetrainRun | undefined> {
+    // The partial unique index on running runs is the claim: a second running run of the endpoint inserts nothing.
     const { rows } = await this.pool.query<RunRow>(
-      `INSERT INTO retrain_runs (endpoint, trigger, event_id, status, started_at, log) VALUES ($1, $2, $3, 'running', $4, '') RETURNING *`,
-      [run.endpoint, run.trigger, run.eventId, new Date()],
+      `INSERT INTO retrain_runs (endpoint, trigger, event_id, status, started_at, log, replica) VALUES ($1, $2, $3, 'running', $4, '', $5)
+       ON CONFLICT (endpoint) WHERE status = 'running' DO NOTHING RETURNING *`,
+      [run.endpoint, run.trigger, run.eventId, new Date(), run.replica],
     );
-    return toRun(rows[0]!);
+    return rows[0] && toRun(rows[0]);
   }
 
-  async updateRetrainRun(id: number, change: Partial<Omit<RetrainRun, 'id' | 'endpoint' | 'trigger' | 'eventId' | 'startedAt'>>): Promise<RetrainRun> {
+  async updateRetrainRun(id: number, change: Partial<Omit<RetrainRun, 'id' | 'endpoint' | 'trigger' | 'eventId' | 'startedAt' | 'replica'>>): Promise<RetrainRun> {
     const sets: string[] = [];
     const params: unknown[] = [];
     for (const [key, value] of Object.entries(change)) {
@@ -378,9 +381,12 @@ export class PostgresLoopStore implements LoopStore {
     return rows[0] && toRun(rows[0]);
   }
 
-  async failInterruptedRuns(reason: string): Promise<number> {
+  async failOrphanedRuns(reason: string, goneAfterMs: number): Promise<number> {
+    // Last seen on the database's clock, as heartbeats are written: replicas on other machines need not agree on the time.
     const { rowCount } = await this.pool.query(
-      `UPDATE retrain_runs SET status = 'failed', finished_at = $1, error = $2 WHERE status = 'running'`, [new Date().toISOString(), reason],
+      `UPDATE retrain_runs SET status = 'failed', finished_at = $1, error = $2
+       WHERE status = 'running' AND (replica IS NULL OR replica NOT IN (SELECT id FROM replicas WHERE last_seen >= ${NOW_MS} - $3))`,
+      [new Date().toISOString(), reason, goneAfterMs],
     );
     return rowCount ?? 0;
   }

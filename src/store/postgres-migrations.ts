@@ -367,4 +367,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX captures_endpoint_time ON captures (endpoint, time);
   CREATE INDEX captures_request ON captures (endpoint, request_id);
   `,
+  // One retraining run at a time per endpoint across the replicas, and the replica running each: the partial unique
+  // index is the claim (startRetrainRun), the replica is how a run its replica left behind is found (failOrphanedRuns).
+  // Runs left running side by side before it are settled first, the newest kept.
+  `
+  ALTER TABLE retrain_runs ADD COLUMN replica text;
+  UPDATE retrain_runs SET status = 'failed', finished_at = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    error = 'another run of the endpoint was running at the same time'
+    WHERE status = 'running' AND id NOT IN (SELECT max(id) FROM retrain_runs WHERE status = 'running' GROUP BY endpoint);
+  CREATE UNIQUE INDEX retrain_runs_running ON retrain_runs (endpoint) WHERE status = 'running';
+  `,
 ];

@@ -10,7 +10,7 @@ import type { ProfileReport } from '../core/profile-report.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { ValidationReport } from '../core/validation.js';
 import type { PublishedWindow, WindowCounts } from '../core/window-counts.js';
-import { createPool, inTransaction, LOCK_ENDPOINT, lockKey, migrate, type Queryable } from './postgres-db.js';
+import { createPool, inTransaction, LOCK_ENDPOINT, lockKey, migrate, NOW_MS, type Queryable } from './postgres-db.js';
 import { PostgresAccessStore } from './postgres-access-store.js';
 import { PostgresLoopStore } from './postgres-loop-store.js';
 import { getVersionReport, lockVersion, saveVersionReport } from './postgres-version-reports.js';
@@ -45,9 +45,6 @@ interface EndpointRow {
   updated_at: string;
 }
 
-
-/** Now on the database's clock, in milliseconds since the epoch. */
-const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
 export class PostgresStore implements Store {
   readonly loop: PostgresLoopStore;

@@ -77,9 +77,9 @@ describe('SQLite loop store', () => {
     expect((await store.loop.dueDeliveries(5, 10)).map((x) => x.id)).toEqual([d.id]);
     await store.loop.updateDelivery(d.id, { attempts: 1, status: 'failed', nextAttemptAt: 0, lastError: 'ECONNREFUSED' });
     expect((await store.loop.deliveries(undefined, 10))[0]).toMatchObject({ status: 'failed', attempts: 1, lastError: 'ECONNREFUSED' });
-    const run = await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'manual', eventId: null });
+    const run = (await store.loop.startRetrainRun({ endpoint: 'e', trigger: 'manual', eventId: null, replica: 'r1' }))!;
     expect(run.status).toBe('running');
-    expect(await store.loop.failInterruptedRuns('restart')).toBe(1);
+    expect(await store.loop.failOrphanedRuns('restart', 60_000)).toBe(1);
     expect(await store.loop.retrainRun(run.id)).toMatchObject({ status: 'failed', error: 'restart' });
   });
 });

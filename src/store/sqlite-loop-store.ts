@@ -87,6 +87,7 @@ interface RunRow {
   validation_passed: number | null;
   rollout_id: string | null;
   error: string | null;
+  replica: string | null;
 }
 
 /** A window's columns but its histograms, which only windowDetail reads. */
@@ -140,6 +141,7 @@ function toRun(row: RunRow): RetrainRun {
     status: row.status as RetrainRun['status'], startedAt: row.started_at, finishedAt: row.finished_at, exitCode: row.exit_code,
     log: row.log, dataset: row.dataset, datasetRows: row.dataset_rows, outputDir: row.output_dir, producedVersion: row.produced_version,
     validationPassed: row.validation_passed === null ? null : row.validation_passed === 1, rolloutId: row.rollout_id, error: row.error,
+    replica: row.replica,
   };
 }
 
@@ -408,16 +410,18 @@ export class SqliteLoopStore implements LoopStore {
     return rows.map(toDelivery);
   }
 
-  async startRetrainRun(run: NewRetrainRun): Promise<RetrainRun> {
-    const id = Number(
-      this.db
-        .prepare(`INSERT INTO retrain_runs (endpoint, trigger, event_id, status, started_at, log) VALUES (?, ?, ?, 'running', ?, '')`)
-        .run(run.endpoint, run.trigger, run.eventId, new Date().toISOString()).lastInsertRowid,
-    );
-    return (await this.retrainRun(id))!;
+  async startRetrainRun(run: NewRetrainRun): Promise<RetrainRun | undefined> {
+    // The partial unique index on running runs is the claim: a second running run of the endpoint inserts nothing.
+    const { changes, lastInsertRowid } = this.db
+      .prepare(
+        `INSERT INTO retrain_runs (endpoint, trigger, event_id, status, started_at, log, replica) VALUES (?, ?, ?, 'running', ?, '', ?)
+         ON CONFLICT (endpoint) WHERE status = 'running' DO NOTHING`,
+      )
+      .run(run.endpoint, run.trigger, run.eventId, new Date().toISOString(), run.replica);
+    return changes === 1 ? this.retrainRun(Number(lastInsertRowid)) : undefined;
   }
 
-  async updateRetrainRun(id: number, change: Partial<Omit<RetrainRun, 'id' | 'endpoint' | 'trigger' | 'eventId' | 'startedAt'>>): Promise<RetrainRun> {
+  async updateRetrainRun(id: number, change: Partial<Omit<RetrainRun, 'id' | 'endpoint' | 'trigger' | 'eventId' | 'startedAt' | 'replica'>>): Promise<RetrainRun> {
     const sets: string[] = [];
     const params: (string | number | null)[] = [];
     for (const [key, value] of Object.entries(change)) {
@@ -442,9 +446,12 @@ export class SqliteLoopStore implements LoopStore {
     return row && toRun(row);
   }
 
-  async failInterruptedRuns(reason: string): Promise<number> {
+  async failOrphanedRuns(reason: string, goneAfterMs: number): Promise<number> {
     return this.db
-      .prepare(`UPDATE retrain_runs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running'`)
-      .run(new Date().toISOString(), reason).changes;
+      .prepare(
+        `UPDATE retrain_runs SET status = 'failed', finished_at = ?, error = ?
+         WHERE status = 'running' AND (replica IS NULL OR replica NOT IN (SELECT id FROM replicas WHERE last_seen >= ?))`,
+      )
+      .run(new Date().toISOString(), reason, Date.now() - goneAfterMs).changes;
   }
 }

@@ -298,4 +298,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX variant_windows_endpoint ON variant_windows (endpoint);
   ALTER TABLE replicas ADD COLUMN revisions TEXT NOT NULL DEFAULT '{}';
   `,
+  // One retraining run at a time per endpoint across every process sharing the store, and the replica running each:
+  // the partial unique index is the claim (startRetrainRun), the replica is how a run its replica left behind is found
+  // (failOrphanedRuns). Runs left running side by side before it are settled first, the newest kept.
+  `
+  ALTER TABLE retrain_runs ADD COLUMN replica TEXT;
+  UPDATE retrain_runs SET status = 'failed', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    error = 'another run of the endpoint was running at the same time'
+    WHERE status = 'running' AND id NOT IN (SELECT max(id) FROM retrain_runs WHERE status = 'running' GROUP BY endpoint);
+  CREATE UNIQUE INDEX retrain_runs_running ON retrain_runs (endpoint) WHERE status = 'running';
+  `,
 ];
