@@ -3,11 +3,9 @@
 // settings registry that configures them, and the status view over all of them. Built after endpoints and rollouts.
 
 import { join } from 'node:path';
-import { severityAtLeast } from './core/baseline.js';
 import { DEFAULT_CAPTURE, parseCaptureConfig } from './core/capture-config.js';
-import type { MonitorConfig } from './core/monitor-config.js';
 import { DEFAULT_MONITOR, parseMonitorConfig } from './core/monitor-config.js';
-import type { MonitorEvent, MonitorWindow } from './core/monitor-event.js';
+import type { MonitorEvent, WebhookDelivery } from './core/monitor-event.js';
 import { DEFAULT_RETRAIN, parseRetrainPolicy } from './core/retrain-policy.js';
 import { DatasetExporter } from './data/dataset-exporter.js';
 import { EndpointSettings } from './data/endpoint-settings.js';
@@ -15,6 +13,7 @@ import { FeedbackService } from './data/feedback-service.js';
 import { RetrainRunner } from './data/retrain-runner.js';
 import type { Baselines } from './monitoring/baselines.js';
 import type { CapturePipeline } from './monitoring/capture-pipeline.js';
+import { alertDelivery } from './monitoring/alert-delivery.js';
 import type { LoopMetrics } from './monitoring/loop-metrics.js';
 import { LoopStatusView } from './monitoring/loop-status.js';
 import { resolveThresholds } from './monitoring/drift-check.js';
@@ -66,11 +65,9 @@ export class LoopParts {
   readonly views: MonitoringView;
   /** NotFoundError for an endpoint that does not exist: settings of a typo are not defaults. */
   readonly requireEndpoint: (endpoint: string) => void;
-  private readonly log: (details: object, message: string) => void;
 
   constructor(deps: LoopPartsDeps) {
     const { store, registry, pipeline, endpoints, log } = deps;
-    this.log = log;
     const versionOf = (name: string, version: number): ReturnType<Registry['get']> => registry.get(name, version);
     const flushCaptures = (): Promise<void> => pipeline.flush();
     this.pipeline = pipeline;
@@ -109,7 +106,8 @@ export class LoopParts {
     this.monitors = new MonitorRunner({
       store, version: versionOf, baseline: (version) => this.baselines.forMonitor(version), metrics: deps.metrics, log,
       holdsDuty: () => holds('monitors'),
-      onEvent: (event, window, config) => this.alert(event, window, config),
+      deliveryOf: alertDelivery,
+      onEvent: (event, _window, _config, delivery) => this.alert(event, delivery),
     });
     // New captures may complete a window: look at once rather than at the next tick.
     pipeline.onFlushed((flushed) => {
@@ -171,14 +169,9 @@ export class LoopParts {
   }
 
   /** A monitor event goes to the monitor's webhook (at or above its severity) and to retraining. */
-  private alert(event: MonitorEvent, window: MonitorWindow, config: MonitorConfig): void {
-    const hook = config.webhook;
-    if (hook && severityAtLeast(event.severity, hook.minSeverity)) {
-      const body = {
-        type: 'drift_alert', event, window: { id: window.id, start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString(), baseline: window.baseline, rows: window.evaluation.rows },
-      };
-      this.webhooks.send(hook.url, hook.headers, body, event.id).catch((err: Error) => this.log({ event: event.id, err: err.message }, 'webhook could not be queued'));
-    }
+  /** An event's first webhook attempt (its delivery was queued with the window) and its retraining trigger. */
+  private alert(event: MonitorEvent, delivery: WebhookDelivery | undefined): void {
+    if (delivery) this.webhooks.attemptQueued(delivery);
     this.retrainer.onEvent(event);
   }
 }

@@ -554,6 +554,32 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.loop.dueDeliveries(10_000, 10)).map((x) => x.id)).not.toContain(d.id);
       });
 
+      it('queues the deliveries a window\'s events call for with the window, and none for a window it refuses', async () => {
+        const evaluation = { rows: 1, requests: 1, features: [], outputs: [], findings: [], tests: 0, alphaPerTest: 0.01 };
+        const window = { endpoint: 'w', start: 0, end: 10, firstCapture: 1, lastCapture: 5, baseline: 'm:1', drifted: true, evaluation };
+        const events = [
+          { endpoint: 'w', kind: 'feature_drift' as const, severity: 'critical' as const, features: ['a'], findings: [] },
+          { endpoint: 'w', kind: 'data_quality' as const, severity: 'warning' as const, features: ['b'], findings: [] },
+        ];
+        // Only the critical event calls for a delivery, and its payload names the ids the transaction gave.
+        const saved = await store.loop.saveWindow(window, events, undefined, ({ window: w, events: stored }) => stored
+          .filter((e) => e.severity === 'critical')
+          .map((e) => ({ eventId: e.id, url: 'http://127.0.0.1:1/hook', headers: { 'x-k': 'v' }, payload: JSON.stringify({ event: e.id, window: w.id }), nextAttemptAt: 7 })));
+        expect(saved!.deliveries).toHaveLength(1);
+        const critical = saved!.events.find((e) => e.severity === 'critical')!;
+        expect(saved!.deliveries[0]).toMatchObject({ eventId: critical.id, status: 'pending', attempts: 0, payload: JSON.stringify({ event: critical.id, window: saved!.window.id }) });
+        expect(await store.loop.deliveries(critical.id, 10)).toEqual(saved!.deliveries);
+        expect((await store.loop.dueDeliveries(7, 10)).map((d) => d.id)).toEqual([saved!.deliveries[0]!.id]);
+        // The same window again (another holder): no window, no events, no delivery.
+        const asked: number[] = [];
+        expect(await store.loop.saveWindow(window, events, undefined, () => {
+          asked.push(1);
+          return [{ eventId: null, url: 'http://127.0.0.1:1/x', headers: {}, payload: '{}', nextAttemptAt: 0 }];
+        })).toBeUndefined();
+        expect(asked).toEqual([]);
+        expect(await store.loop.deliveries(undefined, 10)).toHaveLength(1);
+      });
+
       it('lets one caller claim a due delivery for an attempt; the claim holds it back until its time', async () => {
         const d = await store.loop.enqueueDelivery({ eventId: 11, url: 'http://127.0.0.1:1/d', headers: {}, payload: '{}', nextAttemptAt: 100 });
         expect(await store.loop.claimDelivery(d.id, 0, 99, 5_000)).toBe(false); // not due yet

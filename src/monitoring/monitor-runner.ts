@@ -7,10 +7,10 @@ import { decodeTensors } from '../core/capture-codec.js';
 import { ColumnCollector, layoutOf } from '../core/capture-layout.js';
 import type { CaptureRecord } from '../core/capture-config.js';
 import type { MonitorConfig } from '../core/monitor-config.js';
-import type { MonitorEvent, MonitorWindow } from '../core/monitor-event.js';
+import type { MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { IntervalTask } from '../core/interval-task.js';
-import type { LoopStore } from '../store/loop-store.js';
+import type { LoopStore, NewDelivery } from '../store/loop-store.js';
 import { scanCaptures } from '../store/scan-captures.js';
 import { evaluateWindow, resolveThresholds } from './drift-check.js';
 import { windowHistograms } from './feature-histograms.js';
@@ -36,8 +36,10 @@ export interface MonitorDeps {
   /** The version's baseline (undefined while it has none). */
   baseline: (version: ModelVersion) => Promise<BaselineProfile | undefined>;
   metrics: LoopMetrics;
-  /** Every event stored, with the window it came from. */
-  onEvent: (event: MonitorEvent, window: MonitorWindow, config: MonitorConfig) => void;
+  /** The webhook delivery an event calls for, if any: queued in the transaction that stores the window and its events. */
+  deliveryOf?: (event: MonitorEvent, window: MonitorWindow, config: MonitorConfig) => NewDelivery | undefined;
+  /** Every event stored, with the window it came from and the delivery queued for it. */
+  onEvent: (event: MonitorEvent, window: MonitorWindow, config: MonitorConfig, delivery: WebhookDelivery | undefined) => void;
   log: (details: object, message: string) => void;
 }
 
@@ -84,8 +86,9 @@ export class MonitorRunner {
   }
 
   /**
-   * Stops evaluating and waits for the window being judged: it is stored with its events handed on (or not at all),
-   * so a graceful stop never leaves a stored window whose alerts were not queued (a crash still can, between the two).
+   * Stops evaluating and waits for the window being judged: it is stored with its events handed on (or not at all).
+   * Its webhook deliveries are queued in the same transaction, so not even a crash leaves an alert unsent; what a crash
+   * between the save and the hand-on loses is the events' retraining trigger, which is not stored.
    * Later evaluations do nothing.
    */
   async close(): Promise<void> {
@@ -191,6 +194,7 @@ export class MonitorRunner {
       events,
       // Kept with the window now, on the baseline's bins: showing a heatmap cell later is a lookup.
       windowHistograms(baseline, columns),
+      ({ window, events: stored }) => stored.flatMap((event) => this.deps.deliveryOf?.(event, window, config) ?? []),
     );
     // Another holder of the monitor duty (a lease changing hands) saved this window first: its events are its to send.
     if (!saved) return undefined;
@@ -198,7 +202,7 @@ export class MonitorRunner {
     for (const event of saved.events) {
       this.deps.metrics.alert(endpoint, event.kind, event.severity);
       try {
-        this.deps.onEvent(event, saved.window, config);
+        this.deps.onEvent(event, saved.window, config, saved.deliveries.find((d) => d.eventId === event.id));
       } catch (err) {
         this.deps.log({ endpoint, event: event.id, err: (err as Error).message }, 'monitor event handler failed');
       }

@@ -79,6 +79,11 @@ export class WebhookSender {
     return delivery;
   }
 
+  /** Starts the first attempt of a delivery queued elsewhere (with its window, by saveWindow); returns at once. */
+  attemptQueued(delivery: WebhookDelivery): void {
+    void this.attempt(delivery, Date.now());
+  }
+
   /** Deliveries (of one event, or all) with their attempts, status and last error, newest first. */
   deliveries(eventId: number | undefined, limit: number): Promise<WebhookDelivery[]> {
     return this.store.deliveries(eventId, limit);

@@ -68,6 +68,19 @@ export interface MonitorCursor {
 
 export type NewRetrainRun = Pick<RetrainRun, 'endpoint' | 'trigger' | 'eventId'> & { replica: string };
 
+/** A webhook delivery as it is queued: pending, with no attempts yet. */
+export type NewDelivery = Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt' | 'attemptLog'>;
+
+/** The deliveries a stored window's events call for (saveWindow queues them with the window). */
+export type DeliveriesOf = (saved: { window: MonitorWindow; events: MonitorEvent[] }) => NewDelivery[];
+
+/** A window as saveWindow stored it, with its events and the deliveries queued with them. */
+export interface SavedWindow {
+  window: MonitorWindow;
+  events: MonitorEvent[];
+  deliveries: WebhookDelivery[];
+}
+
 export interface LoopStore {
   /** The settings as last put (a whole object; merging with earlier ones is the caller's), or undefined. */
   getSetting<T>(endpoint: string, kind: SettingKind): Promise<T | undefined>;
@@ -114,11 +127,14 @@ export interface LoopStore {
    * the window: only windowDetail reads them) and the new cursor (`afterId` = the window's last capture, one more
    * window) in one transaction: a restart never evaluates a window twice. Only while the cursor still stands where the
    * window begins (afterId = firstCapture - 1, or no cursor yet): otherwise another replica saved this window first (two
-   * holders of the monitor duty during a lease handover), nothing is stored and the answer is undefined.
+   * holders of the monitor duty during a lease handover), nothing is stored and the answer is undefined. The webhook
+   * deliveries `deliveriesOf` asks for, given the stored window and events, are queued in the same transaction: a
+   * process killed after the save cannot leave an alert that is never sent.
    */
   saveWindow(
     window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
-  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] } | undefined>;
+    deliveriesOf?: DeliveriesOf,
+  ): Promise<SavedWindow | undefined>;
   /** The endpoint's newest windows first, at most `limit`. */
   windows(endpoint: string, limit: number): Promise<MonitorWindow[]>;
   /**
@@ -143,7 +159,7 @@ export interface LoopStore {
   lastCaptureId(endpoint: string): Promise<number>;
 
   /** Stores a delivery as pending, with no attempts yet (an empty attempt log). */
-  enqueueDelivery(delivery: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt' | 'attemptLog'>): Promise<WebhookDelivery>;
+  enqueueDelivery(delivery: NewDelivery): Promise<WebhookDelivery>;
   /** Pending deliveries with nextAttemptAt <= now, soonest first, at most `limit`. */
   dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>;
   /**

@@ -9,7 +9,7 @@ import type { FeatureHistogram } from '../core/histogram.js';
 import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type {
-  CaptureQuery, CaptureStats, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewRetrainRun, RetentionLimits, SettingKind,
+  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun, RetentionLimits, SavedWindow, SettingKind,
 } from './loop-store.js';
 import { PostgresCaptures } from './postgres-captures.js';
 import { inTransaction, NOW_MS } from './postgres-db.js';
@@ -113,6 +113,17 @@ const RUN_COLUMNS: Record<string, string> = {
   outputDir: 'output_dir', producedVersion: 'produced_version', validationPassed: 'validation_passed', rolloutId: 'rollout_id', error: 'error',
 };
 
+/** Queues a delivery through the pool or inside a transaction's client (saveWindow queues its alerts with it). */
+async function insertDelivery(db: pg.Pool | pg.PoolClient, d: NewDelivery): Promise<WebhookDelivery> {
+  const created = new Date();
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO webhook_deliveries (event_id, url, headers, payload, attempts, status, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, $4, 0, 'pending', $5, $6) RETURNING id`,
+    [d.eventId, d.url, JSON.stringify(d.headers), d.payload, d.nextAttemptAt, created],
+  );
+  return { ...d, id: rows[0]!.id, attempts: 0, status: 'pending', lastError: null, createdAt: created.toISOString(), deliveredAt: null, attemptLog: [] };
+}
+
 export class PostgresLoopStore implements LoopStore {
   private readonly captureTable: PostgresCaptures;
 
@@ -207,7 +218,8 @@ export class PostgresLoopStore implements LoopStore {
 
   async saveWindow(
     window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
-  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] } | undefined> {
+    deliveriesOf?: DeliveriesOf,
+  ): Promise<SavedWindow | undefined> {
     return inTransaction(this.pool, async (c) => {
       // The cursor moves first, and only from where this window begins: a second saver of the same window (its insert
       // waits for the first's row, then finds the cursor moved) stores nothing.
@@ -237,7 +249,10 @@ export class PostgresLoopStore implements LoopStore {
         );
         stored.push({ ...e, id: inserted.rows[0]!.id, windowId: id, time: createdAt });
       }
-      return { window: { ...window, id, createdAt }, events: stored };
+      const saved = { window: { ...window, id, createdAt }, events: stored };
+      const deliveries: WebhookDelivery[] = [];
+      for (const d of deliveriesOf?.(saved) ?? []) deliveries.push(await insertDelivery(c, d));
+      return { ...saved, deliveries };
     });
   }
 
@@ -298,16 +313,8 @@ export class PostgresLoopStore implements LoopStore {
     return this.captureTable.lastId(endpoint);
   }
 
-  async enqueueDelivery(
-    d: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt' | 'attemptLog'>,
-  ): Promise<WebhookDelivery> {
-    const created = new Date();
-    const { rows } = await this.pool.query<{ id: number }>(
-      `INSERT INTO webhook_deliveries (event_id, url, headers, payload, attempts, status, next_attempt_at, created_at)
-       VALUES ($1, $2, $3, $4, 0, 'pending', $5, $6) RETURNING id`,
-      [d.eventId, d.url, JSON.stringify(d.headers), d.payload, d.nextAttemptAt, created],
-    );
-    return { ...d, id: rows[0]!.id, attempts: 0, status: 'pending', lastError: null, createdAt: created.toISOString(), deliveredAt: null, attemptLog: [] };
+  enqueueDelivery(d: NewDelivery): Promise<WebhookDelivery> {
+    return insertDelivery(this.pool, d);
   }
 
   async dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]> {

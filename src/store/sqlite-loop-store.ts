@@ -10,7 +10,7 @@ import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } fr
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type { CaptureWriterClient } from './capture-writer-client.js';
 import type {
-  CaptureQuery, CaptureStats, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewRetrainRun, RetentionLimits, SettingKind,
+  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun, RetentionLimits, SavedWindow, SettingKind,
 } from './loop-store.js';
 import { getVersionReport, saveVersionReport } from './sqlite-version-reports.js';
 
@@ -267,7 +267,8 @@ export class SqliteLoopStore implements LoopStore {
 
   async saveWindow(
     window: Omit<MonitorWindow, 'id' | 'createdAt'>, events: Omit<MonitorEvent, 'id' | 'windowId' | 'time'>[], histograms?: FeatureHistogram[],
-  ): Promise<{ window: MonitorWindow; events: MonitorEvent[] } | undefined> {
+    deliveriesOf?: DeliveriesOf,
+  ): Promise<SavedWindow | undefined> {
     return this.db.transaction(() => {
       // Only from where this window begins: another process that saved it first has moved the cursor on.
       const moved = this.db
@@ -297,7 +298,8 @@ export class SqliteLoopStore implements LoopStore {
         const eventId = Number(insertEvent.run(e.endpoint, id, createdAt, e.kind, e.severity, JSON.stringify(e.features), JSON.stringify(e.findings)).lastInsertRowid);
         return { ...e, id: eventId, windowId: id, time: createdAt };
       });
-      return { window: { ...window, id, createdAt }, events: stored };
+      const saved = { window: { ...window, id, createdAt }, events: stored };
+      return { ...saved, deliveries: (deliveriesOf?.(saved) ?? []).map((d) => this.insertDelivery(d)) };
     }).immediate();
   }
 
@@ -361,9 +363,11 @@ export class SqliteLoopStore implements LoopStore {
     return row.id ?? 0;
   }
 
-  async enqueueDelivery(
-    d: Omit<WebhookDelivery, 'id' | 'attempts' | 'status' | 'lastError' | 'createdAt' | 'deliveredAt' | 'attemptLog'>,
-  ): Promise<WebhookDelivery> {
+  async enqueueDelivery(d: NewDelivery): Promise<WebhookDelivery> {
+    return this.insertDelivery(d);
+  }
+
+  private insertDelivery(d: NewDelivery): WebhookDelivery {
     const createdAt = new Date().toISOString();
     const id = Number(
       this.db
