@@ -168,7 +168,6 @@ export class LoopParts {
     await this.pipeline.close();
   }
 
-  /** A monitor event goes to the monitor's webhook (at or above its severity) and to retraining. */
   /** An event's first webhook attempt (its delivery was queued with the window) and its retraining trigger. */
   private alert(event: MonitorEvent, delivery: WebhookDelivery | undefined): void {
     if (delivery) this.webhooks.attemptQueued(delivery);
