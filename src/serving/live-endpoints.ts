@@ -1,6 +1,7 @@
 // Request serving's side of endpoints: the live endpoint table as requests read it, routing (weights, sticky keys,
 // pins, registry versions), running a request with its shadow copies and capture, per-variant windows, early refusal.
 
+import type { CancelSignal } from '../core/cancel-signal.js';
 import type { EndpointSpec, VariantSpec } from '../core/endpoint-spec.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { CancelledError, DeadlineExceededError, InvalidInputError, NotFoundError, OverloadedError, UnavailableError } from '../core/errors.js';
@@ -45,7 +46,7 @@ export interface InferOptions {
   /** Absolute time (ms since epoch) after which the request must not run any more. */
   deadline?: number;
   /** Aborted when the client went away: a queued request is dropped. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Sticky routing key (e.g. a user id): the same key meets the same variant while weights allow. */
   routeKey?: string;
   /** Variant name to serve this request (debugging); shadows included. */

@@ -47,15 +47,25 @@ export class LiveVariant {
   }
 
   /** Must be called synchronously after the variant was picked, so a concurrent swap sees the request as in flight. */
-  async run(request: RunRequest, options: ScheduleOptions): Promise<ScheduledResult> {
+  run(request: RunRequest, options: ScheduleOptions): Promise<ScheduledResult> {
     this.inFlight++;
+    let running: Promise<ScheduledResult>;
     try {
-      return await this.scheduler.submit(request, options);
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0 && this.drained) this.drained();
+      running = this.scheduler.submit(request, options);
+    } catch (err) {
+      this.settled();
+      throw err;
     }
+    // Counted out before the caller hears the outcome (reactions run in the order they were added); not an async
+    // function: that would cost another promise and its ticks on every request.
+    running.then(this.settled, this.settled);
+    return running;
   }
+
+  private readonly settled = (): void => {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.drained) this.drained();
+  };
 
   /** Waits for requests in flight to finish, then frees the runner. New requests must no longer be routed here. */
   async retire(): Promise<void> {
