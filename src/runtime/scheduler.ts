@@ -4,7 +4,7 @@ import type { CancelSignal } from '../core/cancel-signal.js';
 import { CancelledError, DeadlineExceededError, OverloadedError, UnavailableError } from '../core/errors.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Tensor } from '../core/tensor.js';
-import { batchKeyOf, planBatch, type BatchPolicy } from './batch-plan.js';
+import { batchKeyOf, planBatch, reuseKey, type BatchPolicy, type MadeKey } from './batch-plan.js';
 import { copyInputs, stackInputs, splitOutputs } from './batch-tensors.js';
 import { BufferPool } from './buffer-pool.js';
 import type { HandlerMicros, RunRequest, Runner } from './runner.js';
@@ -118,7 +118,7 @@ export class Scheduler {
         new OverloadedError(`model ${this.label} has ${this.queue.length} requests waiting (its maxQueueSize); retry shortly`),
       );
     }
-    const batch = this.policy.maxBatchSize > 1 ? batchKeyOf(request.inputs, request.outputNames) : undefined;
+    const batch = this.policy.maxBatchSize > 1 ? this.keyOf(request) : undefined;
     const job: Job = {
       request,
       key: batch?.key ?? `solo-${soloKeys++}`,
@@ -144,6 +144,23 @@ export class Scheduler {
     // Still queued: listen for its deadline and its caller going away. A job that ran at once never needed either.
     if (!job.taken) this.watch(job);
     return promise;
+  }
+
+  /** The last batching key made: requests of one model mostly share it, and reusing it builds no string. */
+  private lastKey: MadeKey | undefined;
+
+  private keyOf(request: RunRequest): { key: string; rows: number } | undefined {
+    const reused = this.lastKey && reuseKey(this.lastKey, request.inputs, request.outputNames);
+    if (reused) return reused;
+    const made = batchKeyOf(request.inputs, request.outputNames);
+    if (made) {
+      this.lastKey = {
+        key: made.key,
+        inputs: request.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape] })),
+        outputNames: [...request.outputNames],
+      };
+    }
+    return made;
   }
 
   private watch(job: Job): void {

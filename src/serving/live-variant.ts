@@ -1,6 +1,6 @@
 // One loaded variant: its scheduler and runner pool, and the count of requests in flight so a swap can drain it.
 
-import type { VariantSpec } from '../core/endpoint-spec.js';
+import { formatVersionId, type VariantSpec } from '../core/endpoint-spec.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Signature } from '../core/signature.js';
@@ -26,6 +26,18 @@ export class LiveVariant {
     /** Why `auto` picked `runtime` (what it measured); absent for a runtime the spec fixed. */
     readonly picked?: string,
   ) {}
+
+  /** The spec's model as `name:version` (what answers name), made once per spec rather than once per request. */
+  get modelId(): string {
+    if (this.idOf !== this.spec) {
+      this.idOf = this.spec;
+      this.id = formatVersionId(this.spec.model);
+    }
+    return this.id;
+  }
+
+  private idOf: VariantSpec | undefined;
+  private id = '';
 
   /** The package's signature: the model's plus feature names and labels. */
   get signature(): Signature {
