@@ -4,7 +4,8 @@
 // more servers it alternates their windows (A/B on a noisy machine). Not part of `npm run bench`.
 //
 //   npx tsx bench/hotpath-profile.ts --server slipway[=path/to/cli/main.js] [--server naive] [--connections 1,16,64]
-//     [--seconds 8] [--warmup 2] [--rounds 1] [--profile] [--capture 1] [--out results.json]
+//     [--seconds 8] [--warmup 2] [--rounds 1] [--profile] [--capture RATE] [--out results.json] [--keep-profiles DIR]
+//   (--server slipway+capture: that server records every request; --capture RATE: every Slipway server samples at RATE)
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,7 +30,8 @@ const FUNCTIONS = [
 ];
 
 interface Options {
-  servers: { kind: 'slipway' | 'naive'; cli: string; label: string }[];
+  /** `capture`: this server records every request (capture on, sample rate 1), for capture on vs off in one run. */
+  servers: { kind: 'slipway' | 'naive'; cli: string; label: string; capture: boolean }[];
   connections: number[];
   seconds: number;
   warmup: number;
@@ -47,9 +49,10 @@ function parse(argv: string[]): Options {
     const a = argv[i]!;
     const next = (): string => argv[++i] ?? '';
     if (a === '--server') {
-      const [kind, cli] = next().split('=');
-      if (kind !== 'slipway' && kind !== 'naive') throw new Error(`--server: slipway[=cli] or naive, got ${kind}`);
-      o.servers.push({ kind, cli: cli ?? DEFAULT_CLI, label: cli ? `${kind}=${cli}` : kind });
+      const [name, cli] = next().split('=');
+      const kind = name === 'slipway+capture' ? 'slipway' : name;
+      if (kind !== 'slipway' && kind !== 'naive') throw new Error(`--server: slipway[+capture][=cli] or naive, got ${name}`);
+      o.servers.push({ kind, cli: cli ?? DEFAULT_CLI, label: cli ? `${name!}=${cli}` : name!, capture: name === 'slipway+capture' });
     } else if (a === '--connections') o.connections = next().split(',').map(Number);
     else if (a === '--seconds') o.seconds = Number(next());
     else if (a === '--warmup') o.warmup = Number(next());
@@ -60,7 +63,7 @@ function parse(argv: string[]): Options {
     else if (a === '--keep-profiles') o.keep = next();
     else throw new Error(`unknown argument ${a}`);
   }
-  if (o.servers.length === 0) o.servers.push({ kind: 'slipway', cli: DEFAULT_CLI, label: 'slipway' });
+  if (o.servers.length === 0) o.servers.push({ kind: 'slipway', cli: DEFAULT_CLI, label: 'slipway', capture: false });
   return o;
 }
 
@@ -119,7 +122,8 @@ async function start(server: Options['servers'][number], profile: boolean, captu
   // What a new user types: no runtime flags.
   const view = JSON.parse((await cli('deploy', 'digits', '--model', 'digits:1')).stdout) as { variants: { picked?: string; running?: { onEventLoop?: boolean; maxBatchSize?: number } }[] };
   const v = view.variants[0];
-  if (capture !== undefined) await cli('capture', 'digits', '--on', '--sample', String(capture));
+  const rate = server.capture ? 1 : capture;
+  if (rate !== undefined) await cli('capture', 'digits', '--on', '--sample', String(rate));
   const picked = `${v?.running?.onEventLoop ? 'event loop' : 'worker'}, batch≤${v?.running?.maxBatchSize ?? 1}: ${v?.picked ?? ''}`;
   return { child, url, pid: child.pid!, profileDir, home, picked };
 }
