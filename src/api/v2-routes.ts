@@ -9,6 +9,7 @@ import {
 import { encodeModelMetadata } from '../protocols/v2-json.js';
 import type { DataPlane, Transport } from '../serving/data-plane.js';
 import { MODEL_HEADER, VARIANT_HEADER } from '../serving/routing-options.js';
+import { connectionSignal } from './connection-signal.js';
 import type { DecodePool } from './decode-pool.js';
 import { inferAccessHook, type InferAccess } from './infer-access.js';
 import { rateKeyOf, type PrincipalName } from './rate-keys.js';
@@ -37,24 +38,15 @@ interface ModelParams {
 
 const V2_EXTENSIONS: string[] = ['binary_tensor_data'];
 
-/**
- * An abort signal for a request that fires when the client goes away before its answer was sent. It listens on the
- * response: since Node 16 the request emits 'close' as soon as its body has been read, disconnected or not.
- */
-function abortOnDisconnect(request: FastifyRequest, reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  if (request.raw.socket?.destroyed) controller.abort();
-  else reply.raw.once('close', () => {
-    if (!reply.raw.writableEnded) controller.abort();
-  });
-  return controller.signal;
-}
-
 export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstance, opts) => {
   const { plane, decoder } = opts;
   // Inference bodies are read as bytes whatever their Content-Type (Triton's client sends none, curl sends a form type).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) => done(null, body));
+  const asBytes = { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes } as const;
+  const keepBytes = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void): void => done(null, body);
+  app.addContentTypeParser('*', asBytes, keepBytes);
+  // The usual types by name too: Fastify caches a named type's parser, while the catch-all parses the header anew.
+  app.addContentTypeParser(['application/json', 'application/octet-stream'], asBytes, keepBytes);
 
   app.get('/v2/health/live', async () => ({ live: plane.serverLive() }));
   app.get('/v2/health/ready', async (_req, reply) => {
@@ -89,7 +81,7 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
     const decoded = decoder.decode(body, parseHeaderLength(req.headers[HEADER_CONTENT_LENGTH]));
     const request = decoded instanceof Promise ? await decoded : decoded;
     const isBinary = binaryOutputChoice(request);
-    const response = await plane.infer(endpoint, params.version, request, HTTP_TRANSPORT, req.headers, abortOnDisconnect(req, reply));
+    const response = await plane.infer(endpoint, params.version, request, HTTP_TRANSPORT, req.headers, connectionSignal(req.raw.socket));
     void reply.header(VARIANT_HEADER, String(response.parameters?.variant ?? '')).header(MODEL_HEADER, String(response.parameters?.model ?? ''));
     const encoded = encodeBinaryInferResponse(response, isBinary);
     if (encoded.headerLength === undefined) {

@@ -12,6 +12,7 @@ import { tensorToRaw } from './raw-tensor.js';
 import { describeValue } from '../core/describe-value.js';
 import type { BinaryInputSource, JsonObject } from './v2-json.js';
 import { decodeInferRequest, encodeTensor, parseJsonBody, responseDocument } from './v2-json.js';
+import { responseText } from './v2-json-text.js';
 
 /** The HTTP header that announces a binary body and gives the JSON part's byte length (lower case, as Node sees it). */
 export const HEADER_CONTENT_LENGTH = 'inference-header-content-length';
@@ -100,6 +101,8 @@ export interface EncodedResponse {
 
 /** Encodes a response: plain JSON text when no output is binary, else the JSON header and the outputs' bytes after it. */
 export function encodeBinaryInferResponse(response: InferResponse, isBinary: (outputName: string) => boolean): EncodedResponse {
+  // The usual answer, all JSON: written as text directly.
+  if (!response.outputs.some((o) => isBinary(o.name))) return { body: responseText(response) };
   const raw: Uint8Array[] = [];
   const encodeOutput = (tensor: Tensor): JsonObject => {
     if (!isBinary(tensor.name)) return encodeTensor(tensor);

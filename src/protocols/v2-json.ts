@@ -3,7 +3,7 @@
 import type { DataType, TensorData } from '../core/datatype.js';
 import { allocate, integerRange } from '../core/datatype.js';
 import { InvalidInputError } from '../core/errors.js';
-import { FlatNumbers, checkDepth, scanJson } from './json-scan.js';
+import { FlatNumbers, MAX_DEPTH, checkDepth, scanJson } from './json-scan.js';
 import { fromHalfBits, toHalfBits } from '../core/fp16.js';
 import type { InferRequest, InferResponse, Parameters, RequestedOutput } from '../core/infer.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
@@ -38,13 +38,49 @@ const SCAN_BYTES = 16 * 1024;
 export function parseJsonBody(body: Uint8Array | string): unknown {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   if (bytes.length >= SCAN_BYTES) return scanJson(bytes);
-  checkDepth(bytes);
+  let parsed: unknown;
   try {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch {
-    // Parse again with the scanner only to say where the body is broken, in the same words as for large bodies.
+    // Parse again with the scanner only to say where the body is broken, in the same words as for large bodies
+    // (nesting past MAX_DEPTH first, as the scanner would).
+    checkDepth(bytes);
     return scanJson(bytes);
   }
+  // Walking the parsed value is cheaper than scanning the bytes first; a body nested too deep is then refused by the
+  // byte scan, which says where.
+  if (nestsDeeperThan(parsed, MAX_DEPTH)) checkDepth(bytes);
+  return parsed;
+}
+
+/** Whether arrays and objects in a parsed value nest deeper than `max` (the value itself is level 1), without recursion. */
+function nestsDeeperThan(root: unknown, max: number): boolean {
+  if (typeof root !== 'object' || root === null) return false;
+  const stack: object[] = [root];
+  const depths: number[] = [1];
+  while (stack.length > 0) {
+    const value = stack.pop()!;
+    const depth = depths.pop()!;
+    if (depth > max) return true;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (typeof v === 'object' && v !== null) {
+          stack.push(v);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in value) {
+        const v: unknown = (value as Record<string, unknown>)[key];
+        if (typeof v === 'object' && v !== null) {
+          stack.push(v);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return false;
 }
 
 function parseParameters(value: unknown, where: string): Parameters | undefined {

@@ -49,6 +49,31 @@ export function batchKeyOf(inputs: readonly Tensor[], outputNames: readonly stri
   return { key: `${parts.join('|')}>${outputNames.join(',')}`, rows };
 }
 
+/** A batching key and the shapes it was made from (no tensor data), so the next request of the same shapes reuses it. */
+export interface MadeKey {
+  key: string;
+  inputs: readonly Pick<Tensor, 'name' | 'datatype' | 'shape'>[];
+  outputNames: readonly string[];
+}
+
+/**
+ * The key of a request whose inputs (in the same order) and outputs look like `made`'s, with its rows; undefined when
+ * they do not (then batchKeyOf decides). Comparing a few names and numbers costs less than building the key string.
+ */
+export function reuseKey(made: MadeKey, inputs: readonly Tensor[], outputNames: readonly string[]): { key: string; rows: number } | undefined {
+  if (inputs.length !== made.inputs.length || outputNames.length !== made.outputNames.length || inputs.length === 0) return undefined;
+  const rows = inputs[0]!.shape[0];
+  if (rows === undefined) return undefined;
+  for (let i = 0; i < inputs.length; i++) {
+    const a = inputs[i]!;
+    const b = made.inputs[i]!;
+    if (a.name !== b.name || a.datatype !== b.datatype || a.shape.length !== b.shape.length || a.shape[0] !== rows) return undefined;
+    for (let d = 1; d < a.shape.length; d++) if (a.shape[d] !== b.shape[d]) return undefined;
+  }
+  for (let i = 0; i < outputNames.length; i++) if (outputNames[i] !== made.outputNames[i]) return undefined;
+  return { key: made.key, rows };
+}
+
 /**
  * Decides for the queue head's group, given an idle instance: run now (which queued requests, in queue order) or look
  * again next turn of the event loop. A batch runs when it is full, when it reaches a preferred size, when its oldest

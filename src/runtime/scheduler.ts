@@ -1,9 +1,10 @@
 // The per-variant request queue: bounded, deadline- and cancellation-aware, forming dynamic batches for free instances.
 
+import type { CancelSignal } from '../core/cancel-signal.js';
 import { CancelledError, DeadlineExceededError, OverloadedError, UnavailableError } from '../core/errors.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Tensor } from '../core/tensor.js';
-import { batchKeyOf, planBatch, type BatchPolicy } from './batch-plan.js';
+import { batchKeyOf, planBatch, reuseKey, type BatchPolicy, type MadeKey } from './batch-plan.js';
 import { copyInputs, stackInputs, splitOutputs } from './batch-tensors.js';
 import { BufferPool } from './buffer-pool.js';
 import type { HandlerMicros, RunRequest, Runner } from './runner.js';
@@ -14,7 +15,8 @@ export type BatchListener = (rows: number, handler?: HandlerMicros) => void;
 export interface ScheduleOptions {
   /** Absolute deadline in ms since the epoch. */
   deadline?: number;
-  signal?: AbortSignal;
+  /** The caller's cancellation (an AbortSignal, or an HTTP connection's): a queued request is dropped when it fires. */
+  signal?: CancelSignal;
   /**
    * The inputs stay the caller's (other variants read them too): they are copied once before the run (stacking a
    * batch is that copy) and never handed to the runner, which may move their buffers to another thread.
@@ -40,7 +42,22 @@ interface Job {
   enqueuedAt: number;
   resolve: (result: ScheduledResult) => void;
   reject: (err: Error) => void;
-  cleanup: () => void;
+  /** Listened to while the job is queued: its deadline timer and its caller's cancellation. */
+  timer: NodeJS.Timeout | undefined;
+  signal: CancelSignal | undefined;
+  onAbort: (() => void) | undefined;
+  /** Set when it left the queue to run. */
+  taken: boolean;
+}
+
+/** Stops listening for a job's deadline and cancellation (it runs now, or has been dropped). */
+function unwatch(job: Job): void {
+  if (job.timer !== undefined) clearTimeout(job.timer);
+  if (job.onAbort !== undefined) job.signal!.removeEventListener('abort', job.onAbort);
+}
+
+function settleNever(): void {
+  // replaced in submit() before any job can settle
 }
 
 /** Microseconds on a monotonic clock. */
@@ -101,37 +118,63 @@ export class Scheduler {
         new OverloadedError(`model ${this.label} has ${this.queue.length} requests waiting (its maxQueueSize); retry shortly`),
       );
     }
-    const batch = this.policy.maxBatchSize > 1 ? batchKeyOf(request.inputs, request.outputNames) : undefined;
-    return new Promise<ScheduledResult>((resolve, reject) => {
-      const job: Job = {
-        request,
-        key: batch?.key ?? `solo-${soloKeys++}`,
-        rows: batch?.rows ?? 1,
-        borrowed: options.borrowed === true,
-        deadline: options.deadline,
-        enqueuedAt: nowMicros(),
-        resolve,
-        reject,
-        cleanup: () => undefined,
-      };
-      let deadlineTimer: NodeJS.Timeout | undefined;
-      const onAbort = (): void => this.drop(job, new CancelledError('the client went away; its queued request was dropped'));
-      if (options.deadline !== undefined) {
-        deadlineTimer = setTimeout(
-          () => this.drop(job, new DeadlineExceededError(`the request waited past its deadline for model ${this.label}; it did not run`)),
-          options.deadline - Date.now(),
-        );
-      }
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      job.cleanup = () => {
-        clearTimeout(deadlineTimer);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      this.queue.push(job);
-      this.arrivals++;
-      // A lone request at low load would otherwise wait a turn for company that is not coming.
-      if (this.policy.maxQueueDelayMicros === 0 || this.look === undefined) this.pump();
+    const batch = this.policy.maxBatchSize > 1 ? this.keyOf(request) : undefined;
+    const job: Job = {
+      request,
+      key: batch?.key ?? `solo-${soloKeys++}`,
+      rows: batch?.rows ?? 1,
+      borrowed: options.borrowed === true,
+      deadline: options.deadline,
+      enqueuedAt: nowMicros(),
+      resolve: settleNever,
+      reject: settleNever,
+      timer: undefined,
+      signal: options.signal,
+      onAbort: undefined,
+      taken: false,
+    };
+    const promise = new Promise<ScheduledResult>((resolve, reject) => {
+      job.resolve = resolve;
+      job.reject = reject;
     });
+    this.queue.push(job);
+    this.arrivals++;
+    // A lone request at low load would otherwise wait a turn for company that is not coming.
+    if (this.policy.maxQueueDelayMicros === 0 || this.look === undefined) this.pump();
+    // Still queued: listen for its deadline and its caller going away. A job that ran at once never needed either.
+    if (!job.taken) this.watch(job);
+    return promise;
+  }
+
+  /** The last batching key made: requests of one model mostly share it, and reusing it builds no string. */
+  private lastKey: MadeKey | undefined;
+
+  private keyOf(request: RunRequest): { key: string; rows: number } | undefined {
+    const reused = this.lastKey && reuseKey(this.lastKey, request.inputs, request.outputNames);
+    if (reused) return reused;
+    const made = batchKeyOf(request.inputs, request.outputNames);
+    if (made) {
+      this.lastKey = {
+        key: made.key,
+        inputs: request.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape] })),
+        outputNames: [...request.outputNames],
+      };
+    }
+    return made;
+  }
+
+  private watch(job: Job): void {
+    if (job.deadline !== undefined) {
+      job.timer = setTimeout(
+        () => this.drop(job, new DeadlineExceededError(`the request waited past its deadline for model ${this.label}; it did not run`)),
+        job.deadline - Date.now(),
+      );
+    }
+    if (job.signal) {
+      const onAbort = (): void => this.drop(job, new CancelledError('the client went away; its queued request was dropped'));
+      job.onAbort = onAbort;
+      job.signal.addEventListener('abort', onAbort);
+    }
   }
 
   /** Refuses new requests and fails queued ones; running batches finish. */
@@ -140,7 +183,7 @@ export class Scheduler {
     clearImmediate(this.look);
     this.look = undefined;
     for (const job of this.queue.splice(0)) {
-      job.cleanup();
+      unwatch(job);
       job.reject(new UnavailableError(`model ${this.label} stopped serving before the request ran`));
     }
   }
@@ -150,7 +193,7 @@ export class Scheduler {
     const at = this.queue.indexOf(job);
     if (at < 0) return; // already running: it finishes normally
     this.queue.splice(at, 1);
-    job.cleanup();
+    unwatch(job);
     job.reject(err);
   }
 
@@ -167,7 +210,10 @@ export class Scheduler {
       }
       const jobs = decision.indexes.map((i) => this.queue[i]!);
       for (let i = decision.indexes.length - 1; i >= 0; i--) this.queue.splice(decision.indexes[i]!, 1);
-      for (const job of jobs) job.cleanup();
+      for (const job of jobs) {
+        job.taken = true;
+        unwatch(job);
+      }
       void this.execute(jobs, now);
     }
   }

@@ -1,6 +1,7 @@
 // The one inference data plane every protocol adapter calls: server and model health and metadata, the refusal
 // before a body is read, and inference with its routing hints and deadline read the same way whatever the transport.
 
+import type { CancelSignal } from '../core/cancel-signal.js';
 import type { OverloadedError } from '../core/errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { InferRequest, InferResponse } from '../core/infer.js';
@@ -125,7 +126,7 @@ export class DataPlane {
     request: InferRequest,
     transport: Transport<C>,
     carrier: C,
-    signal: AbortSignal,
+    signal: CancelSignal,
     transportDeadline?: number,
   ): Promise<InferResponse> {
     const options: InferOptions = { signal };

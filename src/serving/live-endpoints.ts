@@ -1,6 +1,7 @@
 // Request serving's side of endpoints: the live endpoint table as requests read it, routing (weights, sticky keys,
 // pins, registry versions), running a request with its shadow copies and capture, per-variant windows, early refusal.
 
+import type { CancelSignal } from '../core/cancel-signal.js';
 import type { EndpointSpec, VariantSpec } from '../core/endpoint-spec.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { CancelledError, DeadlineExceededError, InvalidInputError, NotFoundError, OverloadedError, UnavailableError } from '../core/errors.js';
@@ -45,7 +46,7 @@ export interface InferOptions {
   /** Absolute time (ms since epoch) after which the request must not run any more. */
   deadline?: number;
   /** Aborted when the client went away: a queued request is dropped. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Sticky routing key (e.g. a user id): the same key meets the same variant while weights allow. */
   routeKey?: string;
   /** Variant name to serve this request (debugging); shadows included. */
@@ -175,7 +176,7 @@ export class LiveEndpoints {
         modelName: endpoint,
         modelVersion: String(variant.version.version),
         outputs: result.outputs,
-        parameters: { variant: variant.spec.name, model: formatVersionId(variant.spec.model) },
+        parameters: { variant: variant.spec.name, model: variant.modelId },
       };
       if (request.id !== undefined) response.id = request.id;
       return response;
@@ -206,8 +207,15 @@ export class LiveEndpoints {
   refusalBeforeBody(endpoint: string): OverloadedError | undefined {
     const entry = this.table.get(endpoint);
     if (!entry || entry.state !== 'ready') return undefined;
+    // Every request asks: no array is made unless every live variant is saturated.
+    let anyLive = false;
+    for (const v of entry.variants) {
+      if (v.spec.shadow || v.spec.weight <= 0) continue;
+      if (!v.saturated) return undefined;
+      anyLive = true;
+    }
+    if (!anyLive) return undefined;
     const live = entry.variants.filter((v) => !v.spec.shadow && v.spec.weight > 0);
-    if (live.length === 0 || !live.every((v) => v.saturated)) return undefined;
     const first = live[0]!;
     this.metrics.observeRequest({ endpoint, variant: first.spec.name, version: first.version.version, ok: false, durationMicros: 0 }, 'overloaded');
     // With one live variant, the words its queue would have refused the request with (what gRPC clients always got).
@@ -262,9 +270,17 @@ export class LiveEndpoints {
         .get(name, version)
         .then((model) => this.versions.get(model, (rows, handler) => this.metrics.observeBatch(endpoint, `version-${version}`, version, rows, handler)));
     }
+    // One variant with traffic (the usual endpoint) is found without making the candidates' array.
+    let only: LiveVariant | undefined;
+    let count = 0;
+    for (const v of entry.variants) {
+      if (v.spec.shadow || v.spec.weight <= 0) continue;
+      only = v;
+      count++;
+    }
+    if (count === 0) throw new UnavailableError(`endpoint "${endpoint}" has no variant with traffic weight`);
+    if (count === 1) return only!;
     const candidates = entry.variants.filter((v) => !v.spec.shadow && v.spec.weight > 0);
-    if (candidates.length === 0) throw new UnavailableError(`endpoint "${endpoint}" has no variant with traffic weight`);
-    if (candidates.length === 1) return candidates[0]!;
     const pick = options.routeKey !== undefined
       ? pickSticky(options.routeKey, candidates.map((v) => v.spec))
       : pickWeighted(candidates.map((v) => v.spec.weight), Math.random());

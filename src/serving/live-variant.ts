@@ -1,6 +1,6 @@
 // One loaded variant: its scheduler and runner pool, and the count of requests in flight so a swap can drain it.
 
-import type { VariantSpec } from '../core/endpoint-spec.js';
+import { formatVersionId, type VariantSpec } from '../core/endpoint-spec.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Signature } from '../core/signature.js';
@@ -27,6 +27,18 @@ export class LiveVariant {
     readonly picked?: string,
   ) {}
 
+  /** The spec's model as `name:version` (what answers name), made once per spec rather than once per request. */
+  get modelId(): string {
+    if (this.idOf !== this.spec) {
+      this.idOf = this.spec;
+      this.id = formatVersionId(this.spec.model);
+    }
+    return this.id;
+  }
+
+  private idOf: VariantSpec | undefined;
+  private id = '';
+
   /** The package's signature: the model's plus feature names and labels. */
   get signature(): Signature {
     return this.version.signature;
@@ -47,15 +59,25 @@ export class LiveVariant {
   }
 
   /** Must be called synchronously after the variant was picked, so a concurrent swap sees the request as in flight. */
-  async run(request: RunRequest, options: ScheduleOptions): Promise<ScheduledResult> {
+  run(request: RunRequest, options: ScheduleOptions): Promise<ScheduledResult> {
     this.inFlight++;
+    let running: Promise<ScheduledResult>;
     try {
-      return await this.scheduler.submit(request, options);
-    } finally {
-      this.inFlight--;
-      if (this.inFlight === 0 && this.drained) this.drained();
+      running = this.scheduler.submit(request, options);
+    } catch (err) {
+      this.settled();
+      throw err;
     }
+    // Counted out before the caller hears the outcome (reactions run in the order they were added); not an async
+    // function: that would cost another promise and its ticks on every request.
+    running.then(this.settled, this.settled);
+    return running;
   }
+
+  private readonly settled = (): void => {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.drained) this.drained();
+  };
 
   /** Waits for requests in flight to finish, then frees the runner. New requests must no longer be routed here. */
   async retire(): Promise<void> {

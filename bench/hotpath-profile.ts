@@ -1,0 +1,234 @@
+// The event loop's CPU per request of the digits workload, and where it goes: a new user's deploy (push examples/digits,
+// `slipway deploy` with no runtime flags) or the naive server, loaded with wrk; main-thread CPU from the kernel
+// (schedstat), optionally a CPU profile of each load window attributed by area (cpu-profile-summary.ts). With two or
+// more servers it alternates their windows (A/B on a noisy machine). Not part of `npm run bench`.
+//
+//   npx tsx bench/hotpath-profile.ts --server slipway[=path/to/cli/main.js] [--server naive] [--connections 1,16,64]
+//     [--seconds 8] [--warmup 2] [--rounds 1] [--profile] [--capture RATE] [--out results.json] [--keep-profiles DIR]
+//   (--server slipway+capture: that server records every request; --capture RATE: every Slipway server samples at RATE)
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { summarizeWindow, type CpuProfile, type WindowSummary } from './cpu-profile-summary.js';
+import { DIGITS_DIR, tabularFixture, verifyTabular } from './tabular-fixture.js';
+import { runWrk } from './wrk-load.js';
+
+const execFileAsync = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const DEFAULT_CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** Functions whose inclusive time per request the report lists (those absent from a profile read 0). */
+const FUNCTIONS = [
+  'inferRoute', 'decode@decode-pool', 'decodeInferRequest', 'parseJsonBody', 'infer@data-plane', 'infer@live-endpoints', 'checkRequest',
+  'submit@scheduler', 'execute@scheduler', 'runSession', 'run@onnx-event-loop-runner', 'observeRequest@observer-fanout', 'observeRequest@serving-metrics',
+  'observeRequest@series-recorder', 'encodeBinaryInferResponse', 'abortOnDisconnect', 'onSendHookRunner', 'onSendEnd', 'runPreParsing',
+  'handleRequest', 'routeHandler', 'send@reply', 'open@capture-tap', 'close@capture-tap', 'parserOnHeadersComplete', 'processImmediate',
+];
+
+interface Options {
+  /** `capture`: this server records every request (capture on, sample rate 1), for capture on vs off in one run. */
+  servers: { kind: 'slipway' | 'naive'; cli: string; label: string; capture: boolean }[];
+  connections: number[];
+  seconds: number;
+  warmup: number;
+  rounds: number;
+  profile: boolean;
+  capture: number | undefined;
+  out: string | undefined;
+  /** Where to keep each server's .cpuprofile (for a closer look in DevTools or a script). */
+  keep: string | undefined;
+}
+
+function parse(argv: string[]): Options {
+  const o: Options = { servers: [], connections: [1, 16, 64], seconds: 8, warmup: 2, rounds: 1, profile: false, capture: undefined, out: undefined, keep: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = (): string => argv[++i] ?? '';
+    if (a === '--server') {
+      const [name, cli] = next().split('=');
+      const kind = name === 'slipway+capture' ? 'slipway' : name;
+      if (kind !== 'slipway' && kind !== 'naive') throw new Error(`--server: slipway[+capture][=cli] or naive, got ${name}`);
+      o.servers.push({ kind, cli: cli ?? DEFAULT_CLI, label: cli ? `${name!}=${cli}` : name!, capture: name === 'slipway+capture' });
+    } else if (a === '--connections') o.connections = next().split(',').map(Number);
+    else if (a === '--seconds') o.seconds = Number(next());
+    else if (a === '--warmup') o.warmup = Number(next());
+    else if (a === '--rounds') o.rounds = Number(next());
+    else if (a === '--profile') o.profile = true;
+    else if (a === '--capture') o.capture = Number(next());
+    else if (a === '--out') o.out = next();
+    else if (a === '--keep-profiles') o.keep = next();
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (o.servers.length === 0) o.servers.push({ kind: 'slipway', cli: DEFAULT_CLI, label: 'slipway', capture: false });
+  return o;
+}
+
+/** Main-thread CPU of a process in µs (the kernel's schedstat: ns on CPU). */
+function mainThreadMicros(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+}
+
+/** CLOCK_MONOTONIC in µs: the clock of V8's profile timestamps in the server process. */
+const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  pid: number;
+  profileDir: string | undefined;
+  home: string | undefined;
+  picked?: string;
+}
+
+async function waitForUrl(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in 60 s:\n${stderr}`)), 60_000);
+    child.stdout?.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+      const m = pattern.exec(stdout);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        child.stdout?.resume();
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${String(code)}):\n${stderr}`));
+    });
+  });
+}
+
+async function start(server: Options['servers'][number], profile: boolean, capture: number | undefined): Promise<Started> {
+  const profileDir = profile ? await mkdtemp(join(tmpdir(), 'slipway-cpuprof-')) : undefined;
+  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', '200'] : [];
+  if (server.kind === 'naive') {
+    const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(ROOT, 'bench', 'naive-server.ts'), join(DIGITS_DIR, 'model.onnx')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await waitForUrl(child, /listening on (http:\/\/\S+)/, 'naive server');
+    return { child, url, pid: child.pid!, profileDir, home: undefined };
+  }
+  const home = await mkdtemp(join(tmpdir(), 'slipway-hotpath-'));
+  const child = spawn(process.execPath, [...prof, server.cli, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await waitForUrl(child, /Slipway listening on (http:\/\/\S+) /, 'slipway');
+  const cli = (...args: string[]): Promise<{ stdout: string }> => execFileAsync(process.execPath, [server.cli, '--server', url, '--json', ...args], { timeout: 120_000, maxBuffer: 1 << 24 });
+  await cli('push', DIGITS_DIR);
+  // What a new user types: no runtime flags.
+  const view = JSON.parse((await cli('deploy', 'digits', '--model', 'digits:1')).stdout) as { variants: { picked?: string; running?: { onEventLoop?: boolean; maxBatchSize?: number } }[] };
+  const v = view.variants[0];
+  const rate = server.capture ? 1 : capture;
+  if (rate !== undefined) await cli('capture', 'digits', '--on', '--sample', String(rate));
+  const picked = `${v?.running?.onEventLoop ? 'event loop' : 'worker'}, batch≤${v?.running?.maxBatchSize ?? 1}: ${v?.picked ?? ''}`;
+  return { child, url, pid: child.pid!, profileDir, home, picked };
+}
+
+async function stop(s: Started, keepAs: string | undefined): Promise<CpuProfile | undefined> {
+  const exited = new Promise<void>((resolve) => s.child.once('exit', () => resolve()));
+  s.child.kill('SIGTERM');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+  let profile: CpuProfile | undefined;
+  if (s.profileDir) {
+    const files = (await readdir(s.profileDir)).filter((f) => f.endsWith('.cpuprofile'));
+    // The main thread's profile is the largest (worker threads write their own).
+    let best: { size: number; data: string } | undefined;
+    for (const f of files) {
+      const data = await readFile(join(s.profileDir, f), 'utf8');
+      if (!best || data.length > best.size) best = { size: data.length, data };
+    }
+    if (best) profile = JSON.parse(best.data) as CpuProfile;
+    if (best && keepAs) await writeFile(keepAs, best.data);
+    await rm(s.profileDir, { recursive: true, force: true });
+  }
+  if (s.home) await rm(s.home, { recursive: true, force: true });
+  return profile;
+}
+
+interface Window {
+  server: string;
+  connections: number;
+  round: number;
+  requestsPerSec: number;
+  ok: number;
+  mismatches: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  mainCpuPct: number;
+  mainCpuPerRequestMicros: number;
+  fromMicros: number;
+  toMicros: number;
+  profile?: WindowSummary;
+}
+
+const options = parse(process.argv.slice(2));
+const fixture = await tabularFixture();
+const started: Started[] = [];
+const windows: Window[] = [];
+try {
+  for (const s of options.servers) started.push(await start(s, options.profile, options.capture));
+  const expect: (string | undefined)[] = [];
+  for (const [i, s] of started.entries()) {
+    expect.push(await verifyTabular(`${s.url}/v2/models/digits/infer`, fixture, options.servers[i]!.label));
+    if (s.picked) console.log(`${options.servers[i]!.label}: ${s.picked}`);
+  }
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const c of options.connections) {
+      for (const [i, s] of started.entries()) {
+        const url = `${s.url}/v2/models/digits/infer`;
+        const base = { url, body: fixture.body, headers: { 'content-type': 'application/json' }, connections: c };
+        if (options.warmup > 0) await runWrk({ ...base, durationSec: options.warmup });
+        const cpu0 = mainThreadMicros(s.pid);
+        const from = monotonicMicros();
+        const r = await runWrk({ ...base, durationSec: options.seconds, ...(expect[i] ? { expectBody: expect[i] } : {}) });
+        const to = monotonicMicros();
+        const cpu = mainThreadMicros(s.pid) - cpu0;
+        const w: Window = {
+          server: options.servers[i]!.label, connections: c, round, requestsPerSec: r.ok / r.durationSec, ok: r.ok, mismatches: r.mismatches,
+          errors: r.errors + r.non2xx, p50Ms: r.latency.p50Ms, p99Ms: r.latency.p99Ms, mainCpuPct: (100 * cpu) / (to - from),
+          mainCpuPerRequestMicros: cpu / r.ok, fromMicros: from, toMicros: to,
+        };
+        windows.push(w);
+        console.log(
+          `${w.server} c=${c} round ${round}: ${w.requestsPerSec.toFixed(0)} req/s, p50 ${w.p50Ms.toFixed(3)} ms, p99 ${w.p99Ms.toFixed(3)} ms, ` +
+            `main thread ${w.mainCpuPct.toFixed(0)}% = ${w.mainCpuPerRequestMicros.toFixed(1)} µs/request${w.mismatches || w.errors ? `, ${w.mismatches} mismatches, ${w.errors} errors` : ''}`,
+        );
+      }
+    }
+  }
+} finally {
+  for (const [i, s] of started.entries()) {
+    const profile = await stop(s, options.keep ? join(options.keep, `${options.servers[i]!.label.replace(/[^\w.-]+/g, '_')}.cpuprofile`) : undefined);
+    if (!profile) continue;
+    for (const w of windows.filter((x) => x.server === options.servers[i]!.label)) {
+      w.profile = summarizeWindow(profile, w.fromMicros, w.toMicros, w.ok, FUNCTIONS);
+    }
+  }
+}
+
+for (const w of windows.filter((x) => x.profile)) {
+  const p = w.profile!;
+  console.log(`\n## ${w.server}, c=${w.connections}, round ${w.round}: ${w.mainCpuPerRequestMicros.toFixed(1)} µs main-thread CPU per request (kernel); profiled busy ${p.busyPerRequestMicros.toFixed(1)} µs`);
+  console.log('| area | µs/request | share |\n| --- | ---: | ---: |');
+  for (const a of p.areas) console.log(`| ${a.area} | ${a.perRequestMicros.toFixed(2)} | ${((100 * a.micros) / p.busyMicros).toFixed(1)}% |`);
+  console.log('\ninclusive (µs/request): ' + p.inclusive.filter((x) => x.micros > 0).map((x) => `${x.area} ${x.perRequestMicros.toFixed(2)}`).join(', '));
+  console.log('\ntop self: ' + p.topSelf.slice(0, 15).map((x) => `${x.area} ${x.perRequestMicros.toFixed(2)}`).join('; '));
+}
+if (options.rounds > 1 || options.servers.length > 1) {
+  console.log('\n| server | c | req/s (median) | µs CPU/request (median) | p50 ms (median) |\n| --- | ---: | ---: | ---: | ---: |');
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const s of options.servers) {
+    for (const c of options.connections) {
+      const ws = windows.filter((w) => w.server === s.label && w.connections === c);
+      console.log(`| ${s.label} | ${c} | ${median(ws.map((w) => w.requestsPerSec)).toFixed(0)} | ${median(ws.map((w) => w.mainCpuPerRequestMicros)).toFixed(1)} | ${median(ws.map((w) => w.p50Ms)).toFixed(3)} |`);
+    }
+  }
+}
+if (options.out) await writeFile(options.out, JSON.stringify({ date: new Date().toISOString(), options, windows }, null, 2));

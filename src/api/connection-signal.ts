@@ -1,0 +1,48 @@
+// The cancellation signal of HTTP requests: their connection's. One 'close' listener per connection, instead of an
+// AbortController and a response listener per request (together ~10 µs of a small model's ~100 µs request); the
+// scheduler listens on it only while a request waits in its queue.
+
+import type { Socket } from 'node:net';
+import type { CancelSignal } from '../core/cancel-signal.js';
+
+/** Aborted once the client closed the connection; tells whoever is listening then (queued requests on it). */
+class ConnectionSignal implements CancelSignal {
+  aborted = false;
+  private readonly listeners = new Set<() => void>();
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.listeners.add(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.aborted = true;
+    const listeners = [...this.listeners];
+    this.listeners.clear();
+    for (const listener of listeners) listener();
+  }
+}
+
+/** A request whose connection was already gone when it arrived. */
+const GONE: CancelSignal = { aborted: true, addEventListener: () => undefined, removeEventListener: () => undefined };
+
+const signals = new WeakMap<Socket, ConnectionSignal>();
+
+/**
+ * The signal of a request that came on `socket`: aborted when the client goes away before its answer (a finished
+ * request has left the scheduler, so a later close concerns only requests still waiting).
+ */
+export function connectionSignal(socket: Socket | null | undefined): CancelSignal {
+  if (!socket || socket.destroyed) return GONE;
+  let signal = signals.get(socket);
+  if (!signal) {
+    const created = new ConnectionSignal();
+    signals.set(socket, created);
+    socket.once('close', () => created.close());
+    signal = created;
+  }
+  return signal;
+}
