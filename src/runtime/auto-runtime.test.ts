@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from '../core/runtime-config.js';
-import { pickRuntime, wantsEventLoopTiming, wantsThreadTiming } from './auto-runtime.js';
+import { fitsEventLoop, pickRuntime, wantsEventLoopTiming, wantsThreadTiming } from './auto-runtime.js';
 
 const batchable = { cores: 2, batchingBlocker: undefined };
 const fixedShape = { cores: 2, batchingBlocker: 'input "x" has shape [1,3]' };
@@ -60,6 +60,14 @@ describe('pickRuntime on the event loop', () => {
   it('keeps a worker thread when the event loop saves too little, or a full batch would hold it too long', () => {
     expect(pickRuntime(DEFAULT_RUNTIME, { ...fast, eventLoop: { oneRowMicros: 150, fullBatchMicros: 300 } }, batchable).runtime.onEventLoop).toBe(false);
     expect(pickRuntime(DEFAULT_RUNTIME, { ...fast, eventLoop: { oneRowMicros: 20, fullBatchMicros: 5000 } }, batchable).runtime.onEventLoop).toBe(false);
+  });
+
+  it('says whether the timings fit the event loop, as the pick judges them (the loader looks twice before saying no)', () => {
+    for (const eventLoop of [{ oneRowMicros: 20, fullBatchMicros: 45 }, { oneRowMicros: 150, fullBatchMicros: 300 }, { oneRowMicros: 20, fullBatchMicros: 5000 }]) {
+      const timing = { ...fast, eventLoop };
+      expect(fitsEventLoop(timing)).toBe(pickRuntime(DEFAULT_RUNTIME, timing, batchable).runtime.onEventLoop);
+    }
+    expect(fitsEventLoop(fast)).toBe(false);
   });
 
   it('times the event loop only for a fast model in a format that can run there', () => {

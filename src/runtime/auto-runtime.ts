@@ -49,6 +49,13 @@ export function wantsThreadTiming(oneThreadMicros: number, cores: number): boole
   return cores > 1 && oneThreadMicros >= FAST_RUN_MICROS;
 }
 
+/** Whether the timings say the event loop: a fast model whose run there costs well under the hop, a batch under 1 ms. */
+export function fitsEventLoop(timing: ModelTiming): boolean {
+  const loop = timing.eventLoop;
+  return timing.oneThreadMicros < FAST_RUN_MICROS && loop !== undefined &&
+    loop.oneRowMicros <= timing.oneThreadMicros * EVENT_LOOP_GAIN && loop.fullBatchMicros <= EVENT_LOOP_STALL_MICROS;
+}
+
 const ms = (micros: number): string => `${(micros / 1000).toFixed(micros < 1000 ? 3 : 1)} ms`;
 
 /** Instances, threads and batching for this host; the other settings (queue size, provider) stay as `base` has them. */
@@ -58,7 +65,7 @@ export function pickRuntime(base: RuntimeConfig, timing: ModelTiming, host: Host
   const unbatched = batchable ? '' : `; no batching (${host.batchingBlocker})`;
   const fixed = { ...base, auto: true, interOpThreads: 1, onEventLoop: false, preferredBatchSizes: [], maxQueueDelayMicros: 0 };
   const loop = timing.eventLoop;
-  if (one < FAST_RUN_MICROS && loop && loop.oneRowMicros <= one * EVENT_LOOP_GAIN && loop.fullBatchMicros <= EVENT_LOOP_STALL_MICROS) {
+  if (loop && fitsEventLoop(timing)) {
     return {
       runtime: { ...fixed, instances: 1, intraOpThreads: 1, onEventLoop: true, maxBatchSize: batchable ? FAST_BATCH : 1 },
       reason: `one run takes ${ms(loop.oneRowMicros)} on the event loop and ${ms(one)} through a worker thread: it runs on the event loop` +

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ModelVersion } from '../core/model-version.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
-import { FAST_BATCH, pickRuntime, wantsEventLoopTiming, wantsThreadTiming, type ModelTiming, type RuntimePick } from './auto-runtime.js';
+import { FAST_BATCH, fitsEventLoop, pickRuntime, wantsEventLoopTiming, wantsThreadTiming, type ModelTiming, type RuntimePick } from './auto-runtime.js';
 import type { Runner } from './runner.js';
 import type { RunnerLoader } from './runner-loader.js';
 import { warmupRequest } from './warmup.js';
@@ -52,15 +52,29 @@ export async function pickForHost(
   };
   let pick: RuntimePick;
   try {
-    const oneThreadMicros = await timeRuns(await probe(1));
+    const worker = await probe(1);
+    const oneThreadMicros = await timeRuns(worker);
     const timing: ModelTiming = { oneThreadMicros };
     if (wantsThreadTiming(oneThreadMicros, cores)) timing.allThreadsMicros = await timeRuns(await probe(cores));
     // A package with a handler never runs on the event loop (onnx-event-loop-runner refuses it).
     const onLoopPossible = runners.factory.runsOnEventLoop(version.format) && version.manifest.handler === undefined;
     if (wantsEventLoopTiming(oneThreadMicros, onLoopPossible)) {
       const onLoop = await probe(1, true);
-      const oneRowMicros = await timeRuns(onLoop);
-      timing.eventLoop = { oneRowMicros, fullBatchMicros: batchingBlocker ? oneRowMicros : await timeRuns(onLoop, FAST_BATCH) };
+      const timeLoop = async (): Promise<{ oneRowMicros: number; fullBatchMicros: number }> => {
+        const oneRowMicros = await timeRuns(onLoop);
+        return { oneRowMicros, fullBatchMicros: batchingBlocker ? oneRowMicros : await timeRuns(onLoop, FAST_BATCH) };
+      };
+      timing.eventLoop = await timeLoop();
+      if (!fitsEventLoop(timing)) {
+        // Noise only ever adds to a run, and a busy host (a load test, other models loading) can push a fast model off
+        // the event loop by one unlucky round: look once more and keep each figure's faster reading before deciding.
+        const again = await timeLoop();
+        timing.oneThreadMicros = Math.min(timing.oneThreadMicros, await timeRuns(worker));
+        timing.eventLoop = {
+          oneRowMicros: Math.min(timing.eventLoop.oneRowMicros, again.oneRowMicros),
+          fullBatchMicros: Math.min(timing.eventLoop.fullBatchMicros, again.fullBatchMicros),
+        };
+      }
     }
     pick = pickRuntime(base, timing, { cores, batchingBlocker });
   } catch (err) {
