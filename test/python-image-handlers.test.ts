@@ -5,13 +5,12 @@
 
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { LOADER_OPTIONS, PROTO_PATH } from '../src/api/grpc-server.js';
 import { infer, type V2Reply } from './http.js';
 import { concurrently, deploy, push, ROOT, startLoopServer, type LoopServer } from './loop-harness.js';
 import { scrape } from './metrics.js';
+import { rpc } from './support/grpc-client.js';
 import { toBytes } from './tensor-bytes.js';
 
 const PACKAGES = ['shapes-torch', 'shapes-onnx'] as const;
@@ -76,10 +75,6 @@ it('answers a batch as it answers its images one request at a time', async () =>
 });
 
 it('takes the image over the binary extension and over gRPC', async () => {
-  const service = loadSync(PROTO_PATH, LOADER_OPTIONS)['inference.GRPCInferenceService'] as unknown as Record<string, {
-    path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown;
-  }>;
-  const m = service.ModelInfer!;
   const client = new grpc.Client(loop.server.grpcUrl, grpc.credentials.createInsecure());
   try {
     for (const name of PACKAGES) {
@@ -96,11 +91,9 @@ it('takes the image over the binary extension and over gRPC', async () => {
       const length = Number(binary.headers.get('inference-header-content-length') ?? text.length);
       expect(binary.status, text.toString()).toBe(200);
       expect((JSON.parse(text.subarray(0, length).toString()) as V2Reply).outputs[0]!.data, name).toEqual(want);
-      const reply = await new Promise<{ outputs: { name: string }[]; raw_output_contents: Buffer[] }>((resolve, reject) => {
-        client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize,
-          { model_name: name, inputs: [{ name: 'image', datatype: 'BYTES', shape: [2] }], outputs: [{ name: 'labels' }], raw_input_contents: [raw] },
-          new grpc.Metadata(), { deadline: Date.now() + 20_000 }, (err, value) => (err ? reject(err) : resolve(value as never)));
-      });
+      const reply = await rpc<{ raw_output_contents: Buffer[] }>(client, 'ModelInfer', {
+        model_name: name, inputs: [{ name: 'image', datatype: 'BYTES', shape: [2] }], outputs: [{ name: 'labels' }], raw_input_contents: [raw],
+      }, undefined, 20_000);
       expect(reply.raw_output_contents[0], name).toEqual(toBytes('BYTES', want as string[]));
     }
   } finally {
@@ -109,10 +102,6 @@ it('takes the image over the binary extension and over gRPC', async () => {
 });
 
 it('takes the JPEG file\'s own bytes, as Triton\'s clients send them, over the binary extension and gRPC contents', async () => {
-  const service = loadSync(PROTO_PATH, LOADER_OPTIONS)['inference.GRPCInferenceService'] as unknown as Record<string, {
-    path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown;
-  }>;
-  const m = service.ModelInfer!;
   const client = new grpc.Client(loop.server.grpcUrl, grpc.credentials.createInsecure());
   const files = images.slice(2, 4).map((b64) => Buffer.from(b64, 'base64'));
   // The binary extension's BYTES layout: each element a 4-byte little-endian length, then its bytes (here not UTF-8).
@@ -130,11 +119,9 @@ it('takes the JPEG file\'s own bytes, as Triton\'s clients send them, over the b
       const text = await binary.text();
       expect(binary.status, text).toBe(200);
       expect((JSON.parse(text) as V2Reply).outputs[0]!.data, name).toEqual(want);
-      const reply = await new Promise<{ raw_output_contents: Buffer[] }>((resolve, reject) => {
-        client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize,
-          { model_name: name, inputs: [{ name: 'image', datatype: 'BYTES', shape: [2], contents: { bytes_contents: files } }], outputs: [{ name: 'labels' }] },
-          new grpc.Metadata(), { deadline: Date.now() + 20_000 }, (err, value) => (err ? reject(err) : resolve(value as never)));
-      });
+      const reply = await rpc<{ raw_output_contents: Buffer[] }>(client, 'ModelInfer', {
+        model_name: name, inputs: [{ name: 'image', datatype: 'BYTES', shape: [2], contents: { bytes_contents: files } }], outputs: [{ name: 'labels' }],
+      }, undefined, 20_000);
       expect(reply.raw_output_contents[0], name).toEqual(toBytes('BYTES', want as string[]));
     }
   } finally {

@@ -8,11 +8,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { LOADER_OPTIONS, PROTO_PATH } from '../src/api/grpc-server.js';
 import { infer } from './http.js';
 import { concurrently, deploy, push, ROOT, startLoopServer, type LoopServer, type PushedVersion } from './loop-harness.js';
+import { rpc } from './support/grpc-client.js';
 import { toBytes } from './tensor-bytes.js';
 
 /** Scripts a 4 -> 8 -> 3 network with fixed weights, saves it, and writes golden rows with torch's own answers. */
@@ -128,19 +127,13 @@ it('answers over HTTP as torch does, batched or one request at a time', async ()
 });
 
 it('answers gRPC ModelInfer with raw contents equal to the JSON answer', async () => {
-  const service = loadSync(PROTO_PATH, LOADER_OPTIONS)['inference.GRPCInferenceService'] as unknown as Record<string, {
-    path: string; requestSerialize: (value: object) => Buffer; responseDeserialize: (bytes: Buffer) => unknown;
-  }>;
-  const m = service.ModelInfer!;
   const client = new grpc.Client(loop.server.grpcUrl, grpc.credentials.createInsecure());
   try {
     const rows = expected.x.slice(0, 3);
     const json = await infer(loop.url, 'net', request(rows));
-    const reply = await new Promise<{ outputs: { name: string; datatype: string }[]; raw_output_contents: Buffer[] }>((resolve, reject) => {
-      client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize,
-        { model_name: 'net', inputs: [{ name: 'x', datatype: 'FP32', shape: [3, 4] }], raw_input_contents: [toBytes('FP32', rows.flat())] },
-        new grpc.Metadata(), { deadline: Date.now() + 20_000 }, (err, value) => (err ? reject(err) : resolve(value as never)));
-    });
+    const reply = await rpc<{ outputs: { name: string; datatype: string }[]; raw_output_contents: Buffer[] }>(client, 'ModelInfer', {
+      model_name: 'net', inputs: [{ name: 'x', datatype: 'FP32', shape: [3, 4] }], raw_input_contents: [toBytes('FP32', rows.flat())],
+    }, undefined, 20_000);
     reply.outputs.forEach((out, i) => {
       const want = json.body.outputs.find((o) => o.name === out.name)!;
       expect(reply.raw_output_contents[i], out.name).toEqual(toBytes(out.datatype, want.data));

@@ -2,21 +2,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
+import { sqliteBefore } from '../../test/support/sqlite-before.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-format-'));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 it('gives versions of a database from before formats the format onnx, and stores a new version\'s format', async () => {
   const file = join(dir, 'slipway.db');
-  const before = new Database(file);
   // The schema as it stood before the migration that added formats (later migrations apply on open).
-  const formats = SQLITE_MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN format'));
-  for (const sql of SQLITE_MIGRATIONS.slice(0, formats)) before.exec(sql);
-  before.pragma(`user_version = ${formats}`);
+  const before = sqliteBefore(file, 'ADD COLUMN format');
   const manifest = JSON.stringify({ name: 'old', description: '', model: 'model.onnx', task: 'other', tests: [] });
   before.prepare(`INSERT INTO model_versions VALUES ('old', 1, '2026-01-01T00:00:00.000Z', '', 'other', 'abc', 1, '{"inputs":[],"outputs":[]}', ?, '[]')`).run(manifest);
   before.close();

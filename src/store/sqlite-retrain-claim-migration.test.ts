@@ -3,20 +3,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
+import { sqliteBefore } from '../../test/support/sqlite-before.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'slipway-retrain-claim-'));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 it('keeps the newest of the runs left running for an endpoint, fails the others, and then claims one run per endpoint', async () => {
   const file = join(dir, 'slipway.db');
-  const before = new Database(file);
-  const claim = SQLITE_MIGRATIONS.findIndex((m) => m.includes('retrain_runs_running'));
-  for (const sql of SQLITE_MIGRATIONS.slice(0, claim)) before.exec(sql);
-  before.pragma(`user_version = ${claim}`);
+  const before = sqliteBefore(file, 'retrain_runs_running');
   const insert = before.prepare(`INSERT INTO retrain_runs (endpoint, trigger, event_id, status, started_at, log) VALUES (?, 'manual', NULL, ?, '2026-01-01T00:00:00.000Z', '')`);
   for (const [endpoint, status] of [['e', 'running'], ['e', 'running'], ['e', 'succeeded'], ['f', 'running']] as const) insert.run(endpoint, status);
   before.close();

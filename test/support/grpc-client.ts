@@ -12,11 +12,11 @@ interface MethodDefinition {
 
 const service = loadSync(PROTO_PATH, LOADER_OPTIONS)['inference.GRPCInferenceService'] as unknown as Record<string, MethodDefinition>;
 
-/** One unary call; rejects with the ServiceError (code, details, metadata). */
-export function rpc<T>(client: grpc.Client, method: string, message: object, metadata = new grpc.Metadata()): Promise<T> {
+/** One unary call; rejects with the ServiceError (code, details, metadata). Python models on a busy host want more time. */
+export function rpc<T>(client: grpc.Client, method: string, message: object, metadata = new grpc.Metadata(), timeoutMs = 10_000): Promise<T> {
   const m = service[method]!;
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, message, metadata, { deadline: Date.now() + 10_000 }, (err, value) =>
+    client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, message, metadata, { deadline: Date.now() + timeoutMs }, (err, value) =>
       err ? reject(err) : resolve(value as T),
     );
   });
