@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from '../core/runtime-config.js';
-import { fitsEventLoop, pickRuntime, wantsEventLoopTiming, wantsThreadTiming } from './auto-runtime.js';
+import { fitsEventLoop, pickRuntime, slowThreads, wantsBatchTiming, wantsEventLoopTiming, wantsThreadTiming } from './auto-runtime.js';
 
 const batchable = { cores: 2, batchingBlocker: undefined };
 const fixedShape = { cores: 2, batchingBlocker: 'input "x" has shape [1,3]' };
@@ -13,10 +13,21 @@ describe('pickRuntime', () => {
     expect(pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 60 }, fixedShape).runtime.maxBatchSize).toBe(1);
   });
 
-  it('gives a slow model every core per run when threads speed it up, and batches of up to 8', () => {
-    const { runtime, reason } = pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 20_000, allThreadsMicros: 11_000 }, batchable);
-    expect(runtime).toMatchObject({ instances: 1, intraOpThreads: 2, maxBatchSize: 8 });
-    expect(reason).toContain('20.0 ms on 1 thread and 11.0 ms on 2: 1 instance using all 2 cores per run');
+  it('gives a slow model every core per run when threads speed it up, two instances of them, and batches only when cheaper per row', () => {
+    const slow = { oneThreadMicros: 20_000, allThreadsMicros: 11_000 };
+    const { runtime, reason } = pickRuntime(DEFAULT_RUNTIME, { ...slow, slowBatchMicros: 82_000 }, batchable);
+    expect(runtime).toMatchObject({ instances: 2, intraOpThreads: 2, maxBatchSize: 1 });
+    expect(reason).toBe(
+      'one run takes 20.0 ms on 1 thread and 11.0 ms on 2: 2 instances of 2 threads each, so a lone request uses every core and two run side by side; ' +
+      '8 rows take 82.0 ms in one run, 0.93× as many single runs: no batching, a batch would only make its first request wait',
+    );
+    const cheap = pickRuntime(DEFAULT_RUNTIME, { ...slow, slowBatchMicros: 40_000 }, batchable);
+    expect(cheap.runtime).toMatchObject({ instances: 2, intraOpThreads: 2, maxBatchSize: 8 });
+    expect(cheap.reason).toContain('8 rows take 40.0 ms in one run, 0.45× as many single runs: requests that queue share a batch (up to 8 rows)');
+    expect(pickRuntime(DEFAULT_RUNTIME, slow, batchable).runtime.maxBatchSize).toBe(1);
+    // One thread per instance: the batch is judged against the one-thread run.
+    expect(pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 20_000, allThreadsMicros: 19_000, slowBatchMicros: 120_000 }, batchable).runtime)
+      .toMatchObject({ instances: 2, intraOpThreads: 1, maxBatchSize: 8 });
   });
 
   it('gives a slow model that threads do not speed up one instance per core', () => {
@@ -33,6 +44,15 @@ describe('pickRuntime', () => {
     expect(wantsThreadTiming(500, 4)).toBe(false);
     expect(wantsThreadTiming(5000, 4)).toBe(true);
     expect(wantsThreadTiming(5000, 1)).toBe(false);
+  });
+
+  it('times a batch only for a slow model that can batch, on the threads it will run with', () => {
+    expect(wantsBatchTiming(500, true)).toBe(false);
+    expect(wantsBatchTiming(5000, true)).toBe(true);
+    expect(wantsBatchTiming(5000, false)).toBe(false);
+    expect(slowThreads({ oneThreadMicros: 20_000, allThreadsMicros: 11_000 }, 4)).toBe(4);
+    expect(slowThreads({ oneThreadMicros: 20_000, allThreadsMicros: 19_000 }, 4)).toBe(1);
+    expect(slowThreads({ oneThreadMicros: 20_000 }, 1)).toBe(1);
   });
 });
 

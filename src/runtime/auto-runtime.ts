@@ -16,7 +16,15 @@ const EVENT_LOOP_GAIN = 0.5;
 const THREAD_GAIN = 0.8;
 /** Rows a batch may grow to: large for fast models (one hop for many requests), small for slow ones (latency). */
 export const FAST_BATCH = 32;
-const SLOW_BATCH = 8;
+export const SLOW_BATCH = 8;
+/**
+ * A slow model batches only when a batch of SLOW_BATCH rows costs at most this share of as many single runs: on a CPU a
+ * model that computes for milliseconds is often no cheaper per row in a batch (ResNet-18 here: 0.93×), and then a batch
+ * only makes its first request wait for the last.
+ */
+const SLOW_BATCH_GAIN = 0.8;
+/** Instances of a slow model whose runs threads speed up (each with every core; see pickRuntime). */
+const SLOW_INSTANCES = 2;
 
 export interface ModelTiming {
   /** Fastest of several single-row runs through a runner with one intra-op thread, thread hop included. */
@@ -25,6 +33,8 @@ export interface ModelTiming {
   allThreadsMicros?: number;
   /** For a fast model whose format can run on the event loop: one single-row run there, and one full batch. */
   eventLoop?: { oneRowMicros: number; fullBatchMicros: number };
+  /** For a slow model that can batch: one run of SLOW_BATCH rows with the threads it will get (see slowThreads). */
+  slowBatchMicros?: number;
 }
 
 export interface HostFit {
@@ -47,6 +57,16 @@ export function wantsEventLoopTiming(oneThreadMicros: number, formatCan: boolean
 /** Whether the loader should also time a run with every core: only for a slow model on a multi-core host. */
 export function wantsThreadTiming(oneThreadMicros: number, cores: number): boolean {
   return cores > 1 && oneThreadMicros >= FAST_RUN_MICROS;
+}
+
+/** Whether a slow model's runs get every core (threads cut a run's time enough) or one thread each. */
+export function slowThreads(timing: Pick<ModelTiming, 'oneThreadMicros' | 'allThreadsMicros'>, cores: number): number {
+  return timing.allThreadsMicros !== undefined && timing.allThreadsMicros <= timing.oneThreadMicros * THREAD_GAIN ? cores : 1;
+}
+
+/** Whether the loader should time a batch of a slow model: only one that can batch. */
+export function wantsBatchTiming(oneThreadMicros: number, batchable: boolean): boolean {
+  return batchable && oneThreadMicros >= FAST_RUN_MICROS;
 }
 
 /** Whether the timings say the event loop: a fast model whose run there costs well under the hop, a batch under 1 ms. */
@@ -79,12 +99,24 @@ export function pickRuntime(base: RuntimeConfig, timing: ModelTiming, host: Host
         (batchable ? `, and requests that queue while it runs share a batch (up to ${FAST_BATCH} rows)` : unbatched),
     };
   }
-  const batch = batchable ? SLOW_BATCH : 1;
-  const batching = batchable ? `; requests that queue while it runs share a batch (up to ${SLOW_BATCH} rows)` : unbatched;
-  if (all !== undefined && all <= one * THREAD_GAIN) {
+  const threads = slowThreads(timing, host.cores);
+  const single = threads > 1 && all !== undefined ? all : one;
+  const batched = timing.slowBatchMicros;
+  const batch = batchable && batched !== undefined && batched <= single * SLOW_BATCH * SLOW_BATCH_GAIN ? SLOW_BATCH : 1;
+  const batching = !batchable
+    ? unbatched
+    : batched === undefined
+      ? '; no batching (a batch was not timed)'
+      : `; ${SLOW_BATCH} rows take ${ms(batched)} in one run, ${(batched / (single * SLOW_BATCH)).toFixed(2)}× as many single runs: ` +
+        (batch > 1 ? `requests that queue share a batch (up to ${SLOW_BATCH} rows)` : 'no batching, a batch would only make its first request wait');
+  if (threads > 1 && all !== undefined) {
+    // Two instances of all the cores each: a lone request gets every core, two at once share them (their threads
+    // sleep rather than spin when they outnumber the cores, see threadsMaySpin). One instance left half the machine
+    // idle between a batch's end and the next; one per core made a lone request use one core.
     return {
-      runtime: { ...fixed, instances: 1, intraOpThreads: host.cores, maxBatchSize: batch },
-      reason: `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}: 1 instance using all ${host.cores} cores per run${batching}`,
+      runtime: { ...fixed, instances: SLOW_INSTANCES, intraOpThreads: host.cores, maxBatchSize: batch },
+      reason: `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}: ${SLOW_INSTANCES} instances of ${host.cores} threads each, ` +
+        `so a lone request uses every core and two run side by side${batching}`,
     };
   }
   const instances = Math.max(1, host.cores);

@@ -1,11 +1,14 @@
-// Timing a model on this host to pick its runtime (`auto`): one thread through a worker, every core if it is slow,
-// the event loop if it is fast and its format can run there. Used by variant loading and by the profiler's start.
+// Timing a model on this host to pick its runtime (`auto`): one thread through a worker, every core and a batch if it
+// is slow, the event loop if it is fast and its format can run there. Used by variant loading and by the profiler's start.
 
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { ModelVersion } from '../core/model-version.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
-import { FAST_BATCH, fitsEventLoop, pickRuntime, wantsEventLoopTiming, wantsThreadTiming, type ModelTiming, type RuntimePick } from './auto-runtime.js';
+import {
+  FAST_BATCH, fitsEventLoop, pickRuntime, SLOW_BATCH, slowThreads, wantsBatchTiming, wantsEventLoopTiming, wantsThreadTiming, type ModelTiming,
+  type RuntimePick,
+} from './auto-runtime.js';
 import type { Runner } from './runner.js';
 import type { RunnerLoader } from './runner-loader.js';
 import { warmupRequest } from './warmup.js';
@@ -55,7 +58,12 @@ export async function pickForHost(
     const worker = await probe(1);
     const oneThreadMicros = await timeRuns(worker);
     const timing: ModelTiming = { oneThreadMicros };
-    if (wantsThreadTiming(oneThreadMicros, cores)) timing.allThreadsMicros = await timeRuns(await probe(cores));
+    const allThreads = wantsThreadTiming(oneThreadMicros, cores) ? await probe(cores) : undefined;
+    if (allThreads) timing.allThreadsMicros = await timeRuns(allThreads);
+    if (wantsBatchTiming(oneThreadMicros, batchingBlocker === undefined)) {
+      // A batch on the threads the model will run with: whether it is cheaper per row than single runs there.
+      timing.slowBatchMicros = await timeRuns(slowThreads(timing, cores) > 1 ? allThreads! : worker, SLOW_BATCH);
+    }
     // A package with a handler never runs on the event loop (onnx-event-loop-runner refuses it).
     const onLoopPossible = runners.factory.runsOnEventLoop(version.format) && version.manifest.handler === undefined;
     if (wantsEventLoopTiming(oneThreadMicros, onLoopPossible)) {

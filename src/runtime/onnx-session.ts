@@ -38,6 +38,8 @@ export async function createSession(source: ModelSource, options: RunnerOptions)
       interOpNumThreads: interOpThreads,
       executionMode: interOpThreads > 1 ? 'parallel' : 'sequential',
       graphOptimizationLevel: 'all',
+      // Session config entries: onnxruntime's thread pools spin by default, which only pays when they own their cores.
+      ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
     });
   } catch (err) {
     throw new SessionLoadError('invalid_model', (err as Error).message);

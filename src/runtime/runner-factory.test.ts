@@ -4,7 +4,7 @@ import { DEFAULT_RUNTIME } from '../core/runtime-config.js';
 import type { ModelVersion } from '../core/model-version.js';
 import type { ModelSource, Runner, RunnerOptions } from './runner.js';
 import { RunnerFactory, type RunnerFormat } from './runner-factory.js';
-import { RunnerLoader } from './runner-loader.js';
+import { RunnerLoader, threadsMaySpin } from './runner-loader.js';
 
 /** A format whose runners record how they were made. */
 function recording(format: string, extensions: string[]): RunnerFormat & { made: { source: ModelSource; options: RunnerOptions; label: string; disposed: boolean }[] } {
@@ -76,5 +76,29 @@ describe('RunnerLoader', () => {
     expect(constant.made.every((m) => m.disposed)).toBe(true);
     await expect(loader.loadRunner({ ...version, format: 'pmml' }, runtime)).rejects.toThrow('model format "pmml" is not one this server runs; known formats: onnx, constant');
     expect(sources).toEqual(['m:3']);
+  });
+});
+
+describe('threadsMaySpin', () => {
+  const runtime = { instances: 1, intraOpThreads: 1, interOpThreads: 1, onEventLoop: false };
+  it('lets threads spin only while every instance\'s threads and the event loop have a core each', () => {
+    expect(threadsMaySpin({ ...runtime, intraOpThreads: 2 }, 2)).toBe(false);
+    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 2 }, 2)).toBe(false);
+    expect(threadsMaySpin({ ...runtime, intraOpThreads: 2 }, 4)).toBe(true);
+    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 4 }, 8)).toBe(false);
+    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 1, interOpThreads: 3 }, 6)).toBe(false);
+    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 1, interOpThreads: 3 }, 7)).toBe(true);
+    expect(threadsMaySpin({ ...runtime, onEventLoop: true }, 16)).toBe(false);
+  });
+
+  it('is what the loader tells each runner, for the host it was given', async () => {
+    const constant = recording('constant', []);
+    const version = { name: 'm', version: 1, format: 'constant', sha256: 'abc' } as ModelVersion;
+    const source = async (): Promise<{ path: string; sha256: string }> => ({ path: '/m', sha256: 'abc' });
+    for (const [cores, spinning] of [[2, false], [8, true]] as const) {
+      const runner = await new RunnerLoader(new RunnerFactory([constant]), source, cores).loadRunner(version, { ...DEFAULT_RUNTIME, instances: 2, intraOpThreads: 2 });
+      expect(constant.made.at(-1)!.options.spinning).toBe(spinning);
+      await runner.dispose();
+    }
   });
 });

@@ -30,6 +30,11 @@ export interface RunnerOptions {
   executionProvider: ExecutionProvider;
   /** Run on the calling thread (see RuntimeConfig.onEventLoop); only formats that offer it accept it. */
   onEventLoop?: boolean;
+  /**
+   * Whether the runtime's own thread pools may spin-wait between parallel sections (onnxruntime's default) instead of
+   * sleeping. Undefined: the runtime's default. The loader decides it from the host (see threadsMaySpin).
+   */
+  spinning?: boolean;
 }
 
 export interface RunRequest {
