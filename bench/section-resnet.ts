@@ -273,10 +273,17 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
     const s = served.find((m) => m.protocol === protocol && m.concurrency === 8);
     if (s) {
       const r = s.requestsPerSec / limit.requestsPerSec;
+      // The raw limit has both cores to itself; served, the event loop, the load generator and other processes take
+      // their share first, which bounds the ratio on this machine whatever the server does.
+      const cpu = s.observed?.cpu;
+      const share = cpu ? Math.max(0, 200 - cpu.serverMainPct - cpu.loadgenPct - cpu.othersPct) / 200 : undefined;
+      const bound = cpu && share !== undefined
+        ? `; the model's share of the 2 cores was ${share.toFixed(2)} (event loop ${cpu.serverMainPct.toFixed(0)}%, load generator ${cpu.loadgenPct.toFixed(0)}%, others ${cpu.othersPct.toFixed(0)}%), so ${fmtRatio(r / share)} of raw per core it had`
+        : '';
       goals.push({
         section: 'resnet',
         goal: `Slipway ${protocol === 'grpc' ? 'gRPC' : 'HTTP+binary'} ≥ 0.95 × raw limit at c=8`,
-        measured: `${r.toFixed(3)} (${fmtRate(s.requestsPerSec)} vs ${fmtRate(limit.requestsPerSec)} inferences/s; p99 ${fmtMs(s.latency.p99Ms)} ms)${disturbance(s.observed?.cpu)}`,
+        measured: `${r.toFixed(3)} (${fmtRate(s.requestsPerSec)} vs ${fmtRate(limit.requestsPerSec)} inferences/s; p99 ${fmtMs(s.latency.p99Ms)} ms${bound})${disturbance(s.observed?.cpu)}`,
         met: r >= 0.95,
       });
     }

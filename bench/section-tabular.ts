@@ -10,10 +10,11 @@ import { bestOfPasses, fromHttp, fromRaw, progressLine, type Measurement } from 
 import { Observer } from './observer.js';
 import { waitForQuiet } from './quiet.js';
 import { measureInProcess, measureWorkers } from './raw-onnxruntime.js';
-import { fmtRatio, loadTable, type Goal } from './report.js';
+import { fmtMs, fmtRatio, loadTable, type Goal, type Table } from './report.js';
+import { headToHead, type HeadToHeadRow } from './head-to-head.js';
 import { anomaliesOf, type SectionContext, type SectionResult } from './section.js';
 import { describeRuntime, SlipwayServer, type RuntimeConfig } from './slipway-server.js';
-import { fixedAnswer, tabularFixture, verifyTabular } from './tabular-fixture.js';
+import { fixedAnswer, tabularFixture, verifyTabular, type TabularFixture } from './tabular-fixture.js';
 
 const CONNECTIONS = [1, 16, 64];
 const ENDPOINT = 'digits';
@@ -119,7 +120,10 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
   }
   if (server.stderr.trim()) anomalies.push(`tabular: Slipway wrote to stderr (log level warn):\n${server.stderr.trim().slice(-2000)}`);
 
-  // 5. Raw onnxruntime again, now that the servers are gone; the better pass is the baseline.
+  // 5. The goal rows again, fairly: the naive server and a default deploy both up, measured in alternating windows.
+  const headToHeadRows = await defaultVersusNaive(ctx, fixture, anomalies);
+
+  // 6. Raw onnxruntime again, now that the servers are gone; the better pass is the baseline.
   const raw = bestOfPasses(rawFirst, await measureRaw(2));
   const rawLimit = Math.max(...raw.map((r) => r.requestsPerSec));
 
@@ -142,6 +146,18 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
 
   const goals: Goal[] = [];
   const observations: string[] = [];
+  for (const row of headToHeadRows) {
+    const [n, sw] = row.sides;
+    if (!n || !sw || n.medianRate === 0) continue;
+    const windows = `alternating, ${sw.windows.length} windows each, medians: ${sw.medianRate.toFixed(0)} vs ${n.medianRate.toFixed(0)} req/s, p50 ${fmtMs(sw.medianP50Ms)} vs ${fmtMs(n.medianP50Ms)} ms`;
+    if (row.connections === 1) {
+      const r = sw.medianP50Ms / n.medianP50Ms;
+      goals.push({ section: 'tabular', goal: 'default deploy p50 ≤ 1.2× naive at c=1', measured: `${fmtRatio(r)} (${windows})`, met: r <= 1.2 });
+    } else {
+      const r = sw.medianRate / n.medianRate;
+      goals.push({ section: 'tabular', goal: `default deploy ≥ 1.3× naive at c=${row.connections}`, measured: `${fmtRatio(r)} (${windows})`, met: r >= 1.3 });
+    }
+  }
   for (const c of [16, 64]) {
     const candidates = served.filter((m) => m.concurrency === c);
     const best = candidates.reduce<Measurement | undefined>((a, b) => (a && a.requestsPerSec >= b.requestsPerSec ? a : b), undefined);
@@ -151,7 +167,7 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
     const ratio = best.requestsPerSec / n.requestsPerSec;
     goals.push({
       section: 'tabular',
-      goal: `Slipway ≥ 1.3× naive at c=${c}`,
+      goal: `best config ≥ 1.3× naive at c=${c} (sequential windows)`,
       measured: `${fmtRatio(ratio)} (${best.requestsPerSec.toFixed(0)} req/s with ${best.scenario.replace('Slipway JSON, ', '')} vs naive ${n.requestsPerSec.toFixed(0)}; HTTP ceiling ${ceil ? ceil.requestsPerSec.toFixed(0) : '–'}, Slipway = ${ceil ? fmtRatio(best.requestsPerSec / ceil.requestsPerSec) : '–'} of it)${disturbance(best.observed?.cpu, n.observed?.cpu)}`,
       met: ratio >= 1.3,
     });
@@ -181,10 +197,68 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
     }
   }
   return {
-    tables: [table],
+    tables: [table, headToHeadTable(headToHeadRows)],
     goals,
     observations,
     anomalies: [...anomalies, ...anomaliesOf('tabular', [...ceiling, ...naive, ...served])],
-    data: { rawLimit, raw, ceiling, naive, served },
+    data: { rawLimit, raw, ceiling, naive, served, headToHead: headToHeadRows },
+  };
+}
+
+/**
+ * The naive server and Slipway's default deploy (push digits, deploy with no runtime flags), both running, measured in
+ * alternating windows at each concurrency: the sequential rows above are minutes apart, and this machine's speed
+ * moved by 20–50 % between them in earlier runs.
+ */
+async function defaultVersusNaive(ctx: SectionContext, fixture: TabularFixture, anomalies: string[]): Promise<HeadToHeadRow[]> {
+  const d = ctx.options.durations;
+  const seconds = Math.max(2, Math.round(d.loadSec / 2));
+  const rounds = ctx.options.quick ? 1 : 3;
+  const naive = await ChildServer.start('naive-server.ts', [fixture.raw.modelPath], 'naive server');
+  let slipway: SlipwayServer | undefined;
+  try {
+    slipway = await SlipwayServer.start(true);
+    const picked = await slipway.deploy(ENDPOINT, MODEL_REF, { auto: true });
+    console.log(`[tabular] head to head: default deploy picked ${picked ?? '?'}`);
+    const side = async (label: string, url: string, pid: number | undefined, metrics: boolean): Promise<(c: number) => Promise<Measurement>> => {
+      const expectBody = await verifyTabular(url, fixture, label);
+      return async (c) => {
+        const observer = new Observer(pid, metrics && slipway ? { baseUrl: slipway.url, endpoint: ENDPOINT } : undefined);
+        const load = await runLoad({
+          url, body: fixture.body, connections: c, warmupSec: 1, durationSec: seconds, observer, label: `tabular head to head ${label} c=${c}`,
+          ...(expectBody ? { expectBody } : {}),
+        });
+        return fromHttp(`${label} (alternating)`, 'http-json', load);
+      };
+    };
+    const naiveMeasure = await side('naive', `${naive.url}/v2/models/${ENDPOINT}/infer`, naive.pid, false);
+    const slipwayMeasure = await side('Slipway default deploy', `${slipway.url}/v2/models/${ENDPOINT}/infer`, slipway.pid, true);
+    return await headToHead(
+      [{ label: 'naive', measure: naiveMeasure }, { label: 'Slipway default deploy', measure: slipwayMeasure }],
+      CONNECTIONS, rounds, (m) => console.log(`[tabular] ${progressLine(m)}`),
+    );
+  } finally {
+    await naive.stop();
+    await slipway?.stop();
+    if (slipway?.stderr.trim()) anomalies.push(`tabular head to head: Slipway wrote to stderr:\n${slipway.stderr.trim().slice(-2000)}`);
+  }
+}
+
+function headToHeadTable(rows: HeadToHeadRow[]): Table {
+  return {
+    title: 'Tabular: default deploy vs naive, alternating windows',
+    notes: [
+      'Both servers up at once; at each concurrency their load windows alternate (the one that goes first alternates too), medians per server. The goal rows come from this table.',
+    ],
+    headers: ['c', 'naive req/s', 'Slipway req/s', 'ratio', 'naive p50 ms', 'Slipway p50 ms', 'p50 ratio', 'windows (req/s, naive / Slipway)'],
+    rows: rows.map((r) => {
+      const [n, sw] = r.sides;
+      if (!n || !sw) return [String(r.connections)];
+      return [
+        String(r.connections), n.medianRate.toFixed(0), sw.medianRate.toFixed(0), fmtRatio(sw.medianRate / n.medianRate),
+        fmtMs(n.medianP50Ms), fmtMs(sw.medianP50Ms), fmtRatio(sw.medianP50Ms / n.medianP50Ms),
+        `${n.windows.map((m) => m.requestsPerSec.toFixed(0)).join(', ')} / ${sw.windows.map((m) => m.requestsPerSec.toFixed(0)).join(', ')}`,
+      ];
+    }),
   };
 }

@@ -1,0 +1,43 @@
+// Two servers measured in alternating windows (A, B, A, B, …) at each concurrency, medians per server: on a shared
+// machine whose speed drifts by tens of percent over minutes, a ratio of windows seconds apart is the fair one.
+
+import type { Measurement } from './measurement.js';
+import { median } from './stats.js';
+
+export interface Contender {
+  label: string;
+  /** One measured window at `connections`. */
+  measure: (connections: number) => Promise<Measurement>;
+}
+
+export interface HeadToHeadRow {
+  connections: number;
+  /** Per contender, in the order given: every window, and the medians of rate and p50. */
+  sides: { label: string; windows: Measurement[]; medianRate: number; medianP50Ms: number }[];
+}
+
+/** `rounds` alternating windows per concurrency; the contender that goes first alternates too, so neither always warms the other's caches. */
+export async function headToHead(contenders: readonly Contender[], connections: readonly number[], rounds: number, onWindow: (m: Measurement) => void = () => undefined): Promise<HeadToHeadRow[]> {
+  const rows: HeadToHeadRow[] = [];
+  for (const c of connections) {
+    const windows = contenders.map(() => [] as Measurement[]);
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < contenders.length; k++) {
+        const i = (k + round) % contenders.length;
+        const m = await contenders[i]!.measure(c);
+        windows[i]!.push(m);
+        onWindow(m);
+      }
+    }
+    rows.push({
+      connections: c,
+      sides: contenders.map((x, i) => ({
+        label: x.label,
+        windows: windows[i]!,
+        medianRate: median(windows[i]!.map((m) => m.requestsPerSec)),
+        medianP50Ms: median(windows[i]!.map((m) => m.latency.p50Ms)),
+      })),
+    });
+  }
+  return rows;
+}
