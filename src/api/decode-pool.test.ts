@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../core/errors.js';
+import type { MethodDefinition } from '@grpc/proto-loader';
 import { DecodePool } from './decode-pool.js';
+import { loadService } from './grpc-proto.js';
 
 const pool = new DecodePool(2);
 afterAll(() => pool.close());
@@ -21,6 +23,23 @@ describe('DecodePool', () => {
     expect(decoded.map((r) => r.id)).toEqual(['r40000', 'r50000', 'r60000']);
     expect(decoded.map((r) => r.inputs[0]!.shape)).toEqual([[1, 40_000], [1, 50_000], [1, 60_000]]);
     expect((decoded[1]!.inputs[0]!.data as Float32Array)[8]).toBe(1);
+  });
+
+  it('decodes a large gRPC message inline when raw contents make it large, on a worker when typed contents do', async () => {
+    const method = loadService()['ModelInfer'] as MethodDefinition<unknown, unknown>;
+    const values = Float32Array.from({ length: 50_000 }, (_, i) => i / 4);
+    const input = { name: 'x', datatype: 'FP32', shape: [1, 50_000] };
+    const raw = method.requestSerialize({ model_name: 'm', id: 'raw', inputs: [input], raw_input_contents: [Buffer.from(values.buffer)] });
+    const typed = method.requestSerialize({ model_name: 'm', id: 'typed', inputs: [{ ...input, contents: { fp32_contents: Array.from(values) } }] });
+    expect(Math.min(raw.length, typed.length)).toBeGreaterThan(128 * 1024);
+    const inline = pool.decodeGrpc(raw);
+    expect(inline).not.toBeInstanceOf(Promise);
+    const offloaded = pool.decodeGrpc(typed);
+    expect(offloaded).toBeInstanceOf(Promise);
+    for (const request of [inline as Awaited<typeof offloaded>, await offloaded]) {
+      expect(request.inputs[0]!.shape).toEqual([1, 50_000]);
+      expect(Array.from((request.inputs[0]!.data as Float32Array).subarray(0, 3))).toEqual([0, 0.25, 0.5]);
+    }
   });
 
   it('rejects a large body the worker cannot decode as the client\'s mistake', async () => {

@@ -1,5 +1,6 @@
-// Decodes inference bodies: small ones inline, large JSON ones and large gRPC messages on worker threads (JSON is the
-// costly format: a 600 KB image is ~3 MB of text), so decoding overlaps with the event loop and inference on other cores.
+// Decodes inference bodies: small ones inline, large JSON ones and gRPC messages with large typed contents on worker
+// threads (JSON is the costly format: a 600 KB image is ~3 MB of text), so decoding overlaps with the event loop and
+// inference on other cores.
 
 import { availableParallelism } from 'node:os';
 import { InternalError, InvalidInputError } from '../core/errors.js';
@@ -7,6 +8,7 @@ import type { InferRequest } from '../core/infer.js';
 import type { RequestLimits } from '../core/request-limits.js';
 import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
+import { bytesBesideRawContents } from '../protocols/grpc-raw-share.js';
 import { decodeBinaryInferRequest } from '../protocols/v2-binary.js';
 import type { DecodeReply, DecodeTask } from './decode-messages.js';
 import { decodeModelInferBytes } from './grpc-proto.js';
@@ -35,9 +37,13 @@ export class DecodePool {
     return this.offload(body, { headerLength });
   }
 
-  /** A gRPC ModelInferRequest's bytes: as large as the threshold or more, decoded on a worker; smaller, here. */
+  /**
+   * A gRPC ModelInferRequest's bytes: decoded on a worker when what is not raw contents (typed contents, decoded per
+   * element) reaches the threshold; otherwise here, since raw contents decode as views. Sending a 600 KB image's raw
+   * contents to a worker cost a copy, a hop and their garbage for nothing.
+   */
   decodeGrpc(message: Buffer): InferRequest | Promise<InferRequest> {
-    if (message.length < OFFLOAD_BYTES || this.size === 0) return decodeModelInferBytes(message, this.limits);
+    if (message.length < OFFLOAD_BYTES || this.size === 0 || bytesBesideRawContents(message) < OFFLOAD_BYTES) return decodeModelInferBytes(message, this.limits);
     return this.offload(message, { headerLength: undefined, protocol: 'grpc' });
   }
 

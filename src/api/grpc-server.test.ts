@@ -110,13 +110,13 @@ function send(message: Buffer): Promise<{ raw_output_contents: Buffer[] }> {
 
 const encode = (message: GrpcModelInferRequest): Buffer => method.requestSerialize(message);
 
-function inferMessage(rows: number, datatype = 'FP32'): { bytes: Buffer; input: Float32Array } {
+/** An echo request with its data in raw contents, or (typed) in contents.fp32_contents. */
+function inferMessage(rows: number, datatype = 'FP32', typed = false): { bytes: Buffer; input: Float32Array } {
   const input = Float32Array.from({ length: rows * COLS }, (_, i) => i * 0.5);
-  const bytes = encode({
-    model_name: 'echo',
-    inputs: [{ name: 'x', datatype, shape: [String(rows), String(COLS)] }],
-    raw_input_contents: [Buffer.from(input.buffer)],
-  } as GrpcModelInferRequest);
+  const shape = [String(rows), String(COLS)];
+  const bytes = encode((typed
+    ? { model_name: 'echo', inputs: [{ name: 'x', datatype, shape, contents: { fp32_contents: Array.from(input) } }] }
+    : { model_name: 'echo', inputs: [{ name: 'x', datatype, shape }], raw_input_contents: [Buffer.from(input.buffer)] }) as GrpcModelInferRequest);
   return { bytes, input };
 }
 
@@ -152,9 +152,9 @@ describe('gRPC ModelInfer', () => {
     expect(invalid.code).toBe(grpc.status.INVALID_ARGUMENT);
   });
 
-  it('decodes a message over 128 KB on a worker, answering as for a small one', async () => {
+  it('decodes a message with over 128 KB of typed contents on a worker, answering as for a small one', async () => {
     const before = offloaded;
-    const { bytes, input } = inferMessage(10_000); // 160 KB of tensor data
+    const { bytes, input } = inferMessage(10_000, 'FP32', true); // 160 KB of tensor data
     expect(bytes.length).toBeGreaterThan(128 * 1024);
     const reply = await send(bytes);
     expect(offloaded - before).toBe(1);
@@ -162,6 +162,12 @@ describe('gRPC ModelInfer', () => {
     const small = inferMessage(2);
     await send(small.bytes);
     expect(offloaded - before).toBe(1);
+    // Raw contents decode as views: a large message of them stays on the event loop.
+    const raw = inferMessage(10_000);
+    expect(raw.bytes.length).toBeGreaterThan(128 * 1024);
+    const rawReply = await send(raw.bytes);
+    expect(offloaded - before).toBe(1);
+    expect(new Float32Array(new Uint8Array(rawReply.raw_output_contents[0]!).buffer)).toEqual(raw.input);
   });
 });
 
@@ -169,7 +175,7 @@ describe('DecodePool.decodeGrpc', () => {
   it('gives off the event loop the same request inline decoding gives', async () => {
     const pool = new DecodePool(1);
     try {
-      const { bytes } = inferMessage(10_000);
+      const { bytes } = inferMessage(10_000, 'FP32', true);
       const inline = decodeModelInferBytes(Buffer.from(bytes));
       const offloadedDecode = pool.decodeGrpc(Buffer.from(bytes));
       expect(offloadedDecode).toBeInstanceOf(Promise);

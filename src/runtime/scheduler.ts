@@ -8,6 +8,7 @@ import { batchKeyOf, planBatch, reuseKey, type BatchPolicy, type MadeKey } from 
 import { copyInputs, stackInputs, splitOutputs } from './batch-tensors.js';
 import { BufferPool } from './buffer-pool.js';
 import type { HandlerMicros, RunRequest, Runner } from './runner.js';
+import { holdsViews } from './worker-messages.js';
 
 /** Told of every execution: its rows and, for a package with a handler, the handler's share (for metrics). */
 export type BatchListener = (rows: number, handler?: HandlerMicros) => void;
@@ -237,9 +238,12 @@ export class Scheduler {
     const batchRows = rows.reduce((a, b) => a + b, 0);
     try {
       const single = jobs.length === 1;
-      const inputs = !single
+      // A lone request's own inputs go as they are, unless borrowed (another run shares them) or views on a request's
+      // bytes: those are copied once into pooled buffers, which move to the runner's thread and come back as `spent`.
+      const own = single ? jobs[0]!.request.inputs : undefined;
+      const inputs = !own
         ? stackInputs(jobs.map((j) => j.request.inputs), this.buffers)
-        : jobs[0]!.borrowed ? copyInputs(jobs[0]!.request.inputs, this.buffers) : jobs[0]!.request.inputs;
+        : jobs[0]!.borrowed || holdsViews(own) ? copyInputs(own, this.buffers) : own;
       // A runner that can stop a run (a Python process) may stop it once every request of the batch has given up.
       const deadline = jobs.every((j) => j.deadline !== undefined) ? Math.max(...jobs.map((j) => j.deadline!)) : undefined;
       const output = await this.runner.run({ inputs, outputNames: jobs[0]!.request.outputNames, ...(deadline !== undefined ? { deadline } : {}) });

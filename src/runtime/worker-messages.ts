@@ -21,15 +21,29 @@ export type FromWorker =
   /** `invalid`: the client's input was at fault (a handler refused it), not the model. */
   | { op: 'failed'; id: number; message: string; invalid?: boolean };
 
+/** The buffer a tensor's data can move to another thread with: strings cannot, a typed array only if it owns it whole. */
+function movableBuffer(t: Tensor): ArrayBuffer | undefined {
+  if (Array.isArray(t.data)) return undefined;
+  const buffer = t.data.buffer;
+  return buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === buffer.byteLength ? buffer : undefined;
+}
+
 /** Buffers that can move to the other thread without a copy: only arrays that own their whole buffer. */
 export function transferablesOf(tensors: readonly Tensor[]): ArrayBuffer[] {
   const list: ArrayBuffer[] = [];
   for (const t of tensors) {
-    if (Array.isArray(t.data)) continue;
-    const buffer = t.data.buffer;
-    if (buffer instanceof ArrayBuffer && t.data.byteOffset === 0 && t.data.byteLength === buffer.byteLength && !list.includes(buffer)) {
-      list.push(buffer);
-    }
+    const buffer = movableBuffer(t);
+    if (buffer && !list.includes(buffer)) list.push(buffer);
   }
   return list;
+}
+
+/**
+ * Whether some typed array among the tensors is a view on a larger buffer (raw contents in a gRPC message, tensor
+ * bytes in an HTTP binary body). Posted as it is, such a view is cloned with the whole buffer under it, on the event
+ * loop; copied first to its own buffer, it moves.
+ */
+export function holdsViews(tensors: readonly Tensor[]): boolean {
+  for (const t of tensors) if (!Array.isArray(t.data) && !movableBuffer(t)) return true;
+  return false;
 }

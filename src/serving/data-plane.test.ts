@@ -78,9 +78,13 @@ class FakeRunner implements Runner {
   get pending(): number {
     return this.gates.length;
   }
+  /** Per run: whether its input owns its whole buffer (so it could move to another thread). */
+  readonly owned: boolean[] = [];
   run(request: RunRequest): Promise<RunOutput> {
     const x = request.inputs[0]!;
-    this.received.push(depth.get((x.data as Float32Array).buffer));
+    const data = x.data as Float32Array;
+    this.received.push(depth.get(data.buffer));
+    this.owned.push(data.byteOffset === 0 && data.byteLength === data.buffer.byteLength);
     const rows = x.shape[0]!;
     // Outputs are made, not copied from the inputs (a copy here would count).
     const y = new Float32Array(rows * COLS);
@@ -186,6 +190,21 @@ describe('copies of a request\'s inputs on the way to each runner', () => {
     expect(live.runner.received).toEqual([0]);
     expect(capturedDepths(sink)).toEqual([1]);
     expect(copies).toBe(1);
+  });
+
+  it('inputs that are views on the request\'s bytes (binary, gRPC raw contents) get one copy, into a buffer that can move', async () => {
+    const live = variant('primary', 1, {}, runtime({ maxBatchSize: 1 }));
+    const { plane: p } = plane([live.live]);
+    // The tensor's bytes after a 20-byte header in one body buffer, as a binary request decodes to.
+    const body = new ArrayBuffer(20 + 4 * COLS);
+    depth.set(body, 0);
+    const data = new Float32Array(body, 20, COLS).fill(1);
+    const answer = p.infer(p.endpoint('e'), undefined, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, COLS], data }] }, TRANSPORT, NO_HEADERS, signal);
+    await live.runner.release();
+    await answer;
+    expect(live.runner.received).toEqual([1]);
+    expect(copies).toBe(1);
+    expect(live.runner.owned).toEqual([true]);
   });
 
   it('batching alone: stacking is the one copy; a request run alone is not copied', async () => {
