@@ -14,6 +14,12 @@ export interface HeadToHeadRow {
   connections: number;
   /** Per contender, in the order given: every window, and the medians of rate and p50. */
   sides: { label: string; windows: Measurement[]; medianRate: number; medianP50Ms: number }[];
+  /**
+   * The second contender against the first, round by round (windows seconds apart), then the median over rounds: a
+   * drift that slows both servers for a round cancels out of its ratio, where the medians of each side do not pair.
+   */
+  pairedRateRatio: number;
+  pairedP50Ratio: number;
 }
 
 /** `rounds` alternating windows per concurrency; the contender that goes first alternates too, so neither always warms the other's caches. */
@@ -29,8 +35,13 @@ export async function headToHead(contenders: readonly Contender[], connections: 
         onWindow(m);
       }
     }
+    const [a, b] = windows;
+    const paired = (value: (m: Measurement) => number): number =>
+      a && b ? median(a.map((m, round) => value(b[round]!) / value(m))) : Number.NaN;
     rows.push({
       connections: c,
+      pairedRateRatio: paired((m) => m.requestsPerSec),
+      pairedP50Ratio: paired((m) => m.latency.p50Ms),
       sides: contenders.map((x, i) => ({
         label: x.label,
         windows: windows[i]!,
