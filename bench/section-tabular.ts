@@ -200,7 +200,7 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
     tables: [table, headToHeadTable(headToHeadRows)],
     goals,
     observations,
-    anomalies: [...anomalies, ...anomaliesOf('tabular', [...ceiling, ...naive, ...served])],
+    anomalies: [...anomalies, ...anomaliesOf('tabular', [...ceiling, ...naive, ...served, ...headToHeadRows.flatMap((r) => r.sides.flatMap((x) => x.windows))])],
     data: { rawLimit, raw, ceiling, naive, served, headToHead: headToHeadRows },
   };
 }
