@@ -9,7 +9,7 @@ import { overloadSection } from './section-overload.js';
 import { pythonSection } from './section-python.js';
 import { resnetSection } from './section-resnet.js';
 import { tabularSection } from './section-tabular.js';
-import type { SectionContext, SectionResult } from './section.js';
+import { runPart, type SectionContext, type SectionResult } from './section.js';
 
 const SECTION_RUNNERS: Record<SectionName, (ctx: SectionContext) => Promise<SectionResult>> = {
   tabular: tabularSection,
@@ -28,23 +28,8 @@ async function main(): Promise<void> {
   const ctx: SectionContext = { options };
   setQuietBudget(options.quick ? 10_000 : 100_000);
   const report: Report = { machine, options: { quick: options.quick, only: options.only }, wallSec: 0, tables: [], goals: [], observations: [], anomalies: [], data: {} };
-  for (const name of options.only) {
-    const t0 = performance.now();
-    try {
-      const result = await SECTION_RUNNERS[name](ctx);
-      report.tables.push(...result.tables);
-      report.goals.push(...result.goals);
-      report.observations.push(...result.observations);
-      report.anomalies.push(...result.anomalies);
-      report.data[name] = { ...result.data, wallSec: (performance.now() - t0) / 1000 };
-    } catch (err) {
-      // One broken section (e.g. a server that fails to start) should not hide the others' results.
-      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      report.anomalies.push(`${name}: section failed: ${message}`);
-      console.error(`[${name}] section failed: ${message}`);
-    }
-    console.log(`[${name}] done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  }
+  // One broken section (e.g. a server that fails to start) should not hide the others' results.
+  for (const name of options.only) await runPart(report, name, name, `${name}: section failed`, () => SECTION_RUNNERS[name](ctx));
   report.wallSec = (performance.now() - started) / 1000;
   const quiet = quietReport();
   report.data.quiet = quiet;

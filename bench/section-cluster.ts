@@ -7,7 +7,7 @@ import { measureCaptureCost } from './cluster-capture-cost.js';
 import { measureCaptureRate } from './cluster-capture-rate.js';
 import { measureReplicaTiming } from './cluster-timing.js';
 import { measureWorkers } from './cluster-workers.js';
-import type { SectionContext, SectionResult } from './section.js';
+import { runPart, type SectionContext, type SectionResult } from './section.js';
 import { tabularFixture } from './tabular-fixture.js';
 
 export async function clusterSection(ctx: SectionContext): Promise<SectionResult> {
@@ -19,22 +19,7 @@ export async function clusterSection(ctx: SectionContext): Promise<SectionResult
   const fixture = await tabularFixture();
   const result: SectionResult = { tables: [], goals: [], observations: [], anomalies: [], data: {} };
   // A part that fails is an anomaly; the parts after it still run.
-  const part = async (name: string, run: () => Promise<SectionResult>): Promise<void> => {
-    const t0 = performance.now();
-    try {
-      const r = await run();
-      result.tables.push(...r.tables);
-      result.goals.push(...r.goals);
-      result.observations.push(...r.observations);
-      result.anomalies.push(...r.anomalies);
-      result.data[name] = { ...r.data, wallSec: (performance.now() - t0) / 1000 };
-    } catch (err) {
-      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      result.anomalies.push(`cluster: ${name} failed: ${message}`);
-      console.error(`[cluster] ${name} failed: ${message}`);
-    }
-    console.log(`[cluster] ${name} done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  };
+  const part = (name: string, run: () => Promise<SectionResult>): Promise<void> => runPart(result, name, 'cluster', `cluster: ${name} failed`, run);
 
   await part('workers', () => measureWorkers(fixture, durations, repeats));
   const postgres = await startPostgres();
