@@ -62,7 +62,7 @@ export async function measureCaptureCost(postgres: TestPostgres, fixture: Tabula
         const outside = store === 'Postgres' ? (): NamedProcess[] => processTree(postgres.pid, 'postgres') : [];
         const load = await runLoad({
           url: `${server.url}/v2/models/${ENDPOINT}/infer`, body: fixture.body, connections: CONNECTIONS, warmupSec: d.loadWarmupSec, durationSec: d.loadSec,
-          observer: new Observer(server.pid, { baseUrl: server.url, endpoint: ENDPOINT }, outside), label: `cluster capture ${mode.name} on ${store} #${repeat + 1}`,
+          observer: new Observer(server.processes, { baseUrl: server.url, endpoint: ENDPOINT }, outside), label: `cluster capture ${mode.name} on ${store} #${repeat + 1}`,
         });
         const after = await drained(server.url, ENDPOINT, mode.name === 'on' ? before : undefined);
         if (store === 'Postgres' && mode.name === 'on') connections.push(await openConnections(database));

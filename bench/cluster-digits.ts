@@ -26,9 +26,13 @@ export async function deployDigits(urls: string[], model: string, fixture: Tabul
   await untilAllAnswer(ids, () => ask(urls[next++ % urls.length]!, `/v2/models/${ENDPOINT}/infer`, 'POST', body), limitMs);
 }
 
-/** A Slipway server (one process, or a primary and its workers) with examples/digits pushed and deployed. */
+/**
+ * A Slipway server (one process, or a primary and its workers) with examples/digits pushed and deployed. One process
+ * unless `args` name `--workers`: the cluster section compares process counts it names.
+ */
 export async function digitsServer(fixture: TabularFixture, args: string[], env?: NodeJS.ProcessEnv): Promise<SlipwayServer> {
-  const server = await SlipwayServer.start(false, 60_000, { args, ...(env ? { env } : {}) });
+  const processes = args.includes('--workers') ? [] : ['--workers', '1'];
+  const server = await SlipwayServer.start(false, 60_000, { args: [...processes, ...args], ...(env ? { env } : {}) });
   try {
     const model = await server.push(DIGITS_DIR, ENDPOINT);
     await deployDigits([server.url], model, fixture);

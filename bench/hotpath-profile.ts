@@ -115,7 +115,7 @@ async function start(server: Options['servers'][number], profile: boolean, captu
     return { child, url, pid: child.pid!, profileDir, home: undefined };
   }
   const home = await mkdtemp(join(tmpdir(), 'slipway-hotpath-'));
-  const child = spawn(process.execPath, [...prof, server.cli, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...prof, server.cli, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await waitForUrl(child, /Slipway listening on (http:\/\/\S+) /, 'slipway');
   const cli = (...args: string[]): Promise<{ stdout: string }> => execFileAsync(process.execPath, [server.cli, '--server', url, '--json', ...args], { timeout: 120_000, maxBuffer: 1 << 24 });
   await cli('push', DIGITS_DIR);

@@ -74,7 +74,7 @@ export async function captureSection(ctx: SectionContext): Promise<SectionResult
           await setCapture(server.url, ENDPOINT, mode.capture);
           const before = await drained(server.url, ENDPOINT);
           const scenario = `Slipway JSON, ${mode.label}`;
-          const observer = new Observer(server.pid, { baseUrl: server.url, endpoint: ENDPOINT });
+          const observer = new Observer(server.processes, { baseUrl: server.url, endpoint: ENDPOINT });
           const load = await runLoad({
             url, body: fixture.body, connections: c, warmupSec: d.loadWarmupSec, durationSec: d.loadSec, observer,
             label: `capture ${mode.name} c=${c} #${repeat + 1}`,

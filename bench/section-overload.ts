@@ -48,7 +48,7 @@ interface WorkloadOutcome {
 async function overloadWorkload(server: SlipwayServer, w: Workload, ctx: SectionContext, anomalies: string[]): Promise<WorkloadOutcome> {
   const d = ctx.options.durations;
   const url = `${server.url}/v2/models/${w.endpoint}/infer`;
-  const observer = (): Observer => new Observer(server.pid, { baseUrl: server.url, endpoint: w.endpoint });
+  const observer = (): Observer => new Observer(server.processes, { baseUrl: server.url, endpoint: w.endpoint });
   await server.deploy(w.endpoint, w.modelRef, w.config);
   const closed = async (c: number, name: string): Promise<Measurement> => {
     const scenario = `${w.label}: ${name}`;

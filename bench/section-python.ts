@@ -121,7 +121,8 @@ export async function pythonSection(ctx: SectionContext): Promise<SectionResult>
   const echoDir = await mkdtemp(join(tmpdir(), 'slipway-bench-echo-'));
   await writeFile(join(echoDir, 'model.py'), ECHO_MODEL);
   await writeFile(join(echoDir, 'slipway.yaml'), ECHO_MANIFEST);
-  const server = await SlipwayServer.start(false);
+  // One process: each config's instances are Python worker processes, and the section compares configs, not process counts.
+  const server = await SlipwayServer.start(false, 60_000, { args: ['--workers', '1'] });
   console.log(`[python] Slipway pid ${String(server.pid)} at ${server.url}`);
   try {
     const churnRef = await server.push(CHURN, 'churn');
@@ -129,19 +130,19 @@ export async function pythonSection(ctx: SectionContext): Promise<SectionResult>
       await server.deploy('churn', churnRef, config);
       const url = `${server.url}/v2/models/churn/infer`;
       await verify(url, churnBody, ['label', 'probabilities'], 'Slipway churn');
-      for (const c of CONNECTIONS) churn.push(await load(`Slipway churn, ${describeRuntime(config)}`, url, churnBody, c, new Observer(server.pid, { baseUrl: server.url, endpoint: 'churn' })));
+      for (const c of CONNECTIONS) churn.push(await load(`Slipway churn, ${describeRuntime(config)}`, url, churnBody, c, new Observer(server.processes, { baseUrl: server.url, endpoint: 'churn' })));
     }
     for (const name of ['shapes-torch', 'shapes-onnx']) {
       await server.deploy(name, await server.push(join(ROOT, 'examples', name), name), IMAGE_RUNTIME);
       const url = `${server.url}/v2/models/${name}/infer`;
       await verify(url, imageBody, ['labels', 'scores'], `Slipway ${name}`);
       const scenario = name === 'shapes-torch' ? 'TorchScript + Python handler, JPEG in' : 'ONNX + JavaScript handler, JPEG in';
-      for (const c of IMAGE_CONNECTIONS) images.push(await load(`${scenario}, ${describeRuntime(IMAGE_RUNTIME)}`, url, imageBody, c, new Observer(server.pid, { baseUrl: server.url, endpoint: name })));
+      for (const c of IMAGE_CONNECTIONS) images.push(await load(`${scenario}, ${describeRuntime(IMAGE_RUNTIME)}`, url, imageBody, c, new Observer(server.processes, { baseUrl: server.url, endpoint: name })));
     }
     await server.deploy('echo', await server.push(echoDir, 'echo'), ECHO_RUNTIME);
     const url = `${server.url}/v2/models/echo/infer`;
     await verify(url, ECHO_BODY, ['y'], 'Slipway echo');
-    for (const c of CONNECTIONS) echo.push(await load(`python model that does nothing, ${describeRuntime(ECHO_RUNTIME)}`, url, ECHO_BODY, c, new Observer(server.pid, { baseUrl: server.url, endpoint: 'echo' })));
+    for (const c of CONNECTIONS) echo.push(await load(`python model that does nothing, ${describeRuntime(ECHO_RUNTIME)}`, url, ECHO_BODY, c, new Observer(server.processes, { baseUrl: server.url, endpoint: 'echo' })));
   } finally {
     await server.stop();
   }

@@ -162,7 +162,7 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
   try {
     const ref = await server.push(fx.model.path, RESNET_ENDPOINT);
     const url = `${server.url}/v2/models/${RESNET_ENDPOINT}/infer`;
-    const observer = (): Observer => new Observer(server.pid, { baseUrl: server.url, endpoint: RESNET_ENDPOINT });
+    const observer = (): Observer => new Observer(server.processes, { baseUrl: server.url, endpoint: RESNET_ENDPOINT });
     const label = (what: string, c: number): string => `resnet Slipway ${what} c=${c}`;
     concurrencies: for (const c of CONCURRENCY) {
       const probe = await probeResnetRuntime(server, fx, ref, d.probeSec, c);

@@ -4,7 +4,7 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChildServer } from './child-server.js';
-import { disturbance } from './cpu-probe.js';
+import { disturbance, type NamedProcess } from './cpu-probe.js';
 import { HTTP_LOADGEN, runLoad, type LoadSpec } from './http-load.js';
 import { bestOfPasses, fromHttp, fromRaw, progressLine, type Measurement } from './measurement.js';
 import { Observer } from './observer.js';
@@ -104,7 +104,7 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
       const expectBody = await verifyTabular(url, fixture, `Slipway ${describeRuntime(config)}`);
       if (expectBody === undefined) anomalies.push(`tabular: ${describeRuntime(config)}: two identical requests got different bodies; bodies not checked under load`);
       for (const c of connections) {
-        const observer = new Observer(server.pid, { baseUrl: server.url, endpoint: ENDPOINT });
+        const observer = new Observer(server.processes, { baseUrl: server.url, endpoint: ENDPOINT });
         const scenario = `Slipway JSON, ${describeRuntime(config)}`;
         const m = fromHttp(scenario, 'http-json', await load(scenario, url, c, observer, expectBody ? { expectBody } : {}));
         served.push(m);
@@ -220,7 +220,7 @@ async function defaultVersusNaive(ctx: SectionContext, fixture: TabularFixture, 
     slipway = await SlipwayServer.start(true);
     const picked = await slipway.deploy(ENDPOINT, MODEL_REF, { auto: true });
     console.log(`[tabular] head to head: default deploy picked ${picked ?? '?'}`);
-    const side = async (label: string, url: string, pid: number | undefined, metrics: boolean): Promise<(c: number) => Promise<Measurement>> => {
+    const side = async (label: string, url: string, pid: number | NamedProcess[] | undefined, metrics: boolean): Promise<(c: number) => Promise<Measurement>> => {
       const expectBody = await verifyTabular(url, fixture, label);
       return async (c) => {
         const observer = new Observer(pid, metrics && slipway ? { baseUrl: slipway.url, endpoint: ENDPOINT } : undefined);
@@ -232,7 +232,7 @@ async function defaultVersusNaive(ctx: SectionContext, fixture: TabularFixture, 
       };
     };
     const naiveMeasure = await side('naive', `${naive.url}/v2/models/${ENDPOINT}/infer`, naive.pid, false);
-    const slipwayMeasure = await side('Slipway default deploy', `${slipway.url}/v2/models/${ENDPOINT}/infer`, slipway.pid, true);
+    const slipwayMeasure = await side('Slipway default deploy', `${slipway.url}/v2/models/${ENDPOINT}/infer`, slipway.processes, true);
     return await headToHead(
       [{ label: 'naive', measure: naiveMeasure }, { label: 'Slipway default deploy', measure: slipwayMeasure }],
       CONNECTIONS, rounds, (m) => console.log(`[tabular] ${progressLine(m)}`),

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { processTree, type NamedProcess } from './cpu-probe.js';
 
 const execFileAsync = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
@@ -49,6 +50,7 @@ interface RuntimeJson {
 
 interface EndpointJson {
   state: string;
+  revision: number;
   variants: { model: string; runtime: RuntimeJson; running?: RuntimeJson; picked?: string }[];
 }
 
@@ -63,6 +65,8 @@ export class SlipwayServer {
     readonly url: string,
     /** host:port of the gRPC listener. */
     readonly grpcAddress: string,
+    /** Server processes serving (serve's workers; the default is one per core), from its listening line. */
+    readonly workers: number,
   ) {
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-8000);
@@ -101,7 +105,7 @@ export class SlipwayServer {
         });
       });
       child.stdout.resume(); // keep draining the examples banner
-      const server = new SlipwayServer(child, home, url, grpcAddress);
+      const server = new SlipwayServer(child, home, url, grpcAddress, Number(/, (\d+) workers/.exec(stdout)?.[1] ?? 1));
       if (examples) await server.waitReady('digits', timeoutMs);
       return server;
     } catch (err) {
@@ -113,6 +117,12 @@ export class SlipwayServer {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** What a CPU probe should watch: the process, or with workers the primary and each worker (their threads add up). */
+  get processes(): number | NamedProcess[] | undefined {
+    const pid = this.child.pid;
+    return this.workers > 1 && pid !== undefined ? processTree(pid, 'slipway') : pid;
   }
 
   /** Undefined while the process runs; otherwise how it ended. */
@@ -137,6 +147,23 @@ export class SlipwayServer {
       }
       if (Date.now() > deadline) throw new Error(`${endpoint} not ready within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * With workers, until every one serves `revision` of the endpoint (each loads a deploy it follows from the store, and
+   * measures the model for an auto runtime, on its own): a window must not time one worker still loading.
+   */
+  async waitReplicas(endpoint: string, revision: number, timeoutMs: number): Promise<void> {
+    if (this.workers <= 1) return;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await fetch(`${this.url}/api/v1/cluster`);
+      const view = (await res.json()) as { replicas: { revisions: Record<string, number> }[] };
+      const serving = view.replicas.filter((r) => (r.revisions[endpoint] ?? 0) >= revision).length;
+      if (serving >= this.workers) return;
+      if (Date.now() > deadline) throw new Error(`${serving} of ${this.workers} workers serve ${endpoint} revision ${revision} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 
@@ -171,6 +198,7 @@ export class SlipwayServer {
         (runtime.maxQueueSize ?? 128) === (config.maxQueueSize ?? 128));
     if (!took) throw new Error(`deploy did not take: ${stdout}`);
     await this.waitReady(endpoint, 60_000);
+    await this.waitReplicas(endpoint, view.revision, 60_000);
     if (!config.auto) return undefined;
     const r = variant!.running!;
     const batching = (r.maxBatchSize ?? 1) > 1 ? `, batch≤${r.maxBatchSize}` : '';

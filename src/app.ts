@@ -24,7 +24,7 @@ import { FsArtifactStore } from './registry/fs-artifact-store.js';
 import { PostgresArtifactStore } from './registry/postgres-artifact-store.js';
 import { Registry } from './registry/registry.js';
 import { RunnerFactory, type RunnerFormat } from './runtime/runner-factory.js';
-import { RunnerLoader } from './runtime/runner-loader.js';
+import { hostShare, RunnerLoader } from './runtime/runner-loader.js';
 import { pythonFormats } from './runtime/python-formats.js';
 import { LoopParts } from './loop-parts.js';
 import { Baselines } from './monitoring/baselines.js';
@@ -33,6 +33,7 @@ import { LoopMetrics } from './monitoring/loop-metrics.js';
 import { ServingMetrics } from './monitoring/serving-metrics.js';
 import { fanOut } from './monitoring/observer-fanout.js';
 import { SeriesRecorder } from './monitoring/series-recorder.js';
+import { localSeries, type SeriesSource } from './monitoring/series-source.js';
 import type { WebhookOptions } from './monitoring/webhook-sender.js';
 import { VersionProfiles } from './profiler/version-profiles.js';
 import { VersionIntake } from './registry/version-intake.js';
@@ -85,6 +86,10 @@ export interface ServerOptions {
   loadBeforeListening?: boolean;
   /** Given this process's metrics registry, what /metrics serves instead (serve --workers: the sum over every worker). */
   clusterMetrics?: (local: PromRegistry) => () => Promise<string>;
+  /** Given this process's series recorder, where the dashboard's series come from (serve --workers: every worker's). */
+  clusterSeries?: (local: SeriesRecorder) => SeriesSource;
+  /** Server processes on this host sharing its cores (serve's workers): an auto runtime takes this process's share. */
+  processes?: number;
 }
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -109,7 +114,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maxFileBytes: config.maxUploadBytes,
     package: { maxFiles: config.maxPackageFiles, maxDepth: config.maxPackageDepth, maxBytes: config.maxPackageBytes },
   });
-  const runners = new RunnerLoader(factory, (version) => registry.modelSource(version));
+  const runners = new RunnerLoader(factory, (version) => registry.modelSource(version), hostShare(options.processes));
   const metrics = new ServingMetrics();
   if (options.clusterMetrics) metrics.aggregateWith(options.clusterMetrics(metrics.registry));
   const loopMetrics = new LoopMetrics(metrics.registry);
@@ -187,7 +192,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     validator,
     profiles: new VersionProfiles({ registry, runners, store }),
     metrics,
-    series,
+    series: options.clusterSeries ? options.clusterSeries(series) : localSeries(series),
     version: serverVersion,
     tokens,
     audit,

@@ -43,7 +43,7 @@ describe('loadConfig: layers', () => {
       python: '/usr/bin/python3',
       runtime: DEFAULT_RUNTIME,
       logLevel: 'info',
-      workers: 1,
+      workers: 'auto',
       maxTensorElements: 64 * 1024 * 1024,
       maxRequestElements: 128 * 1024 * 1024,
       maxRequestRows: 1024 * 1024,
@@ -283,6 +283,19 @@ describe('loadConfig: invalid settings', () => {
   it('accepts port 0 (any free port) and 65535', () => {
     expect(loadConfig({ port: 0 }, {}, dir).port).toBe(0);
     expect(loadConfig({ port: 65535 }, {}, dir).port).toBe(65535);
+  });
+
+  it('takes workers as auto or a count, from the file, the environment or a flag, and refuses anything else', () => {
+    writeConfig('workers: 3\n');
+    expect(loadConfig({}, {}, dir).workers).toBe(3);
+    expect(loadConfig({}, { SLIPWAY_WORKERS: 'auto' }, dir).workers).toBe('auto');
+    expect(loadConfig({ workers: 1 }, { SLIPWAY_WORKERS: 'auto' }, dir).workers).toBe(1);
+    writeConfig('workers: auto\n');
+    expect(loadConfig({}, {}, dir).workers).toBe('auto');
+    expectInvalid(() => loadConfig({ workers: 0 }, {}, dir), 'workers: expected "auto" or an integer from 1 to 256 server processes, got 0');
+    expectInvalid(() => loadConfig({}, { SLIPWAY_WORKERS: 'many' }, dir), 'environment SLIPWAY_WORKERS: expected "auto" or an integer, got "many"');
+    writeConfig('workers: many\n');
+    expectInvalid(() => loadConfig({}, {}, dir), `${join(dir, 'slipway.config.yaml')}: setting "workers": expected "auto" or a number, got "many"`);
   });
 
   it('rejects NaN from a non-numeric --port flag', () => {

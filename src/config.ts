@@ -43,8 +43,11 @@ export interface Config {
   /** Runtime config endpoints get unless their deploy says otherwise. */
   runtime: RuntimeConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Server processes on this machine sharing the ports and the store (Node's cluster module); 1: one process, no supervisor. */
-  workers: number;
+  /**
+   * Server processes on this machine sharing the ports and the store (Node's cluster module); 1: one process, no
+   * supervisor; 'auto' (the default): one per core, at most AUTO_WORKERS_MAX (see serverProcesses).
+   */
+  workers: number | 'auto';
   /** PEM certificate chain file: with `tlsKey`, HTTP and gRPC speak TLS only. */
   tlsCert: string | undefined;
   /** PEM private key file of `tlsCert`. */
@@ -94,7 +97,7 @@ export const DEFAULT_CONFIG: Config = {
   python: '/usr/bin/python3',
   runtime: DEFAULT_RUNTIME,
   logLevel: 'info',
-  workers: 1,
+  workers: 'auto',
   tlsCert: undefined,
   tlsKey: undefined,
   tlsClientCa: undefined,
@@ -139,8 +142,12 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const maxTimeout = int('SLIPWAY_MAX_TIMEOUT_MS');
   if (maxTimeout !== undefined) out.maxTimeoutMs = maxTimeout;
   if (env.SLIPWAY_PYTHON) out.python = env.SLIPWAY_PYTHON;
-  const workers = int('SLIPWAY_WORKERS');
-  if (workers !== undefined) out.workers = workers;
+  const workers = env.SLIPWAY_WORKERS;
+  if (workers === 'auto') out.workers = 'auto';
+  else if (workers !== undefined && workers !== '') {
+    if (!/^\d+$/.test(workers)) throw new InvalidInputError(`environment SLIPWAY_WORKERS: expected "auto" or an integer, got ${JSON.stringify(workers)}`);
+    out.workers = Number(workers);
+  }
   if (env.SLIPWAY_TLS_CERT) out.tlsCert = env.SLIPWAY_TLS_CERT;
   if (env.SLIPWAY_TLS_KEY) out.tlsKey = env.SLIPWAY_TLS_KEY;
   if (env.SLIPWAY_TLS_CLIENT_CA) out.tlsClientCa = env.SLIPWAY_TLS_CLIENT_CA;
@@ -206,7 +213,9 @@ function fromFile(path: string): ConfigInput {
         throw new InvalidInputError(`${path}: setting "runtime": expected a mapping, got ${JSON.stringify(value)}`);
       }
       for (const [k, v] of Object.entries(value)) check(k, v, RUNTIME_TYPES, 'runtime.');
-    } else check(key, value, FIELD_TYPES, '');
+    } else if (key === 'workers' && typeof value === 'string' && value !== 'auto') {
+      throw new InvalidInputError(`${path}: setting "workers": expected "auto" or a number, got ${JSON.stringify(value)}`);
+    } else if (!(key === 'workers' && value === 'auto')) check(key, value, FIELD_TYPES, '');
   }
   return doc as ConfigInput;
 }
@@ -271,8 +280,8 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   if (!Number.isInteger(merged.grpcMaxMessageBytes) || merged.grpcMaxMessageBytes < 1024 || merged.grpcMaxMessageBytes > 0x7fffffff) {
     throw new InvalidInputError(`grpcMaxMessageBytes: expected an integer from 1024 to 2147483647 bytes, got ${String(merged.grpcMaxMessageBytes)}`);
   }
-  if (!Number.isInteger(merged.workers) || merged.workers < 1 || merged.workers > 256) {
-    throw new InvalidInputError(`workers: expected an integer from 1 to 256 server processes, got ${String(merged.workers)}`);
+  if (merged.workers !== 'auto' && (!Number.isInteger(merged.workers) || merged.workers < 1 || merged.workers > 256)) {
+    throw new InvalidInputError(`workers: expected "auto" or an integer from 1 to 256 server processes, got ${String(merged.workers)}`);
   }
   if (!Number.isInteger(merged.drainMs) || merged.drainMs < 0 || merged.drainMs > 600_000) {
     throw new InvalidInputError(`drainMs: expected an integer from 0 to 600000 milliseconds, got ${String(merged.drainMs)}`);

@@ -190,7 +190,7 @@ export async function startPausedAtStart(home: string, point: PausePoint): Promi
       probe.close(() => resolvePort(p));
     });
   });
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--grpc-port', '0', '--home', home, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--grpc-port', '0', '--home', home, '--log-level', 'warn', '--workers', '1'], {
     cwd: home, env: { ...process.env, SLIPWAY_ADMIN_TOKEN: '', SLIPWAY_TEST_PAUSE_AT: point }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -23,10 +23,16 @@ export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'slipway-test-'));
 }
 
-/** Spawns the server and resolves once it prints its address (after restoring stored endpoints). */
-export async function startServer(options: { home?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+/**
+ * Spawns the server and resolves once it prints its address (after restoring stored endpoints). One process unless
+ * `args` name `--workers` or `defaults` is set: most tests watch one process (its pid, its output, its per-process
+ * limits); the default of one worker per core is tested in workers-default.test.ts.
+ */
+export async function startServer(options: { home?: string; args?: string[]; env?: NodeJS.ProcessEnv; defaults?: boolean; timeoutMs?: number } = {}): Promise<ServerProcess> {
   const home = options.home ?? tempHome();
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', ...(options.args ?? [])], {
+  const args = options.args ?? [];
+  const workers = options.defaults || args.includes('--workers') ? [] : ['--workers', '1'];
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', ...workers, ...args], {
     cwd: home,
     env: { ...process.env, SLIPWAY_ADMIN_TOKEN: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,7 +41,8 @@ export async function startServer(options: { home?: string; args?: string[]; env
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const [url, grpcAddress] = await new Promise<[string, string]>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${out}`)), 30_000);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs / 1000} s:\n${out}`)), timeoutMs);
     const check = (): void => {
       const m = /listening on (https?:\/\/[^\s]+) \(gRPC ([^\s,]+)/.exec(out);
       if (m) {

@@ -7,6 +7,7 @@ import { checkName } from '../core/names.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { MonitorRunner } from '../monitoring/monitor-runner.js';
 import { SeriesRecorder } from '../monitoring/series-recorder.js';
+import type { SeriesSource } from '../monitoring/series-source.js';
 import type { SeriesPoint } from '../monitoring/variant-series.js';
 import type { RolloutController } from '../rollout/rollout-controller.js';
 import type { EndpointManager } from '../serving/endpoint-manager.js';
@@ -15,7 +16,7 @@ import { endpointSeriesSchema, overviewSchema } from './series-schemas.js';
 
 export interface DashboardRouteOptions {
   endpoints: EndpointManager;
-  series: SeriesRecorder;
+  series: SeriesSource;
   rollouts: RolloutController;
   monitors: Pick<MonitorRunner, 'events'>;
 }
@@ -75,7 +76,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async 
     const now = Math.floor(Date.now() / 1000);
     const seconds = wholeNumber(request.query.seconds, 'seconds', 1, series.capacity) ?? 300;
     const since = Math.max(now - seconds - 1, wholeNumber(request.query.since, 'since', 0, Number.MAX_SAFE_INTEGER) ?? 0);
-    return { endpoint: name, now, stepSeconds: 1, variants: series.series(name, since) };
+    return { endpoint: name, now, stepSeconds: 1, variants: await series.series(name, since) };
   });
 
   app.get('/api/v1/overview', {
@@ -92,12 +93,13 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRouteOptions> = async 
       throw err;
     })));
     const alerts = await monitors.events(undefined, { limit: 50, since: Date.now() - ALERT_HOURS * 3_600_000 });
+    const seriesOf = await Promise.all(list.map((e) => series.series(e.record.spec.name, now - OVERVIEW_SECONDS - 1)));
     return {
       now,
       endpoints: list.map((status, i) => {
         const name = status.record.spec.name;
         const rollout = active[i];
-        const views = new Map(series.series(name, now - OVERVIEW_SECONDS - 1).map((v) => [v.variant, v.points]));
+        const views = new Map(seriesOf[i]!.map((v) => [v.variant, v.points]));
         const all = [...views.values()].flat();
         const combined = mergeSeconds(all);
         return {

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { RuntimeConfig } from '../core/runtime-config.js';
-import type { SeriesRecorder } from '../monitoring/series-recorder.js';
+import type { SeriesSource } from '../monitoring/series-source.js';
 import type { ServingMetrics } from '../monitoring/serving-metrics.js';
 import type { VersionProfiles } from '../profiler/version-profiles.js';
 import type { Registry } from '../registry/registry.js';
@@ -49,7 +49,7 @@ export interface HttpServerOptions {
   profiles: VersionProfiles;
   metrics: ServingMetrics;
   /** Each variant's per-second series, for the dashboard's charts. */
-  series: SeriesRecorder;
+  series: SeriesSource;
   rollouts: RolloutController;
   /** The closed loop's services (the loop's composition, loop-parts.ts, has them all), and its views for the dashboard. */
   loop: Omit<LoopRouteOptions, 'registry'> & { views: MonitoringView };

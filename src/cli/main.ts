@@ -140,7 +140,7 @@ program
   .option('--insecure', 'allow a non-loopback address without an admin token')
   .option('--examples [dir]', 'push and deploy the example packages (default: the bundled examples/)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-  .option('--workers <n>', 'server processes sharing the ports and the store (or SLIPWAY_WORKERS; default 1)')
+  .option('--workers <n>', 'server processes sharing the ports and the store: a number, or auto for one per core, up to 8 (or SLIPWAY_WORKERS; default auto)')
   .option('--tls-cert <file>', 'PEM certificate (chain): serve HTTPS and gRPC over TLS (or SLIPWAY_TLS_CERT)')
   .option('--tls-key <file>', 'PEM private key of --tls-cert (or SLIPWAY_TLS_KEY)')
   .option('--tls-client-ca <file>', 'PEM CA file: require client certificates signed by it (mutual TLS; or SLIPWAY_TLS_CLIENT_CA)')

@@ -1,15 +1,24 @@
-// `slipway serve --workers N`: the primary process that only supervises — forks N server processes that share the
+// `slipway serve --workers N` (and the default, one per core): the primary process that only supervises — forks N server processes that share the
 // HTTP and gRPC ports (Node's cluster module), replaces one that dies, and forwards SIGTERM/SIGINT for a graceful drain.
 
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { routeGathers } from './worker-gather.js';
 
 /** What a worker tells the primary once it serves (after its stored endpoints are loaded). */
 export interface WorkerReady {
   type: 'slipway-ready';
   url: string;
   grpcUrl: string;
+  /** What the first worker says of the examples it pushed (serve --examples), for the primary to print. */
+  banner?: string;
+}
+
+/** Where the primary says what it does: progress (info) apart from what went wrong (warn). */
+export interface SupervisorLog {
+  info(message: string): void;
+  warn(message: string): void;
 }
 
 /** Set in a worker's environment: its number (1…N), and whether it may remove unfinished uploads at start. */
@@ -28,7 +37,7 @@ function isReady(message: unknown): message is WorkerReady {
  * Forks the first worker alone (it migrates the store and cleans up after an earlier crash), then the others, and
  * resolves with the first worker's addresses once all N serve. A worker that exits before it serves fails the start.
  */
-export async function superviseWorkers(count: number, log: (message: string) => void): Promise<WorkerReady> {
+export async function superviseWorkers(count: number, log: SupervisorLog): Promise<WorkerReady> {
   let stopping = false;
   const started = new Map<number, number>();
   const fork = (index: number, recovers: boolean): Worker => {
@@ -38,10 +47,10 @@ export async function superviseWorkers(count: number, log: (message: string) => 
       if (stopping || !serving.has(worker.id)) return;
       serving.delete(worker.id);
       const lived = Date.now() - (started.get(worker.id) ?? 0);
-      log(`worker ${index} (pid ${worker.process.pid}) exited (${signal ?? `code ${code}`}); starting another`);
+      log.warn(`worker ${index} (pid ${worker.process.pid}) exited (${signal ?? `code ${code}`}); starting another`);
       // Another process on this home may be mid-push: the replacement leaves unfinished uploads alone.
       setTimeout(() => {
-        if (!stopping) void waitReady(fork(index, false)).then((w) => serving.add(w.id), (err: Error) => log(err.message));
+        if (!stopping) void waitReady(fork(index, false)).then((w) => serving.add(w.id), (err: Error) => log.warn(err.message));
       }, lived < QUICK_DEATH_MS ? BACKOFF_MS : 0);
     });
     return worker;
@@ -66,7 +75,7 @@ export async function superviseWorkers(count: number, log: (message: string) => 
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    log(`${signal} received: each worker finishes its requests in flight, then stops`);
+    log.info(`${signal} received: each worker finishes its requests in flight, then stops`);
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
     let left = workers.length;
     if (left === 0) process.exit(0);
@@ -79,6 +88,8 @@ export async function superviseWorkers(count: number, log: (message: string) => 
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A worker's dashboard series ask every serving worker through here.
+  routeGathers(() => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && serving.has(w.id)));
   // A worker's /metrics asks here; prom-client's aggregator collects every worker's registry and sums them.
   const aggregator = new AggregatorRegistry();
   cluster.on('message', (worker, message: unknown) => {
@@ -91,6 +102,7 @@ export async function superviseWorkers(count: number, log: (message: string) => 
   try {
     const first = await waitReady(fork(1, true));
     serving.add(first.id);
+    if (count > 1) log.info(`worker 1 serves; starting ${count - 1} more`);
     const rest = await Promise.all(Array.from({ length: count - 1 }, (_, i) => waitReady(fork(i + 2, false))));
     for (const w of rest) serving.add(w.id);
     return ready.get(first.id)!;
@@ -102,8 +114,8 @@ export async function superviseWorkers(count: number, log: (message: string) => 
 }
 
 /** In a worker: tells the primary it serves. */
-export function reportReady(url: string, grpcUrl: string): void {
-  const message: WorkerReady = { type: 'slipway-ready', url, grpcUrl };
+export function reportReady(url: string, grpcUrl: string, banner?: string): void {
+  const message: WorkerReady = { type: 'slipway-ready', url, grpcUrl, ...(banner !== undefined ? { banner } : {}) };
   process.send?.(message);
 }
 

@@ -82,21 +82,26 @@ describe('RunnerLoader', () => {
 describe('threadsMaySpin', () => {
   const runtime = { instances: 1, intraOpThreads: 1, interOpThreads: 1, onEventLoop: false };
   it('lets threads spin only while every instance\'s threads and the event loop have a core each', () => {
-    expect(threadsMaySpin({ ...runtime, intraOpThreads: 2 }, 2)).toBe(false);
-    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 2 }, 2)).toBe(false);
-    expect(threadsMaySpin({ ...runtime, intraOpThreads: 2 }, 4)).toBe(true);
-    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 4 }, 8)).toBe(false);
-    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 1, interOpThreads: 3 }, 6)).toBe(false);
-    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 1, interOpThreads: 3 }, 7)).toBe(true);
-    expect(threadsMaySpin({ ...runtime, onEventLoop: true }, 16)).toBe(false);
+    expect(threadsMaySpin({ ...runtime, intraOpThreads: 2 }, { cores: 2, processes: 1 })).toBe(false);
+    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 2 }, { cores: 2, processes: 1 })).toBe(false);
+    expect(threadsMaySpin({ ...runtime, intraOpThreads: 2 }, { cores: 4, processes: 1 })).toBe(true);
+    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 4 }, { cores: 8, processes: 1 })).toBe(false);
+    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 1, interOpThreads: 3 }, { cores: 6, processes: 1 })).toBe(false);
+    expect(threadsMaySpin({ ...runtime, instances: 2, intraOpThreads: 1, interOpThreads: 3 }, { cores: 7, processes: 1 })).toBe(true);
+    expect(threadsMaySpin({ ...runtime, onEventLoop: true }, { cores: 16, processes: 1 })).toBe(false);
+  });
+
+  it('counts the threads of every server process on the host', () => {
+    expect(threadsMaySpin({ ...runtime, intraOpThreads: 2 }, { cores: 4, processes: 2 })).toBe(false);
+    expect(threadsMaySpin({ ...runtime, intraOpThreads: 2 }, { cores: 6, processes: 2 })).toBe(true);
   });
 
   it('is what the loader tells each runner, for the host it was given', async () => {
     const constant = recording('constant', []);
     const version = { name: 'm', version: 1, format: 'constant', sha256: 'abc' } as ModelVersion;
     const source = async (): Promise<{ path: string; sha256: string }> => ({ path: '/m', sha256: 'abc' });
-    for (const [cores, spinning] of [[2, false], [8, true]] as const) {
-      const runner = await new RunnerLoader(new RunnerFactory([constant]), source, cores).loadRunner(version, { ...DEFAULT_RUNTIME, instances: 2, intraOpThreads: 2 });
+    for (const [cores, processes, spinning] of [[2, 1, false], [8, 1, true], [8, 2, false]] as const) {
+      const runner = await new RunnerLoader(new RunnerFactory([constant]), source, { cores, processes }).loadRunner(version, { ...DEFAULT_RUNTIME, instances: 2, intraOpThreads: 2 });
       expect(constant.made.at(-1)!.options.spinning).toBe(spinning);
       await runner.dispose();
     }
