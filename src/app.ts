@@ -88,7 +88,7 @@ export interface ServerOptions {
   clusterMetrics?: (local: PromRegistry) => () => Promise<string>;
   /** Given this process's series recorder, where the dashboard's series come from (serve --workers: every worker's). */
   clusterSeries?: (local: SeriesRecorder) => SeriesSource;
-  /** Server processes on this host sharing its cores (serve's workers): an auto runtime takes this process's share. */
+  /** Server processes on this host sharing its cores (serve's workers): model threads spin only if all of theirs fit. */
   processes?: number;
 }
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from '../core/runtime-config.js';
 import { fitsEventLoop, pickRuntime, slowThreads, wantsBatchTiming, wantsEventLoopTiming, wantsThreadTiming } from './auto-runtime.js';
 
-const batchable = { cores: 2, processes: 1, batchingBlocker: undefined };
-const fixedShape = { cores: 2, processes: 1, batchingBlocker: 'input "x" has shape [1,3]' };
+const batchable = { cores: 2, batchingBlocker: undefined };
+const fixedShape = { cores: 2, batchingBlocker: 'input "x" has shape [1,3]' };
 
 describe('pickRuntime', () => {
   it('gives a fast model one instance, one thread and batching of what queues (no waiting window)', () => {
@@ -34,17 +34,6 @@ describe('pickRuntime', () => {
     const { runtime, reason } = pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 20_000, allThreadsMicros: 19_000 }, fixedShape);
     expect(runtime).toMatchObject({ instances: 2, intraOpThreads: 1, maxBatchSize: 1 });
     expect(reason).toContain('too little gain: 2 instances with 1 thread each; no batching (input "x" has shape [1,3])');
-  });
-
-  it('shares a slow model\'s instances out among the server processes on the host', () => {
-    const threaded = pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 20_000, allThreadsMicros: 11_000 }, { ...batchable, processes: 2 });
-    expect(threaded.runtime).toMatchObject({ instances: 1, intraOpThreads: 2 });
-    expect(threaded.reason).toContain('1 instance of 2 threads in each of 2 server processes, so a lone request uses every core');
-    const flat = pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 20_000, allThreadsMicros: 19_000 }, { cores: 8, processes: 2, batchingBlocker: undefined });
-    expect(flat.runtime).toMatchObject({ instances: 4, intraOpThreads: 1 });
-    expect(flat.reason).toContain('4 instances with 1 thread in each of 2 server processes');
-    // A fast model is one instance per process whatever the count.
-    expect(pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 60 }, { ...batchable, processes: 2 }).runtime.instances).toBe(1);
   });
 
   it('keeps the queue size the deploy set', () => {

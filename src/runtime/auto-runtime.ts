@@ -23,7 +23,12 @@ export const SLOW_BATCH = 8;
  * only makes its first request wait for the last.
  */
 const SLOW_BATCH_GAIN = 0.8;
-/** Instances of a slow model whose runs threads speed up (each with every core; see pickRuntime), over all server processes. */
+/**
+ * Instances of a slow model whose runs threads speed up (each with every core; see pickRuntime). Each server process
+ * (`serve --workers`) gets them all: a connection's requests stay with one process (a gRPC channel is one connection),
+ * so any one may have the whole load; when several are busy their threads sleep rather than spin (threadsMaySpin
+ * counts every process's).
+ */
 const SLOW_INSTANCES = 2;
 
 export interface ModelTiming {
@@ -39,8 +44,6 @@ export interface ModelTiming {
 
 export interface HostFit {
   cores: number;
-  /** Server processes on the host (`serve --workers`), each running its own instances: the cores are shared out. */
-  processes: number;
   /** Why the model cannot batch, if it cannot (see batchingBlocker). */
   batchingBlocker: string | undefined;
 }
@@ -111,23 +114,21 @@ export function pickRuntime(base: RuntimeConfig, timing: ModelTiming, host: Host
       ? '; no batching (a batch was not timed)'
       : `; ${SLOW_BATCH} rows take ${ms(batched)} in one run, ${(batched / (single * SLOW_BATCH)).toFixed(2)}× as many single runs: ` +
         (batch > 1 ? `requests that queue share a batch (up to ${SLOW_BATCH} rows)` : 'no batching, a batch would only make its first request wait');
-  const each = host.processes > 1 ? ` in each of ${host.processes} server processes` : ' each';
   if (threads > 1 && all !== undefined) {
-    // Two instances of all the cores each, over the host: a lone request gets every core, two at once share them
-    // (their threads sleep rather than spin when they outnumber the cores, see threadsMaySpin). One instance left half
-    // the machine idle between a batch's end and the next; one per core made a lone request use one core.
-    const instances = Math.max(1, Math.round(SLOW_INSTANCES / host.processes));
+    // Two instances of all the cores each: a lone request gets every core, two at once share them (their threads
+    // sleep rather than spin when they outnumber the cores, see threadsMaySpin). One instance left half the machine
+    // idle between a batch's end and the next; one per core made a lone request use one core.
     return {
-      runtime: { ...fixed, instances, intraOpThreads: host.cores, maxBatchSize: batch },
-      reason: `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}: ${instances} instance${instances === 1 ? '' : 's'} of ${host.cores} threads${each}, ` +
+      runtime: { ...fixed, instances: SLOW_INSTANCES, intraOpThreads: host.cores, maxBatchSize: batch },
+      reason: `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}: ${SLOW_INSTANCES} instances of ${host.cores} threads each, ` +
         `so a lone request uses every core and two run side by side${batching}`,
     };
   }
-  const instances = Math.max(1, Math.floor(host.cores / host.processes));
+  const instances = Math.max(1, host.cores);
   return {
     runtime: { ...fixed, instances, intraOpThreads: 1, maxBatchSize: batch },
     reason: all === undefined
       ? `one run takes ${ms(one)} and this host has 1 core: 1 instance with 1 thread${batching}`
-      : `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}, too little gain: ${instances} instance${instances === 1 ? '' : 's'} with 1 thread${each}${batching}`,
+      : `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}, too little gain: ${instances} instances with 1 thread each${batching}`,
   };
 }
