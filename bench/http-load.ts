@@ -20,6 +20,12 @@ export interface LoadSpec {
   durationSec: number;
   /** When set, every response body must equal it (counted as mismatches otherwise). */
   expectBody?: string;
+  /**
+   * Connections the warm-up opens at least (default: `connections`): a server of several processes takes each
+   * connection in one of them, so warming one connection's process would leave the measured one cold (its JIT not yet
+   * run); Slipway's sections pass its worker count.
+   */
+  warmupConnections?: number;
   /** Watches the measurement window (not the warm-up). */
   observer?: Observer;
   /** Names the run when it has to start on a busy machine. */
@@ -84,13 +90,13 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 async function loadWithWrk(spec: LoadSpec): Promise<LoadResult> {
-  const run = (durationSec: number): ReturnType<typeof runWrk> => runWrk({
-    url: spec.url, body: spec.body, headers: spec.headers ?? { 'content-type': 'application/json' }, connections: spec.connections, durationSec,
+  const run = (durationSec: number, connections: number): ReturnType<typeof runWrk> => runWrk({
+    url: spec.url, body: spec.body, headers: spec.headers ?? { 'content-type': 'application/json' }, connections, durationSec,
     ...(spec.expectBody !== undefined ? { expectBody: spec.expectBody } : {}),
   });
-  const warmup = spec.warmupSec > 0 ? await run(spec.warmupSec) : undefined;
+  const warmup = spec.warmupSec > 0 ? await run(spec.warmupSec, warmupConnections(spec)) : undefined;
   await spec.observer?.begin();
-  const r = await run(spec.durationSec);
+  const r = await run(spec.durationSec, spec.connections);
   const observed = await spec.observer?.end();
   return {
     connections: spec.connections,
@@ -109,8 +115,12 @@ async function loadWithWrk(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
+function warmupConnections(spec: LoadSpec): number {
+  return Math.max(spec.connections, spec.warmupConnections ?? 0);
+}
+
 async function loadWithAutocannon(spec: LoadSpec): Promise<LoadResult> {
-  const warmup = spec.warmupSec > 0 ? await fire(spec, spec.warmupSec) : undefined;
+  const warmup = spec.warmupSec > 0 ? await fire({ ...spec, connections: warmupConnections(spec) }, spec.warmupSec) : undefined;
   await spec.observer?.begin();
   const { result, samples, errorSamples } = await fire(spec, spec.durationSec);
   const observed = await spec.observer?.end();

@@ -84,7 +84,7 @@ export async function probeResnetRuntime(
     const picked = await server.deploy(RESNET_ENDPOINT, modelRef, config);
     if (picked) console.log(`[resnet] default deploy picked ${picked}`);
     const label = `resnet probe ${describeRuntime(config)} c=${concurrency}`;
-    const r = await runLoad({ url, body: fx.binaryBody, headers: fx.binaryHeaders, connections: concurrency, warmupSec: 1, durationSec: seconds, label });
+    const r = await runLoad({ url, body: fx.binaryBody, headers: fx.binaryHeaders, connections: concurrency, warmupSec: 1, durationSec: seconds, label, warmupConnections: server.workers });
     const result = { config, concurrency, requestsPerSec: r.requestsPerSec, p99Ms: r.latency.p99Ms, ...(picked ? { picked } : {}) };
     probes.push(result);
     console.log(`[resnet] probe ${describeRuntime(config)}: ${r.requestsPerSec.toFixed(1)} req/s at c=${concurrency} (HTTP+binary), p99 ${r.latency.p99Ms.toFixed(1)} ms`);
@@ -173,9 +173,11 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
       verified[rt] = await verifyResnetProtocols(server, fx);
       console.log(`[resnet] ${rt}: answers match raw onnxruntime (worst relative error ${JSON.stringify(verified[rt])})`);
       const runs: (() => Promise<Measurement>)[] = [
-        async () => fromHttp(`Slipway HTTP+JSON, ${rt}`, 'http-json', await runLoad({ url, body: fx.jsonBody, connections: c, observer: observer(), label: label('JSON', c), ...loadOpts })),
+        async () => fromHttp(`Slipway HTTP+JSON, ${rt}`, 'http-json', await runLoad({ url, body: fx.jsonBody, connections: c, observer: observer(), label: label('JSON', c), warmupConnections: server.workers, ...loadOpts })),
         async () =>
-          fromHttp(`Slipway HTTP+binary, ${rt}`, 'http-binary', await runLoad({ url, body: fx.binaryBody, headers: fx.binaryHeaders, connections: c, observer: observer(), label: label('binary', c), ...loadOpts })),
+          fromHttp(`Slipway HTTP+binary, ${rt}`, 'http-binary', await runLoad({
+            url, body: fx.binaryBody, headers: fx.binaryHeaders, connections: c, observer: observer(), label: label('binary', c), warmupConnections: server.workers, ...loadOpts,
+          })),
         async () => fromGrpc(`Slipway gRPC, ${rt}`, await runGrpcLoad({ address: server.grpcAddress, encoded: fx.grpcEncoded, concurrency: c, observer: observer(), label: label('gRPC', c), ...loadOpts })),
       ];
       for (const run of runs) {

@@ -106,7 +106,7 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
       for (const c of connections) {
         const observer = new Observer(server.processes, { baseUrl: server.url, endpoint: ENDPOINT });
         const scenario = `Slipway JSON, ${describeRuntime(config)}`;
-        const m = fromHttp(scenario, 'http-json', await load(scenario, url, c, observer, expectBody ? { expectBody } : {}));
+        const m = fromHttp(scenario, 'http-json', await load(scenario, url, c, observer, { warmupConnections: server.workers, ...(expectBody ? { expectBody } : {}) }));
         served.push(m);
         console.log(`[tabular] ${progressLine(m)}`);
         if (server.exited) {
@@ -220,19 +220,19 @@ async function defaultVersusNaive(ctx: SectionContext, fixture: TabularFixture, 
     slipway = await SlipwayServer.start(true);
     const picked = await slipway.deploy(ENDPOINT, MODEL_REF, { auto: true });
     console.log(`[tabular] head to head: default deploy picked ${picked ?? '?'}`);
-    const side = async (label: string, url: string, pid: number | NamedProcess[] | undefined, metrics: boolean): Promise<(c: number) => Promise<Measurement>> => {
+    const side = async (label: string, url: string, pid: number | NamedProcess[] | undefined, metrics: boolean, warmupConnections: number): Promise<(c: number) => Promise<Measurement>> => {
       const expectBody = await verifyTabular(url, fixture, label);
       return async (c) => {
         const observer = new Observer(pid, metrics && slipway ? { baseUrl: slipway.url, endpoint: ENDPOINT } : undefined);
         const load = await runLoad({
-          url, body: fixture.body, connections: c, warmupSec: 1, durationSec: seconds, observer, label: `tabular head to head ${label} c=${c}`,
+          url, body: fixture.body, connections: c, warmupSec: 1, durationSec: seconds, observer, label: `tabular head to head ${label} c=${c}`, warmupConnections,
           ...(expectBody ? { expectBody } : {}),
         });
         return fromHttp(`${label} (alternating)`, 'http-json', load);
       };
     };
-    const naiveMeasure = await side('naive', `${naive.url}/v2/models/${ENDPOINT}/infer`, naive.pid, false);
-    const slipwayMeasure = await side('Slipway default deploy', `${slipway.url}/v2/models/${ENDPOINT}/infer`, slipway.processes, true);
+    const naiveMeasure = await side('naive', `${naive.url}/v2/models/${ENDPOINT}/infer`, naive.pid, false, 1);
+    const slipwayMeasure = await side('Slipway default deploy', `${slipway.url}/v2/models/${ENDPOINT}/infer`, slipway.processes, true, slipway.workers);
     return await headToHead(
       [{ label: 'naive', measure: naiveMeasure }, { label: 'Slipway default deploy', measure: slipwayMeasure }],
       CONNECTIONS, rounds, (m) => console.log(`[tabular] ${progressLine(m)}`),

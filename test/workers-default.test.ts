@@ -37,6 +37,10 @@ describe('serve with no --workers flag', () => {
     expect(out.split('endpoint "digits" serves digits:1').length).toBe(2);
     expect(out).toContain(`curl -s -X POST ${server.url}/v2/models/digits/infer`);
     expect(out).toContain(`Dashboard: ${server.url}/`);
+    // Every worker is ready, not only the one that pushed the examples.
+    const ready = await Promise.all(Array.from({ length: 4 * expected }, () => ask(server.url, '/v2/health/ready')));
+    expect(new Set(ready.map((r) => r.replica)).size).toBe(expected);
+    expect(ready.map((r) => r.status)).toEqual(ready.map(() => 200));
   });
 
   it('answers the dashboard series and overview of the whole server from any worker', async () => {

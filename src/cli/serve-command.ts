@@ -93,8 +93,11 @@ export async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Ready means ready to serve what the server was told to serve: the bundled examples too, once pushed and deployed.
+  // One process pushes them (a lone one, or the first worker at a cold start); other workers start after it and load
+  // them with the stored endpoints before they listen.
+  const pushes = Boolean(flags.examples) && (worker === undefined || (worker === 1 && process.env[WORKER_RECOVERS_ENV] === '1'));
   let examplesDone: () => void = () => undefined;
-  if (flags.examples) server.holdReady('bundled examples', new Promise<void>((done) => (examplesDone = done)));
+  if (pushes) server.holdReady('bundled examples', new Promise<void>((done) => (examplesDone = done)));
   await server.restored;
   const pushExamples = async (): Promise<string> => {
     const dir = typeof flags.examples === 'string' ? flags.examples : BUNDLED_EXAMPLES;
@@ -102,8 +105,8 @@ export async function serve(flags: ServeFlags): Promise<void> {
     return exampleBanner(server.url, await bootstrapExamples(server, dir).finally(examplesDone));
   };
   if (worker !== undefined) {
-    // Examples are pushed once, by the first worker (the primary prints what it says of them); the others follow the store.
-    const banner = flags.examples && worker === 1 && process.env[WORKER_RECOVERS_ENV] === '1' ? await pushExamples() : undefined;
+    // The primary prints what the worker that pushed the examples says of them.
+    const banner = pushes ? await pushExamples() : undefined;
     reportReady(server.url, server.grpcUrl, banner);
     return;
   }

@@ -1,5 +1,6 @@
-// `slipway serve --workers N` (and the default, one per core): the primary process that only supervises — forks N server processes that share the
-// HTTP and gRPC ports (Node's cluster module), replaces one that dies, and forwards SIGTERM/SIGINT for a graceful drain.
+// `slipway serve` with more than one worker (by default one per core): the primary process that only supervises —
+// forks N server processes that share the HTTP and gRPC ports (Node's cluster module), replaces one that dies, and
+// forwards SIGTERM/SIGINT for a graceful drain.
 
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
