@@ -2,7 +2,7 @@
 // by second into one view of the server.
 
 import type { SeriesRecorder, VariantSeriesView } from './series-recorder.js';
-import type { SeriesPoint } from './variant-series.js';
+import { emptyErrors, type SeriesPoint } from './variant-series.js';
 
 export interface SeriesSource {
   /** Seconds of history kept. */
@@ -66,8 +66,7 @@ function mergePoints(lists: readonly SeriesPoint[][]): SeriesPoint[] {
 
 function mergeSecond(t: number, points: readonly SeriesPoint[]): SeriesPoint {
   const out: SeriesPoint = {
-    t, requests: 0, errors: { overloaded: 0, deadline: 0, cancelled: 0, invalid: 0, error: 0 },
-    p50Ms: null, p99Ms: null, queue: null, batchSize: null, agreement: null,
+    t, requests: 0, errors: emptyErrors(), p50Ms: null, p99Ms: null, queue: null, batchSize: null, agreement: null,
   };
   let p50Weight = 0;
   let p50Sum = 0;

@@ -25,7 +25,7 @@ export interface SeriesPoint {
 /** Latencies kept per second for its percentiles; beyond it a reservoir sample keeps the work per second bounded. */
 const SAMPLES_PER_SECOND = 1024;
 
-function emptyErrors(): Record<SeriesReason, number> {
+export function emptyErrors(): Record<SeriesReason, number> {
   return { overloaded: 0, deadline: 0, cancelled: 0, invalid: 0, error: 0 };
 }
 
