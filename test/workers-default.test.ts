@@ -3,15 +3,16 @@
 // the requests every worker answered.
 
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverProcesses } from '../src/core/server-processes.js';
+import { usableCores } from '../src/core/usable-cores.js';
 import { DIGITS, waitFor } from './loop-harness.js';
 import { ask, inferDigits, replicas } from './replica-client.js';
 import { removeHome, startServer, tempHome, type ServerProcess } from './server-process.js';
 
-const expected = serverProcesses('auto', availableParallelism());
+const expected = serverProcesses('auto', usableCores());
 let server: ServerProcess;
 const home = tempHome();
 const examples = mkdtempSync(join(tmpdir(), 'slipway-examples-'));

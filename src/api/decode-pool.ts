@@ -2,7 +2,7 @@
 // threads (JSON is the costly format: a 600 KB image is ~3 MB of text), so decoding overlaps with the event loop and
 // inference on other cores.
 
-import { availableParallelism } from 'node:os';
+import { usableCores } from '../core/usable-cores.js';
 import { InternalError, InvalidInputError } from '../core/errors.js';
 import type { InferRequest } from '../core/infer.js';
 import type { RequestLimits } from '../core/request-limits.js';
@@ -27,7 +27,7 @@ export class DecodePool {
 
   /** `limits`: the server's limits on declared shapes (none: only what the bytes themselves bound). */
   constructor(
-    private readonly size = Math.min(4, availableParallelism()),
+    private readonly size = Math.min(4, usableCores()),
     private readonly limits?: RequestLimits,
   ) {}
 

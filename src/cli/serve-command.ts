@@ -2,7 +2,6 @@
 
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../app.js';
 import { bootstrapExamples, type ExampleEndpoint } from '../bootstrap-examples.js';
@@ -10,6 +9,7 @@ import { redactedUrl } from '../core/database-url.js';
 import type { ConfigInput } from '../config.js';
 import { parseRateLimitList } from '../core/rate-limit.js';
 import { serverProcesses } from '../core/server-processes.js';
+import { usableCores } from '../core/usable-cores.js';
 import { loadConfig } from '../config.js';
 import type { SeriesRecorder } from '../monitoring/series-recorder.js';
 import { gatheredSeries, type SeriesQuestion, type SeriesSource } from '../monitoring/series-source.js';
@@ -58,7 +58,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.tokenRateLimit !== undefined) input.tokenRateLimits = parseRateLimitList(flags.tokenRateLimit, '--token-rate-limit');
   const config = loadConfig(input);
   const dbNote = config.database ? `, database ${redactedUrl(config.database)}` : '';
-  const processes = serverProcesses(config.workers, availableParallelism());
+  const processes = serverProcesses(config.workers, usableCores());
   if (processes > 1 && cluster.isPrimary) {
     // The primary serves nothing itself: it forks the workers and replaces any that dies.
     const quiet = config.logLevel === 'silent' || config.logLevel === 'fatal' || config.logLevel === 'error' || config.logLevel === 'warn';

@@ -17,6 +17,7 @@ export function capacityPlan(point: ProfilePoint, targetRps: number, name: strin
   const cpu = point.config.intraOpThreads * point.config.instances;
   const memoryMiB = Math.ceil((point.rssBytes / (1024 * 1024)) * MEMORY_MARGIN);
   const app = `slipway-${name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;
+  // One server process per pod (--workers 1): the throughput and memory planned are one process's, as profiled.
   const deploymentYaml = [
     'apiVersion: apps/v1',
     'kind: Deployment',
@@ -35,7 +36,7 @@ export function capacityPlan(point: ProfilePoint, targetRps: number, name: strin
     '      containers:',
     '        - name: slipway',
     '          image: slipway:latest',
-    '          args: ["serve", "--host", "0.0.0.0"]',
+    '          args: ["serve", "--host", "0.0.0.0", "--workers", "1"]',
     '          ports:',
     '            - containerPort: 8000',
     '          resources:',

@@ -1,6 +1,7 @@
 // One profile of a model version on this host: plan the search, measure, recommend, store the report.
 
 import { cpus, platform } from 'node:os';
+import { usableCores } from '../core/usable-cores.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { ModelVersion } from '../core/model-version.js';
@@ -95,7 +96,7 @@ export async function profileVersion(
   // The budget counts from here: loading the inputs, probing providers and timing the start are part of it.
   const deadline = settings.exhaustive ? undefined : Date.now() + settings.budgetSeconds! * 1000;
   const label = `${formatVersionId(version)} (profile)`;
-  const cores = Math.max(1, cpus().length);
+  const cores = usableCores();
   const blocker = batchingBlocker(version.signature) ?? null;
   const space = buildSearchSpace(cores, blocker === null, settings.concurrency);
   const configs = enumerateConfigs(space).length;

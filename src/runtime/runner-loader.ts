@@ -1,8 +1,8 @@
 // The one way a stored model version is loaded to run: its format's runners, `instances` of them behind an InstancePool.
 
-import { availableParallelism } from 'node:os';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import type { ModelVersion } from '../core/model-version.js';
+import { usableCores } from '../core/usable-cores.js';
 import type { RuntimeConfig } from '../core/runtime-config.js';
 import { InstancePool } from './instance-pool.js';
 import type { ModelSource, Runner, RunnerOptions } from './runner.js';
@@ -19,7 +19,7 @@ export interface HostShare {
 
 /** This host, served by `processes` server processes. */
 export function hostShare(processes = 1): HostShare {
-  return { cores: availableParallelism(), processes };
+  return { cores: usableCores(), processes };
 }
 
 /**
