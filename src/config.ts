@@ -45,7 +45,7 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * Server processes on this machine sharing the ports and the store (Node's cluster module); 1: one process, no
-   * supervisor; 'auto' (the default): one per core, at most AUTO_WORKERS_MAX (see serverProcesses).
+   * supervisor; 'auto' (the default): one per usable core, at most AUTO_WORKERS_MAX (see serverProcesses).
    */
   workers: number | 'auto';
   /** PEM certificate chain file: with `tlsKey`, HTTP and gRPC speak TLS only. */
