@@ -101,6 +101,7 @@ export async function superviseWorkers(count: number, log: SupervisorLog): Promi
     );
   });
   try {
+    log.info(`starting worker 1 of ${count} (it brings the store up to date and loads what it serves first)`);
     const first = await waitReady(fork(1, true));
     serving.add(first.id);
     if (count > 1) log.info(`worker 1 serves; starting ${count - 1} more`);
