@@ -17,6 +17,8 @@ import { describeRuntime, SlipwayServer, type RuntimeConfig } from './slipway-se
 import { fixedAnswer, tabularFixture, verifyTabular, type TabularFixture } from './tabular-fixture.js';
 
 const CONNECTIONS = [1, 16, 64];
+/** Load each server of the head-to-head takes before its first measured window. */
+const SERVER_WARMUP = { connections: 16, seconds: 4 };
 const ENDPOINT = 'digits';
 const MODEL_REF = 'digits:1';
 
@@ -222,6 +224,10 @@ async function defaultVersusNaive(ctx: SectionContext, fixture: TabularFixture, 
     console.log(`[tabular] head to head: default deploy picked ${picked ?? '?'}`);
     const side = async (label: string, url: string, pid: number | NamedProcess[] | undefined, metrics: boolean, warmupConnections: number): Promise<(c: number) => Promise<Measurement>> => {
       const expectBody = await verifyTabular(url, fixture, label);
+      // Both servers warmed alike before the first window, at c=16 so every process of either gets traffic: the rounds
+      // compare servers whose code has run, not V8 tiering up (a worker's c=1 window otherwise met code that had served
+      // only its share of a one-second warm-up).
+      await runLoad({ url, body: fixture.body, connections: SERVER_WARMUP.connections, warmupSec: 0, durationSec: SERVER_WARMUP.seconds, label: `tabular head to head ${label} warm-up` });
       return async (c) => {
         const observer = new Observer(pid, metrics && slipway ? { baseUrl: slipway.url, endpoint: ENDPOINT } : undefined);
         const load = await runLoad({
