@@ -61,6 +61,30 @@ describe('capture under load', () => {
     console.log(`capture under load: ${total} requests from 16 clients in ${elapsed} ms, ${total} stored, 0 dropped`);
   });
 
+  // The tap holds a request's tensors until it ends and encodes them then, so its run must borrow them: a run that moved
+  // them to a worker, or gave them back for a later batch to reuse, would leave another request's numbers in the record.
+  it.each([
+    ['on the event loop, batching', { onEventLoop: true, maxBatchSize: 32, maxQueueDelayMicros: 200 }],
+    ['in worker threads, batching', { instances: 2, maxBatchSize: 8, maxQueueDelayMicros: 200 }],
+    ['in a worker thread, one request per run', { instances: 1, maxBatchSize: 1 }],
+  ])('records each request\'s own inputs and answer under concurrency (%s)', async (name, runtime) => {
+    const endpoint = `own-${name.replace(/[^a-z]+/g, '-')}`.replace(/-+$/, '');
+    await captured(endpoint, { sampleRate: 1 }, { ...runtime, maxQueueSize: 256 });
+    const total = 16 * 20;
+    const replies = await concurrently(total, 16, (i) => inferRows(loop.url, endpoint, [rowOf(i)], 'label'));
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    const sentById = new Map(replies.map((r, i) => [r.id!, { row: Array.from(Float32Array.from(rowOf(i))), prediction: String(r.prediction[0]) }]));
+    await loopStatus(loop.url, endpoint);
+    const rows = await exportJsonl(loop.url, endpoint);
+    expect(rows).toHaveLength(total);
+    for (const row of rows) {
+      const sent = sentById.get(row.request_id as string);
+      expect(sent, `request ${String(row.request_id)}`).toBeDefined();
+      expect(digits.features.map((f) => row[f])).toEqual(sent!.row);
+      expect(row.prediction).toBe(sent!.prediction);
+    }
+  });
+
   it('counts every drop when the buffer is full, and serving answers every request', async () => {
     // A 5-record buffer that never flushes on its own during the burst: everything past the fifth record is dropped.
     const tiny = await startLoopServer({ loop: { pipeline: { bufferRecords: 5, batchRecords: 1000, flushIntervalMs: 60_000 } } });

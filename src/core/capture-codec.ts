@@ -56,9 +56,17 @@ const DATATYPE_INDEX = new Map(DATATYPES.map((d, i) => [d, i]));
  * u32, data. `size` is encodedSize(tensors), for a caller that already computed it (to check a payload limit).
  */
 export function encodeTensors(tensors: readonly Tensor[], size = encodedSize(tensors)): Uint8Array {
-  if (tensors.length > 255) throw new InvalidInputError(`a capture holds at most 255 tensors, got ${tensors.length}`);
   const out = new Uint8Array(size);
-  let at = 0;
+  writeTensors(tensors, out, 0);
+  return out;
+}
+
+/**
+ * Writes the encoded form of `tensors` into `out` at `at` (which must have encodedSize(tensors) bytes free there) and
+ * returns where it ends: the capture batch encodes a request's tensors in place, with no buffer of their own.
+ */
+export function writeTensors(tensors: readonly Tensor[], out: Uint8Array, at: number): number {
+  if (tensors.length > 255) throw new InvalidInputError(`a capture holds at most 255 tensors, got ${tensors.length}`);
   out[at++] = MAGIC;
   out[at++] = tensors.length;
   for (const t of tensors) {
@@ -87,7 +95,7 @@ export function encodeTensors(tensors: readonly Tensor[], size = encodedSize(ten
     }
     u32(out, lengthAt, at - lengthAt - 4);
   }
-  return out;
+  return at;
 }
 
 /** The tensors of an encoded capture; a damaged record is an error naming what was wrong, never a wrong tensor. */

@@ -1,7 +1,10 @@
 // The capture buffer: nothing lost while there is room, every drop counted when full or when a write fails.
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordsOf, type CaptureAppend } from '../core/capture-batch.js';
+import { decodeTensors } from '../core/capture-codec.js';
 import type { CaptureRecord } from '../core/capture-config.js';
+import type { Tensor } from '../core/tensor.js';
 import { DEFAULT_CAPTURE } from '../core/capture-config.js';
 import { CapturePipeline, DEFAULT_PIPELINE } from './capture-pipeline.js';
 import { LoopMetrics } from './loop-metrics.js';
@@ -25,10 +28,11 @@ class Table {
   release: (() => void) | undefined;
   fail = false;
   block = false;
-  async appendCaptures(records: CaptureRecord[]): Promise<void> {
+  async appendCaptures(batch: CaptureAppend): Promise<void> {
     if (this.block) await new Promise<void>((resolve) => (this.release = resolve));
     if (this.fail) throw new Error('disk full');
-    this.rows.push(...records);
+    // Copies: the pipeline reuses a batch's memory once its append settles, as a store may expect.
+    this.rows.push(...recordsOf(batch).map((r) => ({ ...r, inputs: r.inputs?.slice() ?? null, outputs: r.outputs?.slice() ?? null })));
   }
   async trimCaptures(): Promise<number> {
     return 0;
@@ -82,6 +86,22 @@ describe('capture pipeline', () => {
     for (let i = 0; i < 7; i++) pipeline.offer(record(i));
     await pipeline.flush();
     expect(await counter(registry, 'slipway_capture_dropped_total', { endpoint: 'e', reason: 'write_error' })).toBe(7);
+  });
+
+  it('encodes tensors handed over as tensors, and drops (counted) a record that cannot be encoded without failing the caller', async () => {
+    const table = new Table();
+    const registry = new Registry();
+    pipeline = new CapturePipeline(table, new LoopMetrics(registry), { ...DEFAULT_PIPELINE, flushIntervalMs: 60_000 });
+    const tensors: Tensor[] = [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: Float32Array.of(1.5, -2) }];
+    pipeline.offer({ ...record(1), inputs: tensors, outputs: tensors });
+    const tooMany: Tensor[] = Array.from({ length: 256 }, () => tensors[0]!);
+    expect(() => pipeline!.offer({ ...record(2), inputs: tooMany })).not.toThrow();
+    pipeline.offer(record(3));
+    await pipeline.flush();
+    expect(table.rows.map((r) => r.requestId)).toEqual(['r1', 'r3']);
+    expect(decodeTensors(table.rows[0]!.inputs!)).toEqual(tensors);
+    expect(decodeTensors(table.rows[0]!.outputs!)).toEqual(tensors);
+    expect(await counter(registry, 'slipway_capture_dropped_total', { endpoint: 'e', reason: 'write_error' })).toBe(1);
   });
 
   it('knows which endpoints capture', () => {

@@ -1,7 +1,8 @@
 // The capture pipeline: per-endpoint capture settings, a bounded in-memory buffer that the serving path only appends
 // to (dropping and counting when full, never waiting), batched flushes to the store, and retention.
 
-import type { CaptureConfig, CaptureRecord } from '../core/capture-config.js';
+import { CaptureBatch, tensorBytes, type FinishedCapture } from '../core/capture-batch.js';
+import type { CaptureConfig } from '../core/capture-config.js';
 import type { CaptureSink } from '../serving/capture-sink.js';
 import type { LoopStore } from '../store/loop-store.js';
 import type { LoopMetrics } from './loop-metrics.js';
@@ -28,8 +29,10 @@ export const DEFAULT_PIPELINE: CapturePipelineOptions = {
 
 export class CapturePipeline implements CaptureSink {
   private readonly configs = new Map<string, CaptureConfig>();
-  private buffer: CaptureRecord[] = [];
-  private bytes = 0;
+  /** Records since the last flush, packed as they arrive (see CaptureBatch). */
+  private batch = new CaptureBatch();
+  /** The batch last written, emptied for the next flush: its memory is warm (see CaptureBatch). */
+  private spare: CaptureBatch | undefined;
   private flushing: Promise<void> | undefined;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly retentionTimer: NodeJS.Timeout;
@@ -73,29 +76,38 @@ export class CapturePipeline implements CaptureSink {
   }
 
   get buffered(): number {
-    return this.buffer.length;
+    return this.batch.count;
   }
 
-  /** Takes a record if there is room; otherwise drops it and counts the drop. Never waits. */
-  offer(record: CaptureRecord): void {
-    const size = (record.inputs?.byteLength ?? 0) + (record.outputs?.byteLength ?? 0);
-    if (this.closed || this.buffer.length >= this.options.bufferRecords || this.bytes + size > this.options.bufferBytes) {
+  /** Takes a record if there is room (packing it into the batch now); otherwise drops it and counts the drop. Never waits. */
+  offer(record: FinishedCapture, inputBytes = tensorBytes(record.inputs), outputBytes = tensorBytes(record.outputs)): void {
+    const batch = this.batch;
+    if (this.closed || batch.count >= this.options.bufferRecords || batch.tensorBytes + inputBytes + outputBytes > this.options.bufferBytes) {
       this.metrics.droppedRecords(record.endpoint, 'buffer_full');
       return;
     }
-    this.buffer.push(record);
-    this.bytes += size;
-    if (this.buffer.length >= this.options.batchRecords && !this.flushing) void this.flush();
+    try {
+      batch.append(record, inputBytes, outputBytes);
+    } catch (err) {
+      // A record that cannot be encoded is left out of the batch whole (append writes nothing then), never the request.
+      this.metrics.droppedRecords(record.endpoint, 'write_error');
+      this.log({ endpoint: record.endpoint, err: (err as Error).message }, 'capture record could not be encoded; dropped');
+      return;
+    }
+    if (batch.count >= this.options.batchRecords && !this.flushing) void this.flush();
   }
 
   /** Writes everything buffered now (one flush at a time; a call during a flush waits for it and then writes the rest). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    this.bytes = 0;
+    if (this.batch.count === 0) return;
+    const batch = this.batch;
+    this.batch = this.spare ?? new CaptureBatch();
+    this.spare = undefined;
     this.flushing = this.write(batch).finally(() => {
+      // Stored or failed, the store is done with the batch's memory.
+      batch.reset();
+      this.spare = batch;
       this.flushing = undefined;
     });
     await this.flushing;
@@ -127,9 +139,8 @@ export class CapturePipeline implements CaptureSink {
     return removed;
   }
 
-  private async write(batch: CaptureRecord[]): Promise<void> {
-    const perEndpoint = new Map<string, number>();
-    for (const r of batch) perEndpoint.set(r.endpoint, (perEndpoint.get(r.endpoint) ?? 0) + 1);
+  private async write(batch: CaptureBatch): Promise<void> {
+    const perEndpoint = batch.endpoints;
     try {
       await this.store.appendCaptures(batch);
       for (const [endpoint, n] of perEndpoint) this.metrics.capturedRecords(endpoint, n);
@@ -137,7 +148,7 @@ export class CapturePipeline implements CaptureSink {
     } catch (err) {
       // Lost, not retried: a store that cannot write would otherwise grow the buffer without bound. Counted and logged.
       for (const [endpoint, n] of perEndpoint) this.metrics.droppedRecords(endpoint, 'write_error', n);
-      this.log({ records: batch.length, err: (err as Error).message }, 'capture write failed; records dropped');
+      this.log({ records: batch.count, err: (err as Error).message }, 'capture write failed; records dropped');
     }
   }
 }

@@ -1,10 +1,11 @@
-// Taking a captured copy of one request on the serving path: the sampling decision, the inputs encoded before they
-// move to a worker thread, the outputs after, the payload limit. The record goes to the capture sink.
+// Taking a captured copy of one request on the serving path: the sampling decision, the request's tensors held until
+// it finishes (the run borrows them, so they stay as they were), the payload limit. The finished record goes to the
+// capture sink, which encodes the tensors straight into its batch: no copy of its own per request.
 
 import type { CaptureConfig, CaptureStatus } from '../core/capture-config.js';
 import type { InferRequest } from '../core/infer.js';
 import type { Tensor } from '../core/tensor.js';
-import { encodedSize, encodeTensors } from '../core/capture-codec.js';
+import { encodedSize } from '../core/capture-codec.js';
 import { timeOrderedId } from '../core/request-id.js';
 import type { CaptureSink } from './capture-sink.js';
 
@@ -16,9 +17,9 @@ export interface CapturedVariant {
 }
 
 export class CaptureTap {
-  private inputs: Uint8Array | null = null;
-  private used = 0;
-  private truncated = false;
+  private inputs: readonly Tensor[] | null = null;
+  private inputBytes = 0;
+  private truncatedInputs = false;
   private readonly time = Date.now();
 
   private constructor(
@@ -30,7 +31,8 @@ export class CaptureTap {
 
   /**
    * With capture on, every request gets an id (the client's, or a new one returned in the response) so feedback can
-   * name it; a sampled one gets a tap. Must run before the inputs are handed to the runner (that moves their buffers).
+   * name it; a sampled one gets a tap. When the tap holds the inputs (holdsInputs), the run must borrow them (copy them
+   * rather than move their buffers to another thread or reuse them for a later batch), so they read the same at close.
    */
   static open(sink: CaptureSink | undefined, endpoint: string, request: InferRequest): CaptureTap | undefined {
     const config = sink?.active(endpoint);
@@ -38,28 +40,41 @@ export class CaptureTap {
     request.id ??= timeOrderedId();
     if (config.sampleRate < 1 && Math.random() >= config.sampleRate) return undefined;
     const tap = new CaptureTap(sink!, config, endpoint, request.id);
-    if (config.keep !== 'outputs') tap.inputs = tap.encode(request.inputs);
+    if (config.keep !== 'outputs') {
+      const size = encodedSize(request.inputs);
+      if (size > config.maxPayloadBytes) tap.truncatedInputs = true;
+      else {
+        tap.inputs = request.inputs;
+        tap.inputBytes = size;
+      }
+    }
     return tap;
   }
 
-  /** Hands the finished record to the sink (which drops it, counted, when it has no room). */
-  close(variant: CapturedVariant, status: CaptureStatus, latencyMs: number, rows: number, outputs?: Tensor[], error?: string): void {
-    const encodedOutputs = outputs && this.config.keep !== 'inputs' ? this.encode(outputs) : null;
-    this.sink.offer({
-      endpoint: this.endpoint, requestId: this.requestId, time: this.time, variant: variant.variant, model: variant.model,
-      version: variant.version, status, latencyMs, rows, inputs: this.inputs, outputs: encodedOutputs, truncated: this.truncated,
-      error: error ?? null,
-    });
+  /** Whether the request's input tensors are held for the record: its run must borrow them. */
+  get holdsInputs(): boolean {
+    return this.inputs !== null;
   }
 
-  /** Encodes within what is left of the payload limit; past it the tensors are left out and the record says so. */
-  private encode(tensors: Tensor[]): Uint8Array | null {
-    const size = encodedSize(tensors);
-    if (this.used + size > this.config.maxPayloadBytes) {
-      this.truncated = true;
-      return null;
+  /**
+   * Hands the finished record to the sink (which drops it, counted, when it has no room); outputs within what is left
+   * of the payload limit, else left out and the record says so.
+   */
+  close(variant: CapturedVariant, status: CaptureStatus, latencyMs: number, rows: number, outputs?: Tensor[], error?: string): void {
+    let kept: readonly Tensor[] | null = null;
+    let outputBytes = 0;
+    let truncated = this.truncatedInputs;
+    if (outputs && this.config.keep !== 'inputs') {
+      const size = encodedSize(outputs);
+      if (this.inputBytes + size > this.config.maxPayloadBytes) truncated = true;
+      else {
+        kept = outputs;
+        outputBytes = size;
+      }
     }
-    this.used += size;
-    return encodeTensors(tensors, size);
+    this.sink.offer({
+      endpoint: this.endpoint, requestId: this.requestId, time: this.time, variant: variant.variant, model: variant.model,
+      version: variant.version, status, latencyMs, rows, inputs: this.inputs, outputs: kept, truncated, error: error ?? null,
+    }, this.inputBytes, outputBytes);
   }
 }

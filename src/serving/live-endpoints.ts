@@ -140,7 +140,7 @@ export class LiveEndpoints {
     const routed = this.route(entry, options);
     // The usual path routes synchronously: nothing may run between the pick and run(), which counts the request in flight.
     const variant = routed instanceof Promise ? await routed : routed;
-    // Before anything runs: the tap copies the inputs, and running may move their buffers to another thread.
+    // Before anything runs: the tap holds the inputs as they came (the run borrows them, see below).
     const tap = CaptureTap.open(this.capture, endpoint, request);
     let outputNames: string[];
     try {
@@ -152,12 +152,13 @@ export class LiveEndpoints {
     }
     const rows = variant.signature.inputs[0]?.shape[0] === -1 ? (request.inputs[0]?.shape[0] ?? 1) : 1;
     const copies = options.version === undefined && options.pin === undefined ? this.copyTargets(entry, variant) : undefined;
-    // With copies, every run borrows the request's inputs and its scheduler copies them once (a batch's stacking is
-    // that copy); without, the live run may move them. Either way no input is copied twice on its way to a runner.
+    // With copies, or a capture tap that reads the inputs when the request ends, every run borrows the request's inputs
+    // and its scheduler copies them once (a batch's stacking is that copy); otherwise the live run may move them. Either
+    // way no input is copied twice on its way to a runner.
     const schedule: ScheduleOptions = {};
     if (options.deadline !== undefined) schedule.deadline = options.deadline;
     if (options.signal) schedule.signal = options.signal;
-    if (copies) schedule.borrowed = true;
+    if (copies || tap?.holdsInputs) schedule.borrowed = true;
     const running = variant.run({ inputs: request.inputs, outputNames }, schedule);
     if (copies) {
       const liveAnswer = running.then((r) => r.outputs, () => undefined as Tensor[] | undefined);

@@ -3,7 +3,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { PackedCaptures, PackedRow, WriterReply, WriterRequest } from './capture-writer-messages.js';
+import { readCaptures, type SealedCaptures } from '../core/capture-batch.js';
+import type { WriterReply, WriterRequest } from './capture-writer-messages.js';
 import type { RetentionLimits } from './loop-store.js';
 import { pauseAtSync } from '../core/test-pause.js';
 
@@ -52,21 +53,15 @@ function trim(endpoint: string, limits: RetentionLimits): number {
   if (edge > 0) removed += deleteInChunks(() => deleteUpTo.run(endpoint, edge, TRIM_CHUNK).changes);
   return removed;
 }
-const appendAll = db.transaction((batch: PackedCaptures) => {
-  const rows = JSON.parse(batch.rows) as PackedRow[];
-  const { buffer, byteOffset } = batch.bytes;
-  let at = 0;
-  // Views into the batch's one buffer: SQLite copies each blob as it binds it.
-  const blob = (length: number): Buffer | null => {
-    if (length < 0) return null;
-    const view = Buffer.from(buffer, byteOffset + at, length);
-    at += length;
-    return view;
-  };
-  for (const r of rows) {
-    const inputs = blob(r[9]);
-    const outputs = blob(r[10]);
-    insert.run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], inputs, outputs, r[11], r[12], Math.max(0, r[9]) + Math.max(0, r[10]));
+/** Binds a part as a Buffer view (SQLite copies the blob as it binds it). */
+const blob = (part: Uint8Array | null): Buffer | null => (part ? Buffer.from(part.buffer, part.byteOffset, part.byteLength) : null);
+
+const appendAll = db.transaction((batch: SealedCaptures) => {
+  for (const r of readCaptures(batch)) {
+    insert.run(
+      r.endpoint, r.requestId, r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows, blob(r.inputs), blob(r.outputs),
+      r.truncated ? 1 : 0, r.error, (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0),
+    );
   }
   pauseAtSync('capture:before-commit');
 });

@@ -3,6 +3,7 @@
 // written on each method; the rules common to all are those of Store (store.ts), and test/store-contract.ts checks both.
 
 import type { BaselineProfile } from '../core/baseline.js';
+import type { CaptureAppend } from '../core/capture-batch.js';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
 import type { FeatureHistogram } from '../core/histogram.js';
 import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
@@ -95,8 +96,9 @@ export interface LoopStore {
    * Appends records in one transaction, durable when the promise resolves. Ids are assigned in the records' order,
    * each greater than every id given before (of any endpoint, trimmed ones included), and a record becomes visible
    * only with every record of smaller id: a reader paging by id (scanCaptures) never misses one or sees one twice.
+   * A CaptureBatch's memory is reused once the promise settles: a store keeps no view into it.
    */
-  appendCaptures(records: CaptureRecord[]): Promise<void>;
+  appendCaptures(records: CaptureAppend): Promise<void>;
   /** The records matching the query, in id order, with their ids. */
   captures(query: CaptureQuery): Promise<CaptureRecord[]>;
   captureStats(endpoint: string): Promise<CaptureStats>;

@@ -47,7 +47,7 @@ function storable(text: string | null): string | null {
  * in one buffer (sent as binary). The database splits them apart (APPEND): the client's cost per record is one small
  * JSON array, and the statement is the same text for every batch.
  */
-function pack(records: CaptureRecord[]): { fields: string; tensors: Buffer } {
+function pack(records: readonly CaptureRecord[]): { fields: string; tensors: Buffer } {
   let total = 0;
   for (const r of records) total += (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0);
   const tensors = Buffer.allocUnsafe(total);
@@ -103,7 +103,7 @@ export class PostgresCaptures {
     this.partitions = new PostgresCapturePartitions(pool);
   }
 
-  append(records: CaptureRecord[]): Promise<void> {
+  append(records: readonly CaptureRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     const write = this.insert(records);
     this.pending.add(write);
@@ -117,7 +117,7 @@ export class PostgresCaptures {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async insert(records: CaptureRecord[]): Promise<void> {
+  private async insert(records: readonly CaptureRecord[]): Promise<void> {
     const { fields, tensors } = pack(records);
     await this.partitions.ensure(records.map((r) => r.time));
     await inTransaction(this.pool, async (c) => {

@@ -3,6 +3,7 @@
 
 import type pg from 'pg';
 import type { BaselineProfile } from '../core/baseline.js';
+import { recordsOf, type CaptureAppend } from '../core/capture-batch.js';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
 import { NotFoundError } from '../core/errors.js';
 import type { FeatureHistogram } from '../core/histogram.js';
@@ -160,8 +161,8 @@ export class PostgresLoopStore implements LoopStore {
     await this.pool.query('DELETE FROM endpoint_settings WHERE endpoint = $1', [endpoint]);
   }
 
-  appendCaptures(records: CaptureRecord[]): Promise<void> {
-    return this.captureTable.append(records);
+  appendCaptures(records: CaptureAppend): Promise<void> {
+    return this.captureTable.append(recordsOf(records));
   }
 
   captures(query: CaptureQuery): Promise<CaptureRecord[]> {

@@ -3,6 +3,7 @@
 
 import type Database from 'better-sqlite3';
 import type { BaselineProfile } from '../core/baseline.js';
+import { batchOf, type CaptureAppend } from '../core/capture-batch.js';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
 import { NotFoundError } from '../core/errors.js';
 import type { FeatureHistogram } from '../core/histogram.js';
@@ -179,8 +180,8 @@ export class SqliteLoopStore implements LoopStore {
     this.db.prepare('DELETE FROM endpoint_settings WHERE endpoint = ?').run(endpoint);
   }
 
-  appendCaptures(records: CaptureRecord[]): Promise<void> {
-    return this.writer.append(records);
+  appendCaptures(records: CaptureAppend): Promise<void> {
+    return this.writer.append(batchOf(records));
   }
 
   async captures(query: CaptureQuery): Promise<CaptureRecord[]> {
