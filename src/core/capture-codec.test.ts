@@ -29,6 +29,25 @@ describe('capture codec', () => {
     expect(decodeTensors(outer.subarray(3))[0]!.data).toEqual(tensors[1]!.data);
   });
 
+  it('writes small and large tensors alike, views at an offset and every fixed-size datatype', () => {
+    // Up to 64 bytes a typed array may live in V8's heap and is copied through a scratch view; larger ones directly.
+    const backing = Float64Array.from({ length: 40 }, (_, i) => i * 1.25 - 3);
+    const views: Tensor[] = [
+      { name: 'small-view', datatype: 'FP64', shape: [3], data: backing.subarray(5, 8) },
+      { name: 'large-view', datatype: 'FP64', shape: [20], data: backing.subarray(11, 31) },
+      { name: 'edge', datatype: 'FP32', shape: [16], data: Float32Array.from({ length: 16 }, (_, i) => -i) },
+      { name: 'u64', datatype: 'UINT64', shape: [2], data: BigUint64Array.of(2n ** 64n - 1n, 0n) },
+      { name: 'i8', datatype: 'INT8', shape: [3], data: Int8Array.of(-128, 0, 127) },
+      { name: 'u16', datatype: 'UINT16', shape: [1], data: Uint16Array.of(65535) },
+      { name: 'u32', datatype: 'UINT32', shape: [1], data: Uint32Array.of(4294967295) },
+      { name: 'i16', datatype: 'INT16', shape: [1], data: Int16Array.of(-32768) },
+      { name: 'i32', datatype: 'INT32', shape: [1], data: Int32Array.of(-2147483648) },
+      { name: 'u8', datatype: 'UINT8', shape: [2], data: Buffer.from([255, 1]) },
+    ];
+    const back = decodeTensors(encodeTensors(views));
+    back.forEach((t, i) => expect(Array.from(t.data as ArrayLike<number | bigint>), views[i]!.name).toEqual(Array.from(views[i]!.data as ArrayLike<number | bigint>)));
+  });
+
   it('reads a Node Buffer (as the database returns it) without reading its neighbours in the pool', () => {
     const bytes = encodeTensors([tensors[0]!]);
     const pooled = Buffer.from(bytes); // small Buffers share one pool: byteOffset is not 0

@@ -40,7 +40,11 @@ export function copyInputs(inputs: readonly Tensor[], pool: BufferPool): Tensor[
   });
 }
 
-/** Splits batch outputs by the requests' row counts. Each piece owns its buffer, so it can move between threads. */
+/**
+ * Splits batch outputs by the requests' row counts: each piece a view into the batch's output (nothing moves a served
+ * output's buffer). A copy would cost an allocation per piece, and a small copy lives inside V8's heap, where anything
+ * that then reads its bytes (`.buffer`: capture, the binary encoders) first moves it out, ~1 µs each (measured).
+ */
 export function splitOutputs(outputs: readonly Tensor[], rows: readonly number[]): Tensor[][] {
   const total = rows.reduce((a, b) => a + b, 0);
   const result: Tensor[][] = rows.map(() => []);
@@ -53,7 +57,9 @@ export function splitOutputs(outputs: readonly Tensor[], rows: readonly number[]
     const rowSize = total === 0 ? 0 : out.data.length / total;
     let start = 0;
     rows.forEach((n, i) => {
-      const data: TensorData = out.data.slice(start * rowSize, (start + n) * rowSize);
+      const from = start * rowSize;
+      const to = (start + n) * rowSize;
+      const data: TensorData = Array.isArray(out.data) ? out.data.slice(from, to) : out.data.subarray(from, to);
       result[i]!.push({ name: out.name, datatype: out.datatype, shape: [n, ...out.shape.slice(1)], data });
       start += n;
     });
