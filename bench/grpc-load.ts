@@ -4,6 +4,10 @@ import type { Observation, Observer } from './observer.js';
 import { waitForQuiet } from './quiet.js';
 import { SampleBuffer, summarize, type LatencySummary } from './stats.js';
 import { inferRaw, newGrpcClient } from './grpc-client.js';
+import { H2LOAD_AVAILABLE } from './h2load-grpc.js';
+
+/** Which gRPC load generator the bench uses: h2load unless missing or SLIPWAY_BENCH_GRPC_LOADGEN=grpc-js. */
+export const GRPC_LOADGEN: 'h2load' | 'grpc-js' = H2LOAD_AVAILABLE && process.env.SLIPWAY_BENCH_GRPC_LOADGEN !== 'grpc-js' ? 'h2load' : 'grpc-js';
 
 export interface GrpcLoadSpec {
   address: string;

@@ -4,7 +4,8 @@ import { ChildServer } from './child-server.js';
 import { disturbance } from './cpu-probe.js';
 import { decodeCost } from './decode-cost.js';
 import { inferDecoded, newGrpcClient } from './grpc-client.js';
-import { runGrpcLoad } from './grpc-load.js';
+import { GRPC_LOADGEN, runGrpcLoad } from './grpc-load.js';
+import { runH2loadGrpc } from './h2load-grpc.js';
 import { HTTP_LOADGEN, runLoad } from './http-load.js';
 import { bestOfPasses, fromGrpc, fromHttp, fromRaw, progressLine, type Measurement } from './measurement.js';
 import { Observer } from './observer.js';
@@ -178,7 +179,7 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
           fromHttp(`Slipway HTTP+binary, ${rt}`, 'http-binary', await runLoad({
             url, body: fx.binaryBody, headers: fx.binaryHeaders, connections: c, observer: observer(), label: label('binary', c), warmupConnections: server.workers, ...loadOpts,
           })),
-        async () => fromGrpc(`Slipway gRPC, ${rt}`, await runGrpcLoad({ address: server.grpcAddress, encoded: fx.grpcEncoded, concurrency: c, observer: observer(), label: label('gRPC', c), ...loadOpts })),
+        async () => fromGrpc(`Slipway gRPC, ${rt}`, await (GRPC_LOADGEN === 'h2load' ? runH2loadGrpc : runGrpcLoad)({ address: server.grpcAddress, encoded: fx.grpcEncoded, concurrency: c, observer: observer(), label: label('gRPC', c), ...loadOpts })),
       ];
       for (const run of runs) {
         const m = await run();
@@ -234,7 +235,7 @@ export async function resnetSection(ctx: SectionContext): Promise<SectionResult>
       `Raw limit: ${limit.requestsPerSec.toFixed(1)} inferences/s (${limit.scenario}). ÷limit = req/s ÷ raw limit.`,
       '÷naive: Slipway HTTP+JSON vs the naive server\'s JSON route; Slipway HTTP+binary and gRPC vs its raw-float32-body route; same concurrency.',
       `Bodies: JSON ${(fx.jsonBody.length / 1e6).toFixed(2)} MB (float32 values written as a numpy tolist() client does), binary ${(fx.binaryBody.length / 1e6).toFixed(2)} MB, gRPC ${(fx.grpcEncoded.length / 1e6).toFixed(2)} MB.`,
-      `HTTP load: ${HTTP_LOADGEN === 'wrk' ? 'wrk (1 thread, its own process)' : 'autocannon in the bench process'} (c connections, one request in flight each); gRPC load: one grpc-js channel with c calls in flight, requests pre-serialised, replies not decoded. Before measuring, one answer per protocol was checked against raw onnxruntime's logits (1e-4 relative).`,
+      `HTTP load: ${HTTP_LOADGEN === 'wrk' ? 'wrk (1 thread, its own process)' : 'autocannon in the bench process'} (c connections, one request in flight each); gRPC load: ${GRPC_LOADGEN === 'h2load' ? "h2load (nghttp2, its own process): one HTTP/2 connection (a gRPC channel) with c calls in flight, the request pre-serialised; a call counts only if its reply carried the answer's bytes, and the server's failure counters name the reason for any other" : 'one grpc-js channel in the bench process with c calls in flight, requests pre-serialised, replies not decoded'}. Before measuring, one answer per protocol was checked against raw onnxruntime's logits (1e-4 relative).`,
       'The naive server runs onnxruntime with its default threads (intra-op = physical cores = 2 here), so an intra-op=2 naive variant would be identical and is not run separately.',
     ],
     [...raw, ...naive, ...served],
