@@ -164,16 +164,7 @@ export function readCaptures(sealed: SealedCaptures): CaptureRecord[] {
   const need = (n: number): void => {
     if (at + n > bytes.length) throw new InvalidInputError(`capture batch is truncated: record ${i} needs ${n} bytes at offset ${at} of ${bytes.length}`);
   };
-  const string = (): string | null => {
-    need(4);
-    const length = view.getUint32(at, true);
-    at += 4;
-    if (length === NONE) return null;
-    need(length);
-    const s = decoder.decode(bytes.subarray(at, at + length));
-    at += length;
-    return s;
-  };
+  /** A u32 length (0xffffffff: none) and that many bytes: a string's UTF-8 or a part's tensors. */
   const part = (): Uint8Array | null => {
     need(4);
     const length = view.getUint32(at, true);
@@ -183,6 +174,10 @@ export function readCaptures(sealed: SealedCaptures): CaptureRecord[] {
     const p = bytes.subarray(at, at + length);
     at += length;
     return p;
+  };
+  const string = (): string | null => {
+    const utf8 = part();
+    return utf8 && decoder.decode(utf8);
   };
   for (; i < count; i++) {
     need(FIXED_BYTES);
