@@ -8,8 +8,8 @@ import { InvalidInputError } from './errors.js';
 import type { Tensor } from './tensor.js';
 
 /**
- * A finished request as capture takes it: its tensors either encoded already (a copy made before a run moved them) or
- * still as tensors, encoded straight into the batch.
+ * A finished request as capture takes it: its tensors still as tensors (the serving path's tap), encoded straight into
+ * the batch, or encoded already (a stored-form CaptureRecord).
  */
 export interface FinishedCapture extends Omit<CaptureRecord, 'id' | 'inputs' | 'outputs'> {
   inputs: Uint8Array | readonly Tensor[] | null;
@@ -64,6 +64,11 @@ export class CaptureBatch {
 
   get count(): number {
     return this.records;
+  }
+
+  /** Bytes of memory the batch holds (what it grew to), whatever it holds now. */
+  get capacity(): number {
+    return this.bytes.byteLength;
   }
 
   /**

@@ -1,7 +1,7 @@
 // The capture codec: every datatype round-trips exactly, pooled Buffers are read safely, damaged records are refused.
 import { describe, expect, it } from 'vitest';
 import type { Tensor } from './tensor.js';
-import { decodeTensors, encodedSize, encodeTensors } from './capture-codec.js';
+import { decodeTensors, encodedSize, encodeTensors, utf8Length } from './capture-codec.js';
 
 const tensors: Tensor[] = [
   { name: 'x', datatype: 'FP32', shape: [2, 3], data: Float32Array.from([1.5, -2, 3.25, Number.NaN, 0, 1e-30]) },
@@ -46,6 +46,12 @@ describe('capture codec', () => {
     ];
     const back = decodeTensors(encodeTensors(views));
     back.forEach((t, i) => expect(Array.from(t.data as ArrayLike<number | bigint>), views[i]!.name).toEqual(Array.from(views[i]!.data as ArrayLike<number | bigint>)));
+  });
+
+  it('counts UTF-8 bytes as TextEncoder writes them, surrogate pairs and lone surrogates included', () => {
+    for (const s of ['', 'abc', 'Zürich', '名前', '😀 x', 'a\ud800b', '\udc00', 'end\ud83d']) {
+      expect(utf8Length(s), JSON.stringify(s)).toBe(new TextEncoder().encode(s).length);
+    }
   });
 
   it('reads a Node Buffer (as the database returns it) without reading its neighbours in the pool', () => {

@@ -25,12 +25,30 @@ function encodedName(name: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Bytes of a string's UTF-8, as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes), without encoding it.
+ * Pure (no Buffer): the dashboard's type-check reaches this file.
+ */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** Bytes the encoded form of `tensors` takes (for the payload limit, before any copy is made). */
 export function encodedSize(tensors: readonly Tensor[]): number {
   let size = 2;
   for (const t of tensors) {
     size += 2 + encodedName(t.name).length + 2 + 4 * t.shape.length + 4;
-    if (Array.isArray(t.data)) for (const s of t.data) size += 4 + Buffer.byteLength(s);
+    if (Array.isArray(t.data)) for (const s of t.data) size += 4 + utf8Length(s);
     else size += t.data.byteLength;
   }
   return size;

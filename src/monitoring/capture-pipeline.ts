@@ -27,6 +27,9 @@ export const DEFAULT_PIPELINE: CapturePipelineOptions = {
   retentionIntervalMs: 60_000,
 };
 
+/** A written batch is kept for the next flush only up to this size (a steady digits load fills ~1 MB per flush). */
+const SPARE_MAX_BYTES = 8 * 1024 * 1024;
+
 export class CapturePipeline implements CaptureSink {
   private readonly configs = new Map<string, CaptureConfig>();
   /** Records since the last flush, packed as they arrive (see CaptureBatch). */
@@ -105,9 +108,9 @@ export class CapturePipeline implements CaptureSink {
     this.batch = this.spare ?? new CaptureBatch();
     this.spare = undefined;
     this.flushing = this.write(batch).finally(() => {
-      // Stored or failed, the store is done with the batch's memory.
+      // Stored or failed, the store is done with the batch's memory; one that a burst grew large is let go.
       batch.reset();
-      this.spare = batch;
+      if (batch.capacity <= SPARE_MAX_BYTES) this.spare = batch;
       this.flushing = undefined;
     });
     await this.flushing;
