@@ -2,7 +2,8 @@
 // to each runner (live, shadow, capture; batched or not), routing hints and deadlines from any transport, one lookup.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CAPTURE, type CaptureConfig, type CaptureRecord } from '../core/capture-config.js';
+import { CaptureBatch, type FinishedCapture } from '../core/capture-batch.js';
+import { DEFAULT_CAPTURE, type CaptureConfig } from '../core/capture-config.js';
 import type { VariantSpec } from '../core/endpoint-spec.js';
 import { DEFAULT_ROUTING } from '../core/endpoint-spec.js';
 import type { InferRequest } from '../core/infer.js';
@@ -98,15 +99,15 @@ class FakeRunner implements Runner {
   async dispose(): Promise<void> {}
 }
 
-/** A capture sink that keeps what it is offered. */
+/** A capture sink that packs what it is offered into a batch, as the capture pipeline does. */
 class KeptCapture implements CaptureSink {
-  readonly records: CaptureRecord[] = [];
+  readonly batch = new CaptureBatch();
   constructor(private readonly config: CaptureConfig | undefined) {}
   active(): CaptureConfig | undefined {
     return this.config;
   }
-  offer(record: CaptureRecord): void {
-    this.records.push(record);
+  offer(record: FinishedCapture, inputBytes?: number, outputBytes?: number): void {
+    this.batch.append(record, inputBytes, outputBytes);
   }
 }
 
@@ -149,8 +150,9 @@ const signal = new AbortController().signal;
 
 const captureOn: CaptureConfig = { ...DEFAULT_CAPTURE, enabled: true, keep: 'both', maxPayloadBytes: 1 << 20 };
 
-/** The copy depth of every captured record's input bytes. */
-const capturedDepths = (sink: KeptCapture): (number | undefined)[] => sink.records.map((r) => (r.inputs ? depth.get(r.inputs.buffer) : undefined));
+/** How many records capture holds, and the copy depth of the batch they were encoded into. */
+const captured = (sink: KeptCapture): { records: number; depth: number | undefined } =>
+  ({ records: sink.batch.count, depth: depth.get(sink.batch.seal().bytes.buffer) });
 
 describe('copies of a request\'s inputs on the way to each runner', () => {
   it('capture on, a shadow, batching on: each runner and the capture get the inputs at most one copy away', async () => {
@@ -173,23 +175,36 @@ describe('copies of a request\'s inputs on the way to each runner', () => {
     expect(live.runner.received).toEqual([1, 1]);
     // Shadow path: the same, from the same decoded inputs (no clone taken first, so no copy of a copy).
     expect(shadow.runner.received).toEqual([1, 1]);
-    // Capture path: its encoding is its one copy, read from the decoded inputs before anything ran.
-    expect(capturedDepths(sink)).toEqual([1, 1, 1]);
+    // Capture path: each request's inputs encoded into the batch straight from the decoded inputs (the runs borrowed
+    // them, so they were still as sent when the request ended): its one copy.
+    expect(captured(sink)).toEqual({ records: 3, depth: 1 });
     // Every copy, counted: per request one for capture, one for the live run, one for the shadow (a batch's stacking
     // copies each of its requests once).
     expect(copies).toBe(3 * 3);
   });
 
-  it('without shadows the live run takes the decoded inputs as they are; capture is the one copy', async () => {
+  it('without shadows, capture on: the live run borrows the held inputs (one pooled copy) and capture encodes them (one copy)', async () => {
     const live = variant('primary', 1, {}, runtime({ maxBatchSize: 1 }));
     const sink = new KeptCapture(captureOn);
     const { plane: p } = plane([live.live], sink);
     const answer = p.infer(p.endpoint('e'), undefined, request(4), TRANSPORT, NO_HEADERS, signal);
     await live.runner.release();
     await answer;
+    // The run may move what it gets, so it gets the scheduler's copy (into a pooled buffer: no allocation) ...
+    expect(live.runner.received).toEqual([1]);
+    // ... and capture reads the decoded inputs, untouched, when the request ends.
+    expect(captured(sink)).toEqual({ records: 1, depth: 1 });
+    expect(copies).toBe(2);
+  });
+
+  it('without capture or shadows the live run takes the decoded inputs as they are', async () => {
+    const live = variant('primary', 1, {}, runtime({ maxBatchSize: 1 }));
+    const { plane: p } = plane([live.live]);
+    const answer = p.infer(p.endpoint('e'), undefined, request(4), TRANSPORT, NO_HEADERS, signal);
+    await live.runner.release();
+    await answer;
     expect(live.runner.received).toEqual([0]);
-    expect(capturedDepths(sink)).toEqual([1]);
-    expect(copies).toBe(1);
+    expect(copies).toBe(0);
   });
 
   it('inputs that are views on the request\'s bytes (binary, gRPC raw contents) get one copy, into a buffer that can move', async () => {
