@@ -29,6 +29,11 @@ export class InstancePool implements Runner {
     return new InstancePool(runners, runners[0]!.signature, make, label);
   }
 
+  /** Every instance is of one format, so they all read their inputs alike. */
+  get readsInPlace(): boolean {
+    return this.instances.some((r) => r?.readsInPlace === true);
+  }
+
   /** Instances currently able to run (crashed ones are being replaced). */
   get size(): number {
     let n = 0;

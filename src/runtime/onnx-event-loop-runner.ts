@@ -12,6 +12,8 @@ import { transferablesOf } from './worker-messages.js';
 export class OnnxEventLoopRunner implements Runner {
   /** Never called: a session on this thread cannot die apart from the server. */
   onCrash: ((err: Error) => void) | undefined;
+  /** onnxruntime reads the tensors on this thread and keeps nothing of them. */
+  readonly readsInPlace = true;
   private running = 0;
   private disposed = false;
 

@@ -75,6 +75,8 @@ async function packageDir(source: ModelSource): Promise<string> {
 }
 
 export class PythonRunner implements Runner {
+  /** Inputs are copied into the worker's shared memory; their own buffers never leave. */
+  readonly readsInPlace = true;
   onCrash: ((err: Error) => void) | undefined;
   private readonly calls = new Map<number, PendingCall>();
   private nextId = 1;

@@ -69,6 +69,12 @@ export interface Runner {
   /** Instances able to run now: how many batches the scheduler may have running at once (0 while none is). */
   readonly size: number;
   /**
+   * True when a run reads its inputs where they are and moves none of them (a session on the event loop; a Python
+   * process, which gets a copy in shared memory): a request's inputs need no copy of their own to run here, even when
+   * others still read them. Otherwise (a worker thread) a run may move its inputs' buffers away.
+   */
+  readonly readsInPlace?: boolean;
+  /**
    * Set by the owner (an instance pool); called once if the runner dies on its own, not through dispose, so the
    * owner can replace it. A runner that cannot die on its own (a pool replaces its own instances) never calls it.
    */

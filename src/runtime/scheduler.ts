@@ -238,17 +238,20 @@ export class Scheduler {
     const batchRows = rows.reduce((a, b) => a + b, 0);
     try {
       const single = jobs.length === 1;
-      // A lone request's own inputs go as they are, unless borrowed (another run shares them) or views on a request's
-      // bytes: those are copied once into pooled buffers, which move to the runner's thread and come back as `spent`.
+      // A lone request's own inputs go as they are, unless the runner may move them (a worker thread) and they are
+      // borrowed (another run or the capture tap still reads them) or views on a request's bytes: those are copied once
+      // into pooled buffers, which move to the runner's thread and come back as `spent`.
       const own = single ? jobs[0]!.request.inputs : undefined;
+      const inPlace = this.runner.readsInPlace === true;
       const inputs = !own
         ? stackInputs(jobs.map((j) => j.request.inputs), this.buffers)
-        : jobs[0]!.borrowed || holdsViews(own) ? copyInputs(own, this.buffers) : own;
+        : !inPlace && (jobs[0]!.borrowed || holdsViews(own)) ? copyInputs(own, this.buffers) : own;
       // A runner that can stop a run (a Python process) may stop it once every request of the batch has given up.
       const deadline = jobs.every((j) => j.deadline !== undefined) ? Math.max(...jobs.map((j) => j.deadline!)) : undefined;
       const output = await this.runner.run({ inputs, outputNames: jobs[0]!.request.outputNames, ...(deadline !== undefined ? { deadline } : {}) });
       const computeMicros = nowMicros() - startedAt;
-      this.buffers.give(output.spent);
+      // `spent` is the run's input buffers: borrowed ones that ran in place are still read elsewhere, not the pool's.
+      if (inputs !== own || !jobs[0]!.borrowed) this.buffers.give(output.spent);
       this.onBatch(batchRows, output.handler);
       const perJob = single ? [output.outputs] : splitOutputs(output.outputs, rows);
       jobs.forEach((job, i) =>

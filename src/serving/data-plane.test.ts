@@ -3,6 +3,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CaptureBatch, type FinishedCapture } from '../core/capture-batch.js';
+import { decodeTensors } from '../core/capture-codec.js';
 import { DEFAULT_CAPTURE, type CaptureConfig } from '../core/capture-config.js';
 import type { VariantSpec } from '../core/endpoint-spec.js';
 import { DEFAULT_ROUTING } from '../core/endpoint-spec.js';
@@ -73,6 +74,8 @@ afterEach(() => {
 class FakeRunner implements Runner {
   readonly signature = SIGNATURE;
   readonly size = 1;
+  /** In place: like a session on the event loop, it reads the inputs where they are and hands their buffers back. */
+  constructor(readonly readsInPlace = false) {}
   /** Per run: the copy depth of its input buffer (undefined: not the request's bytes at all). */
   readonly received: (number | undefined)[] = [];
   private gates: (() => void)[] = [];
@@ -90,7 +93,8 @@ class FakeRunner implements Runner {
     // Outputs are made, not copied from the inputs (a copy here would count).
     const y = new Float32Array(rows * COLS);
     for (let i = 0; i < y.length; i++) y[i] = i % COLS;
-    return new Promise((resolve) => this.gates.push(() => resolve({ outputs: [{ name: 'y', datatype: 'FP32', shape: [rows, COLS], data: y }], spent: [] })));
+    const spent = this.readsInPlace ? [data.buffer as ArrayBuffer] : [];
+    return new Promise((resolve) => this.gates.push(() => resolve({ outputs: [{ name: 'y', datatype: 'FP32', shape: [rows, COLS], data: y }], spent })));
   }
   async release(): Promise<void> {
     this.gates.shift()?.();
@@ -113,8 +117,8 @@ class KeptCapture implements CaptureSink {
 
 const runtime = (c: Partial<RuntimeConfig> = {}): RuntimeConfig => ({ ...DEFAULT_RUNTIME, maxQueueDelayMicros: 0, ...c });
 
-function variant(name: string, version: number, spec: Partial<VariantSpec>, config: RuntimeConfig): { live: LiveVariant; runner: FakeRunner } {
-  const runner = new FakeRunner();
+function variant(name: string, version: number, spec: Partial<VariantSpec>, config: RuntimeConfig, inPlace = false): { live: LiveVariant; runner: FakeRunner } {
+  const runner = new FakeRunner(inPlace);
   const model = { name: 'm', version };
   const full: VariantSpec = { name, model, ref: `m:${version}`, weight: 100, shadow: false, runtime: config, ...spec };
   const scheduler = new Scheduler(runner, config, config.maxBatchSize > 1, `m:${version}`);
@@ -195,6 +199,25 @@ describe('copies of a request\'s inputs on the way to each runner', () => {
     // ... and capture reads the decoded inputs, untouched, when the request ends.
     expect(captured(sink)).toEqual({ records: 1, depth: 1 });
     expect(copies).toBe(2);
+  });
+
+  it('capture on, a runner that reads in place: the run takes the held inputs as they are, and never recycles them', async () => {
+    const live = variant('primary', 1, {}, runtime({ maxBatchSize: 8 }), true);
+    const sink = new KeptCapture(captureOn);
+    const { plane: p } = plane([live.live], sink);
+    // A runs alone on its own buffer (2 rows); B and C (1 row each) queue meanwhile and are stacked into a pooled
+    // buffer of A's size the moment A's run ends — before A's capture reads A's inputs. Were A's buffer handed to the
+    // pool, the stacking would overwrite it and capture would record B's and C's numbers as A's.
+    const a = p.infer(p.endpoint('e'), undefined, request(2), TRANSPORT, NO_HEADERS, signal);
+    const queued = [1, 1].map((rows) => p.infer(p.endpoint('e'), undefined, request(rows), TRANSPORT, NO_HEADERS, signal));
+    await live.runner.release();
+    await live.runner.release();
+    await Promise.all([a, ...queued]);
+    expect(live.runner.received).toEqual([0, 1]);
+    // Copies: the stacking of B and C, and capture's encoding of each of the three.
+    expect(copies).toBe(2 + 3);
+    const [recordA] = sink.batch.toRecords();
+    expect(Array.from(decodeTensors(recordA!.inputs!)[0]!.data as Float32Array)).toEqual(new Array<number>(2 * COLS).fill(2));
   });
 
   it('without capture or shadows the live run takes the decoded inputs as they are', async () => {
