@@ -7,7 +7,7 @@ import { decodeTensors } from '../core/capture-codec.js';
 import { DEFAULT_CAPTURE, type CaptureConfig } from '../core/capture-config.js';
 import type { VariantSpec } from '../core/endpoint-spec.js';
 import { DEFAULT_ROUTING } from '../core/endpoint-spec.js';
-import type { InferRequest } from '../core/infer.js';
+import type { InferRequest, InferResponse } from '../core/infer.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { DEFAULT_RUNTIME, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Signature } from '../core/signature.js';
@@ -158,6 +158,16 @@ const captureOn: CaptureConfig = { ...DEFAULT_CAPTURE, enabled: true, keep: 'bot
 const captured = (sink: KeptCapture): { records: number; depth: number | undefined } =>
   ({ records: sink.batch.count, depth: depth.get(sink.batch.seal().bytes.buffer) });
 
+/**
+ * One request of `alone` rows, then requests of `queued` rows sent while it runs (they queue and run as one batch);
+ * each runner's two runs are let finish in turn. Resolves with every answer, in the order sent.
+ */
+async function aloneThenBatch(p: DataPlane, runners: FakeRunner[], alone: number, queued: number[]): Promise<InferResponse[]> {
+  const sent = [alone, ...queued].map((rows) => p.infer(p.endpoint('e'), undefined, request(rows), TRANSPORT, NO_HEADERS, signal));
+  for (let run = 0; run < 2; run++) for (const runner of runners) await runner.release();
+  return Promise.all(sent);
+}
+
 describe('copies of a request\'s inputs on the way to each runner', () => {
   it('capture on, a shadow, batching on: each runner and the capture get the inputs at most one copy away', async () => {
     const config = runtime({ maxBatchSize: 8 });
@@ -165,15 +175,8 @@ describe('copies of a request\'s inputs on the way to each runner', () => {
     const shadow = variant('shadow', 2, { weight: 0, shadow: true }, config);
     const sink = new KeptCapture(captureOn);
     const { plane: p } = plane([live.live, shadow.live], sink);
-    const endpoint = p.endpoint('e');
     // The first request runs alone on both variants; the next two queue meanwhile and run as one batch on each.
-    const first = p.infer(endpoint, undefined, request(1), TRANSPORT, NO_HEADERS, signal);
-    const queued = [2, 3].map((rows) => p.infer(p.endpoint('e'), undefined, request(rows), TRANSPORT, NO_HEADERS, signal));
-    await live.runner.release();
-    await shadow.runner.release();
-    await live.runner.release();
-    await shadow.runner.release();
-    const answers = await Promise.all([first, ...queued]);
+    const answers = await aloneThenBatch(p, [live.runner, shadow.runner], 1, [2, 3]);
     expect(answers.map((a) => a.outputs[0]!.shape[0])).toEqual([1, 2, 3]);
     // Live path: the alone run gets the scheduler's one copy of the borrowed inputs; the batch gets the stacking.
     expect(live.runner.received).toEqual([1, 1]);
@@ -208,11 +211,7 @@ describe('copies of a request\'s inputs on the way to each runner', () => {
     // A runs alone on its own buffer (2 rows); B and C (1 row each) queue meanwhile and are stacked into a pooled
     // buffer of A's size the moment A's run ends — before A's capture reads A's inputs. Were A's buffer handed to the
     // pool, the stacking would overwrite it and capture would record B's and C's numbers as A's.
-    const a = p.infer(p.endpoint('e'), undefined, request(2), TRANSPORT, NO_HEADERS, signal);
-    const queued = [1, 1].map((rows) => p.infer(p.endpoint('e'), undefined, request(rows), TRANSPORT, NO_HEADERS, signal));
-    await live.runner.release();
-    await live.runner.release();
-    await Promise.all([a, ...queued]);
+    await aloneThenBatch(p, [live.runner], 2, [1, 1]);
     expect(live.runner.received).toEqual([0, 1]);
     // Copies: the stacking of B and C, and capture's encoding of each of the three.
     expect(copies).toBe(2 + 3);
@@ -248,11 +247,7 @@ describe('copies of a request\'s inputs on the way to each runner', () => {
   it('batching alone: stacking is the one copy; a request run alone is not copied', async () => {
     const live = variant('primary', 1, {}, runtime({ maxBatchSize: 8 }));
     const { plane: p } = plane([live.live]);
-    const first = p.infer(p.endpoint('e'), undefined, request(1), TRANSPORT, NO_HEADERS, signal);
-    const queued = [2, 3].map((rows) => p.infer(p.endpoint('e'), undefined, request(rows), TRANSPORT, NO_HEADERS, signal));
-    await live.runner.release();
-    await live.runner.release();
-    await Promise.all([first, ...queued]);
+    await aloneThenBatch(p, [live.runner], 1, [2, 3]);
     expect(live.runner.received).toEqual([0, 1]);
     expect(copies).toBe(2);
   });
