@@ -80,10 +80,10 @@ export class SlipwayServer {
    * examples: push and deploy the bundled examples (digits, diabetes) and wait until digits is ready; extra: more
    * `serve` flags (`--workers 2`, `--database postgres://…`), environment, and flags for node itself (`--cpu-prof`).
    */
-  static async start(examples = true, timeoutMs = 60_000, extra: { args?: string[]; env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<SlipwayServer> {
+  static async start(examples = true, timeoutMs = 60_000, extra: { args?: string[]; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; cli?: string } = {}): Promise<SlipwayServer> {
     const home = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
     // An ephemeral gRPC port too: the default 8001 may be taken on a shared machine.
-    const args = [...(extra.nodeArgs ?? []), CLI, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', ...(examples ? ['--examples'] : []), ...(extra.args ?? [])];
+    const args = [...(extra.nodeArgs ?? []), extra.cli ?? CLI, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', ...(examples ? ['--examples'] : []), ...(extra.args ?? [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(extra.env ? { env: { ...process.env, ...extra.env } } : {}) });
     let stdout = '';
     let stderr = '';

@@ -1,6 +1,7 @@
 // Triton's binary tensor data extension over real HTTP: binary inputs and outputs, mixed with JSON, bit for bit.
 
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { numericColumns, parseCsv } from '../src/core/csv.js';
@@ -188,6 +189,28 @@ describe('binary inputs and outputs', () => {
   });
 });
 
+it('reads a binary body sent in pieces without a Content-Length (chunked transfer)', async () => {
+  const row = toBytes('FP32', Array.from({ length: 64 }, (_, i) => (i % 16) / 16));
+  const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], parameters: { binary_data_size: 256 } }], parameters: { binary_data_output: true } }));
+  const body = Buffer.concat([header, row]);
+  const whole = await binaryInfer('digits', JSON.parse(header.toString('utf8')) as unknown, [row]);
+  expect(whole.status).toBe(200);
+  const pieces = [body.subarray(0, 7), body.subarray(7, header.length + 3), body.subarray(header.length + 3)];
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = pieces.shift();
+      if (next) controller.enqueue(new Uint8Array(next));
+      else controller.close();
+    },
+  });
+  const response = await fetch(`${server.url}/v2/models/digits/infer`, {
+    method: 'POST', headers: { 'inference-header-content-length': String(header.length) }, body: stream, duplex: 'half',
+  } as RequestInit);
+  const chunked = await parseReply(response);
+  expect(chunked.status).toBe(200);
+  expect(chunked.binary).toEqual(whole.binary);
+});
+
 describe('malformed binary requests get a 400 that says what is wrong', () => {
   const x = (size: number): object => ({ inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], parameters: { binary_data_size: size } }] });
   const row = toBytes('FP32', new Array<number>(64).fill(1));
@@ -255,6 +278,24 @@ describe('malformed binary requests get a 400 that says what is wrong', () => {
     expect(b.status).toBe(400);
     expect(b.header.error).toBe('header x-slipway-timeout-ms: expected a positive integer number of milliseconds, got "soon"');
     expect((await binaryInfer('digits', { ...x(256), parameters: { timeout: 5_000_000 } }, [row], { 'x-slipway-timeout-ms': '5000' })).status).toBe(200);
+  });
+
+  it('a body far over the size limit is refused at its Content-Length, before it is sent', async () => {
+    // Only the headers go out: a 413 that arrives anyway shows that nothing waited for (or buffered) the body.
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    const reply = new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    socket.write(
+      'POST /v2/models/digits/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/octet-stream\r\n' +
+        `inference-header-content-length: 100\r\ncontent-length: ${1 << 30}\r\n\r\n`,
+    );
+    const text = await reply;
+    expect(text).toMatch(/^HTTP\/1\.1 413/);
+    expect(text).toContain(`request body is ${1 << 30} bytes, over this server's limit`);
   });
 
   it('still serves after all of that', async () => {

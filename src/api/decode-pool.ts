@@ -9,9 +9,10 @@ import type { RequestLimits } from '../core/request-limits.js';
 import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
 import { bytesBesideRawContents } from '../protocols/grpc-raw-share.js';
-import { decodeBinaryInferRequest } from '../protocols/v2-binary.js';
+import { decodeBinaryInferRequest, decodeBinaryParts } from '../protocols/v2-binary.js';
 import type { DecodeReply, DecodeTask } from './decode-messages.js';
 import { decodeModelInferBytes } from './grpc-proto.js';
+import type { BinaryParts } from './request-body.js';
 
 /** Below this a thread hop (~0.1 ms both ways) costs more than decoding inline. */
 const OFFLOAD_BYTES = 128 * 1024;
@@ -35,6 +36,11 @@ export class DecodePool {
   decode(body: Buffer, headerLength: number | undefined): InferRequest | Promise<InferRequest> {
     if (headerLength !== undefined || body.length < OFFLOAD_BYTES || this.size === 0) return decodeBinaryInferRequest(body, headerLength, this.limits);
     return this.offload(body, { headerLength });
+  }
+
+  /** A binary-extension body read in two parts: its tensor bytes are views, so it decodes here whatever its size. */
+  decodeParts(body: BinaryParts): InferRequest {
+    return decodeBinaryParts(body.header, body.data, this.limits);
   }
 
   /**

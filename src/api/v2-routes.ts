@@ -1,8 +1,9 @@
 // The Open Inference Protocol v2 REST surface: health, server and model metadata, readiness, inference.
 
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidInputError } from '../core/errors.js';
+import type { InferRequest } from '../core/infer.js';
 import {
   binaryOutputChoice, encodeBinaryInferResponse, HEADER_CONTENT_LENGTH, parseHeaderLength,
 } from '../protocols/v2-binary.js';
@@ -13,6 +14,8 @@ import { connectionSignal } from './connection-signal.js';
 import type { DecodePool } from './decode-pool.js';
 import { inferAccessHook, type InferAccess } from './infer-access.js';
 import { rateKeyOf, type PrincipalName } from './rate-keys.js';
+import { isBinaryParts, readRequestBody, type RequestBody } from './request-body.js';
+import { tensorBuffers } from '../runtime/buffer-pool.js';
 
 export interface V2Options {
   plane: DataPlane;
@@ -42,11 +45,11 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
   const { plane, decoder } = opts;
   // Inference bodies are read as bytes whatever their Content-Type (Triton's client sends none, curl sends a form type).
   app.removeAllContentTypeParsers();
-  const asBytes = { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes } as const;
-  const keepBytes = (_req: FastifyRequest, body: Buffer, done: (err: null, body: Buffer) => void): void => done(null, body);
-  app.addContentTypeParser('*', asBytes, keepBytes);
+  const readBody = (req: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: RequestBody) => void): void =>
+    readRequestBody(req.headers, payload, opts.maxBodyBytes, tensorBuffers, done);
+  app.addContentTypeParser('*', readBody);
   // The usual types by name too: Fastify caches a named type's parser, while the catch-all parses the header anew.
-  app.addContentTypeParser(['application/json', 'application/octet-stream'], asBytes, keepBytes);
+  app.addContentTypeParser(['application/json', 'application/octet-stream'], readBody);
 
   app.get('/v2/health/live', async () => ({ live: plane.serverLive() }));
   app.get('/v2/health/ready', async (_req, reply) => {
@@ -77,8 +80,10 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
     const params = req.params;
     const endpoint = plane.endpoint(params.model); // an unknown endpoint is a 404 before any body is looked at
     const body: unknown = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) throw new InvalidInputError('request body is empty: expected a v2 JSON inference request');
-    const decoded = decoder.decode(body, parseHeaderLength(req.headers[HEADER_CONTENT_LENGTH]));
+    let decoded: InferRequest | Promise<InferRequest>;
+    if (isBinaryParts(body)) decoded = decoder.decodeParts(body);
+    else if (!Buffer.isBuffer(body) || body.length === 0) throw new InvalidInputError('request body is empty: expected a v2 JSON inference request');
+    else decoded = decoder.decode(body, parseHeaderLength(req.headers[HEADER_CONTENT_LENGTH]));
     const request = decoded instanceof Promise ? await decoded : decoded;
     const isBinary = binaryOutputChoice(request);
     const response = await plane.infer(endpoint, params.version, request, HTTP_TRANSPORT, req.headers, connectionSignal(req.raw.socket));

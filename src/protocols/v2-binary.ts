@@ -27,12 +27,10 @@ export function parseHeaderLength(value: string | string[] | undefined): number 
   return Number(text);
 }
 
-/** Hands out the binary part of a body input by input, and knows whether every byte was claimed. */
+/** Hands out the binary part of a body (the bytes after its JSON header) input by input, and knows whether every byte was claimed. */
 class BinarySection implements BinaryInputSource {
-  private offset: number;
-  constructor(private readonly body: Uint8Array, start: number) {
-    this.offset = start;
-  }
+  private offset = 0;
+  constructor(private readonly body: Uint8Array) {}
 
   take(where: string, size: number): Uint8Array {
     const remaining = this.body.length - this.offset;
@@ -62,13 +60,20 @@ export function decodeBinaryInferRequest(body: Uint8Array, headerLength: number 
   if (headerLength > body.length) {
     throw new InvalidInputError(`header Inference-Header-Content-Length is ${headerLength}, but the body has only ${body.length} bytes`);
   }
-  const section = new BinarySection(body, headerLength);
-  const request = decodeInferRequest(parseJsonBody(buffer.subarray(0, headerLength)), section, limits);
+  return decodeBinaryParts(buffer.subarray(0, headerLength), body.subarray(headerLength), limits);
+}
+
+/**
+ * The same for a body read in two parts: the JSON header, and the binary data after it. Inputs are views on `data`
+ * where aligned (always, when `data` starts a buffer), so `data` must not be reused afterwards.
+ */
+export function decodeBinaryParts(header: Buffer, data: Uint8Array, limits?: RequestLimits): InferRequest {
+  const section = new BinarySection(data);
+  const request = decodeInferRequest(parseJsonBody(header), section, limits);
   if (section.unclaimed > 0) {
-    const binary = body.length - headerLength;
     throw new InvalidInputError(
-      `the body has ${binary} bytes after the JSON header, but the inputs' "binary_data_size" parameters add up to ` +
-        `${binary - section.unclaimed}: every byte after the header must belong to an input`,
+      `the body has ${data.length} bytes after the JSON header, but the inputs' "binary_data_size" parameters add up to ` +
+        `${data.length - section.unclaimed}: every byte after the header must belong to an input`,
     );
   }
   return request;

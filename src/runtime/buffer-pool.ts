@@ -1,7 +1,8 @@
-// Reusable ArrayBuffers by size: batch inputs come back from the worker after a run and serve the next batch.
+// Reusable ArrayBuffers by size: request bodies and batch inputs come back from the worker after a run and serve the next.
 // Allocating a fresh multi-hundred-KB buffer costs page faults (up to ~1.6 ms measured); reusing one costs a copy only.
 
-const MAX_PER_SIZE = 8;
+/** Enough for the requests of one size in flight at a time under usual load; beyond it buffers are left to the GC. */
+const MAX_PER_SIZE = 16;
 const MAX_TOTAL_BYTES = 256 * 1024 * 1024;
 
 export class BufferPool {
@@ -35,3 +36,9 @@ export class BufferPool {
     return this.bytes;
   }
 }
+
+/**
+ * The process's pool: HTTP request bodies are read into its buffers (api/request-body) and schedulers copy inputs into
+ * them; a buffer moved to a model's thread for a run comes back here (scheduler: `spent`) and serves the next request.
+ */
+export const tensorBuffers = new BufferPool();

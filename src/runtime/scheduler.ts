@@ -6,7 +6,7 @@ import type { RuntimeConfig } from '../core/runtime-config.js';
 import type { Tensor } from '../core/tensor.js';
 import { batchKeyOf, planBatch, reuseKey, type BatchPolicy, type MadeKey } from './batch-plan.js';
 import { copyInputs, stackInputs, splitOutputs } from './batch-tensors.js';
-import { BufferPool } from './buffer-pool.js';
+import { tensorBuffers } from './buffer-pool.js';
 import type { HandlerMicros, RunRequest, Runner } from './runner.js';
 import { holdsViews } from './worker-messages.js';
 
@@ -77,7 +77,7 @@ export class Scheduler {
   private arrivals = 0;
   private seenArrivals = 0;
   private closed = false;
-  private readonly buffers = new BufferPool();
+  private readonly buffers = tensorBuffers;
   private readonly policy: BatchPolicy;
 
   constructor(
