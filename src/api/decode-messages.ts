@@ -2,8 +2,11 @@
 
 import type { InferRequest } from '../core/infer.js';
 import type { RequestLimits } from '../core/request-limits.js';
+import type { RunShare } from './split-decode.js';
 
-export interface DecodeTask {
+export type DecodeTask = BodyTask | RunTask;
+
+export interface BodyTask {
   id: number;
   body: ArrayBuffer;
   offset: number;
@@ -13,8 +16,21 @@ export interface DecodeTask {
   protocol?: 'grpc';
   /** The server's limits on declared shapes, held before anything is allocated. */
   limits?: RequestLimits;
+  /** The body is a pooled buffer: hand it back with the answer. */
+  giveBack?: boolean;
+  /** A JSON body whose numbers after its middle another worker reads meanwhile (split-decode.ts). */
+  split?: RunShare;
+}
+
+/** The other half of a split: read the run of numbers in `run`. */
+export interface RunTask {
+  id: number;
+  run: RunShare;
 }
 
 export type DecodeReply =
-  | { id: number; request: InferRequest }
+  /** `body`: the task's buffer, given back (BodyTask.giveBack). */
+  | { id: number; request: InferRequest; body?: ArrayBuffer }
+  /** A RunTask's answer: whether it read the run (false: the body's reader had already gone on alone). */
+  | { id: number; ran: boolean }
   | { id: number; error: { message: string; invalid: boolean } };

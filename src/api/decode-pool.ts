@@ -10,21 +10,44 @@ import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
 import { bytesBesideRawContents } from '../protocols/grpc-raw-share.js';
 import { decodeBinaryInferRequest, decodeBinaryParts } from '../protocols/v2-binary.js';
-import type { DecodeReply, DecodeTask } from './decode-messages.js';
+import type { BodyTask, DecodeReply, DecodeTask } from './decode-messages.js';
 import { decodeModelInferBytes } from './grpc-proto.js';
+import { planSplit, releaseSplit, SPLIT_BYTES } from './split-decode.js';
+import { BufferPool, tensorBuffers } from '../runtime/buffer-pool.js';
 import type { BinaryParts } from './request-body.js';
+
+const settleRun: SettleReply<DecodeReply, boolean> = (reply) => ('ran' in reply ? reply.ran : false);
+
+/** Whether a body declares FP32 data before its first kilobytes end (where a tensor's datatype precedes its data). */
+function declaresFp32(body: Buffer): boolean {
+  return body.indexOf('"FP32"', 0, 'latin1') >= 0 && body.indexOf('"FP32"', 0, 'latin1') < 4096;
+}
 
 /** Below this a thread hop (~0.1 ms both ways) costs more than decoding inline. */
 const OFFLOAD_BYTES = 128 * 1024;
 const WORKER = workerScript(import.meta.url, 'decode-worker');
 
-const settleDecode: SettleReply<DecodeReply, InferRequest> = (reply) => {
-  if ('request' in reply) return reply.request;
-  return reply.error.invalid ? new InvalidInputError(reply.error.message) : new InternalError(reply.error.message);
-};
+/** Body buffers bound for a worker are pooled in multiples of this: a body's length varies with its numbers' text. */
+const BODY_CLASS_BYTES = 64 * 1024;
 
 export class DecodePool {
   private readonly slots: WorkerChannel<DecodeTask, DecodeReply>[] = [];
+  /** JSON bodies handed to two workers at once so far. */
+  splitBodies = 0;
+  /** Buffers for bodies bound for a worker, and the shared memory of splits. */
+  private readonly bodies = tensorBuffers;
+  private readonly shares = new BufferPool<SharedArrayBuffer>((n) => new SharedArrayBuffer(n));
+  /** Body buffers handed out by bodyBuffer and not yet back: only these are recycled. */
+  private readonly lent = new WeakSet<ArrayBuffer>();
+
+  private readonly settleBody: SettleReply<DecodeReply, InferRequest> = (reply) => {
+    if ('request' in reply) {
+      if (reply.body) this.bodies.give([reply.body]);
+      return reply.request;
+    }
+    if ('ran' in reply) return new InternalError('a request decoder answered a body with a run');
+    return reply.error.invalid ? new InvalidInputError(reply.error.message) : new InternalError(reply.error.message);
+  };
 
   /** `limits`: the server's limits on declared shapes (none: only what the bytes themselves bound). */
   constructor(
@@ -32,10 +55,35 @@ export class DecodePool {
     private readonly limits?: RequestLimits,
   ) {}
 
-  /** JSON bodies (no binary header) above the threshold go to a worker; everything else decodes here. */
+  /**
+   * JSON bodies (no binary header) above the threshold go to a worker, large ones read by two workers at once when two
+   * are idle (split-decode.ts); everything else decodes here.
+   */
   decode(body: Buffer, headerLength: number | undefined): InferRequest | Promise<InferRequest> {
     if (headerLength !== undefined || body.length < OFFLOAD_BYTES || this.size === 0) return decodeBinaryInferRequest(body, headerLength, this.limits);
-    return this.offload(body, { headerLength });
+    const pair = body.length >= SPLIT_BYTES ? this.idlePair() : undefined;
+    const share = pair && planSplit(body, declaresFp32(body), this.shares);
+    if (!pair || !share) return this.offload(pair?.[0] ?? this.leastBusy(), body, { headerLength });
+    const [first, second] = pair;
+    this.splitBodies++;
+    // The second half's answer only says whether it ran; the first half's reply is the request either way. The shared
+    // buffers serve another body once neither worker reads them any more.
+    const run = second.call({ id: 0, run: share }, settleRun);
+    const request = this.offload(first, body, { headerLength: undefined, split: share });
+    void Promise.allSettled([run, request]).then(() => releaseSplit(share, this.shares));
+    return request;
+  }
+
+  /**
+   * Where the body reader puts a body of `length` bytes. One bound for a worker comes from a pool and comes back with
+   * the worker's answer (a fresh 3 MB buffer cost 2-6 ms of page faults here, more than a decode worker saves),
+   * rounded up so bodies of about one size share buffers.
+   */
+  bodyBuffer(length: number): Buffer {
+    if (length < OFFLOAD_BYTES || this.size === 0) return Buffer.allocUnsafe(length);
+    const buffer = this.bodies.take(Math.ceil(length / BODY_CLASS_BYTES) * BODY_CLASS_BYTES);
+    this.lent.add(buffer);
+    return Buffer.from(buffer, 0, length);
   }
 
   /** A binary-extension body read in two parts: its tensor bytes are views, so it decodes here whatever its size. */
@@ -50,16 +98,35 @@ export class DecodePool {
    */
   decodeGrpc(message: Buffer): InferRequest | Promise<InferRequest> {
     if (message.length < OFFLOAD_BYTES || this.size === 0 || bytesBesideRawContents(message) < OFFLOAD_BYTES) return decodeModelInferBytes(message, this.limits);
-    return this.offload(message, { headerLength: undefined, protocol: 'grpc' });
+    return this.offload(this.leastBusy(), message, { headerLength: undefined, protocol: 'grpc' });
   }
 
-  private offload(bytesIn: Buffer, how: Pick<DecodeTask, 'headerLength' | 'protocol'>): Promise<InferRequest> {
-    const slot = this.leastBusy();
-    // Move the bytes when the buffer owns its memory; otherwise copy them once.
-    const owned = bytesIn.byteOffset === 0 && bytesIn.byteLength === bytesIn.buffer.byteLength && bytesIn.buffer instanceof ArrayBuffer;
-    const bytes = owned ? (bytesIn.buffer as ArrayBuffer) : new Uint8Array(bytesIn).buffer;
-    const task: DecodeTask = { id: 0, body: bytes, offset: 0, length: bytesIn.byteLength, ...how, ...(this.limits ? { limits: this.limits } : {}) };
-    return slot.call(task, settleDecode, [bytes]);
+  private offload(
+    slot: WorkerChannel<DecodeTask, DecodeReply>,
+    bytesIn: Buffer,
+    how: Pick<BodyTask, 'headerLength' | 'protocol' | 'split'>,
+  ): Promise<InferRequest> {
+    // Move the bytes when the buffer is a body buffer of ours (it comes back with the answer) or owns its memory;
+    // otherwise copy them once.
+    const buffer = bytesIn.buffer as ArrayBuffer;
+    const ours = bytesIn.byteOffset === 0 && this.lent.delete(buffer);
+    const owned = ours || (bytesIn.byteOffset === 0 && bytesIn.byteLength === buffer.byteLength);
+    const bytes = owned ? buffer : new Uint8Array(bytesIn).buffer;
+    const task: DecodeTask = { id: 0, body: bytes, offset: 0, length: bytesIn.byteLength, ...how, ...this.limitsField(), ...(ours ? { giveBack: true } : {}) };
+    return slot.call(task, this.settleBody, [bytes]);
+  }
+
+  private limitsField(): { limits?: RequestLimits } {
+    return this.limits ? { limits: this.limits } : {};
+  }
+
+  /** Two distinct idle workers (starting them as needed), or undefined when fewer than two are idle. */
+  private idlePair(): [WorkerChannel<DecodeTask, DecodeReply>, WorkerChannel<DecodeTask, DecodeReply>] | undefined {
+    if (this.size < 2) return undefined;
+    while (this.slots.length < 2) this.spawn();
+    const idle = this.slots.filter((s) => s.pending === 0);
+    if (idle.length < 2 && this.slots.length < this.size) idle.push(this.spawn());
+    return idle.length >= 2 ? [idle[0]!, idle[1]!] : undefined;
   }
 
   async close(): Promise<void> {

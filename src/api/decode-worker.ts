@@ -2,16 +2,24 @@
 
 import { parentPort } from 'node:worker_threads';
 import { SlipwayError } from '../core/errors.js';
+import type { InferRequest } from '../core/infer.js';
+import { scanJson } from '../protocols/json-scan.js';
 import { decodeBinaryInferRequest } from '../protocols/v2-binary.js';
+import { decodeInferRequest } from '../protocols/v2-json.js';
 import { transferablesOf } from '../runtime/worker-messages.js';
 import type { DecodeReply, DecodeTask } from './decode-messages.js';
 import { decodeModelInferBytes } from './grpc-proto.js';
+import { readRun, runSource, shareTail } from './split-decode.js';
 
 if (!parentPort) throw new Error('decode-worker must run in a worker thread');
 const port = parentPort;
 
 port.on('message', (task: DecodeTask) => {
   let reply: DecodeReply;
+  if ('run' in task) {
+    port.postMessage({ id: task.id, ran: readRun(task.run) } satisfies DecodeReply);
+    return;
+  }
   try {
     if (task.protocol === 'grpc') {
       const request = decodeModelInferBytes(Buffer.from(task.body, task.offset, task.length), task.limits);
@@ -22,9 +30,24 @@ port.on('message', (task: DecodeTask) => {
       port.postMessage(reply, transfer);
       return;
     }
-    const request = decodeBinaryInferRequest(new Uint8Array(task.body, task.offset, task.length), task.headerLength, task.limits);
-    reply = { id: task.id, request };
-    port.postMessage(reply, transferablesOf(request.inputs));
+    const bytes = new Uint8Array(task.body, task.offset, task.length);
+    let request: InferRequest;
+    if (task.split) {
+      shareTail(task.split, bytes);
+      const ahead = runSource(task.split);
+      try {
+        request = decodeInferRequest(scanJson(bytes, ahead), undefined, task.limits);
+      } finally {
+        ahead.release();
+      }
+    } else request = decodeBinaryInferRequest(bytes, task.headerLength, task.limits);
+    // JSON decodes into new arrays, so a pooled body is free now; its buffer goes back with the answer.
+    const transfer = transferablesOf(request.inputs);
+    if (task.giveBack && !transfer.includes(task.body)) {
+      transfer.push(task.body);
+      reply = { id: task.id, request, body: task.body };
+    } else reply = { id: task.id, request };
+    port.postMessage(reply, transfer);
   } catch (err) {
     const known = err instanceof SlipwayError;
     reply = { id: task.id, error: { message: (err as Error).message, invalid: known && err.httpStatus === 400 } };

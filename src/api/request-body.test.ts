@@ -13,7 +13,7 @@ type Headers = Parameters<typeof readRequestBody>[0];
 async function read(headers: Headers, chunks: Buffer[], opts: { limit?: number; pool?: BufferPool } = {}): Promise<RequestBody> {
   const stream = new PassThrough();
   const result = new Promise<RequestBody>((resolve, reject) => {
-    readRequestBody(headers, stream, opts.limit ?? 1 << 20, opts.pool ?? new BufferPool(), (err, body) => (err ? reject(err) : resolve(body!)));
+    readRequestBody(headers, stream, { limit: opts.limit ?? 1 << 20, pool: opts.pool ?? new BufferPool() }, (err, body) => (err ? reject(err) : resolve(body!)));
   });
   for (const c of chunks) stream.write(c);
   stream.end();
@@ -115,7 +115,7 @@ describe('readRequestBody', () => {
 
   it('a Content-Length over the limit is refused without reading the stream', async () => {
     const stream = new PassThrough();
-    const err = await new Promise<Error | null>((resolve) => readRequestBody({ 'content-length': '5000' }, stream, 1000, new BufferPool(), resolve));
+    const err = await new Promise<Error | null>((resolve) => readRequestBody({ 'content-length': '5000' }, stream, { limit: 1000, pool: new BufferPool() }, resolve));
     expect(err).toBeInstanceOf(PayloadTooLargeError);
     expect(stream.listenerCount('data')).toBe(0);
   });
@@ -123,7 +123,7 @@ describe('readRequestBody', () => {
   it('a stream that fails (the client went away) is a 400 naming why, answered once', async () => {
     const stream = new PassThrough();
     const calls: (Error | null)[] = [];
-    readRequestBody({ 'content-length': '100' }, stream, 1000, new BufferPool(), (err) => calls.push(err));
+    readRequestBody({ 'content-length': '100' }, stream, { limit: 1000, pool: new BufferPool() }, (err) => calls.push(err));
     stream.write(bytes(10));
     stream.destroy(new Error('aborted'));
     await new Promise((r) => setTimeout(r, 10));

@@ -54,13 +54,22 @@ function tooLarge(length: number, limit: number): PayloadTooLargeError {
  * Reads `payload` to its end and calls `done` once: with the body, or with a 413 (over `limit`), or a 400 (fewer
  * bytes than Content-Length said, or the stream failed).
  */
+export interface BodyReading {
+  /** Bytes a body may have (413 beyond). */
+  limit: number;
+  /** Where a binary body's tensor bytes go. */
+  pool: BufferPool;
+  /** A buffer for a body read whole (default Buffer.allocUnsafe): the decoder may want it in shared memory. */
+  wholeBuffer?: (length: number) => Buffer;
+}
+
 export function readRequestBody(
   headers: { 'content-length'?: string | undefined; 'inference-header-content-length'?: string | string[] | undefined },
   payload: Readable,
-  limit: number,
-  pool: BufferPool,
+  reading: BodyReading,
   done: (err: Error | null, body?: RequestBody) => void,
 ): void {
+  const { limit, pool } = reading;
   let layout: BodyLayout;
   try {
     layout = bodyLayout(headers['content-length'], headers['inference-header-content-length'], limit);
@@ -72,7 +81,7 @@ export function readRequestBody(
   let whole: Buffer | undefined;
   let header: Buffer | undefined;
   let data: Uint8Array | undefined;
-  if (layout.kind === 'whole') whole = Buffer.allocUnsafe(layout.length);
+  if (layout.kind === 'whole') whole = reading.wholeBuffer ? reading.wholeBuffer(layout.length) : Buffer.allocUnsafe(layout.length);
   else if (layout.kind === 'split') {
     header = Buffer.allocUnsafe(layout.headerLength);
     data = new Uint8Array(pool.take(layout.dataLength));
@@ -104,7 +113,7 @@ export function readRequestBody(
       return;
     }
     if (whole) {
-      whole.set(bytes, at);
+      bytes.copy(whole, at);
       return;
     }
     // split: the first headerLength bytes are the header, the rest the tensor bytes

@@ -14,7 +14,7 @@ import { connectionSignal } from './connection-signal.js';
 import type { DecodePool } from './decode-pool.js';
 import { inferAccessHook, type InferAccess } from './infer-access.js';
 import { rateKeyOf, type PrincipalName } from './rate-keys.js';
-import { isBinaryParts, readRequestBody, type RequestBody } from './request-body.js';
+import { isBinaryParts, readRequestBody, type BodyReading, type RequestBody } from './request-body.js';
 import { tensorBuffers } from '../runtime/buffer-pool.js';
 
 export interface V2Options {
@@ -45,8 +45,9 @@ export const v2Routes: FastifyPluginAsync<V2Options> = async (app: FastifyInstan
   const { plane, decoder } = opts;
   // Inference bodies are read as bytes whatever their Content-Type (Triton's client sends none, curl sends a form type).
   app.removeAllContentTypeParsers();
+  const reading: BodyReading = { limit: opts.maxBodyBytes, pool: tensorBuffers, wholeBuffer: (length) => decoder.bodyBuffer(length) };
   const readBody = (req: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: RequestBody) => void): void =>
-    readRequestBody(req.headers, payload, opts.maxBodyBytes, tensorBuffers, done);
+    readRequestBody(req.headers, payload, reading, done);
   app.addContentTypeParser('*', readBody);
   // The usual types by name too: Fastify caches a named type's parser, while the catch-all parses the header anew.
   app.addContentTypeParser(['application/json', 'application/octet-stream'], readBody);

@@ -14,6 +14,26 @@ export class FlatNumbers {
 }
 
 /**
+ * Numbers of a `data` array parsed ahead, from just after the comma at `at` (another thread read them while this one
+ * read the body up to there; see scanNumberRun). `closes[k]` is where the run's nesting, relative to `at`, first fell
+ * to -(k+1): the position of that `]`, how many numbers came before it, and the deepest the run nested before it. The
+ * array a reader is in at `at`, `d` levels deep, ends at `closes[d - 1]`; a run stops at the first byte it could not
+ * read as the inside of a numeric data array, so a close it reports was reached with nothing wrong on the way.
+ */
+export interface NumberRun {
+  float32: boolean;
+  values: Float64Array;
+  closes: { at: number; count: number; maxDepth: number }[];
+}
+
+/** Hands the scanner a run parsed ahead, when it reaches `at` inside a numeric data array. */
+export interface NumberRunSource {
+  readonly at: number;
+  /** The run, or undefined to read on here (its reader has not started, or failed). Called at most once. */
+  take(): NumberRun | undefined;
+}
+
+/**
  * How deep arrays and objects may nest in a body. The scanner recurses once per level, so without a bound a body of
  * 100,000 brackets would overflow the stack; tensors need a level per dimension plus three around them.
  */
@@ -27,7 +47,10 @@ class Scanner {
   /** Arrays and objects open around the current position. */
   private depth = 0;
   private readonly text: Buffer;
-  constructor(private readonly b: Uint8Array) {
+  constructor(
+    private readonly b: Uint8Array,
+    private ahead?: NumberRunSource,
+  ) {
     this.text = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   }
 
@@ -175,11 +198,85 @@ class Scanner {
       this.ws();
       const next = b[this.i];
       if (next === 0x2c) {
+        if (this.i === this.ahead?.at) {
+          const close = this.joinRun(depth, float32);
+          if (close) {
+            if (n + close.values.length > values.length) {
+              const grown = new Float64Array(n + close.values.length);
+              grown.set(values.subarray(0, n));
+              values = grown;
+            }
+            values.set(close.values, n);
+            n += close.values.length;
+            this.i = close.end;
+            this.depth -= depth;
+            return new FlatNumbers(values.subarray(0, n).slice());
+          }
+        }
         this.i++;
         this.ws();
         if (b[this.i] === 0x5d) this.fail('unexpected "]" after ","');
       } else if (next !== 0x5d) this.fail("expected ',' or ']'");
     }
+  }
+
+  /**
+   * At the comma `ahead.at`, `depth` levels inside a numeric data array: the numbers up to the array's end and where
+   * reading resumes, from the run parsed ahead, when it covers them as this scanner would have read them; otherwise
+   * undefined, and this scanner reads on itself.
+   */
+  private joinRun(depth: number, float32: boolean): { values: Float64Array; end: number } | undefined {
+    const run = this.ahead?.take();
+    this.ahead = undefined;
+    if (!run || run.float32 !== float32) return undefined;
+    const close = run.closes[depth - 1];
+    if (!close || this.depth + close.maxDepth > MAX_DEPTH) return undefined;
+    return { values: run.values.subarray(0, close.count), end: close.at + 1 };
+  }
+
+  /**
+   * The body after the comma at `from - 1`, read as the rest of a numeric data array (scanNumberRun): the same steps
+   * as data(), at a nesting relative to the start, stopping at the first byte data() would not accept.
+   */
+  numberRun(from: number, float32: boolean, out: Float64Array): NumberRun {
+    const b = this.b;
+    const closes: NumberRun['closes'] = [];
+    let n = 0;
+    let depth = 0;
+    let maxDepth = 0;
+    this.i = from;
+    this.ws();
+    if (b[this.i] === 0x5d) return { float32, values: out.subarray(0, 0), closes }; // "," then "]"
+    try {
+      for (;;) {
+        this.ws();
+        const c = b[this.i];
+        if (c === 0x5b) {
+          if (++depth > maxDepth) maxDepth = depth;
+          this.i++;
+          continue;
+        }
+        if (c === 0x5d) {
+          depth--;
+          this.i++;
+          if (-depth > closes.length) closes.push({ at: this.i - 1, count: n, maxDepth });
+          if (closes.length > MAX_DEPTH) break;
+        } else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
+          if (n === out.length) break;
+          out[n++] = this.number(float32);
+        } else break;
+        this.ws();
+        const next = b[this.i];
+        if (next === 0x2c) {
+          this.i++;
+          this.ws();
+          if (b[this.i] === 0x5d) break;
+        } else if (next !== 0x5d) break;
+      }
+    } catch (err) {
+      if (!(err instanceof InvalidInputError)) throw err; // a malformed number: the run ends before it
+    }
+    return { float32, values: out.subarray(0, n), closes };
   }
 
   string(): string {
@@ -304,11 +401,23 @@ export function checkDepth(body: Uint8Array): void {
   }
 }
 
-/** Parses a whole body. Errors are InvalidInputError with the position, as a client needs to fix its JSON. */
-export function scanJson(body: Uint8Array): unknown {
-  const s = new Scanner(body);
+/**
+ * Parses a whole body. Errors are InvalidInputError with the position, as a client needs to fix its JSON. `ahead`: the
+ * numbers after one comma, parsed by another thread meanwhile (api/split-decode.ts); the result is the same either way.
+ */
+export function scanJson(body: Uint8Array, ahead?: NumberRunSource): unknown {
+  const s = new Scanner(body, ahead);
   const value = s.value();
   s.ws();
   if (s.i !== body.length) s.fail('unexpected data after the JSON value');
   return value;
+}
+
+/**
+ * Reads `body` from `from` (just after a comma) as the rest of a numeric data array, into `out` (as many numbers as it
+ * holds), for a scanner that will reach that comma later (NumberRun). `float32`: the numbers only need to round to the
+ * right float32, as for FP32 data; the scanner uses the run only if its data is FP32 exactly when this was.
+ */
+export function scanNumberRun(body: Uint8Array, from: number, float32: boolean, out: Float64Array): NumberRun {
+  return new Scanner(body).numberRun(from, float32, out);
 }

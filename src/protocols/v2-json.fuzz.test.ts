@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fuzz, mutated, onlyClientErrors } from '../../test/support/fuzz.js';
 import { dataOf, expected, sameTensorData, tensorCase, type TensorCase } from '../../test/support/tensor-cases.js';
-import { FlatNumbers, scanJson } from './json-scan.js';
+import { FlatNumbers, scanJson, scanNumberRun } from './json-scan.js';
 import { decodeInferRequest, parseJsonBody } from './v2-json.js';
 
 /** A request body; `pad` bytes of id push it over the scanner threshold. */
@@ -103,6 +103,26 @@ describe('the JSON scanner, fuzzed', () => {
     const withData = fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify({ data: v, other: v }));
     fuzz('json-scan documents', 500, fc.oneof(fc.json({ maxDepth: 6 }), withData), (text) => {
       expect(flatten(scanJson(Buffer.from(text)))).toEqual(flattenDataLikeScanner(JSON.parse(text)));
+    });
+  });
+
+  it('reads any document split at any comma (its second part read ahead, as two decode workers do) as it reads it whole', () => {
+    const withData = fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify({ datatype: 'FP32', data: v, other: v }));
+    const documents = fc.oneof(withData, withData.map((t) => t.replace(/,/g, ' , ')), fc.string().map((junk) => `{"data":[1,2,${junk}]}`));
+    fuzz('json-scan split documents', 400, fc.tuple(documents, fc.nat(), fc.boolean()), ([text, pick, float32]) => {
+      const body = Buffer.from(text);
+      const commas = [...text.matchAll(/,/g)].map((m) => Buffer.byteLength(text.slice(0, m.index)));
+      if (commas.length === 0) return;
+      const at = commas[pick % commas.length]!;
+      const ahead = { at, take: () => scanNumberRun(body, at + 1, float32, new Float64Array(body.length)) };
+      const read = (source?: typeof ahead): unknown => {
+        try {
+          return JSON.stringify(scanJson(body, source), (_key, v: unknown) => (v instanceof FlatNumbers ? Array.from(v.values) : v));
+        } catch (err) {
+          return (err as Error).message;
+        }
+      };
+      expect(read(ahead)).toEqual(read());
     });
   });
 });
