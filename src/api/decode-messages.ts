@@ -22,15 +22,17 @@ export interface BodyTask {
   split?: RunShare;
 }
 
-/** The other half of a split: read the run of numbers in `run`. */
+/** The other half of a split: read the run of numbers in `tail` (the body from the share's comma on, moved here). */
 export interface RunTask {
   id: number;
   run: RunShare;
+  tail: ArrayBuffer;
+  tailLength: number;
 }
 
 export type DecodeReply =
   /** `body`: the task's buffer, given back (BodyTask.giveBack). */
   | { id: number; request: InferRequest; body?: ArrayBuffer }
-  /** A RunTask's answer: whether it read the run (false: the body's reader had already gone on alone). */
-  | { id: number; ran: boolean }
+  /** A RunTask's answer: whether it read the run (false: the body's reader had already gone on alone), and its buffer back. */
+  | { id: number; ran: boolean; tail: ArrayBuffer }
   | { id: number; error: { message: string; invalid: boolean } };

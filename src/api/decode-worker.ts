@@ -9,7 +9,7 @@ import { decodeInferRequest } from '../protocols/v2-json.js';
 import { transferablesOf } from '../runtime/worker-messages.js';
 import type { DecodeReply, DecodeTask } from './decode-messages.js';
 import { decodeModelInferBytes } from './grpc-proto.js';
-import { readRun, runSource, shareTail } from './split-decode.js';
+import { readRun, runSource } from './split-decode.js';
 
 if (!parentPort) throw new Error('decode-worker must run in a worker thread');
 const port = parentPort;
@@ -17,7 +17,8 @@ const port = parentPort;
 port.on('message', (task: DecodeTask) => {
   let reply: DecodeReply;
   if ('run' in task) {
-    port.postMessage({ id: task.id, ran: readRun(task.run) } satisfies DecodeReply);
+    const ran = readRun(task.run, new Uint8Array(task.tail, 0, task.tailLength));
+    port.postMessage({ id: task.id, ran, tail: task.tail } satisfies DecodeReply, [task.tail]);
     return;
   }
   try {
@@ -33,7 +34,6 @@ port.on('message', (task: DecodeTask) => {
     const bytes = new Uint8Array(task.body, task.offset, task.length);
     let request: InferRequest;
     if (task.split) {
-      shareTail(task.split, bytes);
       const ahead = runSource(task.split);
       try {
         request = decodeInferRequest(scanJson(bytes, ahead), undefined, task.limits);

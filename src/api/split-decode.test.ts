@@ -7,7 +7,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { MAX_DEPTH, scanJson, scanNumberRun, type NumberRunSource } from '../protocols/json-scan.js';
 import { DecodePool } from './decode-pool.js';
 import { BufferPool } from '../runtime/buffer-pool.js';
-import { planSplit, readRun, releaseSplit, runSource, shareTail, SPLIT_BYTES } from './split-decode.js';
+import { planSplit, readRun, releaseSplit, runSource, SPLIT_BYTES } from './split-decode.js';
 
 /** What scanJson answers, or the error it throws, as comparable values. */
 function outcome(read: () => unknown): unknown {
@@ -79,16 +79,17 @@ describe('a body read in two parts', () => {
 });
 
 describe('the hand-over through shared memory', () => {
-  const buffers = new BufferPool<SharedArrayBuffer>((n) => new SharedArrayBuffer(n));
+  const shared = new BufferPool<SharedArrayBuffer>((n) => new SharedArrayBuffer(n));
+  const bodies = new BufferPool();
   const text = `{"inputs":[{"name":"x","datatype":"FP32","shape":[2,2000],"data":[${nested(1, Array.from({ length: 2000 }, (_, i) => (i / 7).toFixed(5)).join(','))},${nested(1, Array.from({ length: 2000 }, (_, i) => String(-i)).join(','))}]}]}`;
   const body = Buffer.from(text);
 
   it('the run read first: the reader takes it over', () => {
-    const share = planSplit(body, true, buffers)!;
+    const { share, tail } = planSplit(body, true, shared, bodies)!;
     expect(body[share.at]).toBe(0x2c);
     expect(share.at).toBeGreaterThanOrEqual(body.length >> 1);
-    shareTail(share, body);
-    expect(readRun(share)).toBe(true);
+    expect(Buffer.from(tail).equals(body.subarray(share.at))).toBe(true);
+    expect(readRun(share, tail)).toBe(true);
     const source = runSource(share);
     let took = false;
     expect(scanJson(body, { at: source.at, take: () => ((took = true), source.take()) })).toEqual(scanJson(body));
@@ -96,41 +97,30 @@ describe('the hand-over through shared memory', () => {
   });
 
   it('the reader first: the run, not yet begun, is given up and its worker skips it', () => {
-    const share = planSplit(body, true, buffers)!;
-    shareTail(share, body);
+    const { share, tail } = planSplit(body, true, shared, bodies)!;
     expect(runSource(share).take()).toBeUndefined();
-    expect(readRun(share)).toBe(false);
+    expect(readRun(share, tail)).toBe(false);
   });
 
   it('a reader done before reaching the comma releases the run, so it never starts', () => {
-    const share = planSplit(body, true, buffers)!;
-    shareTail(share, body);
+    const { share, tail } = planSplit(body, true, shared, bodies)!;
     runSource(share).release();
-    expect(readRun(share)).toBe(false);
-  });
-
-  it('a run whose bytes never come (its reader busy or crashed) gives up after a short wait', () => {
-    const share = planSplit(body, true, buffers)!;
-    const started = performance.now();
-    expect(readRun(share)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(readRun(share, tail)).toBe(false);
   });
 
   it('a released share serves the next split from its start (its state reset), with the other\'s numbers gone', () => {
-    const used = planSplit(body, true, buffers)!;
-    shareTail(used, body);
-    expect(readRun(used)).toBe(true);
-    releaseSplit(used, buffers);
+    const used = planSplit(body, true, shared, bodies)!;
+    expect(readRun(used.share, used.tail)).toBe(true);
+    releaseSplit(used.share, shared);
     const other = Buffer.from(text.replace(/"x"/, '"y"').replace(/(\d)\.(\d)/g, '$2.$1'));
-    const again = planSplit(other, true, buffers)!;
-    expect(new Set([again.tail, again.control, again.values])).toEqual(new Set([used.tail, used.control, used.values]));
-    shareTail(again, other);
-    expect(readRun(again)).toBe(true);
-    expect(scanJson(other, runSource(again))).toEqual(scanJson(other));
+    const again = planSplit(other, true, shared, bodies)!;
+    expect(new Set([again.share.control, again.share.values])).toEqual(new Set([used.share.control, used.share.values]));
+    expect(readRun(again.share, again.tail)).toBe(true);
+    expect(scanJson(other, runSource(again.share))).toEqual(scanJson(other));
   });
 
   it('splits only a body with a comma after its middle', () => {
-    expect(planSplit(Buffer.from('{"a":[1, 2], "b": "long text without one"}'), true, buffers)).toBeUndefined();
+    expect(planSplit(Buffer.from('{"a":[1, 2], "b": "long text without one"}'), true, shared, bodies)).toBeUndefined();
   });
 });
 

@@ -5,22 +5,19 @@
 // took longer than the model's run; at low load the second core sat idle meanwhile. The result is the same as one
 // worker's in every case: the run is used only where it covers exactly what the first reader would have read.
 //
-// The body moves to the first reader as before; that reader copies the part after the split into shared memory for the
-// second, first thing. Writing the body into shared memory on the event loop instead cost it ~1 ms per 3 MB (V8 copies
-// into shared memory word by word), on the request's critical path.
+// The body moves to the first reader as before; the second gets a copy of the bytes after the split (a pooled buffer,
+// moved there and back), so both start at once. Sharing the body instead cost more: written into shared memory on the
+// event loop, ~1 ms per 3 MB (V8 copies into shared memory word by word); copied there by the first reader, the second
+// started that much later and the first waited for it.
 
 import { MAX_DEPTH, scanNumberRun, type NumberRun, type NumberRunSource } from '../protocols/json-scan.js';
 import type { BufferPool } from '../runtime/buffer-pool.js';
 
-/** Shared between the two workers: where the run starts, the bytes from there, and where its results go. */
+/** Shared between the two workers: where the run starts and where its results go. */
 export interface RunShare {
-  /** Bytes in the body. */
-  length: number;
-  /** Position of the comma the run starts after. */
+  /** Position in the body of the comma the run starts after. */
   at: number;
   float32: boolean;
-  /** The body's bytes from `at` to its end (copied by the first reader; the control's TAIL word says when). */
-  tail: SharedArrayBuffer;
   /** Int32 control words (see the offsets below) and the closes. */
   control: SharedArrayBuffer;
   /** Float64 numbers of the run. */
@@ -32,11 +29,10 @@ export const SPLIT_BYTES = 512 * 1024;
 
 // Control words.
 const STATE = 0;
-const TAIL = 1;
-const COUNT = 2;
-const CLOSES = 3;
+const COUNT = 1;
+const CLOSES = 2;
 /** Then per close: position, numbers before it, deepest nesting before it. */
-const CLOSE_AT = 4;
+const CLOSE_AT = 3;
 const CONTROL_WORDS = CLOSE_AT + 3 * (MAX_DEPTH + 1);
 
 // States: the run waits for its worker, is being read, is read, or was given up by the reader (who reads on alone).
@@ -50,49 +46,46 @@ const SHARE_CLASS = 64 * 1024;
 
 /** How long the first reader waits for a run that is being read before it reads on alone (a crashed worker). */
 const READER_WAIT_MS = 2000;
-/** How long the second waits for the first to copy the bytes (it starts with that; a busy or crashed one gives up). */
-const RUN_WAIT_MS = 250;
 
 const roundUp = (bytes: number): number => Math.ceil(bytes / SHARE_CLASS) * SHARE_CLASS;
 
 /**
- * A share for a body of `length` bytes whose `at` is a comma after its middle, or undefined when it has none.
- * `float32`: whether the body declares FP32 data (then numbers need only round to the right float32; the reader checks
- * it was so). Its buffers come from `buffers` (fresh shared memory costs page faults); give them back with releaseSplit
- * once neither worker reads them.
+ * A share for a body that has a comma after its middle (undefined if not), and the bytes from that comma on for the
+ * second worker, in a buffer from `bodies` (give it back when the worker hands it back). `float32`: whether the body
+ * declares FP32 data (then numbers need only round to the right float32; the reader checks it was so). The control
+ * words and numbers come from `shared` (fresh shared memory costs page faults); give them back with releaseSplit once
+ * neither worker reads them.
  */
-export function planSplit(body: Buffer, float32: boolean, buffers: BufferPool<SharedArrayBuffer>): RunShare | undefined {
+export function planSplit(
+  body: Buffer,
+  float32: boolean,
+  shared: BufferPool<SharedArrayBuffer>,
+  bodies: BufferPool,
+): { share: RunShare; tail: Uint8Array } | undefined {
   const at = body.indexOf(0x2c, body.length >> 1);
   if (at < 0) return undefined;
-  const control = buffers.take(CONTROL_WORDS * 4);
-  const words = new Int32Array(control);
-  Atomics.store(words, STATE, QUEUED);
-  Atomics.store(words, TAIL, 0);
+  const control = shared.take(CONTROL_WORDS * 4);
+  Atomics.store(new Int32Array(control), STATE, QUEUED);
   // A number and its comma take two bytes at least.
   const numbers = ((body.length - at) >> 1) + 1;
-  return { length: body.length, at, float32, tail: buffers.take(roundUp(body.length - at)), control, values: buffers.take(roundUp(numbers * 8)) };
+  const tail = new Uint8Array(bodies.take(roundUp(body.length - at)), 0, body.length - at);
+  body.copy(tail, 0, at);
+  return { share: { at, float32, control, values: shared.take(roundUp(numbers * 8)) }, tail };
 }
 
 /** Once both workers have answered: the share's buffers serve the next split. */
-export function releaseSplit(share: RunShare, buffers: BufferPool<SharedArrayBuffer>): void {
-  buffers.give([share.tail, share.control, share.values]);
+export function releaseSplit(share: RunShare, shared: BufferPool<SharedArrayBuffer>): void {
+  shared.give([share.control, share.values]);
 }
 
-/** The first reader's first step: the bytes after the split, for the second. */
-export function shareTail(share: RunShare, body: Uint8Array): void {
-  new Uint8Array(share.tail).set(body.subarray(share.at, share.length));
+/**
+ * The second worker's part: reads the run from `tail` (the body's bytes from the share's comma on) unless the first
+ * reader has already given it up.
+ */
+export function readRun(share: RunShare, tail: Uint8Array): boolean {
   const control = new Int32Array(share.control);
-  Atomics.store(control, TAIL, 1);
-  Atomics.notify(control, TAIL);
-}
-
-/** The second worker's part: reads the run unless the first reader has already given it up, or never shared the bytes. */
-export function readRun(share: RunShare): boolean {
-  const control = new Int32Array(share.control);
-  if (Atomics.wait(control, TAIL, 0, RUN_WAIT_MS) === 'timed-out') return false;
   if (Atomics.compareExchange(control, STATE, QUEUED, RUNNING) !== QUEUED) return false;
   try {
-    const tail = new Uint8Array(share.tail, 0, share.length - share.at);
     const run = scanNumberRun(tail, 1, share.float32, new Float64Array(share.values));
     control[COUNT] = run.values.length;
     control[CLOSES] = run.closes.length;
