@@ -3,33 +3,12 @@
 // scheduler listens on it only while a request waits in its queue.
 
 import type { Socket } from 'node:net';
-import type { CancelSignal } from '../core/cancel-signal.js';
-
-/** Aborted once the client closed the connection; tells whoever is listening then (queued requests on it). */
-class ConnectionSignal implements CancelSignal {
-  aborted = false;
-  private readonly listeners = new Set<() => void>();
-
-  addEventListener(_type: 'abort', listener: () => void): void {
-    if (!this.aborted) this.listeners.add(listener);
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    this.listeners.delete(listener);
-  }
-
-  close(): void {
-    this.aborted = true;
-    const listeners = [...this.listeners];
-    this.listeners.clear();
-    for (const listener of listeners) listener();
-  }
-}
+import { CancelLatch, type CancelSignal } from '../core/cancel-signal.js';
 
 /** A request whose connection was already gone when it arrived. */
 const GONE: CancelSignal = { aborted: true, addEventListener: () => undefined, removeEventListener: () => undefined };
 
-const signals = new WeakMap<Socket, ConnectionSignal>();
+const signals = new WeakMap<Socket, CancelLatch>();
 
 /**
  * The signal of a request that came on `socket`: aborted when the client goes away before its answer (a finished
@@ -39,9 +18,9 @@ export function connectionSignal(socket: Socket | null | undefined): CancelSigna
   if (!socket || socket.destroyed) return GONE;
   let signal = signals.get(socket);
   if (!signal) {
-    const created = new ConnectionSignal();
+    const created = new CancelLatch();
     signals.set(socket, created);
-    socket.once('close', () => created.close());
+    socket.once('close', () => created.abort());
     signal = created;
   }
   return signal;

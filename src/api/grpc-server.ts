@@ -2,6 +2,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { asSlipwayError, InternalError, InvalidInputError, OverloadedError, RateLimitedError, SlipwayError } from '../core/errors.js';
+import { CancelLatch } from '../core/cancel-signal.js';
 import type { GrpcModelInferResponse } from '../protocols/v2-grpc.js';
 import { encodeModelInferResponse, peekModelInferTarget } from '../protocols/v2-grpc.js';
 import { encodeModelMetadata } from '../protocols/v2-json.js';
@@ -131,11 +132,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     const endpoint = plane.endpoint(name); // an unknown endpoint is NOT_FOUND before any tensor is looked at, as over HTTP
     const decoded = decoder.decodeGrpc(bytes);
     const request = decoded instanceof Promise ? await decoded : decoded;
-    const controller = new AbortController();
-    if (call.cancelled) controller.abort();
-    else call.once('cancelled', () => controller.abort());
+    // grpc-js reports the end of every call as 'cancelled', so the latch is cheap to set (see CancelLatch).
+    const cancel = new CancelLatch();
+    if (call.cancelled) cancel.abort();
+    else call.once('cancelled', () => cancel.abort());
     const response = await plane.infer(
-      endpoint, version(target.version), request, GRPC_TRANSPORT, call.metadata, controller.signal, deadlineMs(call.getDeadline()),
+      endpoint, version(target.version), request, GRPC_TRANSPORT, call.metadata, cancel, deadlineMs(call.getDeadline()),
     );
     return encodeModelInferResponse(response);
   };
