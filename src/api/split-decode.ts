@@ -41,7 +41,7 @@ const RUNNING = 1;
 const DONE = 2;
 const ABANDONED = 3;
 
-/** Shared buffers are pooled in multiples of this many bytes, so bodies of about one size share them. */
+/** A split's buffers are pooled in multiples of this many bytes, so bodies of about one size share them. */
 const SHARE_CLASS = 64 * 1024;
 
 /** How long the first reader waits for a run that is being read before it reads on alone (a crashed worker). */
