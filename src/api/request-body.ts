@@ -50,19 +50,19 @@ function tooLarge(length: number, limit: number): PayloadTooLargeError {
   );
 }
 
-/**
- * Reads `payload` to its end and calls `done` once: with the body, or with a 413 (over `limit`), or a 400 (fewer
- * bytes than Content-Length said, or the stream failed).
- */
 export interface BodyReading {
   /** Bytes a body may have (413 beyond). */
   limit: number;
   /** Where a binary body's tensor bytes go. */
   pool: BufferPool;
-  /** A buffer for a body read whole (default Buffer.allocUnsafe): the decoder may want it in shared memory. */
+  /** A buffer for a body read whole (default Buffer.allocUnsafe): the decoder pools those it sends to a worker. */
   wholeBuffer?: (length: number) => Buffer;
 }
 
+/**
+ * Reads `payload` to its end and calls `done` once: with the body, or with a 413 (over `limit`), or a 400 (fewer
+ * bytes than Content-Length said, or the stream failed).
+ */
 export function readRequestBody(
   headers: { 'content-length'?: string | undefined; 'inference-header-content-length'?: string | string[] | undefined },
   payload: Readable,
