@@ -35,6 +35,16 @@ describe('scanJson', () => {
     expect((v.data as FlatNumbers).length).toBe(0);
   });
 
+  it('reads data the same whatever its shape says (the shape only sizes the room made for it)', () => {
+    const numbers = Array.from({ length: 3000 }, (_, i) => i / 3);
+    for (const shape of [[3000], [2, 1500], [10], [1e9], [5000], [-1, 3000], ['a'], [], [2 ** 40, 2 ** 40]]) {
+      const text = JSON.stringify({ name: 'x', datatype: 'FP64', shape, data: numbers });
+      const v = scan(text) as { data: FlatNumbers };
+      expect(Array.from(v.data.values), JSON.stringify(shape)).toEqual(numbers);
+      expect(v.data.values.length).toBe(numbers.length);
+    }
+  });
+
   it('keeps non-numeric data as ordinary arrays, and other keys untouched', () => {
     const text = '{"data":[true,false],"b":{"data":["a",["b"]]},"c":[1,[2]],"d":[1,"x"]}';
     expect(scan(text)).toEqual(JSON.parse(text));
