@@ -1,4 +1,4 @@
-// Two servers measured in alternating windows (A, B, A, B, …) at each concurrency, medians per server: on a shared
+// Servers measured in alternating windows (A, B, C, A, B, C, …) at each concurrency, medians per server: on a shared
 // machine whose speed drifts by tens of percent over minutes, a ratio of windows seconds apart is the fair one.
 
 import type { Measurement } from './measurement.js';
@@ -14,12 +14,17 @@ export interface HeadToHeadRow {
   connections: number;
   /** Per contender, in the order given: every window, and the medians of rate and p50. */
   sides: { label: string; windows: Measurement[]; medianRate: number; medianP50Ms: number }[];
-  /**
-   * The second contender against the first, round by round (windows seconds apart), then the median over rounds: a
-   * drift that slows both servers for a round cancels out of its ratio, where the medians of each side do not pair.
-   */
-  pairedRateRatio: number;
-  pairedP50Ratio: number;
+}
+
+/**
+ * Contender `of` against contender `against` (indexes into sides), round by round (windows seconds apart), then the
+ * median over rounds: a drift that slows both servers for a round cancels out of its ratio, where the medians of each
+ * side do not pair.
+ */
+export function pairedRatio(row: HeadToHeadRow, of: number, against: number, value: (m: Measurement) => number): number {
+  const a = row.sides[against]?.windows;
+  const b = row.sides[of]?.windows;
+  return a && b ? median(a.map((m, round) => value(b[round]!) / value(m))) : Number.NaN;
 }
 
 /** `rounds` alternating windows per concurrency; the contender that goes first alternates too, so neither always warms the other's caches. */
@@ -35,13 +40,8 @@ export async function headToHead(contenders: readonly Contender[], connections: 
         onWindow(m);
       }
     }
-    const [a, b] = windows;
-    const paired = (value: (m: Measurement) => number): number =>
-      a && b ? median(a.map((m, round) => value(b[round]!) / value(m))) : Number.NaN;
     rows.push({
       connections: c,
-      pairedRateRatio: paired((m) => m.requestsPerSec),
-      pairedP50Ratio: paired((m) => m.latency.p50Ms),
       sides: contenders.map((x, i) => ({
         label: x.label,
         windows: windows[i]!,

@@ -8,10 +8,10 @@
 //   (--server slipway+capture: that server records every request; --capture RATE: every Slipway server samples at RATE)
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { summarizeWindow, type CpuProfile, type WindowSummary } from './cpu-profile-summary.js';
 import { DIGITS_DIR, tabularFixture, verifyTabular } from './tabular-fixture.js';
@@ -144,7 +144,10 @@ async function stop(s: Started, keepAs: string | undefined): Promise<CpuProfile 
       if (!best || data.length > best.size) best = { size: data.length, data };
     }
     if (best) profile = JSON.parse(best.data) as CpuProfile;
-    if (best && keepAs) await writeFile(keepAs, best.data);
+    if (best && keepAs) {
+      await mkdir(dirname(keepAs), { recursive: true });
+      await writeFile(keepAs, best.data);
+    }
     await rm(s.profileDir, { recursive: true, force: true });
   }
   if (s.home) await rm(s.home, { recursive: true, force: true });
