@@ -1,6 +1,6 @@
 // The gRPC adapter over a real data plane with fake runners: an overloaded endpoint refuses a call before its message
 // is decoded (RESOURCE_EXHAUSTED, retry-after), bad protobuf is answered as grpc-js answered it, large messages
-// decode on a worker and give the same request as inline decoding.
+// decode on a worker and give the same request as inline decoding; sessions advertise large flow-control windows.
 
 import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
@@ -22,6 +22,8 @@ import type { RunnerLoader } from '../runtime/runner-loader.js';
 import { DecodePool } from './decode-pool.js';
 import { decodeModelInferBytes, loadService } from './grpc-proto.js';
 import { startGrpcServer, type GrpcServer } from './grpc-server.js';
+import { DEFAULT_SESSION_WINDOWS } from './http2-window.js';
+import { windowsSeen } from './http2-window.test-util.js';
 
 const COLS = 4;
 const SIGNATURE: Signature = {
@@ -168,6 +170,12 @@ describe('gRPC ModelInfer', () => {
     const rawReply = await send(raw.bytes);
     expect(offloaded - before).toBe(1);
     expect(new Float32Array(new Uint8Array(rawReply.raw_output_contents[0]!).buffer)).toEqual(raw.input);
+  });
+});
+
+describe('gRPC server sessions', () => {
+  it('advertise flow-control windows a large tensor fits in, so clients send it without waiting for window updates', async () => {
+    expect(await windowsSeen(server.port)).toEqual({ stream: DEFAULT_SESSION_WINDOWS.streamBytes, connection: DEFAULT_SESSION_WINDOWS.connectionBytes });
   });
 });
 

@@ -11,6 +11,7 @@ import type { DecodePool } from './decode-pool.js';
 import { loadService, UNDECODABLE_MESSAGE } from './grpc-proto.js';
 import type { InferAccess } from './infer-access.js';
 import { grpcServerCredentials, type ServerTls } from './server-tls.js';
+import { DEFAULT_SESSION_WINDOWS, withSessionWindows } from './http2-window.js';
 import { rateKeyOfCall, type PrincipalName } from './rate-keys.js';
 
 export { LOADER_OPTIONS, PROTO_PATH } from './grpc-proto.js';
@@ -164,13 +165,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   });
   server.addService(serviceKeepingInferBytes(), implementation);
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  const port = await new Promise<number>((resolve, reject) => {
+  const port = await withSessionWindows(DEFAULT_SESSION_WINDOWS, () => new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${opts.port}`, grpcServerCredentials(opts.tls), (err, bound) =>
       err
         ? reject(new Error(`gRPC cannot listen on ${host}:${opts.port}: ${err.message}; pick another port with --grpc-port / SLIPWAY_GRPC_PORT (0 = any free one)`, { cause: err }))
         : resolve(bound),
     );
-  });
+  }));
   return {
     address: `${host}:${port}`,
     port,
