@@ -112,7 +112,7 @@ export class SqliteStore implements Store {
 
   async acquireLease(duty: string, holder: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
-    const result = this.db
+    const result = this.leases
       .prepare(
         `INSERT INTO duty_leases (duty, holder, expires_at) VALUES (?, ?, ?)
          ON CONFLICT (duty) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
@@ -132,7 +132,7 @@ export class SqliteStore implements Store {
   }
 
   async heartbeat(replica: Omit<ReplicaRecord, 'lastSeen' | 'revisions'> & { revisions?: Record<string, number> }): Promise<void> {
-    this.db
+    this.leases
       .prepare(
         `INSERT INTO replicas (id, pid, host, started_at, last_seen, revisions) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, revisions = excluded.revisions`,
