@@ -15,7 +15,8 @@ export interface SessionWindows {
 
 /**
  * 4 MiB per stream holds a few ResNet-sized images (600 KB) or any tabular request whole; 16 MiB per connection lets
- * several such calls arrive at once. Triton's gRPC (grpc C++) grows its windows to the same order by probing.
+ * several such calls arrive at once. (gRPC's C++ core, which Triton serves with, grows its windows past 64 KiB by
+ * probing the bandwidth-delay product; grpc-js does not.)
  */
 export const DEFAULT_SESSION_WINDOWS: SessionWindows = { streamBytes: 4 * 1024 * 1024, connectionBytes: 16 * 1024 * 1024 };
 
