@@ -1,26 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// TokenService over a real SQLite store: open until the first token, admin and created tokens, scopes, revocation.
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, UnauthenticatedError } from '../core/errors.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { tempSqliteStore } from '../store/sqlite-store.test-util.js';
 import { TokenService } from './token-service.js';
 
-let dir: string;
+const temp = tempSqliteStore('slipway-tokens-');
 let store: SqliteStore;
 let now: number;
 let service: TokenService;
 const logged: object[] = [];
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'slipway-tokens-'));
-  store = new SqliteStore(join(dir, 'slipway.db'));
+  store = temp.store;
   now = Date.parse('2026-12-04T12:00:00.000Z');
   service = new TokenService({ store: store.access, adminToken: undefined, log: (d) => logged.push(d), now: () => now });
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('TokenService', () => {
@@ -31,7 +26,7 @@ describe('TokenService', () => {
     await service.revoke('ci');
     const fresh = new TokenService({ store: store.access, adminToken: undefined, log: () => undefined });
     expect(await fresh.required()).toBe(true);
-    const otherStore = new SqliteStore(join(dir, 'other.db'));
+    const otherStore = new SqliteStore(join(temp.dir, 'other.db'));
     const configured = new TokenService({ store: otherStore.access, adminToken: 'x', log: () => undefined });
     expect(await configured.required()).toBe(true);
     await otherStore.close();

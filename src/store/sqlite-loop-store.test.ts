@@ -1,12 +1,10 @@
 // The loop's SQLite tables on a real file: captures via the writer thread, retention, feedback, windows, deliveries, runs.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CaptureRecord } from '../core/capture-config.js';
-import { SqliteStore } from './sqlite-store.js';
+import type { SqliteStore } from './sqlite-store.js';
+import { tempSqliteStore } from './sqlite-store.test-util.js';
 
-let dir: string;
+const temp = tempSqliteStore('slipway-loop-store-');
 let store: SqliteStore;
 
 function record(i: number, bytes = 10, time = 1_000 + i): CaptureRecord {
@@ -17,12 +15,7 @@ function record(i: number, bytes = 10, time = 1_000 + i): CaptureRecord {
 }
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'slipway-loop-store-'));
-  store = new SqliteStore(join(dir, 'slipway.db'));
-});
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
+  store = temp.store;
 });
 
 describe('SQLite loop store', () => {

@@ -2,31 +2,18 @@
 // an fsync per commit, so they never stall the event loop on the disk (the durable connection did, six times a second).
 
 import type Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SqliteStore } from './sqlite-store.js';
+import { describe, expect, it, vi } from 'vitest';
+import { tempSqliteStore } from './sqlite-store.test-util.js';
 
 /** SQLite's PRAGMA synchronous values. */
 const NORMAL = 1;
 const FULL = 2;
 
-let dir: string;
-let store: SqliteStore;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'slipway-sqlite-store-'));
-  store = new SqliteStore(join(dir, 'slipway.db'));
-});
-
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const temp = tempSqliteStore('slipway-sqlite-store-');
 
 describe('SqliteStore connections', () => {
   it('renews leases and writes heartbeats on the connection that commits without an fsync', async () => {
+    const store = temp.store;
     // The two connections are private; this test pins which one the periodic writes take.
     const { db, leases } = store as unknown as { db: Database.Database; leases: Database.Database };
     expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
