@@ -5,7 +5,9 @@
 //
 //   npx tsx bench/hotpath-profile.ts --server slipway[=path/to/cli/main.js] [--server naive] [--connections 1,16,64]
 //     [--seconds 8] [--warmup 2] [--rounds 1] [--profile] [--capture RATE] [--out results.json] [--keep-profiles DIR]
-//   (--server slipway+capture: that server records every request; --capture RATE: every Slipway server samples at RATE)
+//   (--server slipway+capture: that server records every request; slipway+capture-discard: the same, but its store
+//   discards each flushed batch (discard-captures.ts), what capture costs without the store write;
+//   --capture RATE: every Slipway server samples at RATE)
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -30,8 +32,11 @@ const FUNCTIONS = [
 ];
 
 interface Options {
-  /** `capture`: this server records every request (capture on, sample rate 1), for capture on vs off in one run. */
-  servers: { kind: 'slipway' | 'naive'; cli: string; label: string; capture: boolean }[];
+  /**
+   * `capture`: this server records every request (capture on, sample rate 1), for capture on vs off in one run;
+   * `discard`: and its store throws the records away (a control for what the store write costs).
+   */
+  servers: { kind: 'slipway' | 'naive'; cli: string; label: string; capture: boolean; discard: boolean }[];
   connections: number[];
   seconds: number;
   warmup: number;
@@ -50,9 +55,10 @@ function parse(argv: string[]): Options {
     const next = (): string => argv[++i] ?? '';
     if (a === '--server') {
       const [name, cli] = next().split('=');
-      const kind = name === 'slipway+capture' ? 'slipway' : name;
-      if (kind !== 'slipway' && kind !== 'naive') throw new Error(`--server: slipway[+capture][=cli] or naive, got ${name}`);
-      o.servers.push({ kind, cli: cli ?? DEFAULT_CLI, label: cli ? `${name!}=${cli}` : name!, capture: name === 'slipway+capture' });
+      const capture = name === 'slipway+capture' || name === 'slipway+capture-discard';
+      const kind = capture ? 'slipway' : name;
+      if (kind !== 'slipway' && kind !== 'naive') throw new Error(`--server: slipway[+capture|+capture-discard][=cli] or naive, got ${name}`);
+      o.servers.push({ kind, cli: cli ?? DEFAULT_CLI, label: cli ? `${name!}=${cli}` : name!, capture, discard: name === 'slipway+capture-discard' });
     } else if (a === '--connections') o.connections = next().split(',').map(Number);
     else if (a === '--seconds') o.seconds = Number(next());
     else if (a === '--warmup') o.warmup = Number(next());
@@ -63,7 +69,7 @@ function parse(argv: string[]): Options {
     else if (a === '--keep-profiles') o.keep = next();
     else throw new Error(`unknown argument ${a}`);
   }
-  if (o.servers.length === 0) o.servers.push({ kind: 'slipway', cli: DEFAULT_CLI, label: 'slipway', capture: false });
+  if (o.servers.length === 0) o.servers.push({ kind: 'slipway', cli: DEFAULT_CLI, label: 'slipway', capture: false, discard: false });
   return o;
 }
 
@@ -115,7 +121,8 @@ async function start(server: Options['servers'][number], profile: boolean, captu
     return { child, url, pid: child.pid!, profileDir, home: undefined };
   }
   const home = await mkdtemp(join(tmpdir(), 'slipway-hotpath-'));
-  const child = spawn(process.execPath, [...prof, server.cli, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const discard = server.discard ? ['--import', 'tsx', '--import', join(ROOT, 'bench', 'discard-captures.ts')] : [];
+  const child = spawn(process.execPath, [...prof, ...discard, server.cli, 'serve', '--port', '0', '--grpc-port', '0', '--home', home, '--log-level', 'warn', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await waitForUrl(child, /Slipway listening on (http:\/\/\S+) /, 'slipway');
   const cli = (...args: string[]): Promise<{ stdout: string }> => execFileAsync(process.execPath, [server.cli, '--server', url, '--json', ...args], { timeout: 120_000, maxBuffer: 1 << 24 });
   await cli('push', DIGITS_DIR);
@@ -126,6 +133,14 @@ async function start(server: Options['servers'][number], profile: boolean, captu
   if (rate !== undefined) await cli('capture', 'digits', '--on', '--sample', String(rate));
   const picked = `${v?.running?.onEventLoop ? 'event loop' : 'worker'}, batch≤${v?.running?.maxBatchSize ?? 1}: ${v?.picked ?? ''}`;
   return { child, url, pid: child.pid!, profileDir, home, picked };
+}
+
+/** Captures the server's store holds for digits (its buffered ones are written first). */
+async function storedCaptures(url: string): Promise<number> {
+  const response = await fetch(`${url}/api/v1/endpoints/digits/monitor/status`);
+  if (!response.ok) throw new Error(`monitor status: HTTP ${response.status}: ${await response.text()}`);
+  const status = (await response.json()) as { capture: { stats: { records: number } } };
+  return status.capture.stats.records;
 }
 
 async function stop(s: Started, keepAs: string | undefined): Promise<CpuProfile | undefined> {
@@ -205,6 +220,14 @@ try {
         );
       }
     }
+  }
+  // The control must hold: a discarding server stored nothing, a recording one what it served.
+  for (const [i, s] of started.entries()) {
+    const server = options.servers[i]!;
+    if (!server.capture) continue;
+    const stored = await storedCaptures(s.url);
+    console.log(`${server.label}: ${stored} captures stored`);
+    if (server.discard !== (stored === 0)) throw new Error(`${server.label}: ${stored} captures stored, expected ${server.discard ? 'none' : 'some'}`);
   }
 } finally {
   for (const [i, s] of started.entries()) {
