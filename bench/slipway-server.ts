@@ -15,6 +15,8 @@ export interface FixedRuntime {
   auto?: undefined;
   instances: number;
   intraOpThreads: number;
+  /** Threads of a run that starts while another instance runs (server default 0: as intraOpThreads). */
+  busyIntraOpThreads?: number;
   /** Dynamic batching (server default 1: off). */
   maxBatchSize?: number;
   maxQueueDelayUs?: number;
@@ -34,7 +36,8 @@ export function describeRuntime(c: RuntimeConfig): string {
   if (c.auto) return 'default deploy (auto)';
   const batching = c.maxBatchSize !== undefined && c.maxBatchSize > 1 ? `, batch≤${c.maxBatchSize} delay ${c.maxQueueDelayUs ?? 0}µs` : '';
   const queue = c.maxQueueSize !== undefined ? `, queue ${c.maxQueueSize}` : '';
-  return `instances=${c.instances}, intra-op=${c.intraOpThreads}${batching}${queue}`;
+  const busy = c.busyIntraOpThreads ? ` (${c.busyIntraOpThreads} while another runs)` : '';
+  return `instances=${c.instances}, intra-op=${c.intraOpThreads}${busy}${batching}${queue}`;
 }
 
 interface RuntimeJson {
@@ -42,6 +45,7 @@ interface RuntimeJson {
   onEventLoop?: boolean;
   instances: number;
   intraOpThreads: number;
+  busyIntraOpThreads?: number;
   interOpThreads: number;
   maxBatchSize?: number;
   maxQueueDelayMicros?: number;
@@ -181,6 +185,7 @@ export class SlipwayServer {
     if (config.auto) args.push('--runtime', 'auto');
     else {
       args.push('--instances', String(config.instances), '--intra-op-threads', String(config.intraOpThreads));
+      args.push('--busy-intra-op-threads', String(config.busyIntraOpThreads ?? 0));
       // Always send batching and queue settings, so a re-deploy does not inherit the previous config's.
       args.push('--max-batch-size', String(config.maxBatchSize ?? 1), '--max-queue-delay-us', String(config.maxQueueDelayUs ?? 0));
       args.push('--max-queue-size', String(config.maxQueueSize ?? 128));
@@ -193,6 +198,7 @@ export class SlipwayServer {
       ? runtime?.auto === true && variant?.picked !== undefined
       : runtime?.instances === config.instances &&
         runtime.intraOpThreads === config.intraOpThreads &&
+        (runtime.busyIntraOpThreads ?? 0) === (config.busyIntraOpThreads ?? 0) &&
         (runtime.maxBatchSize ?? 1) === (config.maxBatchSize ?? 1) &&
         (runtime.maxQueueDelayMicros ?? 0) === (config.maxQueueDelayUs ?? 0) &&
         (runtime.maxQueueSize ?? 128) === (config.maxQueueSize ?? 128));
@@ -202,7 +208,8 @@ export class SlipwayServer {
     if (!config.auto) return undefined;
     const r = variant!.running!;
     const batching = (r.maxBatchSize ?? 1) > 1 ? `, batch≤${r.maxBatchSize}` : '';
-    const where = r.onEventLoop ? 'on the event loop' : `instances=${r.instances}, intra-op=${r.intraOpThreads}`;
+    const busy = r.busyIntraOpThreads ? ` (${r.busyIntraOpThreads} while another runs)` : '';
+    const where = r.onEventLoop ? 'on the event loop' : `instances=${r.instances}, intra-op=${r.intraOpThreads}${busy}`;
     return `${where}${batching}: ${variant!.picked!}`;
   }
 

@@ -184,7 +184,7 @@ const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' 
   drainMs: 'number', leaseTtlMs: 'number', leaseRenewMs: 'number',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
-  auto: 'boolean', instances: 'number', intraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
+  auto: 'boolean', instances: 'number', intraOpThreads: 'number', busyIntraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
   maxBatchSize: 'number', maxQueueDelayMicros: 'number', preferredBatchSizes: 'array', maxQueueSize: 'number',
 };
 

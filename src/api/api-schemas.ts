@@ -90,6 +90,7 @@ export const runtimeSchema = {
     auto: { type: 'boolean', description: 'instances, threads and batching picked for this host when the variant loads (default when none of them is given)' },
     instances: { type: 'integer', minimum: 1, maximum: 64 },
     intraOpThreads: { type: 'integer', minimum: 1, maximum: 256 },
+    busyIntraOpThreads: { type: 'integer', minimum: 0, maximum: 256, description: 'intra-op threads of a run that starts while another instance runs; 0 = intraOpThreads' },
     interOpThreads: { type: 'integer', minimum: 1, maximum: 256 },
     executionProvider: { type: 'string', enum: ['cpu'] },
     onEventLoop: { type: 'boolean', description: 'run the model on the event loop instead of a worker thread (one instance): for models faster than a thread hop' },

@@ -50,6 +50,7 @@ interface DeployFlags {
   model: string;
   instances?: string;
   intraOpThreads?: string;
+  busyIntraOpThreads?: string;
   interOpThreads?: string;
   maxBatchSize?: string;
   maxQueueDelayUs?: string;
@@ -108,6 +109,12 @@ function describeVersion(v: ModelVersion & { aliases?: string[] }): string {
   ].filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
 }
 
+/** A runtime's intra-op threads, and the fewer a run gets while another instance runs, if it has a count for that. */
+function threadsText(r: Record<string, unknown>): string {
+  const busy = r.busyIntraOpThreads;
+  return typeof busy === 'number' && busy > 0 && busy !== r.intraOpThreads ? `${String(r.intraOpThreads)} (${busy} while another runs)` : String(r.intraOpThreads);
+}
+
 function describeEndpoint(e: EndpointView): string {
   const picked = e.variants.filter((v) => v.picked).map((v) => `runtime of "${v.name}" picked for this host (auto): ${v.picked}`);
   return [
@@ -118,7 +125,7 @@ function describeEndpoint(e: EndpointView): string {
         const r = v.running ?? v.runtime;
         const auto = v.runtime.auto === true ? ' (auto)' : '';
         return [
-          v.name, v.model, v.ref, v.weight, `${r.onEventLoop === true ? 'event loop' : String(r.instances)}${auto}`, `${String(r.intraOpThreads)}${auto}`,
+          v.name, v.model, v.ref, v.weight, `${r.onEventLoop === true ? 'event loop' : String(r.instances)}${auto}`, `${threadsText(r)}${auto}`,
           `${String(r.maxBatchSize ?? 1)}${auto}`, String(r.maxQueueDelayMicros ?? 0), String(r.maxQueueSize ?? ''),
         ];
       }),
@@ -242,6 +249,7 @@ program
   .requiredOption('--model <ref>', 'name:version, name@alias or name (latest)')
   .option('--instances <n>', 'runner instances (worker threads)')
   .option('--intra-op-threads <n>', 'threads one inference may use')
+  .option('--busy-intra-op-threads <n>', 'threads an inference uses when it starts while another instance runs (0: as --intra-op-threads); each instance then loads the model twice')
   .option('--inter-op-threads <n>', 'threads for parallel graph branches')
   .option('--max-batch-size <n>', 'dynamic batching: largest batch in rows (1 turns batching off)')
   .option('--max-queue-delay-us <n>', 'dynamic batching: how long a request may wait for a batch to fill')
@@ -262,6 +270,7 @@ program
     };
     if (flags.instances) runtime.instances = int('--instances', flags.instances);
     if (flags.intraOpThreads) runtime.intraOpThreads = int('--intra-op-threads', flags.intraOpThreads);
+    if (flags.busyIntraOpThreads) runtime.busyIntraOpThreads = int('--busy-intra-op-threads', flags.busyIntraOpThreads);
     if (flags.interOpThreads) runtime.interOpThreads = int('--inter-op-threads', flags.interOpThreads);
     if (flags.maxBatchSize) runtime.maxBatchSize = int('--max-batch-size', flags.maxBatchSize);
     if (flags.maxQueueDelayUs) runtime.maxQueueDelayMicros = int('--max-queue-delay-us', flags.maxQueueDelayUs);

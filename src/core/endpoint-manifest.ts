@@ -64,7 +64,7 @@ const ROUTING_FIELDS = ['stickyHeader'] as const;
 const ROLLOUT_FIELDS = ['strategy', 'steps', 'bake', 'gates', 'grace'] as const;
 /** Runtime settings in the order `get` writes them (the order of the defaults). */
 const RUNTIME_FIELDS = Object.keys(DEFAULT_RUNTIME) as (keyof RuntimeConfig)[];
-const INTEGER_RUNTIME_FIELDS: ReadonlySet<string> = new Set(['instances', 'intraOpThreads', 'interOpThreads', 'maxBatchSize', 'maxQueueDelayMicros', 'maxQueueSize']);
+const INTEGER_RUNTIME_FIELDS: ReadonlySet<string> = new Set(['instances', 'intraOpThreads', 'busyIntraOpThreads', 'interOpThreads', 'maxBatchSize', 'maxQueueDelayMicros', 'maxQueueSize']);
 
 function shown(value: unknown): string {
   if (value === undefined) return 'nothing';

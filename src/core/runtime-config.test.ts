@@ -6,7 +6,7 @@ import { errorOf } from '../../test/support/thrown.js';
 
 describe('resolveRuntimeConfig', () => {
   it('is picked for the host by default (auto), from one instance with one thread each, on CPU', () => {
-    expect(DEFAULT_RUNTIME).toEqual({ auto: true, instances: 1, intraOpThreads: 1, interOpThreads: 1, executionProvider: 'cpu', onEventLoop: false, maxBatchSize: 1, maxQueueDelayMicros: 0, preferredBatchSizes: [], maxQueueSize: 128 });
+    expect(DEFAULT_RUNTIME).toEqual({ auto: true, instances: 1, intraOpThreads: 1, busyIntraOpThreads: 0, interOpThreads: 1, executionProvider: 'cpu', onEventLoop: false, maxBatchSize: 1, maxQueueDelayMicros: 0, preferredBatchSizes: [], maxQueueSize: 128 });
   });
 
   it('returns the defaults for undefined or an empty object', () => {
@@ -95,6 +95,14 @@ describe('resolveRuntimeConfig', () => {
     const err = errorOf(() => resolveRuntimeConfig(partial));
     expect(err).toBeInstanceOf(InvalidInputError);
     expect(err.message).toBe('runtime.executionProvider: expected "cpu", got "cuda"');
+  });
+
+  it('takes fewer threads for runs beside another instance, never more than intraOpThreads, and fixes the runtime', () => {
+    expect(resolveRuntimeConfig({ instances: 2, intraOpThreads: 4, busyIntraOpThreads: 2 })).toMatchObject({ auto: false, busyIntraOpThreads: 2 });
+    expect(() => resolveRuntimeConfig({ intraOpThreads: 2, busyIntraOpThreads: 3 })).toThrow(
+      'runtime.busyIntraOpThreads: expected 0 (as intraOpThreads) or at most intraOpThreads (2), got 3',
+    );
+    expect(() => resolveRuntimeConfig({ busyIntraOpThreads: -1 })).toThrow('runtime.busyIntraOpThreads: expected an integer from 0 to 256, got -1');
   });
 
   it('reports the first invalid numeric field in a fixed order', () => {

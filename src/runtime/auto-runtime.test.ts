@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUNTIME, resolveRuntimeConfig } from '../core/runtime-config.js';
-import { fitsEventLoop, pickRuntime, slowThreads, wantsBatchTiming, wantsEventLoopTiming, wantsThreadTiming } from './auto-runtime.js';
+import { busyThreads, fitsEventLoop, pickRuntime, slowThreads, wantsBatchTiming, wantsEventLoopTiming, wantsThreadTiming } from './auto-runtime.js';
 
-const batchable = { cores: 2, batchingBlocker: undefined };
+const batchable = { cores: 2, batchingBlocker: undefined, busySessions: { hostBytes: 24e9, modelBytes: 45e6 } };
 const fixedShape = { cores: 2, batchingBlocker: 'input "x" has shape [1,3]' };
 
 describe('pickRuntime', () => {
@@ -16,9 +16,10 @@ describe('pickRuntime', () => {
   it('gives a slow model every core per run when threads speed it up, two instances of them, and batches only when cheaper per row', () => {
     const slow = { oneThreadMicros: 20_000, allThreadsMicros: 11_000 };
     const { runtime, reason } = pickRuntime(DEFAULT_RUNTIME, { ...slow, slowBatchMicros: 82_000 }, batchable);
-    expect(runtime).toMatchObject({ instances: 2, intraOpThreads: 2, maxBatchSize: 1 });
+    expect(runtime).toMatchObject({ instances: 2, intraOpThreads: 2, busyIntraOpThreads: 1, maxBatchSize: 1 });
     expect(reason).toBe(
-      'one run takes 20.0 ms on 1 thread and 11.0 ms on 2: 2 instances of 2 threads each, so a lone request uses every core and two run side by side; ' +
+      'one run takes 20.0 ms on 1 thread and 11.0 ms on 2: 2 instances of 2 threads each, so a lone request uses every core, and a run that starts ' +
+      'while another runs gets 1 thread, so runs side by side fit the cores; ' +
       '8 rows take 82.0 ms in one run, 0.93× as many single runs: no batching, a batch would only make its first request wait',
     );
     const cheap = pickRuntime(DEFAULT_RUNTIME, { ...slow, slowBatchMicros: 40_000 }, batchable);
@@ -28,6 +29,23 @@ describe('pickRuntime', () => {
     // One thread per instance: the batch is judged against the one-thread run.
     expect(pickRuntime(DEFAULT_RUNTIME, { oneThreadMicros: 20_000, allThreadsMicros: 19_000, slowBatchMicros: 120_000 }, batchable).runtime)
       .toMatchObject({ instances: 2, intraOpThreads: 1, maxBatchSize: 8 });
+  });
+
+  it('gives a run of a slow model that starts while another runs its share of the cores, if its second session fits in memory', () => {
+    const slow = { oneThreadMicros: 20_000, allThreadsMicros: 6_000 };
+    const eight = { cores: 8, batchingBlocker: undefined, busySessions: { hostBytes: 16e9, modelBytes: 45e6 } };
+    expect(pickRuntime(DEFAULT_RUNTIME, slow, eight).runtime).toMatchObject({ instances: 2, intraOpThreads: 8, busyIntraOpThreads: 4 });
+    // Every server process runs its own instances: 4 processes × 2 instances share 8 cores.
+    expect(busyThreads(8, 2, { ...eight, processes: 4 })).toBe(1);
+    expect(busyThreads(2, 2, { ...eight, cores: 2, processes: 2 })).toBe(1);
+    // No fewer than intraOpThreads, or a format without second sessions: none.
+    expect(busyThreads(1, 2, eight)).toBe(0);
+    expect(busyThreads(8, 2, { cores: 8, batchingBlocker: undefined })).toBe(0);
+    // 2 processes × 2 instances × 300 MB fits in 1/8 of 16 GB; × 600 MB does not.
+    expect(busyThreads(8, 2, { ...eight, processes: 2, busySessions: { hostBytes: 16e9, modelBytes: 300e6 } })).toBe(2);
+    const large = pickRuntime(DEFAULT_RUNTIME, slow, { ...eight, processes: 2, busySessions: { hostBytes: 16e9, modelBytes: 600e6 } });
+    expect(large.runtime).toMatchObject({ instances: 2, intraOpThreads: 8, busyIntraOpThreads: 0 });
+    expect(large.reason).toContain('so a lone request uses every core and two run side by side');
   });
 
   it('gives a slow model that threads do not speed up one instance per core', () => {

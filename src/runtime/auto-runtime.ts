@@ -30,6 +30,24 @@ const SLOW_BATCH_GAIN = 0.8;
  * counts every process's).
  */
 const SLOW_INSTANCES = 2;
+/**
+ * The second sessions (fewer threads, for runs that start while another instance runs; see busyIntraOpThreads) of every
+ * instance in every server process may hold at most this share of the host's memory, counted as one model file each.
+ */
+const BUSY_SESSIONS_MEMORY_SHARE = 1 / 8;
+
+/**
+ * Threads a run of a slow model gets when it starts while another instance runs: the cores shared out among every
+ * instance of every process, so runs side by side fit them; 0 (as intraOpThreads) when that is no fewer, when the
+ * format cannot, or when the second sessions would not fit in memory.
+ */
+export function busyThreads(intraOpThreads: number, instances: number, host: HostFit): number {
+  const processes = host.processes ?? 1;
+  const share = Math.max(1, Math.floor(host.cores / (instances * processes)));
+  const memory = host.busySessions;
+  if (!memory || share >= intraOpThreads) return 0;
+  return processes * instances * memory.modelBytes > memory.hostBytes * BUSY_SESSIONS_MEMORY_SHARE ? 0 : share;
+}
 
 export interface ModelTiming {
   /** Fastest of several single-row runs through a runner with one intra-op thread, thread hop included. */
@@ -46,6 +64,13 @@ export interface HostFit {
   cores: number;
   /** Why the model cannot batch, if it cannot (see batchingBlocker). */
   batchingBlocker: string | undefined;
+  /** Server processes on the host, each with the instances picked here (`serve --workers`); 1 when absent. */
+  processes?: number;
+  /**
+   * When the model's format can give a run beside another instance's fewer threads (a second session per instance):
+   * the host's memory and the model file's size, in bytes, for whether those sessions fit. Absent: it cannot.
+   */
+  busySessions?: { hostBytes: number; modelBytes: number };
 }
 
 export interface RuntimePick {
@@ -88,7 +113,7 @@ export function pickRuntime(base: RuntimeConfig, timing: ModelTiming, host: Host
   const { oneThreadMicros: one, allThreadsMicros: all } = timing;
   const batchable = host.batchingBlocker === undefined;
   const unbatched = batchable ? '' : `; no batching (${host.batchingBlocker})`;
-  const fixed = { ...base, auto: true, interOpThreads: 1, onEventLoop: false, preferredBatchSizes: [], maxQueueDelayMicros: 0 };
+  const fixed = { ...base, auto: true, busyIntraOpThreads: 0, interOpThreads: 1, onEventLoop: false, preferredBatchSizes: [], maxQueueDelayMicros: 0 };
   const loop = timing.eventLoop;
   if (loop && fitsEventLoop(timing)) {
     return {
@@ -115,13 +140,18 @@ export function pickRuntime(base: RuntimeConfig, timing: ModelTiming, host: Host
       : `; ${SLOW_BATCH} rows take ${ms(batched)} in one run, ${(batched / (single * SLOW_BATCH)).toFixed(2)}× as many single runs: ` +
         (batch > 1 ? `requests that queue share a batch (up to ${SLOW_BATCH} rows)` : 'no batching, a batch would only make its first request wait');
   if (threads > 1 && all !== undefined) {
-    // Two instances of all the cores each: a lone request gets every core, two at once share them (their threads
-    // sleep rather than spin when they outnumber the cores, see threadsMaySpin). One instance left half the machine
-    // idle between a batch's end and the next; one per core made a lone request use one core.
+    // Two instances of all the cores each: a lone request gets every core, two at once share them — each on fewer
+    // threads when it starts while the other runs (busyThreads), else their threads sleep rather than spin when they
+    // outnumber the cores (see threadsMaySpin). One instance left half the machine idle between a batch's end and the
+    // next; one per core made a lone request use one core.
+    const busy = busyThreads(host.cores, SLOW_INSTANCES, host);
+    const sideBySide = busy > 0
+      ? `, and a run that starts while another runs gets ${busy} thread${busy === 1 ? '' : 's'}, so runs side by side fit the cores`
+      : ' and two run side by side';
     return {
-      runtime: { ...fixed, instances: SLOW_INSTANCES, intraOpThreads: host.cores, maxBatchSize: batch },
+      runtime: { ...fixed, instances: SLOW_INSTANCES, intraOpThreads: host.cores, busyIntraOpThreads: busy, maxBatchSize: batch },
       reason: `one run takes ${ms(one)} on 1 thread and ${ms(all)} on ${host.cores}: ${SLOW_INSTANCES} instances of ${host.cores} threads each, ` +
-        `so a lone request uses every core and two run side by side${batching}`,
+        `so a lone request uses every core${sideBySide}${batching}`,
     };
   }
   const instances = Math.max(1, host.cores);

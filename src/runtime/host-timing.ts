@@ -1,6 +1,7 @@
 // Timing a model on this host to pick its runtime (`auto`): one thread through a worker, every core and a batch if it
 // is slow, the event loop if it is fast and its format can run there. Used by variant loading and by the profiler's start.
 
+import { totalmem } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { ModelVersion } from '../core/model-version.js';
@@ -53,7 +54,8 @@ export async function timeRuns(runner: Runner, rows = 1): Promise<number> {
 }
 
 const sameShape = (a: RuntimeConfig, b: RuntimeConfig): boolean =>
-  a.instances === b.instances && a.intraOpThreads === b.intraOpThreads && a.interOpThreads === b.interOpThreads && a.onEventLoop === b.onEventLoop;
+  a.instances === b.instances && a.intraOpThreads === b.intraOpThreads && a.busyIntraOpThreads === b.busyIntraOpThreads &&
+  a.interOpThreads === b.interOpThreads && a.onEventLoop === b.onEventLoop;
 
 /**
  * Times the model and picks its runtime for this host. The timed runner that matches the pick is returned (`kept`) for
@@ -71,7 +73,7 @@ async function timeAndPick(
   const { cores } = runners.host;
   const probes: { runtime: RuntimeConfig; runner: Runner }[] = [];
   const probe = async (intraOpThreads: number, onEventLoop = false): Promise<Runner> => {
-    const runtime = { ...base, instances: 1, intraOpThreads, interOpThreads: 1, onEventLoop };
+    const runtime = { ...base, instances: 1, intraOpThreads, busyIntraOpThreads: 0, interOpThreads: 1, onEventLoop };
     const runner = await runners.loadRunner(version, runtime, label);
     probes.push({ runtime, runner });
     return runner;
@@ -114,7 +116,8 @@ async function timeAndPick(
         };
       }
     }
-    pick = pickRuntime(base, timing, { cores, batchingBlocker });
+    const busySessions = runners.factory.takesBusyThreads(version.format) ? { hostBytes: totalmem(), modelBytes: version.size } : undefined;
+    pick = pickRuntime(base, timing, { cores, batchingBlocker, processes: runners.host.processes, ...(busySessions ? { busySessions } : {}) });
   } catch (err) {
     await Promise.all(probes.map((p) => p.runner.dispose()));
     throw err;

@@ -11,8 +11,10 @@ class FakeRunner implements Runner {
   size = 1;
   disposed = false;
   onCrash: ((err: Error) => void) | undefined;
+  last: RunRequest | undefined;
   constructor(readonly id: number) {}
-  async run(_request: RunRequest): Promise<RunOutput> {
+  async run(request: RunRequest): Promise<RunOutput> {
+    this.last = request;
     return { outputs: [{ name: 'id', datatype: 'INT32', shape: [1], data: new Int32Array([this.id]) }], spent: [] };
   }
   async dispose(): Promise<void> {
@@ -49,6 +51,18 @@ describe('InstancePool', () => {
     await pool.dispose();
     expect(made.every((r) => r.disposed)).toBe(true);
     await expect(pool.run(request)).rejects.toThrow('model m:1 has no running instance');
+  });
+
+  it('tells an instance whether another one is running as it hands it a run', async () => {
+    const { make, made } = maker();
+    const pool = await InstancePool.load(make, 2, 'm:1');
+    await pool.run(request);
+    expect(made[0]!.last?.othersRunning).toBeUndefined();
+    made[0]!.pending = 1;
+    await pool.run(request);
+    expect(made[1]!.last?.othersRunning).toBe(true);
+    expect(request.othersRunning).toBeUndefined();
+    await pool.dispose();
   });
 
   it('replaces a crashed instance with a new one from the maker and keeps serving meanwhile', async () => {

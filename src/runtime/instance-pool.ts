@@ -47,11 +47,14 @@ export class InstancePool implements Runner {
     return n;
   }
 
+  /** Hands the run to the least busy instance, saying whether another one is running (RunRequest.othersRunning). */
   run(request: RunRequest): Promise<RunOutput> {
     let best: Runner | undefined;
     for (const r of this.instances) if (r && (!best || r.pending < best.pending)) best = r;
     if (!best || this.disposed) return Promise.reject(new UnavailableError(`model ${this.label} has no running instance`));
-    return best.run(request);
+    let othersRunning = false;
+    for (const r of this.instances) if (r && r !== best && r.pending > 0) othersRunning = true;
+    return best.run(othersRunning ? { ...request, othersRunning } : request);
   }
 
   async dispose(): Promise<void> {

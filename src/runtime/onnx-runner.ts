@@ -35,7 +35,9 @@ export class OnnxRunner implements Runner {
     private readonly handled: boolean,
   ) {
     this.settleRun = (message) => {
-      if (message.op === 'result') return { outputs: message.outputs, spent: message.spent, ...(message.handler ? { handler: message.handler } : {}) };
+      if (message.op === 'result') {
+        return { outputs: message.outputs, spent: message.spent, intraOpThreads: message.intraOpThreads, ...(message.handler ? { handler: message.handler } : {}) };
+      }
       if (message.op === 'failed' && message.invalid) return new InvalidInputError(`model ${label}: ${message.message}`);
       return new InternalError(`model ${label} failed to run: ${message.op === 'failed' ? message.message : `unexpected message "${message.op}"`}`);
     };
@@ -69,7 +71,11 @@ export class OnnxRunner implements Runner {
   }
 
   run(request: RunRequest): Promise<RunOutput> {
-    const call = this.channel.call({ op: 'run', id: 0, inputs: request.inputs, outputNames: request.outputNames }, this.settleRun, transferablesOf(request.inputs));
+    const call = this.channel.call(
+      { op: 'run', id: 0, inputs: request.inputs, outputNames: request.outputNames, othersRunning: request.othersRunning === true },
+      this.settleRun,
+      transferablesOf(request.inputs),
+    );
     if (!this.handled || request.deadline === undefined) return call;
     // A handler is user code that may never return; its thread is stopped, and replaced, once its batch has given up.
     const watchdog = setTimeout(() => {

@@ -20,6 +20,11 @@ export class SessionLoadError extends Error {
 
 /** Reads the model file, checks it against its hash, and creates a session with the options' threads and provider. */
 export async function createSession(source: ModelSource, options: RunnerOptions): Promise<ort.InferenceSession> {
+  return sessionOf(await readModel(source), options);
+}
+
+/** The model file's bytes, checked against its hash. */
+export async function readModel(source: ModelSource): Promise<Buffer> {
   let bytes: Buffer;
   try {
     bytes = await readFile(source.path);
@@ -30,6 +35,11 @@ export async function createSession(source: ModelSource, options: RunnerOptions)
   if (actual !== source.sha256) {
     throw new SessionLoadError('internal', `model artifact ${source.sha256} is corrupt on disk (its content hashes to ${actual}); push the model again`);
   }
+  return bytes;
+}
+
+/** A session of the model's bytes with the options' threads and provider. */
+export async function sessionOf(bytes: Buffer, options: RunnerOptions): Promise<ort.InferenceSession> {
   try {
     const { intraOpThreads, interOpThreads } = options;
     return await ort.InferenceSession.create(bytes, {

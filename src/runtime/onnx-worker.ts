@@ -1,5 +1,6 @@
 // The worker thread that owns one onnxruntime session (session.run blocks its thread, so it must not be the main one),
-// and the package's JavaScript handler when it has one: pre/post-processing runs here too, off the event loop.
+// a second of fewer threads for runs that start while other instances run (RunnerOptions.busyIntraOpThreads), and the
+// package's JavaScript handler when it has one: pre/post-processing runs here too, off the event loop.
 
 import { parentPort } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
@@ -9,13 +10,21 @@ import type { Tensor } from '../core/tensor.js';
 import { JsHandler } from './js-handler.js';
 import { checkOutputs } from './output-check.js';
 import { signatureOf } from './ort-tensor.js';
-import { createSession, runSession, SessionLoadError } from './onnx-session.js';
+import { readModel, runSession, sessionOf, SessionLoadError } from './onnx-session.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 import { transferablesOf } from './worker-messages.js';
 
 if (!parentPort) throw new Error('onnx-worker must run in a worker thread');
 const port = parentPort;
-let session: ort.InferenceSession | undefined;
+/** A session and the intra-op threads it was made with. */
+interface ThreadedSession {
+  ort: ort.InferenceSession;
+  threads: number;
+}
+/** The session with every thread the runtime gives a run. */
+let session: ThreadedSession | undefined;
+/** The session for runs that start while other instances run, when the runtime gives those fewer threads. */
+let busySession: ThreadedSession | undefined;
 let handler: { js: JsHandler; served: Signature; model: Signature } | undefined;
 // Runs one at a time: the session is not re-entrant and a second run would only wait on the same thread anyway.
 let chain: Promise<void> = Promise.resolve();
@@ -27,8 +36,12 @@ function send(message: FromWorker): void {
 
 async function load(message: Extract<ToWorker, { op: 'load' }>): Promise<void> {
   try {
-    session = await createSession(message.source, message.options);
-    const model = signatureOf(session);
+    const bytes = await readModel(message.source);
+    const { options } = message;
+    session = { ort: await sessionOf(bytes, options), threads: options.intraOpThreads };
+    const busy = options.busyIntraOpThreads ?? 0;
+    if (busy > 0 && busy !== options.intraOpThreads) busySession = { ort: await sessionOf(bytes, { ...options, intraOpThreads: busy }), threads: busy };
+    const model = signatureOf(session.ort);
     let served = model;
     if (message.source.package?.handler) {
       let js: JsHandler;
@@ -65,12 +78,13 @@ async function run(message: Extract<ToWorker, { op: 'run' }>): Promise<void> {
     send({ op: 'failed', id: message.id, message: 'no model is loaded in this worker' });
     return;
   }
+  const chosen = message.othersRunning && busySession ? busySession : session;
   try {
-    const { outputs, micros } = await handled(session, message.inputs, message.outputNames);
+    const { outputs, micros } = await handled(chosen.ort, message.inputs, message.outputNames);
     // Outputs may share a buffer with an input only if onnxruntime (or a handler) aliased them; never hand one back twice.
     const outputBuffers = new Set(outputs.map((o) => (Array.isArray(o.data) ? undefined : o.data.buffer)));
     const spent = transferablesOf(message.inputs).filter((b) => !outputBuffers.has(b));
-    send({ op: 'result', id: message.id, outputs, spent, ...(micros ? { handler: micros } : {}) });
+    send({ op: 'result', id: message.id, outputs, spent, intraOpThreads: chosen.threads, ...(micros ? { handler: micros } : {}) });
   } catch (err) {
     send({ op: 'failed', id: message.id, message: (err as Error).message, ...(err instanceof InvalidInputError ? { invalid: true } : {}) });
   }

@@ -44,6 +44,17 @@ describe('RunnerFactory', () => {
     await expect(factory.create('tflite', { path: 'm', sha256: 'x' }, DEFAULT_RUNTIME, 'm')).rejects.toThrow(message);
   });
 
+  it('refuses fewer threads beside another run for a format without second sessions, naming the setting', async () => {
+    const factory = new RunnerFactory([recording('constant', [])]);
+    expect(factory.takesBusyThreads('onnx')).toBe(true);
+    expect(factory.takesBusyThreads('constant')).toBe(false);
+    const options = { ...DEFAULT_RUNTIME, intraOpThreads: 2, busyIntraOpThreads: 1 };
+    await expect(factory.create('constant', { path: 'm', sha256: 'x' }, options, 'm')).rejects.toThrow(
+      'model format "constant" runs every run on intraOpThreads (runtime.busyIntraOpThreads); leave it 0',
+    );
+    await expect(factory.create('constant', { path: 'm', sha256: 'x' }, { ...options, busyIntraOpThreads: 2 }, 'm')).resolves.toBeDefined();
+  });
+
   it('refuses a format or a file ending registered twice', () => {
     expect(() => new RunnerFactory([recording('onnx', ['.o'])])).toThrow('format "onnx" is registered twice');
     expect(() => new RunnerFactory([recording('other', ['.onnx'])])).toThrow('format "other" claims ".onnx" files, which format "onnx" already claims');

@@ -14,6 +14,8 @@ export interface RunnerFormat {
   load: RunnerMaker;
   /** Loads a runner that runs on the calling thread (RunnerOptions.onEventLoop); absent: the format cannot. */
   loadOnEventLoop?: RunnerMaker;
+  /** Its runners give a run that starts beside another instance's fewer threads (RunnerOptions.busyIntraOpThreads). */
+  busyThreads?: boolean;
 }
 
 export const ONNX_FORMAT: RunnerFormat = {
@@ -21,6 +23,7 @@ export const ONNX_FORMAT: RunnerFormat = {
   extensions: ['.onnx'],
   load: (source, options, label) => OnnxRunner.load(source, options, label),
   loadOnEventLoop: (source, options, label) => OnnxEventLoopRunner.load(source, options, label),
+  busyThreads: true,
 };
 
 /** Options of the one runner that reads a signature at push: the smallest footprint, on the CPU every host has. */
@@ -70,9 +73,18 @@ export class RunnerFactory {
     return this.entry(format).loadOnEventLoop !== undefined;
   }
 
+  /** Whether `format`'s runners take fewer threads for a run beside another instance's (RunnerOptions.busyIntraOpThreads). */
+  takesBusyThreads(format: string): boolean {
+    return this.entry(format).busyThreads === true;
+  }
+
   /** Loads one runner instance of `format`, on the calling thread when the options ask for it. */
   async create(format: string, source: ModelSource, options: RunnerOptions, label: string): Promise<Runner> {
     const entry = this.entry(format);
+    const busy = options.busyIntraOpThreads ?? 0;
+    if (busy > 0 && busy !== options.intraOpThreads && !entry.busyThreads) {
+      throw new InvalidInputError(`model format "${format}" runs every run on intraOpThreads (runtime.busyIntraOpThreads); leave it 0`);
+    }
     if (!options.onEventLoop) return entry.load(source, options, label);
     if (!entry.loadOnEventLoop) throw new InvalidInputError(`model format "${format}" cannot run on the event loop (runtime.onEventLoop); leave it off`);
     return entry.loadOnEventLoop(source, options, label);

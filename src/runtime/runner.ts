@@ -26,6 +26,8 @@ export interface PackageSource {
 
 export interface RunnerOptions {
   intraOpThreads: number;
+  /** Intra-op threads of a run handed out while another instance runs (RunRequest.othersRunning); 0 or absent: as intraOpThreads. */
+  busyIntraOpThreads?: number;
   interOpThreads: number;
   executionProvider: ExecutionProvider;
   /** Run on the calling thread (see RuntimeConfig.onEventLoop); only formats that offer it accept it. */
@@ -45,6 +47,11 @@ export interface RunRequest {
    * can stop a run (a process it may kill) stops it then.
    */
   deadline?: number;
+  /**
+   * Another instance of the same pool was running when this run was handed out: a runner with a count for that
+   * (RunnerOptions.busyIntraOpThreads) runs it on fewer threads, so the runs side by side fit the cores.
+   */
+  othersRunning?: boolean;
 }
 
 /** What a package's pre/post-processing handler took of one batch's run, apart from the model (microseconds). */
@@ -59,6 +66,8 @@ export interface RunOutput {
   spent: ArrayBuffer[];
   /** Present when the package has a handler: its share of the run, for metrics apart from the model's. */
   handler?: HandlerMicros;
+  /** The intra-op threads the run had, from a runner that may run on fewer when others run (busyIntraOpThreads). */
+  intraOpThreads?: number;
 }
 
 export interface Runner {

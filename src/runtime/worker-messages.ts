@@ -7,7 +7,8 @@ import type { HandlerMicros, ModelSource, RunnerOptions } from './runner.js';
 
 export type ToWorker =
   | { op: 'load'; id: number; source: ModelSource; options: RunnerOptions }
-  | { op: 'run'; id: number; inputs: Tensor[]; outputNames: string[] };
+  /** `othersRunning`: see RunRequest.othersRunning. */
+  | { op: 'run'; id: number; inputs: Tensor[]; outputNames: string[]; othersRunning: boolean };
 
 /** invalid_model: onnxruntime refused the file; invalid_package: the rest of the package (its handler) is at fault. */
 export type ErrorKind = 'invalid_model' | 'invalid_package' | 'internal';
@@ -17,7 +18,7 @@ export type FromWorker =
   | { op: 'loaded'; id: number; signature: Signature }
   | { op: 'load-failed'; id: number; kind: ErrorKind; message: string }
   /** `spent` hands the input buffers back for reuse: they were moved here and are free once the run is over. */
-  | { op: 'result'; id: number; outputs: Tensor[]; spent: ArrayBuffer[]; handler?: HandlerMicros }
+  | { op: 'result'; id: number; outputs: Tensor[]; spent: ArrayBuffer[]; handler?: HandlerMicros; intraOpThreads: number }
   /** `invalid`: the client's input was at fault (a handler refused it), not the model. */
   | { op: 'failed'; id: number; message: string; invalid?: boolean };
 
