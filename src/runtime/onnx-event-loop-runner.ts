@@ -1,10 +1,10 @@
 // A Runner whose onnxruntime session runs on the calling thread (the server's event loop): for a model that runs in
 // less time than handing a batch to a worker thread and back costs, the hop is the larger part of a request's CPU.
 
-import type * as ort from 'onnxruntime-node';
 import { InternalError, InvalidInputError, UnavailableError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
 import { createSession, runSession, SessionLoadError } from './onnx-session.js';
+import type { BoundSession } from './ort-binding.js';
 import { signatureOf } from './ort-tensor.js';
 import type { ModelSource, RunOutput, RunRequest, Runner, RunnerOptions } from './runner.js';
 import { transferablesOf } from './worker-messages.js';
@@ -18,7 +18,7 @@ export class OnnxEventLoopRunner implements Runner {
   private disposed = false;
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: BoundSession,
     readonly signature: Signature,
     private readonly label: string,
   ) {}
@@ -53,11 +53,16 @@ export class OnnxEventLoopRunner implements Runner {
     if (this.disposed) throw new UnavailableError(`model ${this.label} was unloaded`);
     this.running++;
     try {
-      const outputs = await runSession(this.session, request.inputs, request.outputNames);
+      // A turn of the event loop first: requests whose bytes arrive meanwhile queue behind this run and share the next
+      // batch, as they would behind a worker thread (run at once, each would find the session free and run alone).
+      await nextTurn();
+      if (this.disposed) throw new UnavailableError(`model ${this.label} was unloaded`);
+      const outputs = runSession(this.session, request.inputs, request.outputNames);
       // As a worker hands them back: the input buffers are free once the run is over (outputs never alias them here).
       const outputBuffers = new Set(outputs.map((o) => (Array.isArray(o.data) ? undefined : o.data.buffer)));
       return { outputs, spent: transferablesOf(request.inputs).filter((b) => !outputBuffers.has(b)) };
     } catch (err) {
+      if (err instanceof UnavailableError) throw err;
       throw new InternalError(`model ${this.label} failed to run: ${(err as Error).message}`);
     } finally {
       this.running--;
@@ -67,6 +72,10 @@ export class OnnxEventLoopRunner implements Runner {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.session.release();
+    this.session.release();
   }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -3,8 +3,9 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { Tensor } from '../core/tensor.js';
+import { BoundSession } from './ort-binding.js';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.js';
 import type { ModelSource, RunnerOptions } from './runner.js';
 
@@ -19,7 +20,7 @@ export class SessionLoadError extends Error {
 }
 
 /** Reads the model file, checks it against its hash, and creates a session with the options' threads and provider. */
-export async function createSession(source: ModelSource, options: RunnerOptions): Promise<ort.InferenceSession> {
+export async function createSession(source: ModelSource, options: RunnerOptions): Promise<BoundSession> {
   return sessionOf(await readModel(source), options);
 }
 
@@ -39,10 +40,10 @@ export async function readModel(source: ModelSource): Promise<Buffer> {
 }
 
 /** A session of the model's bytes with the options' threads and provider. */
-export async function sessionOf(bytes: Buffer, options: RunnerOptions): Promise<ort.InferenceSession> {
+export async function sessionOf(bytes: Buffer, options: RunnerOptions): Promise<BoundSession> {
   try {
     const { intraOpThreads, interOpThreads } = options;
-    return await ort.InferenceSession.create(bytes, {
+    return BoundSession.load(bytes, {
       executionProviders: [options.executionProvider],
       intraOpNumThreads: intraOpThreads,
       interOpNumThreads: interOpThreads,
@@ -56,10 +57,14 @@ export async function sessionOf(bytes: Buffer, options: RunnerOptions): Promise<
   }
 }
 
-/** Runs one batch; the outputs are in `outputNames` order. */
-export async function runSession(session: ort.InferenceSession, inputs: readonly Tensor[], outputNames: string[]): Promise<Tensor[]> {
+/** Runs one batch on the calling thread; the outputs are in `outputNames` order. */
+export function runSession(session: BoundSession, inputs: readonly Tensor[], outputNames: string[]): Tensor[] {
   const feeds: Record<string, ort.Tensor> = {};
   for (const t of inputs) feeds[t.name] = toOrtTensor(t);
-  const results = await session.run(feeds, outputNames);
-  return outputNames.map((n) => fromOrtTensor(n, results[n]!));
+  const results = session.run(feeds, outputNames);
+  return outputNames.map((n) => {
+    const result = results[n];
+    if (!result) throw new Error(`onnxruntime returned no output "${n}"`);
+    return fromOrtTensor(n, result);
+  });
 }

@@ -3,7 +3,6 @@
 // package's JavaScript handler when it has one: pre/post-processing runs here too, off the event loop.
 
 import { parentPort } from 'node:worker_threads';
-import type * as ort from 'onnxruntime-node';
 import { InvalidInputError } from '../core/errors.js';
 import type { Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
@@ -11,6 +10,7 @@ import { JsHandler } from './js-handler.js';
 import { checkOutputs } from './output-check.js';
 import { signatureOf } from './ort-tensor.js';
 import { readModel, runSession, sessionOf, SessionLoadError } from './onnx-session.js';
+import type { BoundSession } from './ort-binding.js';
 import type { FromWorker, ToWorker } from './worker-messages.js';
 import { transferablesOf } from './worker-messages.js';
 
@@ -18,7 +18,7 @@ if (!parentPort) throw new Error('onnx-worker must run in a worker thread');
 const port = parentPort;
 /** A session and the intra-op threads it was made with. */
 interface ThreadedSession {
-  ort: ort.InferenceSession;
+  ort: BoundSession;
   threads: number;
 }
 /** The session with every thread the runtime gives a run. */
@@ -64,11 +64,11 @@ async function load(message: Extract<ToWorker, { op: 'load' }>): Promise<void> {
   }
 }
 
-async function handled(current: ort.InferenceSession, inputs: Tensor[], outputNames: string[]): Promise<{ outputs: Tensor[]; micros?: { pre: number; post: number } }> {
-  if (!handler) return { outputs: await runSession(current, inputs, outputNames) };
+async function handled(current: BoundSession, inputs: Tensor[], outputNames: string[]): Promise<{ outputs: Tensor[]; micros?: { pre: number; post: number } }> {
+  if (!handler) return { outputs: runSession(current, inputs, outputNames) };
   const { js, served, model } = handler;
   const rows = inputs[0]?.shape[0] ?? 1;
-  const result = await js.run(inputs, outputNames, model.inputs.map((s) => s.name), model.outputs.map((s) => s.name), (fed, names) => runSession(current, fed, names));
+  const result = await js.run(inputs, outputNames, model.inputs.map((s) => s.name), model.outputs.map((s) => s.name), async (fed, names) => runSession(current, fed, names));
   checkOutputs(served, result.outputs, outputNames, rows, `the handler (${js.path})`);
   return result;
 }

@@ -32,7 +32,7 @@ function specOf(meta: ort.InferenceSession.ValueMetadata, kind: 'input' | 'outpu
   };
 }
 
-export function signatureOf(session: ort.InferenceSession): Signature {
+export function signatureOf(session: { inputMetadata: readonly ort.InferenceSession.ValueMetadata[]; outputMetadata: readonly ort.InferenceSession.ValueMetadata[] }): Signature {
   return {
     inputs: session.inputMetadata.map((m) => specOf(m, 'input')),
     outputs: session.outputMetadata.map((m) => specOf(m, 'output')),
