@@ -64,14 +64,15 @@ describe('slipway profile', () => {
     const out = join(scratch, 'slow');
     const r = await slipway('profile', 'slow:1', '--slo-p99', '60ms', '--budget', '10s', '--target-rps', '5000', '--out', out, ...QUICK);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.stderr).toMatch(/profiling slow:1: \d+ of 40 configs planned/);
+    expect(r.stderr).toMatch(/profiling slow:1: \d+ of 50 configs planned/);
     // The climb starts at what a deploy without runtime flags would run here (slow.onnx is batchable: batching on).
     expect(r.stderr).toMatch(/\[1\/\d+\] \d instances? × \d threads?, batch ≤\d+, delay 0 µs/);
     expect(r.stdout).toMatch(/recommended: /);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as ProfileReport;
     expect(readFileSync(join(out, 'chart.svg'), 'utf8')).toMatch(/^<svg[\s\S]*class="recommended"[\s\S]*<\/svg>\n$/);
     expect(existsSync(join(out, 'deployment.yaml'))).toBe(true);
-    expect(report.space.configs).toBe(40);
+    // 2 cores: 2 × 2 thread and instance counts × 10 batching settings, and 2 instances × 2 threads with 1 beside another run.
+    expect(report.space.configs).toBe(50);
     expect(report.space.measured).toBeGreaterThanOrEqual(3);
     expect(report.points.length).toBe(report.space.measured * 2);
     for (const p of report.points) {

@@ -280,7 +280,10 @@ const profilePoint = {
     config: {
       type: 'object',
       additionalProperties: true,
-      properties: { intraOpThreads: { type: 'integer' }, instances: { type: 'integer' }, maxBatchSize: { type: 'integer' }, maxQueueDelayMicros: { type: 'integer' } },
+      properties: {
+        intraOpThreads: { type: 'integer' }, instances: { type: 'integer' }, maxBatchSize: { type: 'integer' }, maxQueueDelayMicros: { type: 'integer' },
+        busyIntraOpThreads: { type: 'integer', description: 'threads of a run beside another instance\'s, when fewer than intraOpThreads' },
+      },
     },
     concurrency: { type: 'integer' },
     requests: { type: 'integer' },

@@ -39,7 +39,7 @@ export function describeProfile(report: ProfileReport): string {
   const table = renderTable(
     ['front', 'instances', 'threads', 'max batch', 'delay µs', 'clients', 'inferences/s', 'p50 ms', 'p95 ms', 'p99 ms', '± ms', 'cpu', 'USD/M'],
     report.points.map((p, i) => [
-      front.has(i) ? '*' : '', p.config.instances, p.config.intraOpThreads, p.config.maxBatchSize, p.config.maxQueueDelayMicros, p.concurrency,
+      front.has(i) ? '*' : '', p.config.instances, p.config.busyIntraOpThreads ? `${p.config.intraOpThreads} (${p.config.busyIntraOpThreads} beside)` : p.config.intraOpThreads, p.config.maxBatchSize, p.config.maxQueueDelayMicros, p.concurrency,
       f(p.throughput), f(p.p50Ms), f(p.p95Ms), f(p.p99Ms), f(p.spreadMs), `${Math.round(p.cpu * 100)}%`, p.costPerMillion.toPrecision(3),
     ]),
   );
@@ -102,8 +102,8 @@ export async function recommendedRuntime(c: SlipwayClient, ref: string): Promise
   if (!report.recommended) {
     throw new CliError(`the profile of ${name}:${version} found no configuration meeting p99 ≤ ${report.settings.sloP99Ms} ms; profile again with a looser --slo-p99, or pass runtime flags`);
   }
-  const { intraOpThreads, instances, maxBatchSize, maxQueueDelayMicros } = report.recommended.point.config;
-  return { intraOpThreads, instances, maxBatchSize, maxQueueDelayMicros };
+  const { intraOpThreads, instances, maxBatchSize, maxQueueDelayMicros, busyIntraOpThreads } = report.recommended.point.config;
+  return { intraOpThreads, instances, maxBatchSize, maxQueueDelayMicros, busyIntraOpThreads: busyIntraOpThreads ?? 0 };
 }
 
 export function registerProfileCommand(program: Command, context: CommandContext): void {

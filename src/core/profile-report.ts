@@ -7,6 +7,8 @@ export interface ProfileConfig {
   /** 1: dynamic batching off. */
   maxBatchSize: number;
   maxQueueDelayMicros: number;
+  /** Threads of a run that starts while another instance runs (RuntimeConfig.busyIntraOpThreads); absent: intraOpThreads. */
+  busyIntraOpThreads?: number;
 }
 
 /** One configuration measured at one client concurrency (a closed loop: each client sends its next request on reply). */

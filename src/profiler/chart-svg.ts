@@ -51,7 +51,7 @@ export function profileChartSvg(report: ProfileReport): string {
   }
   const onFront = new Set(report.pareto);
   pts.forEach((p, i) => {
-    const label = `${p.config.instances}i×${p.config.intraOpThreads}t b${p.config.maxBatchSize} d${p.config.maxQueueDelayMicros}µs c${p.concurrency}: ${p.throughput.toFixed(0)}/s p99 ${p.p99Ms.toFixed(2)} ms`;
+    const label = `${p.config.instances}i×${p.config.intraOpThreads}t${p.config.busyIntraOpThreads ? `/${p.config.busyIntraOpThreads}` : ''} b${p.config.maxBatchSize} d${p.config.maxQueueDelayMicros}µs c${p.concurrency}: ${p.throughput.toFixed(0)}/s p99 ${p.p99Ms.toFixed(2)} ms`;
     const cls = onFront.has(i) ? 'point front-point' : 'point';
     parts.push(`<circle class="${cls}" cx="${n(x(p.p99Ms))}" cy="${n(y(p.throughput))}" r="${onFront.has(i) ? 5 : 3}" fill="${onFront.has(i) ? '#06c' : '#999'}"><title>${esc(label)}</title></circle>`);
   });

@@ -1,6 +1,6 @@
 // One profile of a model version on this host: plan the search, measure, recommend, store the report.
 
-import { cpus, platform } from 'node:os';
+import { cpus, platform, totalmem } from 'node:os';
 import { usableCores } from '../core/usable-cores.js';
 import { formatVersionId } from '../core/endpoint-spec.js';
 import { InvalidInputError } from '../core/errors.js';
@@ -18,7 +18,7 @@ import type { Store } from '../store/store.js';
 import { capacityPlan } from './capacity.js';
 import { measureConfig, requestMaker } from './measure.js';
 import { DEFAULT_PRICE_PER_CORE_HOUR, paretoFront, recommend } from './recommend.js';
-import { buildSearchSpace, configsForBudget, DEFAULT_CONCURRENCY, enumerateConfigs, searchConfigs, type SearchSpace } from './search-space.js';
+import { buildSearchSpace, busyThreadsIn, configsForBudget, DEFAULT_CONCURRENCY, enumerateConfigs, searchConfigs, type SearchSpace } from './search-space.js';
 
 export interface ProfileRequest {
   sloP99Ms: number;
@@ -98,7 +98,8 @@ export async function profileVersion(
   const label = `${formatVersionId(version)} (profile)`;
   const cores = usableCores();
   const blocker = batchingBlocker(version.signature) ?? null;
-  const space = buildSearchSpace(cores, blocker === null, settings.concurrency);
+  const busySessions = deps.runners.factory.takesBusyThreads(version.format) ? { hostBytes: totalmem(), modelBytes: version.size } : undefined;
+  const space = buildSearchSpace(cores, blocker === null, settings.concurrency, busySessions);
   const configs = enumerateConfigs(space).length;
   const planned = settings.exhaustive ? configs : Math.min(configs, configsForBudget(settings.budgetSeconds! * 1000, settings.concurrency.length, settings.pointMillis));
   const maker = await requestMaker(version, deps.registry);
@@ -133,10 +134,13 @@ async function startConfig(
   const r = pick.runtime;
   const nearest = (list: readonly number[], value: number): number => list.reduce((a, b) => (Math.abs(b - value) < Math.abs(a - value) ? b : a));
   const sizes = [...new Set(space.batching.map((b) => b.maxBatchSize))];
-  return {
+  const config: ProfileConfig = {
     intraOpThreads: nearest(space.intraOpThreads, r.intraOpThreads),
     instances: nearest(space.instances, r.instances),
     maxBatchSize: nearest(sizes, r.maxBatchSize),
     maxQueueDelayMicros: 0,
   };
+  // The pick's fewer threads beside another run, when the space has that shape with those threads.
+  const busy = r.busyIntraOpThreads > 0 && busyThreadsIn(space, config) === r.busyIntraOpThreads;
+  return busy ? { ...config, busyIntraOpThreads: r.busyIntraOpThreads } : config;
 }

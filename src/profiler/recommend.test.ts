@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { point } from './fake-points.test-util.js';
-import { costPerMillion, paretoFront, recommend } from './recommend.js';
+import { costPerMillion, describeConfig, paretoFront, recommend } from './recommend.js';
 
 describe('cost', () => {
   it('is price per hour over inferences per hour, per million', () => {
@@ -43,6 +43,16 @@ describe('recommend', () => {
     const r = recommend([delayed, plain], 20, 2);
     expect(r.recommended!.point).toBe(plain);
     expect(r.recommended!.reason).toMatch(/within 5% noise/);
+  });
+
+  it('takes fewer threads beside another run (a second session per instance) only when it raises throughput beyond noise', () => {
+    const wide = { intraOpThreads: 2, instances: 2 };
+    const busy = { ...wide, busyIntraOpThreads: 1 };
+    const close = recommend([point(busy, 81, 150, 8), point(wide, 79, 160, 8)], 500, 2);
+    expect(close.recommended!.point.config).toEqual({ ...wide, maxBatchSize: 1, maxQueueDelayMicros: 0 });
+    const ahead = recommend([point(busy, 88, 150, 8), point(wide, 79, 160, 8)], 500, 2);
+    expect(ahead.recommended!.point.config.busyIntraOpThreads).toBe(1);
+    expect(describeConfig(ahead.recommended!.point.config)).toBe('2 instances × 2 threads (1 beside another run), no batching');
   });
 
   it('recommends batching when it really raises throughput at the SLO', () => {

@@ -36,12 +36,15 @@ function simpler(a: ProfilePoint, b: ProfilePoint): number {
     || a.config.maxQueueDelayMicros - b.config.maxQueueDelayMicros
     || a.config.maxBatchSize - b.config.maxBatchSize
     || a.config.instances - b.config.instances
+    // A second session per instance costs memory: only when it raises throughput beyond the noise.
+    || (a.config.busyIntraOpThreads ? 1 : 0) - (b.config.busyIntraOpThreads ? 1 : 0)
     || a.p99Ms - b.p99Ms;
 }
 
 export function describeConfig(c: ProfileConfig): string {
   const batching = c.maxBatchSize > 1 ? `batch ≤${c.maxBatchSize}, delay ${c.maxQueueDelayMicros} µs` : 'no batching';
-  return `${c.instances} instance${c.instances === 1 ? '' : 's'} × ${c.intraOpThreads} thread${c.intraOpThreads === 1 ? '' : 's'}, ${batching}`;
+  const busy = c.busyIntraOpThreads ? ` (${c.busyIntraOpThreads} beside another run)` : '';
+  return `${c.instances} instance${c.instances === 1 ? '' : 's'} × ${c.intraOpThreads} thread${c.intraOpThreads === 1 ? '' : 's'}${busy}, ${batching}`;
 }
 
 /** The answer part of a report (see core/profile-report.ts for what each field means). */

@@ -30,6 +30,28 @@ describe('search space', () => {
     expect(enumerateConfigs(buildSearchSpace(4, true))).toHaveLength(4 * 4 * 10);
   });
 
+  it('offers every core per run with fewer threads beside another run too, when the format and memory allow', () => {
+    const s = buildSearchSpace(2, true, [1, 4, 16], { hostBytes: 24e9, modelBytes: 45e6 });
+    expect(s.busy).toEqual([{ instances: 2, busyIntraOpThreads: 1 }]);
+    const all = enumerateConfigs(s);
+    expect(all).toHaveLength(50);
+    expect(all.filter((c) => c.busyIntraOpThreads).every((c) => c.intraOpThreads === 2 && c.instances === 2 && c.busyIntraOpThreads === 1)).toBe(true);
+    expect(new Set(all.map(configKey)).size).toBe(50);
+    // Four cores: every core per run, and the cores shared out beside other runs: 2 each for 2 instances, 1 for 3 or 4.
+    expect(buildSearchSpace(4, false, [1], { hostBytes: 24e9, modelBytes: 45e6 }).busy.map((b) => [b.instances, b.busyIntraOpThreads]))
+      .toEqual([[2, 2], [3, 1], [4, 1]]);
+    // A format without second sessions, or a model whose second sessions would not fit in memory: none.
+    expect(buildSearchSpace(2, true).busy).toEqual([]);
+    expect(buildSearchSpace(2, true, [1], { hostBytes: 8e9, modelBytes: 600e6 }).busy).toEqual([]);
+  });
+
+  it('steps between a shape with and without fewer threads beside another run, and drops them with the shape', () => {
+    const s = buildSearchSpace(2, false, [1, 4, 16], { hostBytes: 24e9, modelBytes: 45e6 });
+    const wide = { intraOpThreads: 2, instances: 2, maxBatchSize: 1, maxQueueDelayMicros: 0 };
+    expect(neighbours(wide, s).map(configKey)).toEqual(['t1-i2-b1-d0', 't2-i1-b1-d0', 't2-s1-i2-b1-d0']);
+    expect(neighbours({ ...wide, busyIntraOpThreads: 1 }, s).map(configKey)).toEqual(['t1-i2-b1-d0', 't2-i1-b1-d0', 't2-i2-b1-d0']);
+  });
+
   it('enumerates every config exactly once, cheapest first, default first', () => {
     const all = enumerateConfigs(buildSearchSpace(2, true));
     expect(new Set(all.map(configKey)).size).toBe(all.length);

@@ -2,6 +2,7 @@
 
 import type { ProfileConfig, ProfilePoint } from '../core/profile-report.js';
 import { mulberry32 } from '../core/seeded-random.js';
+import { busyThreads, type HostFit } from '../runtime/auto-runtime.js';
 
 export interface SearchSpace {
   intraOpThreads: number[];
@@ -9,6 +10,11 @@ export interface SearchSpace {
   /** Batching settings in order of growing batch then delay; the first is batching off. */
   batching: { maxBatchSize: number; maxQueueDelayMicros: number }[];
   concurrency: number[];
+  /**
+   * Configs of every core per run that also come with fewer threads for a run beside another instance's (what the
+   * default deploy picks for a slow model): per instance count, those threads. Empty when the format cannot.
+   */
+  busy: { instances: number; busyIntraOpThreads: number }[];
 }
 
 export const BATCH_SIZES = [4, 16, 64] as const;
@@ -20,36 +26,63 @@ export const DEFAULT_CONCURRENCY = [1, 4, 16] as const;
  * ships no other provider that a session can be created with here, so there is nothing else to sweep.
  * Batching settings appear only when the model can be batched (see runtime/batch-plan.ts batchingBlocker).
  */
-export function buildSearchSpace(cores: number, batchable: boolean, concurrency: readonly number[] = DEFAULT_CONCURRENCY): SearchSpace {
+export function buildSearchSpace(
+  cores: number, batchable: boolean, concurrency: readonly number[] = DEFAULT_CONCURRENCY, busySessions?: HostFit['busySessions'],
+): SearchSpace {
   const upTo = (n: number): number[] => Array.from({ length: Math.max(1, n) }, (_, i) => i + 1);
   const batching = [{ maxBatchSize: 1, maxQueueDelayMicros: 0 }];
   if (batchable) for (const b of BATCH_SIZES) for (const d of QUEUE_DELAYS_MICROS) batching.push({ maxBatchSize: b, maxQueueDelayMicros: d });
-  return { intraOpThreads: upTo(cores), instances: upTo(cores), batching, concurrency: [...concurrency] };
+  const host: HostFit = { cores, batchingBlocker: undefined, ...(busySessions ? { busySessions } : {}) };
+  const busy = upTo(cores)
+    .map((instances) => ({ instances, busyIntraOpThreads: busyThreads(cores, instances, host) }))
+    .filter((b) => b.busyIntraOpThreads > 0);
+  return { intraOpThreads: upTo(cores), instances: upTo(cores), batching, concurrency: [...concurrency], busy };
+}
+
+/** The threads a config's runs beside another instance's may take instead of intraOpThreads in this space; 0: none. */
+export function busyThreadsIn(space: SearchSpace, c: Pick<ProfileConfig, 'intraOpThreads' | 'instances'>): number {
+  if (c.intraOpThreads !== space.intraOpThreads[space.intraOpThreads.length - 1]) return 0;
+  return space.busy.find((b) => b.instances === c.instances)?.busyIntraOpThreads ?? 0;
 }
 
 export const DEFAULT_CONFIG: ProfileConfig = { intraOpThreads: 1, instances: 1, maxBatchSize: 1, maxQueueDelayMicros: 0 };
 
 export function configKey(c: ProfileConfig): string {
-  return `t${c.intraOpThreads}-i${c.instances}-b${c.maxBatchSize}-d${c.maxQueueDelayMicros}`;
+  const busy = c.busyIntraOpThreads ? `-s${c.busyIntraOpThreads}` : '';
+  return `t${c.intraOpThreads}${busy}-i${c.instances}-b${c.maxBatchSize}-d${c.maxQueueDelayMicros}`;
 }
 
 /** Every config, cheapest first (fewest cores, then no batching before batching): the exhaustive order. */
 export function enumerateConfigs(space: SearchSpace): ProfileConfig[] {
   const all: ProfileConfig[] = [];
-  for (const t of space.intraOpThreads) for (const i of space.instances) for (const b of space.batching) all.push({ intraOpThreads: t, instances: i, ...b });
+  for (const t of space.intraOpThreads) {
+    for (const i of space.instances) {
+      const busy = busyThreadsIn(space, { intraOpThreads: t, instances: i });
+      for (const b of space.batching) {
+        all.push({ intraOpThreads: t, instances: i, ...b });
+        if (busy > 0) all.push({ intraOpThreads: t, instances: i, ...b, busyIntraOpThreads: busy });
+      }
+    }
+  }
   // Stable sort: ties keep enumeration order, so the order is a function of the space alone.
   return all.sort((a, b) => a.intraOpThreads * a.instances - b.intraOpThreads * b.instances);
 }
 
-/** Configs one step away along one dimension (threads, instances, batch size, queue delay), in that order. */
+/**
+ * Configs one step away along one dimension (threads, instances, fewer threads beside another run or not, batch size,
+ * queue delay), in that order. A step in threads or instances drops the fewer threads, which belong to one shape.
+ */
 export function neighbours(c: ProfileConfig, space: SearchSpace): ProfileConfig[] {
   const out: ProfileConfig[] = [];
   const step = (list: readonly number[], value: number): number[] => {
     const i = list.indexOf(value);
     return [list[i - 1], list[i + 1]].filter((v): v is number => v !== undefined);
   };
-  for (const t of step(space.intraOpThreads, c.intraOpThreads)) out.push({ ...c, intraOpThreads: t });
-  for (const n of step(space.instances, c.instances)) out.push({ ...c, instances: n });
+  const { busyIntraOpThreads: busy, ...plain } = c;
+  for (const t of step(space.intraOpThreads, c.intraOpThreads)) out.push({ ...plain, intraOpThreads: t });
+  for (const n of step(space.instances, c.instances)) out.push({ ...plain, instances: n });
+  if (busy) out.push(plain);
+  else if (busyThreadsIn(space, c) > 0) out.push({ ...c, busyIntraOpThreads: busyThreadsIn(space, c) });
   if (c.maxBatchSize === 1) {
     // From "off", the step is the smallest batch without a delay.
     const first = space.batching[1];

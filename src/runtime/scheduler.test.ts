@@ -149,7 +149,8 @@ describe('Scheduler', () => {
   it('caps the wait at the queue delay while requests keep arriving every turn', async () => {
     const runner = new GatedRunner(1);
     // A turn takes microseconds: the batch may hold thousands of rows, so the delay is what ends the wait, not a full batch.
-    const s = new Scheduler(runner, config({ maxBatchSize: 4096, maxQueueDelayMicros: 5_000 }), true, 'm:1');
+    // A queue that never refuses: a fast machine turns over 128 times in 5 ms, and the default bound would refuse first.
+    const s = new Scheduler(runner, config({ maxBatchSize: 4096, maxQueueDelayMicros: 5_000, maxQueueSize: 1_000_000 }), true, 'm:1');
     const all: Promise<unknown>[] = [];
     const started = performance.now();
     // Each arrival lands in the turn before the scheduler's look (the next arrival is scheduled first), as requests

@@ -19,7 +19,7 @@ const PAD = { left: 60, right: 16, top: 14, bottom: 44 };
 
 export function describeConfig(p: ProfilePoint): string {
   const c = p.config;
-  return `${c.instances} instance(s) × ${c.intraOpThreads} thread(s), batch ≤ ${c.maxBatchSize}${c.maxBatchSize > 1 ? ` (${c.maxQueueDelayMicros} µs wait)` : ''}, ${p.concurrency} client(s)`;
+  return `${c.instances} instance(s) × ${c.intraOpThreads} thread(s)${c.busyIntraOpThreads ? ` (${c.busyIntraOpThreads} beside another run)` : ''}, batch ≤ ${c.maxBatchSize}${c.maxBatchSize > 1 ? ` (${c.maxQueueDelayMicros} µs wait)` : ''}, ${p.concurrency} client(s)`;
 }
 
 export function ProfileChart({ points, pareto, recommended, sloP99Ms }: ProfileChartProps) {
