@@ -20,11 +20,15 @@ import { binaryOutput, expectClose, grpcOutput, jsonOutput } from './verify.js';
 
 export const RESNET_ENDPOINT = 'resnet';
 const CONCURRENCY = [1, 8];
-/** Runtime configs the probe chooses between (2 cores: two single-threaded instances, one instance using both cores, or two of them). */
+/**
+ * Runtime configs the probe chooses between (2 cores: two single-threaded instances, one instance using both cores, two
+ * of them, and two of them whose runs beside each other take 1 thread each).
+ */
 export const RESNET_CANDIDATES: FixedRuntime[] = [
   { instances: 2, intraOpThreads: 1 },
   { instances: 1, intraOpThreads: 2 },
   { instances: 2, intraOpThreads: 2 },
+  { instances: 2, intraOpThreads: 2, busyIntraOpThreads: 1 },
 ];
 
 export async function ensureResnet(ctx: SectionContext): Promise<ResnetFixture> {
