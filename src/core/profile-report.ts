@@ -29,7 +29,10 @@ export interface ProfilePoint {
   cpu: number;
   /** Resident memory of the measuring process after the point (the whole server: what a replica needs). */
   rssBytes: number;
-  /** Cores the config asks for (intra-op threads x instances): what a replica is billed and scheduled for. */
+  /**
+   * Cores the config keeps busy at its peak (intra-op threads x instances, or one run's threads plus the busy threads of
+   * the others), at most the host's: what a replica is billed and scheduled for.
+   */
   coresUsed: number;
   costPerMillion: number;
 }

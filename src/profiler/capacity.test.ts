@@ -26,4 +26,10 @@ describe('capacity', () => {
     expect(plan.hpaYaml).toContain('minReplicas: 8');
     expect(plan.hpaYaml).toContain('averageUtilization: 70');
   });
+
+  it('asks for the cores the throughput was measured with, not threads the host could not run at once', () => {
+    const plan = capacityPlan(point({ instances: 2, intraOpThreads: 2, busyIntraOpThreads: 1 }, 105, 80, 8, 2), 500, 'resnet');
+    expect(plan.cpu).toBe(2);
+    expect(plan.deploymentYaml).toContain('cpu: "2"');
+  });
 });

@@ -14,7 +14,9 @@ export function replicasFor(targetRps: number, perReplicaRps: number, headroom =
 
 export function capacityPlan(point: ProfilePoint, targetRps: number, name: string, headroom = DEFAULT_HEADROOM): CapacityPlan {
   const replicas = replicasFor(targetRps, point.throughput, headroom);
-  const cpu = point.config.intraOpThreads * point.config.instances;
+  // The cores the throughput was measured with (see coresUsed): a config whose threads outnumber the profiling host's
+  // cores asks for no more than it had, so a replica serves what was planned, at the cost that was reported.
+  const cpu = point.coresUsed;
   const memoryMiB = Math.ceil((point.rssBytes / (1024 * 1024)) * MEMORY_MARGIN);
   const app = `slipway-${name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;
   // One server process per pod (--workers 1): the throughput and memory planned are one process's, as profiled.

@@ -160,7 +160,7 @@ export async function measureConfig(
       const loop = await closedLoop(scheduler, maker, concurrency, settings.minRequests, settings.pointMillis, Math.max(settings.pointMillis * 5, 3000));
       const cpu = process.cpuUsage(cpuBefore);
       const throughput = loop.rows / (loop.millis / 1000);
-      const used = coresUsed(config);
+      const used = coresUsed(config, settings.cores);
       const point: ProfilePoint = {
         config: { ...config },
         concurrency,

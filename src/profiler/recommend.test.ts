@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { point } from './fake-points.test-util.js';
-import { costPerMillion, describeConfig, paretoFront, recommend } from './recommend.js';
+import { costPerMillion, coresUsed, describeConfig, paretoFront, recommend } from './recommend.js';
 
 describe('cost', () => {
   it('is price per hour over inferences per hour, per million', () => {
@@ -8,6 +8,21 @@ describe('cost', () => {
     expect(costPerMillion(1000, 0.1, 1)).toBeCloseTo(0.1 / 3.6, 10);
     expect(costPerMillion(1000, 0.1, 2)).toBeCloseTo(0.2 / 3.6, 10);
     expect(costPerMillion(0, 0.1, 1)).toBe(Number.POSITIVE_INFINITY);
+  });
+  it('bills the cores a config keeps busy at its peak, never more than the host has', () => {
+    const base = { maxBatchSize: 1, maxQueueDelayMicros: 0 };
+    expect(coresUsed({ ...base, intraOpThreads: 2, instances: 3 }, 8)).toBe(6);
+    // Oversubscribed threads share the host's cores: 2 × 2 measured on 2 cores costs 2 cores.
+    expect(coresUsed({ ...base, intraOpThreads: 2, instances: 2 }, 2)).toBe(2);
+    // Busy threads: one run at its full threads, the others at the busy count.
+    expect(coresUsed({ ...base, intraOpThreads: 4, instances: 3, busyIntraOpThreads: 1 }, 16)).toBe(6);
+    expect(coresUsed({ ...base, intraOpThreads: 2, instances: 2, busyIntraOpThreads: 1 }, 2)).toBe(2);
+  });
+  it('prices a busy-thread config on a small host like the plain config beside it', () => {
+    const busy = point({ instances: 2, intraOpThreads: 2, busyIntraOpThreads: 1 }, 105, 80, 8, 2);
+    const plain = point({ instances: 2, intraOpThreads: 1 }, 102, 80, 8, 2);
+    expect(busy.coresUsed).toBe(plain.coresUsed);
+    expect(busy.costPerMillion).toBeLessThan(plain.costPerMillion);
   });
 });
 
@@ -48,9 +63,10 @@ describe('recommend', () => {
   it('takes fewer threads beside another run (a second session per instance) only when it raises throughput beyond noise', () => {
     const wide = { intraOpThreads: 2, instances: 2 };
     const busy = { ...wide, busyIntraOpThreads: 1 };
-    const close = recommend([point(busy, 81, 150, 8), point(wide, 79, 160, 8)], 500, 2);
+    // As the search space offers them: every-core threads on a 2-core host, where both keep the 2 cores busy.
+    const close = recommend([point(busy, 81, 150, 8, 2), point(wide, 79, 160, 8, 2)], 500, 2);
     expect(close.recommended!.point.config).toEqual({ ...wide, maxBatchSize: 1, maxQueueDelayMicros: 0 });
-    const ahead = recommend([point(busy, 88, 150, 8), point(wide, 79, 160, 8)], 500, 2);
+    const ahead = recommend([point(busy, 88, 150, 8, 2), point(wide, 79, 160, 8, 2)], 500, 2);
     expect(ahead.recommended!.point.config.busyIntraOpThreads).toBe(1);
     expect(describeConfig(ahead.recommended!.point.config)).toBe('2 instances × 2 threads (1 beside another run), no batching');
   });

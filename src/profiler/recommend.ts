@@ -9,8 +9,15 @@ export const NOISE_BAND = 0.05;
 /** A recommendation may make what one client sees (p50 at concurrency 1) at most this much slower than the best config. */
 export const ONE_CLIENT_FACTOR = 1.2;
 
-export function coresUsed(c: ProfileConfig): number {
-  return c.intraOpThreads * c.instances;
+/**
+ * The cores a config can keep busy at once on a host with `hostCores`: its threads at their peak (every instance
+ * running; with busy threads, one run at its full threads and the others at the busy count), never more than the host
+ * has. Threads beyond the cores share them, so they are not billed: 2 instances × 2 threads measured on 2 cores cost
+ * 2 cores, not 4.
+ */
+export function coresUsed(c: ProfileConfig, hostCores: number): number {
+  const peak = c.busyIntraOpThreads ? c.intraOpThreads + c.busyIntraOpThreads * (c.instances - 1) : c.intraOpThreads * c.instances;
+  return Math.min(peak, hostCores);
 }
 
 /** USD per million inferences: price-per-hour / (throughput x 3600) x 1e6. Infinite when nothing was served. */
