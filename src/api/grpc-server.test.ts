@@ -175,7 +175,9 @@ describe('gRPC ModelInfer', () => {
 
 describe('gRPC server sessions', () => {
   it('advertise flow-control windows a large tensor fits in, so clients send it without waiting for window updates', async () => {
-    expect(await windowsSeen(server.port)).toEqual({ stream: DEFAULT_SESSION_WINDOWS.streamBytes, connection: DEFAULT_SESSION_WINDOWS.connectionBytes });
+    expect(await windowsSeen(server.port)).toEqual({
+      stream: DEFAULT_SESSION_WINDOWS.streamBytes, connection: DEFAULT_SESSION_WINDOWS.connectionBytes, frame: DEFAULT_SESSION_WINDOWS.frameBytes,
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-// HTTP/2 windows of a real grpc-js server bound inside withSessionWindows, read by a node:http2 client: the stream
+// HTTP/2 windows and frame size of a real grpc-js server bound inside withSessionWindows, read by a node:http2 client: the stream
 // window arrives as a setting, the connection window as a WINDOW_UPDATE, and node:http2 is left as it was.
 
 import * as grpc from '@grpc/grpc-js';
@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { withSessionWindows } from './http2-window.js';
 import { windowsSeen } from './http2-window.test-util.js';
 
-const WINDOWS = { streamBytes: 1024 * 1024, connectionBytes: 8 * 1024 * 1024 };
+const WINDOWS = { streamBytes: 1024 * 1024, connectionBytes: 8 * 1024 * 1024, frameBytes: 256 * 1024 };
 const started: grpc.Server[] = [];
 
 afterEach(() => {
@@ -20,11 +20,11 @@ function bind(server: grpc.Server, address: string): Promise<number> {
 }
 
 describe('withSessionWindows', () => {
-  it('makes the server advertise the stream and connection windows', async () => {
+  it('makes the server advertise the stream and connection windows and the frame size', async () => {
     const server = new grpc.Server();
     started.push(server);
     const port = await withSessionWindows(WINDOWS, () => bind(server, '127.0.0.1:0'));
-    expect(await windowsSeen(port)).toEqual({ stream: WINDOWS.streamBytes, connection: WINDOWS.connectionBytes });
+    expect(await windowsSeen(port)).toEqual({ stream: WINDOWS.streamBytes, connection: WINDOWS.connectionBytes, frame: WINDOWS.frameBytes });
   });
 
   it('leaves servers bound outside it at HTTP/2 defaults, and node:http2 as it was', async () => {
@@ -36,7 +36,7 @@ describe('withSessionWindows', () => {
     expect(http2.createServer).toBe(createServer);
     expect(http2.createSecureServer).toBe(createSecureServer);
     const port = await bind(outside, '127.0.0.1:0');
-    expect(await windowsSeen(port)).toEqual({ stream: 65_535, connection: 65_535 });
+    expect(await windowsSeen(port)).toEqual({ stream: 65_535, connection: 65_535, frame: 16_384 });
   });
 
   it('restores node:http2 when the bind fails', async () => {
@@ -54,13 +54,14 @@ describe('withSessionWindows', () => {
     }
   });
 
-  it('refuses windows HTTP/2 cannot carry, naming them', async () => {
+  it('refuses settings HTTP/2 cannot carry, naming them', async () => {
     let bound = false;
     const bindNothing = async (): Promise<void> => {
       bound = true;
     };
-    await expect(withSessionWindows({ streamBytes: 1000, connectionBytes: WINDOWS.connectionBytes }, bindNothing)).rejects.toThrow(/streamBytes must be an integer from 65535/);
-    await expect(withSessionWindows({ streamBytes: WINDOWS.streamBytes, connectionBytes: 2 ** 31 }, bindNothing)).rejects.toThrow(/connectionBytes/);
+    await expect(withSessionWindows({ ...WINDOWS, streamBytes: 1000 }, bindNothing)).rejects.toThrow(/streamBytes must be an integer from 65535/);
+    await expect(withSessionWindows({ ...WINDOWS, connectionBytes: 2 ** 31 }, bindNothing)).rejects.toThrow(/connectionBytes/);
+    await expect(withSessionWindows({ ...WINDOWS, frameBytes: 2 ** 24 }, bindNothing)).rejects.toThrow(/frameBytes must be an integer from 16384 to 16777215/);
     expect(bound).toBe(false);
   });
 });
