@@ -1,5 +1,6 @@
-// HTTP/2 windows and frame size of a real grpc-js server bound inside withSessionWindows, read by a node:http2 client: the stream
-// window arrives as a setting, the connection window as a WINDOW_UPDATE, and node:http2 is left as it was.
+// HTTP/2 windows and frame size of a real grpc-js server bound inside withSessionWindows, read by a node:http2
+// client: the stream window and frame size arrive as settings, the connection window as a WINDOW_UPDATE, and
+// node:http2 is left as it was.
 
 import * as grpc from '@grpc/grpc-js';
 import http2 from 'node:http2';
