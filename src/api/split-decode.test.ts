@@ -68,6 +68,12 @@ describe('a body read in two parts', () => {
     run.values.fill(42);
     const value = scanJson(body, { at, take: () => run }) as { inputs: { data: { values: Float64Array } }[] };
     expect(Array.from(value.inputs[0]!.data.values)).toEqual([1.5, -2, 42, 42, 42, 42]);
+    // Between plain numbers too, which the reader otherwise reads many at a time: it stops at the run's comma.
+    const early = body.indexOf(',-2');
+    const second = scanNumberRun(body, early + 1, true, new Float64Array(16));
+    second.values.fill(42);
+    const joined = scanJson(body, { at: early, take: () => second }) as { inputs: { data: { values: Float64Array } }[] };
+    expect(Array.from(joined.inputs[0]!.data.values)).toEqual([1.5, 42, 42, 42, 42, 42]);
   });
 
   it('a run that ran out of room ends early, and the reader reads the rest itself', () => {

@@ -64,12 +64,17 @@ describe('scanJson', () => {
   });
 
   it('rejects what JSON.parse rejects, with the position', () => {
-    const bad = ['', '{', '{"a":}', '[1,]', '{"data":[1,]}', '{"data":[1 2]}', '01', '1.', '-', '1e', '.5', '+1', 'tru', '"abc', '{"a":1}x', '{"a" 1}', '[1}', '{"data":[[1,2]}', '"\u0001"', 'NaN', '{"data":[1,-]}'];
+    const bad = ['', '{', '{"a":}', '[1,]', '{"data":[1,]}', '{"data":[1 2]}', '01', '1.', '-', '1e', '.5', '+1', 'tru', '"abc', '{"a":1}x', '{"a" 1}', '[1}', '{"data":[[1,2]}', '"\u0001"', 'NaN', '{"data":[1,-]}',
+      // inside runs of numbers, where the scanner reads many at a time
+      '{"data":[1,2,01]}', '{"data":[1,2.,3]}', '{"data":[1,2,-,3]}', '{"data":[1,2e,3]}', '{"data":[1,2 3]}', '{"data":[1,2,,3]}',
+      '{"data":[1,2, ]}', '{"data":[1.5,2.5,.5]}', '{"data":[1,2,3', '{"data":[1,-01]}', '{"data":[0.5,1e5x]}'];
     for (const t of bad) {
       expect(() => JSON.parse(t), t).toThrow();
       expect(() => scan(t), t).toThrow(InvalidInputError);
     }
     expect(() => scan('{"a":1}x')).toThrow('request body is not valid JSON: unexpected data after the JSON value at position 7');
+    expect(() => scan('{"data":[1.5,2.25,02]}')).toThrow('request body is not valid JSON: invalid number (leading zero) at position 19');
+    expect(() => scan('{"data":[1.5,2.25 3]}')).toThrow("request body is not valid JSON: expected ',' or ']' at position 18");
   });
 
   it('rejects invalid UTF-8 in strings', () => {

@@ -74,6 +74,26 @@ describe('the JSON scanner, fuzzed', () => {
     });
   });
 
+  it('reads runs of numbers, however spaced and nested, as JSON.parse does (FP32 data: the same float32), whole or split', () => {
+    const spacing = fc.constantFrom(',', ', ', ' ,', ',\n  ', ' , ', '\t,\r\n', '],[');
+    const run = fc.array(fc.tuple(numberText, spacing), { minLength: 1, maxLength: 40 });
+    fuzz('json-scan number runs', 500, fc.tuple(run, fc.boolean(), fc.nat()), ([items, float32, pick]) => {
+      const inner = items.map(([t, sep], i) => (i === items.length - 1 ? t : t + sep)).join('');
+      const text = `{"datatype":"${float32 ? 'FP32' : 'FP64'}","data":[[${inner}]]}`;
+      const want = (JSON.parse(text) as { data: number[][] }).data.flat();
+      const body = Buffer.from(text);
+      const got = (scanJson(body) as { data: FlatNumbers }).data.values;
+      expect(got.length).toBe(want.length);
+      want.forEach((w, i) => expect(float32 ? Object.is(Math.fround(got[i]!), Math.fround(w)) : Object.is(got[i], w), `${i}: ${text}`).toBe(true));
+      // The same body with its second part read ahead from one of its commas gives the same numbers.
+      const commas = [...text.matchAll(/,/g)].map((m) => m.index);
+      if (commas.length === 0) return;
+      const at = commas[pick % commas.length]!;
+      const ahead = { at, take: () => scanNumberRun(body, at + 1, float32, new Float64Array(body.length)) };
+      expect(Array.from((scanJson(body, ahead) as { data: FlatNumbers }).data.values)).toEqual(Array.from(got));
+    });
+  });
+
   it('parses any JSON document to what JSON.parse gives (data arrays of numbers flattened)', () => {
     const flatten = (v: unknown): unknown => {
       if (v instanceof FlatNumbers) return Array.from(v.values);

@@ -31,8 +31,12 @@ export interface BinaryInputSource {
   take(where: string, size: number): Uint8Array;
 }
 
-/** Below this, V8's native JSON.parse beats the scanner: per-element arrays are few, the call is cheap. */
-const SCAN_BYTES = 16 * 1024;
+/**
+ * Below this, V8's native JSON.parse and the walk over its arrays cost about what the scanner does (a [1,64] request:
+ * ~3 µs either way); from here up the scanner is cheaper, ~0.75× at 1.3 KB, ~0.4× from 10 KB
+ * (bench/results/json-decode.md).
+ */
+const SCAN_BYTES = 1024;
 
 /** Parses a request body; large bodies' numeric `data` arrays come back flat (see json-scan.ts). */
 export function parseJsonBody(body: Uint8Array | string): unknown {
