@@ -25,18 +25,23 @@ describe('DecodePool', () => {
     expect((decoded[1]!.inputs[0]!.data as Float32Array)[8]).toBe(1);
   });
 
-  it('decodes a large gRPC message inline when raw contents make it large, on a worker when typed contents do', async () => {
+  it('decodes a large gRPC message inline when raw or packed FP32 contents make it large, on a worker when other typed contents do', async () => {
     const method = loadService()['ModelInfer'] as MethodDefinition<unknown, unknown>;
     const values = Float32Array.from({ length: 50_000 }, (_, i) => i / 4);
     const input = { name: 'x', datatype: 'FP32', shape: [1, 50_000] };
     const raw = method.requestSerialize({ model_name: 'm', id: 'raw', inputs: [input], raw_input_contents: [Buffer.from(values.buffer)] });
-    const typed = method.requestSerialize({ model_name: 'm', id: 'typed', inputs: [{ ...input, contents: { fp32_contents: Array.from(values) } }] });
-    expect(Math.min(raw.length, typed.length)).toBeGreaterThan(128 * 1024);
+    const packed = method.requestSerialize({ model_name: 'm', id: 'typed', inputs: [{ ...input, contents: { fp32_contents: Array.from(values) } }] });
+    // INT32 contents are varints, read one number at a time.
+    const ints = method.requestSerialize({ model_name: 'm', id: 'ints', inputs: [{ ...input, datatype: 'INT32', contents: { int_contents: Array.from(values, (v) => Math.round(v * 1000)) } }] });
+    expect(Math.min(raw.length, packed.length, ints.length)).toBeGreaterThan(128 * 1024);
     const inline = pool.decodeGrpc(raw);
     expect(inline).not.toBeInstanceOf(Promise);
-    const offloaded = pool.decodeGrpc(typed);
+    const packedInline = pool.decodeGrpc(packed);
+    expect(packedInline).not.toBeInstanceOf(Promise);
+    const offloaded = pool.decodeGrpc(ints);
     expect(offloaded).toBeInstanceOf(Promise);
-    for (const request of [inline as Awaited<typeof offloaded>, await offloaded]) {
+    expect(Array.from(((await offloaded).inputs[0]!.data as Int32Array).subarray(0, 3))).toEqual([0, 250, 500]);
+    for (const request of [inline, packedInline] as Awaited<typeof offloaded>[]) {
       expect(request.inputs[0]!.shape).toEqual([1, 50_000]);
       expect(Array.from((request.inputs[0]!.data as Float32Array).subarray(0, 3))).toEqual([0, 0.25, 0.5]);
     }

@@ -9,6 +9,7 @@ import type { RequestLimits } from '../core/request-limits.js';
 import { WorkerChannel, type SettleReply } from '../core/worker-channel.js';
 import { workerScript } from '../core/worker-script.js';
 import { bytesBesideRawContents } from '../protocols/grpc-raw-share.js';
+import { packedContentsBytes } from '../protocols/grpc-packed-contents.js';
 import { decodeBinaryInferRequest, decodeBinaryParts } from '../protocols/v2-binary.js';
 import type { BodyTask, DecodeReply, DecodeTask } from './decode-messages.js';
 import { decodeModelInferBytes } from './grpc-proto.js';
@@ -97,12 +98,14 @@ export class DecodePool {
   }
 
   /**
-   * A gRPC ModelInferRequest's bytes: decoded on a worker when what is not raw contents (typed contents, decoded per
-   * element) reaches the threshold; otherwise here, since raw contents decode as views. Sending a 600 KB image's raw
-   * contents to a worker cost a copy, a hop and their garbage for nothing.
+   * A gRPC ModelInferRequest's bytes: decoded on a worker when what is decoded per element (typed contents other than
+   * packed FP32/FP64, which are copied as bytes) reaches the threshold; otherwise here, since raw contents decode as
+   * views and packed floats as one copy. Sending a 600 KB image's raw contents to a worker cost a copy, a hop and their
+   * garbage for nothing.
    */
   decodeGrpc(message: Buffer): InferRequest | Promise<InferRequest> {
-    if (message.length < OFFLOAD_BYTES || this.size === 0 || bytesBesideRawContents(message) < OFFLOAD_BYTES) return decodeModelInferBytes(message, this.limits);
+    const perElement = (): number => bytesBesideRawContents(message) - packedContentsBytes(message);
+    if (message.length < OFFLOAD_BYTES || this.size === 0 || perElement() < OFFLOAD_BYTES) return decodeModelInferBytes(message, this.limits);
     return this.offload(this.leastBusy(), message, { headerLength: undefined, protocol: 'grpc' });
   }
 

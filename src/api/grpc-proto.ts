@@ -9,6 +9,7 @@ import type { InferRequest } from '../core/infer.js';
 import type { RequestLimits } from '../core/request-limits.js';
 import type { GrpcModelInferRequest } from '../protocols/v2-grpc.js';
 import { decodeModelInferRequest } from '../protocols/v2-grpc.js';
+import { splitPackedContents } from '../protocols/grpc-packed-contents.js';
 
 /** The service definition; two levels up from both src/api/ and dist/api/, so it resolves from either. */
 export const PROTO_PATH = fileURLToPath(new URL('../../proto/grpc_predict_v2.proto', import.meta.url));
@@ -33,11 +34,20 @@ let modelInfer: ModelInferMethod | undefined;
 /** A ModelInferRequest's bytes -> the request, checked as every protocol checks it; bad protobuf is INTERNAL, as before. */
 export function decodeModelInferBytes(bytes: Buffer, limits?: RequestLimits): InferRequest {
   modelInfer ??= loadService()['ModelInfer'] as ModelInferMethod;
+  // Packed FP32/FP64 contents come out as typed arrays; the rest decodes as it always did.
+  const split = splitPackedContents(bytes);
   let message: GrpcModelInferRequest;
   try {
-    message = modelInfer.requestDeserialize(bytes);
+    message = modelInfer.requestDeserialize(split ? Buffer.from(split.rest.buffer, split.rest.byteOffset, split.rest.byteLength) : bytes);
   } catch {
     throw new InternalError(UNDECODABLE_MESSAGE);
+  }
+  for (const packed of split?.packed ?? []) {
+    const tensor = message.inputs?.[packed.input];
+    if (!tensor) continue;
+    const contents = (tensor.contents ??= {});
+    if (packed.field === 'fp32_contents') contents.fp32_contents = packed.values;
+    else contents.fp64_contents = packed.values;
   }
   return decodeModelInferRequest(message, limits);
 }

@@ -10,6 +10,7 @@ import type { ModelVersion } from '../core/model-version.js';
 import { DEFAULT_RUNTIME, type RuntimeConfig } from '../core/runtime-config.js';
 import type { Signature } from '../core/signature.js';
 import { ServingMetrics } from '../monitoring/serving-metrics.js';
+import { varintLength, writeVarint } from '../protocols/protobuf-wire.js';
 import type { GrpcModelInferRequest } from '../protocols/v2-grpc.js';
 import type { Registry } from '../registry/registry.js';
 import type { RunOutput, RunRequest, Runner } from '../runtime/runner.js';
@@ -122,6 +123,28 @@ function inferMessage(rows: number, datatype = 'FP32', typed = false): { bytes: 
   return { bytes, input };
 }
 
+/**
+ * The same request as inferMessage(rows, 'FP32', true) but with every float written as a field of its own (unpacked,
+ * as protobuf also allows): typed contents a decoder reads one number at a time, unlike packed ones, copied as bytes.
+ */
+function unpackedMessage(rows: number): { bytes: Buffer; input: Float32Array } {
+  const input = Float32Array.from({ length: rows * COLS }, (_, i) => i * 0.5);
+  const varint = (v: number): Buffer => {
+    const out = Buffer.alloc(varintLength(v));
+    writeVarint(out, 0, v);
+    return out;
+  };
+  const field = (n: number, payload: Buffer): Buffer => Buffer.concat([varint((n << 3) | 2), varint(payload.length), payload]);
+  const floats = Buffer.concat(Array.from(input, (v) => {
+    const one = Buffer.alloc(5);
+    one[0] = (6 << 3) | 5;
+    one.writeFloatLE(v, 1);
+    return one;
+  }));
+  const tensor = Buffer.concat([field(1, Buffer.from('x')), field(2, Buffer.from('FP32')), field(3, Buffer.concat([varint(rows), varint(COLS)])), field(5, floats)]);
+  return { bytes: Buffer.concat([field(1, Buffer.from('echo')), field(5, tensor)]), input };
+}
+
 /** model_name "echo", then an `inputs` entry whose bytes are not protobuf (a truncated varint key). */
 const UNDECODABLE = Buffer.concat([Buffer.from([0x0a, 4]), Buffer.from('echo'), Buffer.from([0x2a, 2, 0xff, 0xff])]);
 
@@ -154,9 +177,9 @@ describe('gRPC ModelInfer', () => {
     expect(invalid.code).toBe(grpc.status.INVALID_ARGUMENT);
   });
 
-  it('decodes a message with over 128 KB of typed contents on a worker, answering as for a small one', async () => {
+  it('decodes a message with over 128 KB of typed contents read per element on a worker, answering as for a small one', async () => {
     const before = offloaded;
-    const { bytes, input } = inferMessage(10_000, 'FP32', true); // 160 KB of tensor data
+    const { bytes, input } = unpackedMessage(10_000); // 200 KB of unpacked floats
     expect(bytes.length).toBeGreaterThan(128 * 1024);
     const reply = await send(bytes);
     expect(offloaded - before).toBe(1);
@@ -164,6 +187,12 @@ describe('gRPC ModelInfer', () => {
     const small = inferMessage(2);
     await send(small.bytes);
     expect(offloaded - before).toBe(1);
+    // Packed FP32 contents are copied out as bytes: a large message of them stays on the event loop too.
+    const packed = inferMessage(10_000, 'FP32', true);
+    expect(packed.bytes.length).toBeGreaterThan(128 * 1024);
+    const packedReply = await send(packed.bytes);
+    expect(offloaded - before).toBe(1);
+    expect(new Float32Array(new Uint8Array(packedReply.raw_output_contents[0]!).buffer)).toEqual(packed.input);
     // Raw contents decode as views: a large message of them stays on the event loop.
     const raw = inferMessage(10_000);
     expect(raw.bytes.length).toBeGreaterThan(128 * 1024);
@@ -185,7 +214,7 @@ describe('DecodePool.decodeGrpc', () => {
   it('gives off the event loop the same request inline decoding gives', async () => {
     const pool = new DecodePool(1);
     try {
-      const { bytes } = inferMessage(10_000, 'FP32', true);
+      const { bytes } = unpackedMessage(10_000);
       const inline = decodeModelInferBytes(Buffer.from(bytes));
       const offloadedDecode = pool.decodeGrpc(Buffer.from(bytes));
       expect(offloadedDecode).toBeInstanceOf(Promise);

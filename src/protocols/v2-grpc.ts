@@ -38,8 +38,9 @@ export interface GrpcTensorContents {
   int64_contents?: GrpcLong[];
   uint_contents?: number[];
   uint64_contents?: GrpcLong[];
-  fp32_contents?: number[];
-  fp64_contents?: number[];
+  /** Typed arrays when taken from the bytes as they are (grpc-packed-contents.ts), else decoded numbers. */
+  fp32_contents?: number[] | Float32Array;
+  fp64_contents?: number[] | Float64Array;
   bytes_contents?: Uint8Array[];
 }
 
@@ -178,8 +179,9 @@ function decodeContents(datatype: DataType, shape: number[], contents: GrpcTenso
   };
   switch (datatype) {
     case 'BOOL': return Uint8Array.from(values as boolean[], (v) => (v ? 1 : 0));
-    case 'FP32': return Float32Array.from(values as number[]);
-    case 'FP64': return Float64Array.from(values as number[]);
+    // Typed arrays taken from the message are the request's own already: no copy.
+    case 'FP32': return values instanceof Float32Array ? values : Float32Array.from(values as number[]);
+    case 'FP64': return values instanceof Float64Array ? values : Float64Array.from(values as number[]);
     case 'INT64': return BigInt64Array.from(values as GrpcLong[], (v) => toLong(v, where));
     case 'UINT64': return BigUint64Array.from(values as GrpcLong[], (v) => toLong(v, where));
     case 'BYTES': return (values as Uint8Array[]).map(bytesElement);
