@@ -18,12 +18,14 @@ export interface InferInput {
   name: string;
   datatype: string;
   shape: number[];
+  /** Typed contents, as KServe's Python client sends them (Triton's client uses raw_input_contents). */
+  contents?: { fp32_contents: number[] };
 }
 
 export interface ModelInferRequest {
   model_name: string;
   inputs: InferInput[];
-  raw_input_contents: Buffer[];
+  raw_input_contents?: Buffer[];
 }
 
 export interface ModelInferReply {

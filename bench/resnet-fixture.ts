@@ -19,6 +19,9 @@ export interface ResnetFixture {
   rawBody: Buffer;
   grpcRequest: ModelInferRequest;
   grpcEncoded: Buffer;
+  /** The same image in contents.fp32_contents (packed floats), as KServe's Python client sends it. */
+  grpcTypedRequest: ModelInferRequest;
+  grpcTypedEncoded: Buffer;
 }
 
 export async function resnetFixture(endpoint: string): Promise<ResnetFixture> {
@@ -35,6 +38,7 @@ export async function resnetFixture(endpoint: string): Promise<ResnetFixture> {
     JSON.stringify({ inputs: [{ name: RESNET_INPUT, datatype: 'FP32', shape, parameters: { binary_data_size: rawBody.length } }], parameters: { binary_data_output: true } }),
   );
   const grpcRequest: ModelInferRequest = { model_name: endpoint, inputs: [{ name: RESNET_INPUT, datatype: 'FP32', shape }], raw_input_contents: [rawBody] };
+  const grpcTypedRequest: ModelInferRequest = { model_name: endpoint, inputs: [{ name: RESNET_INPUT, datatype: 'FP32', shape, contents: { fp32_contents: Array.from(image) } }] };
   return {
     model,
     generateMs,
@@ -46,5 +50,7 @@ export async function resnetFixture(endpoint: string): Promise<ResnetFixture> {
     rawBody,
     grpcRequest,
     grpcEncoded: encodeInfer(grpcRequest),
+    grpcTypedRequest,
+    grpcTypedEncoded: encodeInfer(grpcTypedRequest),
   };
 }
