@@ -144,6 +144,22 @@ describe('ModelInfer', () => {
     expect(typed.id).toBe('');
   });
 
+  it('answers a large batch on a model in a worker thread, its raw contents moved there with the message, as HTTP JSON does', async () => {
+    // 300 rows: 75 KB of raw contents, enough that the message's buffer goes to the model's thread instead of a copy.
+    await cli('deploy', 'digits-worker', '--model', 'digits:1', '--instances', '1', '--intra-op-threads', '1');
+    const table = parseCsv(readFileSync(join(DIGITS, 'golden.csv'), 'utf8'));
+    const rows = 300;
+    const golden = numericColumns({ header: table.header, rows: table.rows }, table.header.filter((h) => h !== 'label'));
+    const data = Float32Array.from({ length: rows * 64 }, (_, i) => golden[i % golden.length]!);
+    const json = await infer(server.url, 'digits-worker', { inputs: [{ name: 'input', datatype: 'FP32', shape: [rows, 64], data: Array.from(data) }] });
+    expect(json.status).toBe(200);
+    const input = { name: 'input', datatype: 'FP32', shape: [rows, 64] };
+    for (let call = 0; call < 3; call++) {
+      const reply = await rpc<InferReply>('ModelInfer', { model_name: 'digits-worker', inputs: [input], raw_input_contents: [Buffer.from(data.buffer)] });
+      for (const out of json.body.outputs) expect(rawOf(reply, out.name), `${out.name}, call ${call}`).toEqual(toBytes(out.datatype, out.data));
+    }
+  });
+
   it('addresses a registry version with model_version', async () => {
     const reply = await rpc<InferReply>('ModelInfer', {
       model_name: 'digits', model_version: '1', inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64] }], raw_input_contents: [Buffer.alloc(256)],

@@ -22,6 +22,20 @@ function declaresFp32(body: Buffer): boolean {
   return body.subarray(0, 4096).includes('"FP32"', 0, 'latin1');
 }
 
+/** Bytes from which a gRPC message's buffer is worth moving to a model's thread rather than copying its views out. */
+const MOVE_BYTES = 64 * 1024;
+
+/**
+ * The buffer under a gRPC message when it holds nothing else: grpc-js joins each message's frames into a buffer of its
+ * own (Buffer.concat) and hands on the message after its 5-byte header, and holds no part of it once it has. Small
+ * buffers may be slices of Node's shared pool, never moved.
+ */
+function ownedMessageBuffer(message: Buffer): ArrayBuffer | undefined {
+  const buffer = message.buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < MOVE_BYTES) return undefined;
+  return message.byteOffset <= 5 && message.byteOffset + message.byteLength === buffer.byteLength ? buffer : undefined;
+}
+
 /** Below this a thread hop (~0.1 ms both ways) costs more than decoding inline. */
 const OFFLOAD_BYTES = 128 * 1024;
 const WORKER = workerScript(import.meta.url, 'decode-worker');
@@ -105,7 +119,12 @@ export class DecodePool {
    */
   decodeGrpc(message: Buffer): InferRequest | Promise<InferRequest> {
     const perElement = (): number => bytesBesideRawContents(message) - packedContentsBytes(message);
-    if (message.length < OFFLOAD_BYTES || this.size === 0 || perElement() < OFFLOAD_BYTES) return decodeModelInferBytes(message, this.limits);
+    if (message.length < OFFLOAD_BYTES || this.size === 0 || perElement() < OFFLOAD_BYTES) {
+      const request = decodeModelInferBytes(message, this.limits);
+      const own = ownedMessageBuffer(message);
+      if (own) request.ownBytes = own;
+      return request;
+    }
     return this.offload(this.leastBusy(), message, { headerLength: undefined, protocol: 'grpc' });
   }
 

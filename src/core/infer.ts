@@ -16,6 +16,11 @@ export interface InferRequest {
   /** When absent every output of the model is returned. */
   outputs?: RequestedOutput[];
   parameters?: Parameters;
+  /**
+   * The buffer the inputs' views lie in, when nothing but this request holds it (a gRPC message, which grpc-js frames
+   * into a buffer of its own): a run on another thread may take it along with them instead of copying them out.
+   */
+  ownBytes?: ArrayBuffer;
 }
 
 export interface InferResponse {

@@ -74,7 +74,7 @@ export class OnnxRunner implements Runner {
     const call = this.channel.call(
       { op: 'run', id: 0, inputs: request.inputs, outputNames: request.outputNames, othersRunning: request.othersRunning === true },
       this.settleRun,
-      transferablesOf(request.inputs),
+      request.movable ? [...transferablesOf(request.inputs), ...request.movable] : transferablesOf(request.inputs),
     );
     if (!this.handled || request.deadline === undefined) return call;
     // A handler is user code that may never return; its thread is stopped, and replaced, once its batch has given up.

@@ -52,6 +52,11 @@ export interface RunRequest {
    * (RunnerOptions.busyIntraOpThreads) runs it on fewer threads, so the runs side by side fit the cores.
    */
   othersRunning?: boolean;
+  /**
+   * Buffers under the inputs' views that nothing else holds: a runner on another thread moves them along with the
+   * views (they do not come back as `spent`), where it would otherwise clone them.
+   */
+  movable?: ArrayBuffer[];
 }
 
 /** What a package's pre/post-processing handler took of one batch's run, apart from the model (microseconds). */

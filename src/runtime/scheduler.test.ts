@@ -201,4 +201,30 @@ describe('Scheduler', () => {
     await runner.release();
     await Promise.all(running);
   });
+
+  it('hands a lone request\'s views on a buffer it alone holds to the runner as they are, else copies them once', async () => {
+    const runner = new GatedRunner();
+    const s = new Scheduler(runner, config(), true, 'm:1');
+    // Two inputs as views on one message's bytes, as gRPC raw contents are.
+    const message = new ArrayBuffer(64);
+    const views = (): Tensor[] => [
+      { name: 'x', datatype: 'FP32', shape: [1, 4], data: new Float32Array(message, 8, 4) },
+      { name: 'z', datatype: 'FP32', shape: [1, 4], data: new Float32Array(message, 24, 4) },
+    ];
+    const moved = views();
+    const runs = [s.submit({ inputs: moved, outputNames: ['y'], movable: [message] })];
+    await tick();
+    expect(runner.calls[0]!.inputs).toBe(moved);
+    expect(runner.calls[0]!.movable).toEqual([message]);
+    // Borrowed (a capture tap or a shadow still reads them): copied, and nothing may move.
+    runs.push(s.submit({ inputs: views(), outputNames: ['y'], movable: [message] }, { borrowed: true }));
+    // Views with no buffer to take along: copied.
+    runs.push(s.submit({ inputs: views(), outputNames: ['y'] }));
+    for (let i = 0; i < 3; i++) await runner.release();
+    await Promise.all(runs);
+    for (const call of runner.calls.slice(1)) {
+      expect(call.movable).toBeUndefined();
+      expect(call.inputs.map((t) => [(t.data as Float32Array).byteOffset, (t.data as Float32Array).buffer === message])).toEqual([[0, false], [0, false]]);
+    }
+  });
 });

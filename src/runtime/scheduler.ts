@@ -239,16 +239,23 @@ export class Scheduler {
     try {
       const single = jobs.length === 1;
       // A lone request's own inputs go as they are, unless the runner may move them (a worker thread) and they are
-      // borrowed (another run or the capture tap still reads them) or views on a request's bytes: those are copied once
-      // into pooled buffers, which move to the runner's thread and come back as `spent`.
+      // borrowed (another run or the capture tap still reads them) or views on a request's bytes that it cannot take
+      // along (`movable`: a gRPC message held by nothing else): those are copied once into pooled buffers, which move
+      // to the runner's thread and come back as `spent`. A 600 KB image's copy cost the event loop ~0.3 ms per call.
       const own = single ? jobs[0]!.request.inputs : undefined;
+      const movable = own && !jobs[0]!.borrowed ? jobs[0]!.request.movable : undefined;
       const inPlace = this.runner.readsInPlace === true;
       const inputs = !own
         ? stackInputs(jobs.map((j) => j.request.inputs), this.buffers)
-        : !inPlace && (jobs[0]!.borrowed || holdsViews(own)) ? copyInputs(own, this.buffers) : own;
+        : !inPlace && (jobs[0]!.borrowed || (!movable && holdsViews(own))) ? copyInputs(own, this.buffers) : own;
       // A runner that can stop a run (a Python process) may stop it once every request of the batch has given up.
       const deadline = jobs.every((j) => j.deadline !== undefined) ? Math.max(...jobs.map((j) => j.deadline!)) : undefined;
-      const output = await this.runner.run({ inputs, outputNames: jobs[0]!.request.outputNames, ...(deadline !== undefined ? { deadline } : {}) });
+      const output = await this.runner.run({
+        inputs,
+        outputNames: jobs[0]!.request.outputNames,
+        ...(deadline !== undefined ? { deadline } : {}),
+        ...(movable && inputs === own && !inPlace ? { movable } : {}),
+      });
       const computeMicros = nowMicros() - startedAt;
       // `spent` is the run's input buffers: borrowed ones that ran in place are still read elsewhere, not the pool's.
       if (inputs !== own || !jobs[0]!.borrowed) this.buffers.give(output.spent);

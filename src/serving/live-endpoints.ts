@@ -12,6 +12,7 @@ import { checkRequest } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import type { RejectionReason, ServingObserver } from './serving-observer.js';
 import type { Registry } from '../registry/registry.js';
+import type { RunRequest } from '../runtime/runner.js';
 import type { ScheduleOptions } from '../runtime/scheduler.js';
 import type { EndpointRecord } from '../store/store.js';
 import { hasNaN } from './agreement.js';
@@ -159,7 +160,9 @@ export class LiveEndpoints {
     if (options.deadline !== undefined) schedule.deadline = options.deadline;
     if (options.signal) schedule.signal = options.signal;
     if (copies || tap?.holdsInputs) schedule.borrowed = true;
-    const running = variant.run({ inputs: request.inputs, outputNames }, schedule);
+    const run: RunRequest = { inputs: request.inputs, outputNames };
+    if (request.ownBytes && !schedule.borrowed) run.movable = [request.ownBytes];
+    const running = variant.run(run, schedule);
     if (copies) {
       const liveAnswer = running.then((r) => r.outputs, () => undefined as Tensor[] | undefined);
       for (const target of copies) runCopy(target, target.spec.shadow ? target : variant, request.inputs, outputNames, liveAnswer);
