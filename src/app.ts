@@ -42,6 +42,7 @@ import { VersionValidator } from './rollout/version-validator.js';
 import { EndpointHistory } from './serving/endpoint-history.js';
 import { DataPlane } from './serving/data-plane.js';
 import { EndpointManager } from './serving/endpoint-manager.js';
+import { idlePoll } from './serving/idle-poll.js';
 import { LiveEndpoints } from './serving/live-endpoints.js';
 import { VariantLoader } from './serving/variant-loader.js';
 import { PostgresStore } from './store/postgres-store.js';
@@ -94,6 +95,7 @@ export interface ServerOptions {
 
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   await mkdir(config.home, { recursive: true });
+  idlePoll.configure(config.idlePollMicros);
   // Services are built in dependency order, each given what it needs; the HTTP server comes first for its logger.
   const tls = readServerTls(config);
   const app = createHttpServer({ logLevel: config.logLevel, maxBodyBytes: config.maxBodyBytes, tls });

@@ -24,7 +24,7 @@ function writeConfig(text: string, name = 'slipway.config.yaml'): string {
   return path;
 }
 
-const KNOWN = 'home, database, host, port, grpcPort, adminToken, requireInferToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers, tlsCert, tlsKey, tlsClientCa, maxTensorElements, maxRequestElements, maxRequestRows, maxPackageFiles, maxPackageDepth, maxPackageBytes, tokenRateLimits, drainMs, leaseTtlMs, leaseRenewMs';
+const KNOWN = 'home, database, host, port, grpcPort, adminToken, requireInferToken, insecure, webhookSecret, maxBodyBytes, maxUploadBytes, grpcMaxMessageBytes, maxTimeoutMs, python, runtime, logLevel, workers, tlsCert, tlsKey, tlsClientCa, maxTensorElements, maxRequestElements, maxRequestRows, maxPackageFiles, maxPackageDepth, maxPackageBytes, tokenRateLimits, drainMs, leaseTtlMs, leaseRenewMs, idlePollMicros';
 
 describe('loadConfig: layers', () => {
   it('uses the defaults when there is no file, environment or flag', () => {
@@ -54,6 +54,7 @@ describe('loadConfig: layers', () => {
       drainMs: 0,
       leaseTtlMs: 8_000,
       leaseRenewMs: 1_000,
+      idlePollMicros: 200,
     });
   });
 
@@ -133,6 +134,7 @@ describe('loadConfig: layers', () => {
         SLIPWAY_DRAIN_MS: '1500',
         SLIPWAY_LEASE_TTL_MS: '2000',
         SLIPWAY_LEASE_RENEW_MS: '250',
+        SLIPWAY_IDLE_POLL_US: '0',
       },
       dir,
     );
@@ -163,6 +165,7 @@ describe('loadConfig: layers', () => {
       drainMs: 1500,
       leaseTtlMs: 2000,
       leaseRenewMs: 250,
+      idlePollMicros: 0,
     });
   });
 
@@ -318,6 +321,15 @@ describe('loadConfig: invalid settings', () => {
 
   it('rejects an out-of-range port from the environment', () => {
     expectInvalid(() => loadConfig({}, { SLIPWAY_PORT: '99999' }, dir), 'port: expected an integer from 0 to 65535, got 99999');
+  });
+
+  it('takes an idle poll from 0 (off) to 10000 µs and refuses anything else, naming the setting', () => {
+    expect(loadConfig({ idlePollMicros: 0 }, {}, dir).idlePollMicros).toBe(0);
+    expect(loadConfig({}, { SLIPWAY_IDLE_POLL_US: '10000' }, dir).idlePollMicros).toBe(10_000);
+    expectInvalid(() => loadConfig({ idlePollMicros: 10_001 }, {}, dir), 'idlePollMicros: expected an integer from 0 (off) to 10000 µs, got 10001');
+    expectInvalid(() => loadConfig({ idlePollMicros: -5 }, {}, dir), 'idlePollMicros: expected an integer from 0 (off) to 10000 µs, got -5');
+    expectInvalid(() => loadConfig({ idlePollMicros: 12.5 }, {}, dir), /got 12\.5$/);
+    expectInvalid(() => loadConfig({}, { SLIPWAY_IDLE_POLL_US: 'fast' }, dir), /SLIPWAY_IDLE_POLL_US/);
   });
 
   it('rejects body and upload limits below 1024 bytes', () => {

@@ -76,6 +76,12 @@ export interface Config {
   /** A duty lease's length (another replica takes a duty within about this after its holder dies) and its renewal period. */
   leaseTtlMs: number;
   leaseRenewMs: number;
+  /**
+   * After the last inference in flight finishes, how long the event loop goes on polling for the next request before
+   * its thread may sleep, in µs (it adapts to the gaps between requests, never above this); 0: it sleeps at once.
+   * Waking a sleeping thread (a halted vCPU, on a virtual machine) costs more than a small model's request.
+   */
+  idlePollMicros: number;
 }
 
 export type ConfigInput = Partial<Omit<Config, 'runtime'>> & { runtime?: Partial<RuntimeConfig> };
@@ -109,7 +115,11 @@ export const DEFAULT_CONFIG: Config = {
   drainMs: 0,
   leaseTtlMs: 8_000,
   leaseRenewMs: 1_000,
+  idlePollMicros: 200,
 };
+
+/** A poll longer than 10 ms would be a busy loop by another name: the thread's sleep costs far less than that. */
+const MAX_IDLE_POLL_MICROS = 10_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -166,6 +176,8 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (ttl !== undefined) out.leaseTtlMs = ttl;
   const renew = int('SLIPWAY_LEASE_RENEW_MS');
   if (renew !== undefined) out.leaseRenewMs = renew;
+  const idlePoll = int('SLIPWAY_IDLE_POLL_US');
+  if (idlePoll !== undefined) out.idlePollMicros = idlePoll;
   if (env.SLIPWAY_LOG_LEVEL) out.logLevel = env.SLIPWAY_LOG_LEVEL as Config['logLevel'];
   const runtime: Partial<RuntimeConfig> = {};
   const instances = int('SLIPWAY_INSTANCES');
@@ -181,7 +193,7 @@ const FIELD_TYPES: Record<Exclude<keyof Config, 'runtime'>, 'string' | 'number' 
   maxBodyBytes: 'number', maxUploadBytes: 'number', grpcMaxMessageBytes: 'number', maxTimeoutMs: 'number', python: 'string', logLevel: 'string', workers: 'number',
   tlsCert: 'string', tlsKey: 'string', tlsClientCa: 'string', maxTensorElements: 'number', maxRequestElements: 'number', maxRequestRows: 'number',
   maxPackageFiles: 'number', maxPackageDepth: 'number', maxPackageBytes: 'number', tokenRateLimits: 'object',
-  drainMs: 'number', leaseTtlMs: 'number', leaseRenewMs: 'number',
+  drainMs: 'number', leaseTtlMs: 'number', leaseRenewMs: 'number', idlePollMicros: 'number',
 };
 const RUNTIME_TYPES: Record<keyof RuntimeConfig, 'string' | 'number' | 'array' | 'boolean'> = {
   auto: 'boolean', instances: 'number', intraOpThreads: 'number', busyIntraOpThreads: 'number', interOpThreads: 'number', executionProvider: 'string', onEventLoop: 'boolean',
@@ -290,6 +302,9 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     throw new InvalidInputError(
       `leaseTtlMs, leaseRenewMs: expected integers, the renewal at least 50 ms and the lease at least twice the renewal, got ${String(merged.leaseTtlMs)} and ${String(merged.leaseRenewMs)}`,
     );
+  }
+  if (!Number.isInteger(merged.idlePollMicros) || merged.idlePollMicros < 0 || merged.idlePollMicros > MAX_IDLE_POLL_MICROS) {
+    throw new InvalidInputError(`idlePollMicros: expected an integer from 0 (off) to ${MAX_IDLE_POLL_MICROS} µs, got ${String(merged.idlePollMicros)}`);
   }
   if (!Number.isInteger(merged.maxTimeoutMs) || merged.maxTimeoutMs < 1) {
     throw new InvalidInputError(`maxTimeoutMs: expected a positive integer number of milliseconds, got ${String(merged.maxTimeoutMs)}`);

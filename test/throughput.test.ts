@@ -187,3 +187,40 @@ describe('backpressure, deadlines, disconnects', () => {
     }
   });
 });
+
+describe('polling for the next request', () => {
+  const row = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: floats(64, 7) }] };
+
+  it('polls after the last request in flight by default, within 200 µs, and says what it spent', async () => {
+    for (let i = 0; i < 20; i++) expect((await infer(server.url, 'digits-solo', row)).status).toBe(200);
+    const after = await scrape(server.url);
+    // Since the server started: the window starts at 200 µs, and this test's requests, some ms apart, shrink it.
+    expect(after('slipway_idle_poll_seconds_total')).toBeGreaterThan(0);
+    const window = after('slipway_idle_poll_window_seconds');
+    expect(window).toBeGreaterThanOrEqual(0);
+    expect(window).toBeLessThanOrEqual(0.0002);
+  });
+
+  it('polls never with --idle-poll-us 0, and answers the same', async () => {
+    const off = await startServer({ args: ['--idle-poll-us', '0'] });
+    try {
+      const r = await runCli(off.url, ['push', join(ROOT, 'examples', 'digits')]);
+      expect(r.code, r.stderr).toBe(0);
+      expect((await runCli(off.url, ['deploy', 'digits', '--model', 'digits:1'])).code).toBe(0);
+      const answers = [];
+      for (let i = 0; i < 10; i++) answers.push(await infer(off.url, 'digits', row));
+      const polled = await infer(server.url, 'digits-solo', row);
+      for (const a of answers) expect(a.body.outputs).toEqual(polled.body.outputs);
+      const m = await scrape(off.url);
+      expect(m('slipway_idle_poll_seconds_total')).toBe(0);
+      expect(m('slipway_idle_poll_window_seconds')).toBe(0);
+    } finally {
+      await off.stop();
+      removeHome(off.home);
+    }
+  });
+
+  it('refuses a poll past 10 ms at start, naming the setting', async () => {
+    await expect(startServer({ args: ['--idle-poll-us', '20000'] })).rejects.toThrow(/idlePollMicros: expected an integer from 0 \(off\) to 10000 µs, got 20000/);
+  });
+});

@@ -32,6 +32,7 @@ export interface ServeFlags {
   tlsKey?: string;
   tlsClientCa?: string;
   tokenRateLimit?: string;
+  idlePollUs?: string;
 }
 
 const BUNDLED_EXAMPLES = fileURLToPath(new URL('../../examples', import.meta.url));
@@ -56,6 +57,7 @@ export async function serve(flags: ServeFlags): Promise<void> {
   if (flags.tlsKey !== undefined) input.tlsKey = flags.tlsKey;
   if (flags.tlsClientCa !== undefined) input.tlsClientCa = flags.tlsClientCa;
   if (flags.tokenRateLimit !== undefined) input.tokenRateLimits = parseRateLimitList(flags.tokenRateLimit, '--token-rate-limit');
+  if (flags.idlePollUs !== undefined) input.idlePollMicros = Number(flags.idlePollUs);
   const config = loadConfig(input);
   const dbNote = config.database ? `, database ${redactedUrl(config.database)}` : '';
   const processes = serverProcesses(config.workers, usableCores());

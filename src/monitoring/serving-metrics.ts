@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HandlerMicros } from '../runtime/runner.js';
 import type { RateLimitReason, RejectionReason, RequestObservation, ServingObserver, ServingState } from '../serving/serving-observer.js';
+import { idlePoll } from '../serving/idle-poll.js';
 import { LocalHistogram, type HistogramChild } from './local-histogram.js';
 
 /** The per-(model, version) counters of one variant, added up here and handed to prom-client when it is scraped. */
@@ -85,6 +86,25 @@ export class ServingMetrics implements ServingObserver {
       collect() {
         this.reset();
         for (const p of state().pendingByVersion()) this.set({ model: p.endpoint, version: String(p.version) }, p.pending);
+      },
+    });
+    // What polling for the next request costs this process (serving/idle-poll.ts), read when scraped.
+    new Counter({
+      name: 'slipway_idle_poll_seconds_total',
+      help: 'Time the event loop spent polling for the next request after the last one in flight finished (CPU spent for latency)',
+      registers: r,
+      collect() {
+        this.reset();
+        this.inc(idlePoll.polledSeconds);
+      },
+    });
+    new Gauge({
+      name: 'slipway_idle_poll_window_seconds',
+      help: 'How long the event loop polls for the next request now (adapts to the gaps between requests; 0: it sleeps at once; with workers, the longest)',
+      registers: r,
+      aggregator: 'max',
+      collect() {
+        this.set(idlePoll.windowMicros / 1e6);
       },
     });
     // Four gauges read the same windows in one scrape; a snapshot sorts latency samples, so take it once per scrape.

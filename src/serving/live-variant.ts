@@ -7,6 +7,7 @@ import type { Signature } from '../core/signature.js';
 import type { Runner } from '../runtime/runner.js';
 import type { ScheduledResult, ScheduleOptions, Scheduler } from '../runtime/scheduler.js';
 import type { RunRequest } from '../runtime/runner.js';
+import { idlePoll } from './idle-poll.js';
 import { VariantWindow } from './variant-window.js';
 
 export class LiveVariant {
@@ -61,6 +62,7 @@ export class LiveVariant {
   /** Must be called synchronously after the variant was picked, so a concurrent swap sees the request as in flight. */
   run(request: RunRequest, options: ScheduleOptions): Promise<ScheduledResult> {
     this.inFlight++;
+    idlePoll.enter();
     let running: Promise<ScheduledResult>;
     try {
       running = this.scheduler.submit(request, options);
@@ -76,6 +78,7 @@ export class LiveVariant {
 
   private readonly settled = (): void => {
     this.inFlight--;
+    idlePoll.leave();
     if (this.inFlight === 0 && this.drained) this.drained();
   };
 

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { IdlePoll } from './idle-poll.js';
+
+describe('IdlePoll', () => {
+  it('polls not at all when off (the default)', async () => {
+    const poll = new IdlePoll();
+    poll.enter();
+    poll.leave();
+    await sleep(3);
+    expect(poll.polledSeconds).toBe(0);
+    expect(poll.windowMicros).toBe(0);
+  });
+
+  it('keeps the loop turning after the last request in flight, with timers still firing, until the next one starts', async () => {
+    const poll = new IdlePoll();
+    poll.configure(50_000);
+    poll.enter();
+    poll.enter();
+    poll.leave(); // one still in flight: no poll
+    await sleep(2);
+    expect(poll.polledSeconds).toBe(0);
+    poll.leave();
+    await sleep(5); // a timer fires while polling
+    const during = poll.polledSeconds;
+    expect(during).toBeGreaterThan(0.003);
+    poll.enter();
+    await nextTurn();
+    const stopped = poll.polledSeconds;
+    await sleep(5);
+    expect(poll.polledSeconds).toBe(stopped);
+    poll.leave();
+    poll.configure(0);
+    await nextTurn();
+  });
+
+  it('stops at its deadline when no request comes', async () => {
+    const poll = new IdlePoll();
+    poll.configure(2_000);
+    poll.enter();
+    poll.leave();
+    await sleep(30);
+    const spent = poll.polledSeconds;
+    expect(spent).toBeGreaterThanOrEqual(0.002);
+    expect(spent).toBeLessThan(0.05); // stops at the first turn past the deadline (a turn may wait on a busy CI core)
+    await sleep(5);
+    expect(poll.polledSeconds).toBe(spent);
+  });
+
+  it('learns from the gaps: requests that come long after the window shrink it to nothing, close ones grow it back', async () => {
+    const poll = new IdlePoll();
+    poll.configure(400);
+    expect(poll.maxMicros).toBe(400);
+    for (let i = 0; i < 9; i++) {
+      poll.enter();
+      poll.leave();
+      await sleep(3); // 3 ms: past any poll
+    }
+    expect(poll.windowMicros).toBe(0);
+    poll.enter();
+    poll.leave();
+    await nextTurn(); // the next request follows within a turn of the loop: polling restarts, at an eighth
+    poll.enter();
+    expect(poll.windowMicros).toBe(50);
+    for (let i = 0; i < 3; i++) {
+      poll.leave();
+      const until = performance.now() + 0.15;
+      while (performance.now() < until); // the next request 150 µs later: a longer poll would have caught it
+      poll.enter();
+    }
+    expect(poll.windowMicros).toBe(200); // 50 -> 100 -> 200, then 150 µs fits
+    poll.leave();
+    poll.configure(0);
+  });
+});
