@@ -54,7 +54,7 @@ describe('loadConfig: layers', () => {
       drainMs: 0,
       leaseTtlMs: 8_000,
       leaseRenewMs: 1_000,
-      idlePollMicros: 200,
+      idlePollMicros: 500,
     });
   });
 

@@ -115,7 +115,7 @@ export const DEFAULT_CONFIG: Config = {
   drainMs: 0,
   leaseTtlMs: 8_000,
   leaseRenewMs: 1_000,
-  idlePollMicros: 200,
+  idlePollMicros: 500,
 };
 
 /** A poll longer than 10 ms would be a busy loop by another name: the thread's sleep costs far less than that. */

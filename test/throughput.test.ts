@@ -191,14 +191,14 @@ describe('backpressure, deadlines, disconnects', () => {
 describe('polling for the next request', () => {
   const row = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], data: floats(64, 7) }] };
 
-  it('polls after the last request in flight by default, within 200 µs, and says what it spent', async () => {
+  it('polls after the last request in flight by default, within 500 µs, and says what it spent', async () => {
     for (let i = 0; i < 20; i++) expect((await infer(server.url, 'digits-solo', row)).status).toBe(200);
     const after = await scrape(server.url);
-    // Since the server started: the window starts at 200 µs, and this test's requests, some ms apart, shrink it.
+    // Since the server started: the window starts at 500 µs, and this test's requests, some ms apart, shrink it.
     expect(after('slipway_idle_poll_seconds_total')).toBeGreaterThan(0);
     const window = after('slipway_idle_poll_window_seconds');
     expect(window).toBeGreaterThanOrEqual(0);
-    expect(window).toBeLessThanOrEqual(0.0002);
+    expect(window).toBeLessThanOrEqual(0.0005);
   });
 
   it('polls never with --idle-poll-us 0, and answers the same', async () => {

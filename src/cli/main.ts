@@ -152,7 +152,7 @@ program
   .option('--tls-key <file>', 'PEM private key of --tls-cert (or SLIPWAY_TLS_KEY)')
   .option('--tls-client-ca <file>', 'PEM CA file: require client certificates signed by it (mutual TLS; or SLIPWAY_TLS_CLIENT_CA)')
   .option('--token-rate-limit <list>', 'inference requests per second per token, e.g. "ci=10:20,*=100" (name=rate:burst; or SLIPWAY_TOKEN_RATE_LIMITS)')
-  .option('--idle-poll-us <µs>', 'after the last request in flight, poll this long for the next before sleeping (adapts below it; 0: off; or SLIPWAY_IDLE_POLL_US; default 200)')
+  .option('--idle-poll-us <µs>', 'after the last request in flight, poll this long for the next before sleeping (adapts below it; 0: off; or SLIPWAY_IDLE_POLL_US; default 500)')
   // Loaded on use: the server pulls in Fastify, gRPC and onnxruntime, which every other command would pay ~0.7 s for.
   .action(async (flags: Parameters<typeof import('./serve-command.js').serve>[0]) => (await import('./serve-command.js')).serve(flags));
 

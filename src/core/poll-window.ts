@@ -21,7 +21,9 @@ export class PollWindow {
   }
 
   /**
-   * Learns from one gap between the moment the last request in flight finished and the next request's arrival. A
+   * Learns from one gap between the moment the last request in flight finished and the next one started (reached its
+   * model: the server's own work on the answer and on the next request counts in the gap, so the largest window must
+   * cover it; 200 µs did for HTTP but not for gRPC, 500 µs does for both here). A
    * gap within the window: polling caught it (kept). A gap longer than the window but within the largest: a longer
    * poll would have caught it (doubled). A gap past the largest: no poll would have, it was CPU spent for nothing
    * (halved, and 0 below FLOOR_MICROS).
