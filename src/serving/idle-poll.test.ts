@@ -12,14 +12,10 @@ describe('IdlePoll', () => {
     expect(poll.windowMicros).toBe(0);
   });
 
-  it('keeps the loop turning after the last request in flight, with timers still firing, until the next one starts', async () => {
+  it('keeps the loop turning after a lone request, with timers still firing, until the next one starts', async () => {
     const poll = new IdlePoll();
     poll.configure(50_000);
     poll.enter();
-    poll.enter();
-    poll.leave(); // one still in flight: no poll
-    await sleep(2);
-    expect(poll.polledSeconds).toBe(0);
     poll.leave();
     await sleep(5); // a timer fires while polling
     const during = poll.polledSeconds;
@@ -30,6 +26,26 @@ describe('IdlePoll', () => {
     await sleep(5);
     expect(poll.polledSeconds).toBe(stopped);
     poll.configure(0);
+    poll.leave();
+  });
+
+  it('polls not after requests that overlapped: the loop had work between them, and its idle moments are others\' turn', async () => {
+    const poll = new IdlePoll();
+    poll.configure(50_000);
+    poll.enter();
+    poll.enter();
+    poll.leave(); // one still in flight: no poll
+    await sleep(2);
+    expect(poll.polledSeconds).toBe(0);
+    poll.leave(); // none in flight, but two were at once
+    await sleep(3);
+    expect(poll.polledSeconds).toBe(0);
+    poll.enter(); // one at a time again: polls after it
+    poll.leave();
+    await sleep(3);
+    expect(poll.polledSeconds).toBeGreaterThan(0.002);
+    poll.configure(0);
+    poll.enter();
     poll.leave();
   });
 

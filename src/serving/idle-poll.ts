@@ -2,8 +2,9 @@
 // thread sleep at once. On a virtual machine an idle vCPU halts, and waking it for the next request's packets costs
 // more than the request itself: on a 2-vCPU host a digits request with one client took ~165 µs of a main thread woken
 // from a halt (its model run 50-65 µs, 13 µs in a loop), and polling after each answer raised that client's rate
-// 1.14-1.28x over HTTP and 1.13-1.25x over gRPC (bench/results/idle-poll.md). The window adapts (core/poll-window.ts), so traffic too sparse to be caught polls
-// (almost) never; under load a request is always in flight and nothing polls.
+// 1.14-1.28x over HTTP and 1.13-1.25x over gRPC (bench/results/idle-poll.md). It polls only after one request at a
+// time (see leave), and the window adapts (core/poll-window.ts), so traffic too sparse to be caught polls (almost)
+// never; under load requests overlap and nothing polls.
 
 import { PollWindow } from '../core/poll-window.js';
 
@@ -11,6 +12,8 @@ export class IdlePoll {
   private window = new PollWindow(0);
   /** Requests in flight on this thread's endpoints. */
   private active = 0;
+  /** The most requests in flight at once since none was. */
+  private peak = 0;
   /** performance.now() when the last request in flight finished; -1 while one is in flight (or before any). */
   private idleSince = -1;
   private polling = false;
@@ -40,18 +43,34 @@ export class IdlePoll {
 
   /** A request starts: a poll under way ends at its next turn, and the gap since the loop went idle is learnt. */
   enter(): void {
-    if (this.active++ > 0 || this.idleSince < 0) return;
+    if (++this.active > this.peak) this.peak = this.active;
+    if (this.active > 1 || this.idleSince < 0) return;
     this.window.observe((performance.now() - this.idleSince) * 1000);
     this.idleSince = -1;
   }
 
-  /** A request finished: with none left in flight, poll for the next one (for the window's length). */
+  /**
+   * A request finished: with none left in flight, poll for the next one (for the window's length), but only after a
+   * stretch of one request at a time. With several in flight the loop had work between them, and its idle moments are
+   * other threads' turn: with two server processes and the load generator on two cores, polling after every batch at
+   * c=16 raised the server's CPU per request 0.066 -> 0.076 ms and cost ~10 % of its throughput (bench runs 05e, 05j).
+   */
   leave(): void {
     if (--this.active > 0) return;
+    const alone = this.peak === 1;
+    this.peak = 0;
+    if (!alone) {
+      this.idleSince = -1;
+      this.deadline = 0;
+      return;
+    }
     const now = performance.now();
     this.idleSince = now;
     const micros = this.window.micros;
-    if (micros === 0) return;
+    if (micros === 0) {
+      this.deadline = 0;
+      return;
+    }
     this.deadline = now + micros / 1000;
     if (this.polling) return;
     this.polling = true;
