@@ -1,10 +1,24 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { IdlePoll } from './idle-poll.js';
 
+/** Polls made by a test; each is turned off after it, so no test's poll runs into the next. */
+const made: IdlePoll[] = [];
+
+function pollOf(maxMicros: number): IdlePoll {
+  const poll = new IdlePoll();
+  poll.configure(maxMicros);
+  made.push(poll);
+  return poll;
+}
+
+afterEach(() => {
+  for (const poll of made.splice(0)) poll.configure(0);
+});
+
 describe('IdlePoll', () => {
   it('polls not at all when off (the default)', async () => {
-    const poll = new IdlePoll();
+    const poll = pollOf(0);
     poll.enter();
     poll.leave();
     await sleep(3);
@@ -13,8 +27,7 @@ describe('IdlePoll', () => {
   });
 
   it('keeps the loop turning after a lone request, with timers still firing, until the next one starts', async () => {
-    const poll = new IdlePoll();
-    poll.configure(50_000);
+    const poll = pollOf(50_000);
     poll.enter();
     poll.leave();
     await sleep(5); // a timer fires while polling
@@ -25,13 +38,10 @@ describe('IdlePoll', () => {
     const stopped = poll.polledSeconds;
     await sleep(5);
     expect(poll.polledSeconds).toBe(stopped);
-    poll.configure(0);
-    poll.leave();
   });
 
   it('polls not after requests that overlapped: the loop had work between them, and its idle moments are others\' turn', async () => {
-    const poll = new IdlePoll();
-    poll.configure(50_000);
+    const poll = pollOf(50_000);
     poll.enter();
     poll.enter();
     poll.leave(); // one still in flight: no poll
@@ -44,14 +54,10 @@ describe('IdlePoll', () => {
     poll.leave();
     await sleep(3);
     expect(poll.polledSeconds).toBeGreaterThan(0.002);
-    poll.configure(0);
-    poll.enter();
-    poll.leave();
   });
 
   it('stops at its deadline when no request comes', async () => {
-    const poll = new IdlePoll();
-    poll.configure(2_000);
+    const poll = pollOf(2_000);
     poll.enter();
     poll.leave();
     await sleep(30);
@@ -64,8 +70,7 @@ describe('IdlePoll', () => {
 
   it('learns from the gaps: requests that come long after the window shrink it to nothing, close ones grow it back', async () => {
     // A largest window of 4 ms, so a CI core that preempts this thread for a few ms does not change what is learnt.
-    const poll = new IdlePoll();
-    poll.configure(4_000);
+    const poll = pollOf(4_000);
     expect(poll.maxMicros).toBe(4_000);
     for (let i = 0; i < 14; i++) {
       poll.enter();
@@ -85,7 +90,18 @@ describe('IdlePoll', () => {
       poll.enter();
     }
     expect(poll.windowMicros).toBe(1_000); // 500 -> 1000, then 700 µs fits
-    poll.configure(0);
+  });
+
+  it('ends a poll under way when turned off', async () => {
+    const poll = pollOf(50_000);
+    poll.enter();
     poll.leave();
+    await sleep(2);
+    poll.configure(0);
+    await nextTurn();
+    const spent = poll.polledSeconds;
+    expect(spent).toBeGreaterThan(0.001);
+    await sleep(5);
+    expect(poll.polledSeconds).toBe(spent);
   });
 });

@@ -22,9 +22,10 @@ export class IdlePoll {
   /** Milliseconds spent polling, in all. */
   private polledMs = 0;
 
-  /** The longest poll after the last request in flight finishes, in µs; 0 turns polling off. */
+  /** The longest poll after the last request in flight finishes, in µs; 0 turns polling off. A poll under way ends. */
   configure(maxMicros: number): void {
     this.window = new PollWindow(maxMicros);
+    this.deadline = 0;
   }
 
   /** The longest poll now (it adapts to the gaps seen), in µs. */
