@@ -15,10 +15,10 @@ import { headToHead, pairedRatio, type HeadToHeadRow } from './head-to-head.js';
 import { anomaliesOf, type SectionContext, type SectionResult } from './section.js';
 import { describeRuntime, SlipwayServer, type RuntimeConfig } from './slipway-server.js';
 import { fixedAnswer, tabularFixture, verifyTabular, type TabularFixture } from './tabular-fixture.js';
+import { batchingOnOff } from './tabular-batching.js';
+import { tabularSide } from './tabular-window.js';
 
 const CONNECTIONS = [1, 16, 64];
-/** Load each server of the head-to-head takes before its first measured window. */
-const SERVER_WARMUP = { connections: 16, seconds: 4 };
 const ENDPOINT = 'digits';
 const MODEL_REF = 'digits:1';
 
@@ -133,7 +133,10 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
   }
   const headToHeadRows = await alternating(ctx, fixture, bestFixed, anomalies);
 
-  // 6. Raw onnxruntime again, now that the servers are gone; the better pass is the baseline.
+  // 6. Batching on vs off, alternating on one server: batching must cost a lone client nothing and the loaded ones no throughput.
+  const batching = await batchingOnOff(ctx, fixture, anomalies);
+
+  // 7. Raw onnxruntime again, now that the servers are gone; the better pass is the baseline.
   const raw = bestOfPasses(rawFirst, await measureRaw(2));
   const rawLimit = Math.max(...raw.map((r) => r.requestsPerSec));
 
@@ -199,11 +202,11 @@ export async function tabularSection(ctx: SectionContext): Promise<SectionResult
     }
   }
   return {
-    tables: [table, headToHeadTable(headToHeadRows, bestFixed)],
-    goals,
+    tables: [table, headToHeadTable(headToHeadRows, bestFixed), batching.table],
+    goals: [...goals, ...batching.goals],
     observations,
-    anomalies: [...anomalies, ...anomaliesOf('tabular', [...ceiling, ...naive, ...served.map((x) => x.measurement), ...headToHeadRows.flatMap((r) => r.sides.flatMap((x) => x.windows))])],
-    data: { rawLimit, raw, ceiling, naive, served, headToHead: headToHeadRows },
+    anomalies: [...anomalies, ...anomaliesOf('tabular', [...ceiling, ...naive, ...served.map((x) => x.measurement), ...[...headToHeadRows, ...batching.rows].flatMap((r) => r.sides.flatMap((x) => x.windows))])],
+    data: { rawLimit, raw, ceiling, naive, served, headToHead: headToHeadRows, batching: batching.rows },
   };
 }
 
@@ -226,32 +229,21 @@ async function alternating(ctx: SectionContext, fixture: TabularFixture, bestFix
     console.log(`[tabular] head to head: default deploy picked ${picked ?? '?'}`);
     const fixedServer = await SlipwayServer.start(true);
     slipways.push(fixedServer);
-    /** A side's window at c, once its server answers as verified and has been warmed. */
-    const side = async (label: string, url: string, pid: number | NamedProcess[] | undefined, metricsUrl: string | undefined, warmupConnections: number): Promise<(c: number) => Promise<Measurement>> => {
-      const expectBody = await verifyTabular(url, fixture, label);
-      // Every server warmed alike before its first window, at c=16 so every process of each gets traffic: the rounds
-      // compare servers whose code has run, not V8 tiering up (a worker's c=1 window otherwise met code that had served
-      // only its share of a one-second warm-up).
-      await runLoad({ url, body: fixture.body, connections: SERVER_WARMUP.connections, warmupSec: 0, durationSec: SERVER_WARMUP.seconds, label: `tabular head to head ${label} warm-up` });
-      return async (c) => {
-        const observer = new Observer(pid, metricsUrl ? { baseUrl: metricsUrl, endpoint: ENDPOINT } : undefined);
-        const load = await runLoad({
-          url, body: fixture.body, connections: c, warmupSec: 1, durationSec: seconds, observer, label: `tabular head to head ${label} c=${c}`, warmupConnections,
-          ...(expectBody ? { expectBody } : {}),
-        });
-        return fromHttp(`${label} (alternating)`, 'http-json', load);
-      };
-    };
     const url = (server: { url: string }): string => `${server.url}/v2/models/${ENDPOINT}/infer`;
-    const naiveMeasure = await side('naive', url(naive), naive.pid, undefined, 1);
-    const slipwayMeasure = await side('Slipway default deploy', url(slipway), slipway.processes, slipway.url, slipway.workers);
+    const side = (label: string, server: { url: string }, pid: number | NamedProcess[] | undefined, slipwayServer?: SlipwayServer): ReturnType<typeof tabularSide> =>
+      tabularSide(fixture, {
+        label, url: url(server), pid, seconds, warmupConnections: slipwayServer?.workers ?? 1,
+        ...(slipwayServer ? { metrics: { baseUrl: slipwayServer.url, endpoint: ENDPOINT } } : {}),
+      });
+    const naiveMeasure = await side('naive', naive, naive.pid);
+    const slipwayMeasure = await side('Slipway default deploy', slipway, slipway.processes, slipway);
     let fixedRuns: { config: RuntimeConfig; measure: (c: number) => Promise<Measurement> } | undefined;
     const fixedMeasure = async (c: number): Promise<Measurement> => {
       const config = bestFixed.get(c);
       if (!config) throw new Error(`tabular head to head: no fixed config was measured at c=${c}`);
       if (fixedRuns?.config !== config) {
         await fixedServer.deploy(ENDPOINT, MODEL_REF, config);
-        fixedRuns = { config, measure: await side(`Slipway ${describeRuntime(config)}`, url(fixedServer), fixedServer.processes, fixedServer.url, fixedServer.workers) };
+        fixedRuns = { config, measure: await side(`Slipway ${describeRuntime(config)}`, fixedServer, fixedServer.processes, fixedServer) };
       }
       return fixedRuns.measure(c);
     };
