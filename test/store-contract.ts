@@ -328,6 +328,22 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.loop.captures({ endpoint: 'nobody', limit: 10 })).toEqual([]);
       });
 
+      it('stores a large batch whole and in order, every field of every record as given', async () => {
+        // Stores write a batch many rows per statement: 137 records end in a part-filled statement.
+        const records = Array.from({ length: 137 }, (_, i) => capture(i, {
+          requestId: `req-${i}-é`, time: 5_000 + (i % 13), variant: i % 3 === 0 ? 'canary' : 'primary', model: `m${i % 4}`, version: 1 + (i % 2),
+          status: i % 11 === 0 ? 'error' : 'ok', latencyMs: i / 8, rows: 1 + (i % 5), truncated: i % 7 === 0,
+          error: i % 11 === 0 ? `boom ${i}` : null, inputs: i % 6 === 0 ? null : new Uint8Array(3 + (i % 9)).fill(i % 256),
+          outputs: i % 10 === 0 ? null : new Uint8Array([i % 256, 7]),
+        }));
+        await store.loop.appendCaptures(records);
+        const stored = await store.loop.captures({ endpoint: 'e', limit: 1000 });
+        expect(stored.map(({ id: _id, inputs, outputs, ...rest }) => ({ ...rest, inputs: inputs && Array.from(inputs), outputs: outputs && Array.from(outputs) })))
+          .toEqual(records.map(({ inputs, outputs, ...rest }) => ({ ...rest, inputs: inputs && Array.from(inputs), outputs: outputs && Array.from(outputs) })));
+        expect(stored.every((r, i) => i === 0 || r.id! > stored[i - 1]!.id!)).toBe(true);
+        expect((await store.loop.captureStats('e')).records).toBe(137);
+      });
+
       it('samples every k-th id (id % k === 0) before the limit, the same sample every time', async () => {
         await store.loop.appendCaptures(Array.from({ length: 60 }, (_, i) => capture(i)));
         const ids = (await store.loop.captures({ endpoint: 'e', limit: 100 })).map((r) => r.id!);

@@ -21,6 +21,21 @@ function finished(i: number, over: Partial<FinishedCapture> = {}): FinishedCaptu
 }
 
 describe('capture batch', () => {
+  it('reads each record\'s own strings where neighbours repeat or differ by a byte', () => {
+    // Reading reuses the previous record's text when the bytes match: a near miss (same length, one byte apart) must not.
+    const over: Partial<FinishedCapture>[] = [
+      { endpoint: 'ab', variant: 'v1', model: 'm', error: null },
+      { endpoint: 'ab', variant: 'v1', model: 'm', error: 'x' },
+      { endpoint: 'ac', variant: 'v2', model: 'm', error: 'y' },
+      { endpoint: 'ac', variant: 'v2', model: 'n', error: null },
+      { endpoint: 'é', variant: 'v2', model: 'n', error: 'y' },
+    ];
+    const batch = new CaptureBatch();
+    over.forEach((o, i) => batch.append(finished(i, { ...o, inputs: null, outputs: null })));
+    const read = readCaptures(batch.seal()).map(({ endpoint, variant, model, error, requestId }) => ({ endpoint, variant, model, error, requestId }));
+    expect(read).toEqual(over.map((o, i) => ({ ...o, requestId: `req-${i}` })));
+  });
+
   it('reads back every field, with tensors given as tensors or already encoded', () => {
     const batch = new CaptureBatch();
     batch.append(finished(1));

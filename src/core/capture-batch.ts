@@ -180,9 +180,18 @@ export function readCaptures(sealed: SealedCaptures): CaptureRecord[] {
     at += length;
     return p;
   };
-  const string = (): string | null => {
+  /**
+   * A string field; the text of the record before reused when its bytes are the same (endpoint, variant and model
+   * repeat from record to record: a compare costs less than a decode).
+   */
+  const last: { utf8: Uint8Array | null; text: string | null }[] = Array.from({ length: 5 }, () => ({ utf8: null, text: null }));
+  const string = (field: number): string | null => {
     const utf8 = part();
-    return utf8 && decoder.decode(utf8);
+    const seen = last[field]!;
+    if (utf8 === null || (seen.utf8 !== null && sameBytes(seen.utf8, utf8))) return utf8 === null ? null : seen.text;
+    seen.utf8 = utf8;
+    seen.text = decoder.decode(utf8);
+    return seen.text;
   };
   for (; i < count; i++) {
     need(FIXED_BYTES);
@@ -194,16 +203,22 @@ export function readCaptures(sealed: SealedCaptures): CaptureRecord[] {
     if (status === undefined) throw new InvalidInputError(`capture batch: record ${i} has an unknown status index ${bytes[at + 24]}`);
     const truncated = bytes[at + 25] === 1;
     at += FIXED_BYTES;
-    const endpoint = string() ?? '';
-    const requestId = string() ?? '';
-    const variant = string() ?? '';
-    const model = string() ?? '';
-    const error = string();
+    const endpoint = string(0) ?? '';
+    const requestId = string(1) ?? '';
+    const variant = string(2) ?? '';
+    const model = string(3) ?? '';
+    const error = string(4);
     const inputs = part();
     const outputs = part();
     out[i] = { endpoint, requestId, time, variant, model, version, status, latencyMs, rows, inputs, outputs, truncated, error };
   }
   return out;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** What a store's append takes: the capture pipeline's packed batch, or records (tools, tests, migration). */

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { readCaptures, type SealedCaptures } from '../core/capture-batch.js';
+import type { CaptureRecord } from '../core/capture-config.js';
 import type { WriterReply, WriterRequest } from './capture-writer-messages.js';
 import type { RetentionLimits } from './loop-store.js';
 import { pauseAtSync } from '../core/test-pause.js';
@@ -14,11 +15,19 @@ db.pragma('journal_mode = WAL');
 // FULL as the main connection: a flushed capture survives power loss. The fsync costs this thread only.
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 10000');
+// A many-row INSERT (below) stages its rows in a temporary b-tree; in a temp file that more than doubled the thread's
+// write calls (strace: 283k pwrites against 125k for the same records), in memory it costs nothing.
+db.pragma('temp_store = MEMORY');
 
-const insert = db.prepare(
-  `INSERT INTO captures (endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-);
+const COLUMNS = '(endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)';
+const PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/**
+ * Records per INSERT statement: one statement of many rows costs SQLite and the binding less per row than a statement
+ * per row (measured: ~1.4 µs of a ~5.5 µs row). 14 values a row keeps a statement far below SQLite's variable limit.
+ */
+const ROWS_PER_INSERT = 50;
+const insertOne = db.prepare(`INSERT INTO captures ${COLUMNS} VALUES ${PLACEHOLDERS}`);
+const insertMany = db.prepare(`INSERT INTO captures ${COLUMNS} VALUES ${Array<string>(ROWS_PER_INSERT).fill(PLACEHOLDERS).join(', ')}`);
 /** Retention deletes this many records per transaction, so the main connection never waits long for the lock. */
 const TRIM_CHUNK = 5000;
 const deleteBefore = db.prepare('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND time < ? ORDER BY id LIMIT ?)');
@@ -56,13 +65,34 @@ function trim(endpoint: string, limits: RetentionLimits): number {
 /** Binds a part as a Buffer view (SQLite copies the blob as it binds it). */
 const blob = (part: Uint8Array | null): Buffer | null => (part ? Buffer.from(part.buffer, part.byteOffset, part.byteLength) : null);
 
+/** A record's column values, in COLUMNS order, pushed onto `values`. */
+function pushRow(values: unknown[], r: CaptureRecord): void {
+  values.push(
+    r.endpoint, r.requestId, r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows, blob(r.inputs), blob(r.outputs),
+    r.truncated ? 1 : 0, r.error, (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0),
+  );
+}
+
+/**
+ * One array of values reused for every statement of a batch (its length set back, not a new array per statement), and
+ * emptied after the batch: it must not keep views of the batch's memory, which the capture pipeline reuses.
+ */
+const values: unknown[] = [];
+
 const appendAll = db.transaction((batch: SealedCaptures) => {
-  for (const r of readCaptures(batch)) {
-    insert.run(
-      r.endpoint, r.requestId, r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows, blob(r.inputs), blob(r.outputs),
-      r.truncated ? 1 : 0, r.error, (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0),
-    );
+  const records = readCaptures(batch);
+  let i = 0;
+  for (; i + ROWS_PER_INSERT <= records.length; i += ROWS_PER_INSERT) {
+    values.length = 0;
+    for (let k = i; k < i + ROWS_PER_INSERT; k++) pushRow(values, records[k]!);
+    insertMany.run(values);
   }
+  for (; i < records.length; i++) {
+    values.length = 0;
+    pushRow(values, records[i]!);
+    insertOne.run(values);
+  }
+  values.length = 0;
   pauseAtSync('capture:before-commit');
 });
 
