@@ -84,6 +84,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     afterEach(async () => {
       await made.cleanup();
     });
+    /** captureStats' counts and times agree with the endpoint's stored records, summed here. */
+    const expectStatsOfStored = async (endpoint: string): Promise<void> => {
+      const stored = await store.loop.captures({ endpoint, limit: 1_000_000 });
+      const times = stored.map((r) => r.time);
+      expect(await store.loop.captureStats(endpoint)).toMatchObject({
+        records: stored.length,
+        rows: stored.reduce((n, r) => n + r.rows, 0),
+        bytes: stored.reduce((n, r) => n + (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0), 0),
+        oldest: times.length ? Math.min(...times) : null,
+        newest: times.length ? Math.max(...times) : null,
+      });
+    };
 
     describe('model versions', () => {
       it('numbers versions per model from 1, lists them by name then version, and finds the latest', async () => {
@@ -393,11 +405,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
 
       it('trims by age (with the feedback received before it), by count and by size, oldest first', async () => {
-        await store.loop.appendCaptures(Array.from({ length: 100 }, (_, i) => capture(i, { outputs: null })));
+        await store.loop.appendCaptures(Array.from({ length: 100 }, (_, i) => capture(i, { outputs: null, rows: 1 + (i % 3) })));
         await store.loop.putFeedback('e', [{ requestId: 'r1', label: 'old' }]);
         expect(await store.loop.trimCaptures('e', { before: 1_010, keepRows: null, keepBytes: null })).toBe(10);
+        await expectStatsOfStored('e');
         expect(await store.loop.trimCaptures('e', { before: null, keepRows: 60, keepBytes: null })).toBe(30);
+        await expectStatsOfStored('e');
         expect(await store.loop.trimCaptures('e', { before: null, keepRows: null, keepBytes: 255 })).toBe(35);
+        await expectStatsOfStored('e');
         expect(await store.loop.trimCaptures('e', { before: null, keepRows: null, keepBytes: null })).toBe(0);
         const left = await store.loop.captures({ endpoint: 'e', limit: 1000 });
         expect(left.map((r) => r.requestId)).toEqual(Array.from({ length: 25 }, (_, i) => `r${75 + i}`));
@@ -408,6 +423,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.loop.trimCaptures('e', { before: Date.now() + 60_000, keepRows: null, keepBytes: null })).toBe(25);
         expect((await store.loop.feedbackFor('e', ['r1', 'r80'])).size).toBe(0);
         expect((await store.loop.captureStats('e')).records).toBe(0);
+      });
+
+      it('keeps its counts right through trims of many records at once, and of one endpoint only', async () => {
+        // More records than one trim step removes (stores delete in chunks): every chunk's records leave the counts.
+        await store.loop.appendCaptures(Array.from({ length: 12_345 }, (_, i) => capture(i, { rows: 1 + (i % 4), time: 1_000 + i })));
+        await store.loop.appendCaptures([capture(1, { endpoint: 'other' })]);
+        expect(await store.loop.trimCaptures('e', { before: null, keepRows: 1_000, keepBytes: null })).toBe(11_345);
+        await expectStatsOfStored('e');
+        expect(await store.loop.trimCaptures('e', { before: 13_000, keepRows: null, keepBytes: null })).toBe(655);
+        await expectStatsOfStored('e');
+        expect(await store.loop.captureStats('other')).toMatchObject({ records: 1, rows: 2, bytes: 12 });
+        await store.loop.appendCaptures([capture(7)]);
+        await expectStatsOfStored('e');
       });
 
       it('trims one endpoint only, and never gives a trimmed id out again', async () => {

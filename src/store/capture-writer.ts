@@ -30,18 +30,42 @@ const insertOne = db.prepare(`INSERT INTO captures ${COLUMNS} VALUES ${PLACEHOLD
 const insertMany = db.prepare(`INSERT INTO captures ${COLUMNS} VALUES ${Array<string>(ROWS_PER_INSERT).fill(PLACEHOLDERS).join(', ')}`);
 /** Retention deletes this many records per transaction, so the main connection never waits long for the lock. */
 const TRIM_CHUNK = 5000;
-const deleteBefore = db.prepare('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND time < ? ORDER BY id LIMIT ?)');
+// Deletes say what they removed, so the endpoint's totals shrink by it in the same transaction.
+const deleteBefore = db.prepare(
+  'DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND time < ? ORDER BY id LIMIT ?) RETURNING rows, bytes',
+);
 const deleteFeedbackBefore = db.prepare('DELETE FROM feedback WHERE endpoint = ? AND received_at < ?');
 const rowEdge = db.prepare('SELECT id FROM captures WHERE endpoint = ? ORDER BY id DESC LIMIT 1 OFFSET ?');
 const byteEdge = db.prepare(
   `SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY id DESC) AS newer FROM captures WHERE endpoint = ?) WHERE newer > ? ORDER BY id DESC LIMIT 1`,
 );
-const deleteUpTo = db.prepare('DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND id <= ? ORDER BY id LIMIT ?)');
+const deleteUpTo = db.prepare(
+  'DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND id <= ? ORDER BY id LIMIT ?) RETURNING rows, bytes',
+);
+/** Adds to (or, with negative figures, takes from) an endpoint's totals (capture_totals: what captureStats reads). */
+const addTotals = db.prepare(
+  `INSERT INTO capture_totals (endpoint, records, rows, bytes) VALUES (?, ?, ?, ?)
+   ON CONFLICT (endpoint) DO UPDATE SET records = records + excluded.records, rows = rows + excluded.rows, bytes = bytes + excluded.bytes`,
+);
 
-function deleteInChunks(step: () => number): number {
+/** One chunk of a trim and the totals it takes away, in one transaction; the number of records removed. */
+const deleteChunk = db.transaction((statement: Database.Statement, endpoint: string, bound: number): number => {
+  const removed = statement.all(endpoint, bound, TRIM_CHUNK) as { rows: number; bytes: number }[];
+  if (removed.length === 0) return 0;
+  let rows = 0;
+  let bytes = 0;
+  for (const r of removed) {
+    rows += r.rows;
+    bytes += r.bytes;
+  }
+  addTotals.run(endpoint, -removed.length, -rows, -bytes);
+  return removed.length;
+});
+
+function deleteInChunks(statement: Database.Statement, endpoint: string, bound: number): number {
   let removed = 0;
   for (;;) {
-    const n = step();
+    const n = deleteChunk.immediate(statement, endpoint, bound);
     removed += n;
     if (n < TRIM_CHUNK) return removed;
   }
@@ -50,26 +74,28 @@ function deleteInChunks(step: () => number): number {
 function trim(endpoint: string, limits: RetentionLimits): number {
   let removed = 0;
   if (limits.before !== null) {
-    const before = limits.before;
-    removed += deleteInChunks(() => deleteBefore.run(endpoint, before, TRIM_CHUNK).changes);
-    deleteFeedbackBefore.run(endpoint, before);
+    removed += deleteInChunks(deleteBefore, endpoint, limits.before);
+    deleteFeedbackBefore.run(endpoint, limits.before);
   }
   const edges = [
     limits.keepRows !== null ? (rowEdge.get(endpoint, limits.keepRows) as { id: number } | undefined) : undefined,
     limits.keepBytes !== null ? (byteEdge.get(endpoint, limits.keepBytes) as { id: number } | undefined) : undefined,
   ];
   const edge = Math.max(...edges.map((e) => e?.id ?? 0));
-  if (edge > 0) removed += deleteInChunks(() => deleteUpTo.run(endpoint, edge, TRIM_CHUNK).changes);
+  if (edge > 0) removed += deleteInChunks(deleteUpTo, endpoint, edge);
   return removed;
 }
 /** Binds a part as a Buffer view (SQLite copies the blob as it binds it). */
 const blob = (part: Uint8Array | null): Buffer | null => (part ? Buffer.from(part.buffer, part.byteOffset, part.byteLength) : null);
 
+/** The record's `bytes` column: its stored inputs and outputs together. */
+const partBytes = (r: CaptureRecord): number => (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0);
+
 /** A record's column values, in COLUMNS order, pushed onto `values`. */
 function pushRow(values: unknown[], r: CaptureRecord): void {
   values.push(
     r.endpoint, r.requestId, r.time, r.variant, r.model, r.version, r.status, r.latencyMs, r.rows, blob(r.inputs), blob(r.outputs),
-    r.truncated ? 1 : 0, r.error, (r.inputs?.byteLength ?? 0) + (r.outputs?.byteLength ?? 0),
+    r.truncated ? 1 : 0, r.error, partBytes(r),
   );
 }
 
@@ -93,8 +119,22 @@ const appendAll = db.transaction((batch: SealedCaptures) => {
     insertOne.run(values);
   }
   values.length = 0;
+  for (const [endpoint, t] of totalsOf(records)) addTotals.run(endpoint, t.records, t.rows, t.bytes);
   pauseAtSync('capture:before-commit');
 });
+
+/** Records, served rows and tensor bytes per endpoint of a batch (usually one endpoint: a few map lookups). */
+function totalsOf(records: readonly CaptureRecord[]): Map<string, { records: number; rows: number; bytes: number }> {
+  const totals = new Map<string, { records: number; rows: number; bytes: number }>();
+  for (const r of records) {
+    let t = totals.get(r.endpoint);
+    if (!t) totals.set(r.endpoint, (t = { records: 0, rows: 0, bytes: 0 }));
+    t.records++;
+    t.rows += r.rows;
+    t.bytes += partBytes(r);
+  }
+  return totals;
+}
 
 parentPort!.on('message', (message: WriterRequest) => {
   if (message.type === 'close') {

@@ -1,7 +1,10 @@
 // The loop's SQLite tables on a real file: captures via the writer thread, retention, feedback, windows, deliveries, runs.
 import { beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { CaptureRecord } from '../core/capture-config.js';
-import type { SqliteStore } from './sqlite-store.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import { SqliteStore } from './sqlite-store.js';
 import { tempSqliteStore } from './sqlite-store.test-util.js';
 
 const temp = tempSqliteStore('slipway-loop-store-');
@@ -74,5 +77,33 @@ describe('SQLite loop store', () => {
     expect(run.status).toBe('running');
     expect(await store.loop.failOrphanedRuns('restart', 60_000)).toBe(1);
     expect(await store.loop.retrainRun(run.id)).toMatchObject({ status: 'failed', error: 'restart' });
+  });
+
+  it('counts the captures a database held before it kept totals, once, when it is brought up to date', async () => {
+    // A home of the schema before capture_totals, with captures of two endpoints written then.
+    const file = join(temp.dir, 'older.db');
+    const older = new Database(file);
+    const totalsAt = SQLITE_MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE capture_totals'));
+    for (const migration of SQLITE_MIGRATIONS.slice(0, totalsAt)) older.exec(migration);
+    older.pragma(`user_version = ${totalsAt}`);
+    const insert = older.prepare(
+      `INSERT INTO captures (endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
+       VALUES (?, ?, ?, 'primary', 'm', 1, 'ok', 1, ?, ?, NULL, 0, NULL, ?)`,
+    );
+    for (let i = 0; i < 30; i++) insert.run(i % 3 === 0 ? 'a' : 'b', `r${i}`, 5_000 + i, 1 + (i % 2), Buffer.alloc(i), i);
+    older.close();
+
+    const upgraded = new SqliteStore(file);
+    try {
+      expect(await upgraded.loop.captureStats('a')).toMatchObject({ records: 10, rows: 15, bytes: 135, oldest: 5_000, newest: 5_027 });
+      expect(await upgraded.loop.captureStats('b')).toMatchObject({ records: 20, rows: 30, bytes: 300, oldest: 5_001, newest: 5_029 });
+      // From here the writer keeps them: a new record adds to what the upgrade counted.
+      await upgraded.loop.appendCaptures([record(99, 4)]);
+      expect(await upgraded.loop.captureStats('e')).toMatchObject({ records: 1, rows: 2, bytes: 4 });
+      await upgraded.loop.appendCaptures([{ ...record(100, 6), endpoint: 'a' }]);
+      expect(await upgraded.loop.captureStats('a')).toMatchObject({ records: 11, rows: 17, bytes: 141 });
+    } finally {
+      await upgraded.close();
+    }
   });
 });

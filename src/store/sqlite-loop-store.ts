@@ -203,17 +203,17 @@ export class SqliteLoopStore implements LoopStore {
   }
 
   async captureStats(endpoint: string): Promise<CaptureStats> {
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS records, coalesce(sum(rows), 0) AS rows,
-                coalesce(sum(bytes), 0) AS bytes, min(time) AS oldest, max(time) AS newest
-         FROM captures WHERE endpoint = ?`,
-      )
-      .get(endpoint) as { records: number; rows: number; bytes: number; oldest: number | null; newest: number | null };
+    // Counts from the totals the capture writer keeps; the oldest and newest time each one seek in the time index. None
+    // of it reads the captures themselves: a status read costs the same at a thousand records and at a hundred million.
+    const totals = this.db.prepare('SELECT records, rows, bytes FROM capture_totals WHERE endpoint = ?').get(endpoint) as
+      | { records: number; rows: number; bytes: number }
+      | undefined;
+    const oldest = this.db.prepare('SELECT min(time) AS time FROM captures WHERE endpoint = ?').get(endpoint) as { time: number | null };
+    const newest = this.db.prepare('SELECT max(time) AS time FROM captures WHERE endpoint = ?').get(endpoint) as { time: number | null };
     const feedback = this.db
       .prepare('SELECT count(*) AS n FROM feedback f WHERE f.endpoint = ? AND EXISTS (SELECT 1 FROM captures c WHERE c.endpoint = f.endpoint AND c.request_id = f.request_id)')
       .get(endpoint) as { n: number };
-    return { ...row, withFeedback: feedback.n };
+    return { records: totals?.records ?? 0, rows: totals?.rows ?? 0, bytes: totals?.bytes ?? 0, oldest: oldest.time, newest: newest.time, withFeedback: feedback.n };
   }
 
   trimCaptures(endpoint: string, limits: RetentionLimits): Promise<number> {

@@ -308,4 +308,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE status = 'running' AND id NOT IN (SELECT max(id) FROM retrain_runs WHERE status = 'running' GROUP BY endpoint);
   CREATE UNIQUE INDEX retrain_runs_running ON retrain_runs (endpoint) WHERE status = 'running';
   `,
+  // What captureStats counts, kept as captures are written and trimmed (by the capture writer, in the same
+  // transactions): summing the captures table blocked the event loop ~0.3 s per million records on every status read.
+  `
+  CREATE TABLE capture_totals (
+    endpoint TEXT    PRIMARY KEY,
+    records  INTEGER NOT NULL,
+    rows     INTEGER NOT NULL,
+    bytes    INTEGER NOT NULL
+  );
+  INSERT INTO capture_totals (endpoint, records, rows, bytes)
+    SELECT endpoint, count(*), coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM captures GROUP BY endpoint;
+  `,
 ];

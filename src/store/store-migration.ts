@@ -9,8 +9,12 @@ import { PostgresCapturePartitions } from './postgres-capture-partitions.js';
 import { inTransaction } from './postgres-db.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 
-/** SQLite tables not copied, and why: each is state of the processes running on a store, rebuilt by the next ones. */
+/**
+ * SQLite tables not copied, and why: state of the processes running on a store, rebuilt by the next ones, or figures
+ * SQLite keeps of its own tables.
+ */
 export const NOT_COPIED: Readonly<Record<string, string>> = {
+  capture_totals: 'running counts of the captures table, kept by SQLite only (Postgres counts its captures when asked)',
   change_counters: 'counters other replicas follow; the target keeps its own',
   duty_leases: 'leases of running replicas; none run during a migration',
   replicas: 'heartbeats of running replicas',
