@@ -7,6 +7,7 @@ import { readCaptures, type SealedCaptures } from '../core/capture-batch.js';
 import type { CaptureRecord } from '../core/capture-config.js';
 import type { WriterReply, WriterRequest } from './capture-writer-messages.js';
 import type { RetentionLimits } from './loop-store.js';
+import { byteEdge, excessRecords } from '../core/retention-edge.js';
 import { pauseAtSync } from '../core/test-pause.js';
 
 const { file } = workerData as { file: string };
@@ -31,14 +32,15 @@ const insertMany = db.prepare(`INSERT INTO captures ${COLUMNS} VALUES ${Array<st
 /** Retention deletes this many records per transaction, so the main connection never waits long for the lock. */
 const TRIM_CHUNK = 5000;
 // Deletes say what they removed, so the endpoint's totals shrink by it in the same transaction.
+// By time order, the time index's own: ordered by id, each chunk sorted every record older than the cutoff first (a
+// large backlog, as after a shorter retention is set, made each chunk cost as much as all of them).
 const deleteBefore = db.prepare(
-  'DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND time < ? ORDER BY id LIMIT ?) RETURNING rows, bytes',
+  'DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND time < ? ORDER BY time LIMIT ?) RETURNING rows, bytes',
 );
 const deleteFeedbackBefore = db.prepare('DELETE FROM feedback WHERE endpoint = ? AND received_at < ?');
-const rowEdge = db.prepare('SELECT id FROM captures WHERE endpoint = ? ORDER BY id DESC LIMIT 1 OFFSET ?');
-const byteEdge = db.prepare(
-  `SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY id DESC) AS newer FROM captures WHERE endpoint = ?) WHERE newer > ? ORDER BY id DESC LIMIT 1`,
-);
+const totalsOfEndpoint = db.prepare('SELECT records, bytes FROM capture_totals WHERE endpoint = ?');
+const nthOldest = db.prepare('SELECT id FROM captures WHERE endpoint = ? ORDER BY id LIMIT 1 OFFSET ?');
+const oldestFirst = db.prepare('SELECT id, bytes FROM captures WHERE endpoint = ? ORDER BY id');
 const deleteUpTo = db.prepare(
   'DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND id <= ? ORDER BY id LIMIT ?) RETURNING rows, bytes',
 );
@@ -77,14 +79,26 @@ function trim(endpoint: string, limits: RetentionLimits): number {
     removed += deleteInChunks(deleteBefore, endpoint, limits.before);
     deleteFeedbackBefore.run(endpoint, limits.before);
   }
-  const edges = [
-    limits.keepRows !== null ? (rowEdge.get(endpoint, limits.keepRows) as { id: number } | undefined) : undefined,
-    limits.keepBytes !== null ? (byteEdge.get(endpoint, limits.keepBytes) as { id: number } | undefined) : undefined,
-  ];
-  const edge = Math.max(...edges.map((e) => e?.id ?? 0));
+  const edge = retentionEdge(endpoint, limits);
   if (edge > 0) removed += deleteInChunks(deleteUpTo, endpoint, edge);
   return removed;
 }
+
+/**
+ * The newest capture id that retention by count or size removes (0: none), from the endpoint's totals and its oldest
+ * records up to the edge, read in one snapshot: an endpoint within its bounds costs one row read, not a scan.
+ */
+const retentionEdge = db.transaction((endpoint: string, limits: RetentionLimits): number => {
+  const totals = totalsOfEndpoint.get(endpoint) as { records: number; bytes: number } | undefined;
+  if (!totals) return 0;
+  let edge = 0;
+  const excess = limits.keepRows !== null ? excessRecords(totals.records, limits.keepRows) : 0;
+  if (excess > 0) edge = (nthOldest.get(endpoint, excess - 1) as { id: number } | undefined)?.id ?? 0;
+  if (limits.keepBytes !== null && totals.bytes > limits.keepBytes) {
+    edge = Math.max(edge, byteEdge(totals.bytes, limits.keepBytes, oldestFirst.iterate(endpoint) as Iterable<{ id: number; bytes: number }>) ?? 0);
+  }
+  return edge;
+});
 /** Binds a part as a Buffer view (SQLite copies the blob as it binds it). */
 const blob = (part: Uint8Array | null): Buffer | null => (part ? Buffer.from(part.buffer, part.byteOffset, part.byteLength) : null);
 
