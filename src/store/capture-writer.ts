@@ -64,25 +64,37 @@ const deleteChunk = db.transaction((statement: Database.Statement, endpoint: str
   return removed.length;
 });
 
-function deleteInChunks(statement: Database.Statement, endpoint: string, bound: number): number {
+/** Lets this thread's event loop turn: appends that arrived meanwhile are written before the next chunk. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes chunk by chunk, letting appends in between: at a high capture rate a minute's records took seconds to delete,
+ * and appends waiting behind the whole trim overflowed the capture buffer (dropped records).
+ */
+async function deleteInChunks(statement: Database.Statement, endpoint: string, bound: number): Promise<number> {
   let removed = 0;
   for (;;) {
     const n = deleteChunk.immediate(statement, endpoint, bound);
     removed += n;
     if (n < TRIM_CHUNK) return removed;
+    await nextTurn();
   }
 }
 
-function trim(endpoint: string, limits: RetentionLimits): number {
+async function trim(endpoint: string, limits: RetentionLimits): Promise<number> {
   let removed = 0;
   if (limits.before !== null) {
-    removed += deleteInChunks(deleteBefore, endpoint, limits.before);
+    removed += await deleteInChunks(deleteBefore, endpoint, limits.before);
     deleteFeedbackBefore.run(endpoint, limits.before);
   }
+  // Records appended between chunks are newer than the edge, which is read once here: they stay.
   const edge = retentionEdge(endpoint, limits);
-  if (edge > 0) removed += deleteInChunks(deleteUpTo, endpoint, edge);
+  if (edge > 0) removed += await deleteInChunks(deleteUpTo, endpoint, edge);
   return removed;
 }
+
+/** Trims run one after another (a later one waits for the one under way); close waits for them. */
+let trims: Promise<unknown> = Promise.resolve();
 
 /**
  * The newest capture id that retention by count or size removes (0: none), from the endpoint's totals and its oldest
@@ -150,18 +162,29 @@ function totalsOf(records: readonly CaptureRecord[]): Map<string, { records: num
   return totals;
 }
 
+const reply = (message: WriterReply): void => parentPort!.postMessage(message);
+
 parentPort!.on('message', (message: WriterRequest) => {
   if (message.type === 'close') {
-    db.close();
-    parentPort!.postMessage({ id: message.id } satisfies WriterReply);
+    void trims.then(() => {
+      db.close();
+      reply({ id: message.id });
+    });
     return;
   }
-  let reply: WriterReply = { id: message.id };
-  try {
-    if (message.type === 'trim') reply.removed = trim(message.endpoint, message.limits);
-    else appendAll.immediate(message.batch);
-  } catch (err) {
-    reply = { id: message.id, error: (err as Error).message };
+  if (message.type === 'trim') {
+    const run = trims.then(() => trim(message.endpoint, message.limits));
+    trims = run.catch(() => undefined);
+    run.then(
+      (removed) => reply({ id: message.id, removed }),
+      (err: unknown) => reply({ id: message.id, error: (err as Error).message }),
+    );
+    return;
   }
-  parentPort!.postMessage(reply);
+  try {
+    appendAll.immediate(message.batch);
+    reply({ id: message.id });
+  } catch (err) {
+    reply({ id: message.id, error: (err as Error).message });
+  }
 });

@@ -79,6 +79,22 @@ describe('SQLite loop store', () => {
     expect(await store.loop.retrainRun(run.id)).toMatchObject({ status: 'failed', error: 'restart' });
   });
 
+  it('writes appends that arrive during a long trim between its chunks, and keeps them', async () => {
+    for (let b = 0; b < 12; b++) await store.loop.appendCaptures(Array.from({ length: 5_000 }, (_, i) => record(b * 5_000 + i)));
+    const order: string[] = [];
+    const trimming = store.loop.trimCaptures('e', { before: null, keepRows: 0, keepBytes: null }).then((n) => {
+      order.push('trim');
+      return n;
+    });
+    const appending = store.loop.appendCaptures([record(60_000)]).then(() => order.push('append'));
+    expect(await trimming).toBe(60_000);
+    await appending;
+    // Written after the trim's first chunk, not behind all twelve; newer than the cut, so it stays.
+    expect(order).toEqual(['append', 'trim']);
+    expect((await store.loop.captures({ endpoint: 'e', limit: 10 })).map((r) => r.requestId)).toEqual(['r60000']);
+    expect(await store.loop.captureStats('e')).toMatchObject({ records: 1, rows: 2 });
+  });
+
   it('counts the captures a database held before it kept totals, once, when it is brought up to date', async () => {
     // A home of the schema before capture_totals, with captures of two endpoints written then.
     const file = join(temp.dir, 'older.db');
