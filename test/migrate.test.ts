@@ -105,6 +105,8 @@ describe('the table copy', () => {
       const tables: string[] = [];
       await copyTables(source, store.pool, await planFor(source, store.pool), { force: false, progress: (e) => e.kind === 'table' && tables.push(`${e.table}:${e.rows}`) });
       expect(tables).toContain('captures:4400');
+      // Postgres counts what was copied (SQLite's own totals are not copied: rows deleted by hand above never reached them).
+      expect(await store.loop.captureStats('e')).toMatchObject({ records: 4_400, rows: 4_400, bytes: 17_600 });
       const parts = await store.pool.query<{ name: string; n: number }>(
         `SELECT c.relname AS name, (SELECT count(*) FROM captures x WHERE x.tableoid = c.oid) AS n
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'captures'::regclass ORDER BY 1`,
@@ -114,6 +116,7 @@ describe('the table copy', () => {
       expect(first).toMatchObject({ id: 1, requestId: 'r0', truncated: false, latencyMs: 1.5, inputs: Buffer.from([1, 2, 3, 0]), outputs: null });
       await store.loop.appendCaptures([{ ...first!, id: undefined, time: Date.now() }]);
       expect(await store.loop.lastCaptureId('e')).toBe(4_501);
+      expect(await store.loop.captureStats('e')).toMatchObject({ records: 4_401, bytes: 17_604 });
     } finally {
       source.close();
       await store.close();

@@ -59,6 +59,7 @@ describe('Postgres capture partitions', () => {
       const lastId = await store.loop.lastCaptureId('e');
       expect(await store.loop.trimCaptures('other', { before: days[1]!, keepRows: null, keepBytes: null })).toBe(1);
       expect(await partitions(store)).not.toContain(name(days[0]!));
+      expect(await store.loop.captureStats('other')).toMatchObject({ records: 0, rows: 0, bytes: 0 });
       await store.loop.appendCaptures([capture('e', Date.now(), i++)]);
       expect(await store.loop.lastCaptureId('e')).toBeGreaterThan(lastId);
     } finally {
@@ -96,8 +97,11 @@ describe('Postgres capture partitions', () => {
       expect(await partitions(store)).toEqual([name(today - DAY_MS), name(today), 'captures_default'].sort());
       const moved = await store.loop.captures({ endpoint: 'e', limit: 10 });
       expect(moved.map((r) => [r.id, r.time])).toEqual([[7, today - DAY_MS], [8, today + 5], [9, -5]]);
+      // The migration that keeps capture totals counted the captures there were.
+      expect(await store.loop.captureStats('e')).toMatchObject({ records: 3, rows: 3, bytes: 0 });
       await store.loop.appendCaptures([capture('e', Date.now(), 10)]);
       expect(await store.loop.lastCaptureId('e')).toBe(10);
+      expect((await store.loop.captureStats('e')).records).toBe(4);
     } finally {
       await store.close();
     }

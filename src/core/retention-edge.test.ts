@@ -1,6 +1,6 @@
 // Retention edges: the same cut as summing the records from the newest back, reading only the records removed.
 import { describe, expect, it } from 'vitest';
-import { byteEdge, excessRecords } from './retention-edge.js';
+import { asyncByteEdge, byteEdge, excessRecords } from './retention-edge.js';
 
 /** The edge as the definition reads: the newest record whose bytes with every newer record's exceed the bound. */
 function edgeFromNewest(records: { id: number; bytes: number }[], keepBytes: number): number | undefined {
@@ -32,6 +32,27 @@ describe('retention edges', () => {
       const keep = random(total + 20);
       expect(byteEdge(total, keep, records)).toBe(edgeFromNewest(records, keep));
     }
+  });
+
+  it('cuts the same over records read as they are needed, and stops reading at the edge', async () => {
+    let read = 0;
+    async function* pages(): AsyncGenerator<{ id: number; bytes: number }> {
+      for (let page = 0; page < 100; page++) {
+        for (let i = 0; i < 10; i++) {
+          read++;
+          yield { id: page * 10 + i, bytes: (i % 3) * 7 };
+        }
+      }
+    }
+    const all = Array.from({ length: 1000 }, (_, k) => ({ id: k, bytes: ((k % 10) % 3) * 7 }));
+    const total = all.reduce((n, r) => n + r.bytes, 0);
+    for (const keep of [0, 5, total / 2, total - 1, total]) {
+      read = 0;
+      expect(await asyncByteEdge(total, keep, pages())).toBe(edgeFromNewest(all, keep));
+    }
+    read = 0;
+    expect(await asyncByteEdge(total, total - 30, pages())).toBe(edgeFromNewest(all, total - 30));
+    expect(read).toBeLessThan(20);
   });
 
   it('reads the oldest records only up to the edge', () => {

@@ -12,15 +12,31 @@ export function excessRecords(records: number, keep: number): number {
  * order) only up to that edge.
  */
 export function byteEdge(totalBytes: number, keepBytes: number, oldestFirst: Iterable<{ id: number; bytes: number }>): number | undefined {
-  const excess = totalBytes - keepBytes;
-  if (excess <= 0) return undefined;
-  let older = 0;
-  let edge: number | undefined;
-  for (const r of oldestFirst) {
-    // A record goes while the bytes older than it are fewer than the excess: the ones from it on would not fit.
-    if (older >= excess) break;
-    edge = r.id;
-    older += r.bytes;
+  const cut = new ByteCut(totalBytes - keepBytes);
+  for (const r of oldestFirst) if (!cut.take(r)) break;
+  return cut.edge;
+}
+
+/** byteEdge over records read as they are needed (pages of a query). */
+export async function asyncByteEdge(totalBytes: number, keepBytes: number, oldestFirst: AsyncIterable<{ id: number; bytes: number }>): Promise<number | undefined> {
+  const cut = new ByteCut(totalBytes - keepBytes);
+  for await (const r of oldestFirst) if (!cut.take(r)) break;
+  return cut.edge;
+}
+
+/** The walk from the oldest record: each record is offered in id order until one is kept. */
+class ByteCut {
+  /** Bytes of the records offered so far. */
+  private older = 0;
+  edge: number | undefined;
+
+  constructor(private readonly excess: number) {}
+
+  /** Whether `r` goes: it does while the bytes older than it are fewer than the excess (the rest would not fit). */
+  take(r: { id: number; bytes: number }): boolean {
+    if (this.older >= this.excess) return false;
+    this.edge = r.id;
+    this.older += r.bytes;
+    return true;
   }
-  return edge;
 }

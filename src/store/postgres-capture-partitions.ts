@@ -81,10 +81,17 @@ export class PostgresCapturePartitions {
         // for it, and the count and the drop then see the same rows.
         await c.query(`LOCK TABLE ${day.name} IN ACCESS EXCLUSIVE MODE`);
         if (await this.shared(c, day.name, endpoint)) return 0;
-        const { rows } = await c.query<{ mine: number }>(`SELECT count(*) AS mine FROM ${day.name}`);
+        const { rows } = await c.query<{ mine: number; rows: number; bytes: number }>(
+          `SELECT count(*) AS mine, coalesce(sum(rows), 0) AS rows, coalesce(sum(bytes), 0) AS bytes FROM ${day.name}`,
+        );
+        const gone = rows[0]!;
         await c.query(`DROP TABLE ${day.name}`);
+        // The endpoint's totals (capture_totals) lose the day's records in the same transaction.
+        await c.query('UPDATE capture_totals SET records = records - $2, rows = rows - $3, bytes = bytes - $4 WHERE endpoint = $1', [
+          endpoint, gone.mine, gone.rows, gone.bytes,
+        ]);
         this.known.delete(day.day);
-        return rows[0]!.mine;
+        return gone.mine;
       });
     } catch (err) {
       const code = (err as { code?: string }).code;

@@ -5,6 +5,7 @@
 
 import type pg from 'pg';
 import type { CaptureRecord, CaptureStatus } from '../core/capture-config.js';
+import { asyncByteEdge, excessRecords } from '../core/retention-edge.js';
 import { pauseAt } from '../core/test-pause.js';
 import { PostgresCapturePartitions } from './postgres-capture-partitions.js';
 import { inTransaction } from './postgres-db.js';
@@ -66,8 +67,8 @@ function pack(records: readonly CaptureRecord[]): { fields: string; tensors: Buf
 }
 
 /**
- * Inserts a packed batch with ids $3 + 1, $3 + 2, … in the records' order. Each record's tensors start where the
- * previous record's ended (a running sum); a length of -1 is a null tensor.
+ * Inserts a packed batch with ids $3 + 1, $3 + 2, … in the records' order, and adds it to its endpoints' totals. Each
+ * record's tensors start where the previous record's ended (a running sum); a length of -1 is a null tensor.
  */
 const APPEND = `
   WITH packed AS (
@@ -76,14 +77,35 @@ const APPEND = `
   ), placed AS (
     SELECT *, coalesce(sum(greatest(il, 0) + greatest(ol, 0)) OVER (ORDER BY ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS at
     FROM packed
+  ), inserted AS (
+    INSERT INTO captures (id, endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
+    SELECT $3::bigint + ord, x->>0, x->>1, (x->>2)::bigint, x->>3, x->>4, (x->>5)::integer, x->>6, (x->>7)::double precision,
+           (x->>8)::integer,
+           CASE WHEN il < 0 THEN NULL ELSE substring($2::bytea FROM (at + 1)::integer FOR il) END,
+           CASE WHEN ol < 0 THEN NULL ELSE substring($2::bytea FROM (at + greatest(il, 0) + 1)::integer FOR ol) END,
+           (x->>11)::boolean, x->>12, greatest(il, 0) + greatest(ol, 0)
+    FROM placed ORDER BY ord
+    RETURNING endpoint, rows, bytes
   )
-  INSERT INTO captures (id, endpoint, request_id, time, variant, model, version, status, latency_ms, rows, inputs, outputs, truncated, error, bytes)
-  SELECT $3::bigint + ord, x->>0, x->>1, (x->>2)::bigint, x->>3, x->>4, (x->>5)::integer, x->>6, (x->>7)::double precision,
-         (x->>8)::integer,
-         CASE WHEN il < 0 THEN NULL ELSE substring($2::bytea FROM (at + 1)::integer FOR il) END,
-         CASE WHEN ol < 0 THEN NULL ELSE substring($2::bytea FROM (at + greatest(il, 0) + 1)::integer FOR ol) END,
-         (x->>11)::boolean, x->>12, greatest(il, 0) + greatest(ol, 0)
-  FROM placed ORDER BY ord`;
+  INSERT INTO capture_totals (endpoint, records, rows, bytes)
+  SELECT endpoint, count(*), sum(rows), sum(bytes) FROM inserted GROUP BY endpoint
+  ON CONFLICT (endpoint) DO UPDATE SET records = capture_totals.records + excluded.records,
+    rows = capture_totals.rows + excluded.rows, bytes = capture_totals.bytes + excluded.bytes`;
+
+/**
+ * Runs a `DELETE … RETURNING rows, bytes` (the $1 endpoint's captures) and takes what it removed from the endpoint's
+ * totals in the same statement; answers the number of records removed.
+ */
+function deleteCounted(deleteReturning: string): string {
+  return `
+  WITH gone AS (${deleteReturning}),
+  sums AS (SELECT count(*) AS n, coalesce(sum(rows), 0) AS r, coalesce(sum(bytes), 0) AS b FROM gone),
+  counted AS (
+    UPDATE capture_totals t SET records = t.records - sums.n, rows = t.rows - sums.r, bytes = t.bytes - sums.b
+    FROM sums WHERE t.endpoint = $1 AND sums.n > 0
+  )
+  SELECT n AS removed FROM sums`;
+}
 
 function toCapture(row: CaptureRow): CaptureRecord {
   return {
@@ -150,9 +172,13 @@ export class PostgresCaptures {
   }
 
   async stats(endpoint: string): Promise<CaptureStats> {
+    // Counts from the totals appends and removals keep; the oldest and newest time each one probe of the time index.
     const { rows } = await this.pool.query<Omit<CaptureStats, 'withFeedback'>>(
-      `SELECT count(*) AS records, coalesce(sum(rows), 0) AS rows, coalesce(sum(bytes), 0) AS bytes, min(time) AS oldest, max(time) AS newest
-       FROM captures WHERE endpoint = $1`,
+      `SELECT coalesce((SELECT records FROM capture_totals WHERE endpoint = $1), 0) AS records,
+              coalesce((SELECT rows FROM capture_totals WHERE endpoint = $1), 0) AS rows,
+              coalesce((SELECT bytes FROM capture_totals WHERE endpoint = $1), 0) AS bytes,
+              (SELECT min(time) FROM captures WHERE endpoint = $1) AS oldest,
+              (SELECT max(time) FROM captures WHERE endpoint = $1) AS newest`,
       [endpoint],
     );
     const feedback = await this.pool.query<{ n: number }>(
@@ -169,11 +195,12 @@ export class PostgresCaptures {
    */
   async trim(endpoint: string, limits: RetentionLimits): Promise<number> {
     let removed = 0;
-    const inChunks = async (sql: string, bound: number): Promise<void> => {
+    const inChunks = async (deleteReturning: string, bound: number): Promise<void> => {
       for (;;) {
-        const { rowCount } = await this.pool.query(sql, [endpoint, bound, TRIM_CHUNK]);
-        removed += rowCount ?? 0;
-        if ((rowCount ?? 0) < TRIM_CHUNK) return;
+        const { rows } = await this.pool.query<{ removed: number }>(deleteCounted(deleteReturning), [endpoint, bound, TRIM_CHUNK]);
+        const n = rows[0]!.removed;
+        removed += n;
+        if (n < TRIM_CHUNK) return;
       }
     };
     if (limits.before !== null) {
@@ -181,31 +208,45 @@ export class PostgresCaptures {
       // The boundary day, days other endpoints share, and the default partition: by row (`time < $2` again outside, so
       // the delete looks only in the partitions that can hold such rows).
       await inChunks(
-        'DELETE FROM captures WHERE time < $2 AND (id, time) IN (SELECT id, time FROM captures WHERE endpoint = $1 AND time < $2 ORDER BY id LIMIT $3)',
+        'DELETE FROM captures WHERE time < $2 AND (id, time) IN (SELECT id, time FROM captures WHERE endpoint = $1 AND time < $2 ORDER BY id LIMIT $3) RETURNING rows, bytes',
         limits.before,
       );
       await this.pool.query('DELETE FROM feedback WHERE endpoint = $1 AND received_at < $2', [endpoint, limits.before]);
     }
     const edges: number[] = [];
-    if (limits.keepRows !== null) {
-      const { rows } = await this.pool.query<{ id: number }>(
-        'SELECT id FROM captures WHERE endpoint = $1 ORDER BY id DESC LIMIT 1 OFFSET $2', [endpoint, limits.keepRows],
-      );
+    // The cut by count or size, from the endpoint's totals and its oldest records up to the cut (retention-edge.ts):
+    // an endpoint within its bounds costs one row read.
+    const { rows: totals } = await this.pool.query<{ records: number; bytes: number }>('SELECT records, bytes FROM capture_totals WHERE endpoint = $1', [endpoint]);
+    const total = totals[0] ?? { records: 0, bytes: 0 };
+    const excess = limits.keepRows !== null ? excessRecords(total.records, limits.keepRows) : 0;
+    if (excess > 0) {
+      const { rows } = await this.pool.query<{ id: number }>('SELECT id FROM captures WHERE endpoint = $1 ORDER BY id LIMIT 1 OFFSET $2', [endpoint, excess - 1]);
       edges.push(rows[0]?.id ?? 0);
     }
-    if (limits.keepBytes !== null) {
-      const { rows } = await this.pool.query<{ id: number }>(
-        `SELECT id FROM (SELECT id, sum(bytes) OVER (ORDER BY id DESC) AS newer FROM captures WHERE endpoint = $1) AS t
-         WHERE newer > $2 ORDER BY id DESC LIMIT 1`,
-        [endpoint, limits.keepBytes],
-      );
-      edges.push(rows[0]?.id ?? 0);
+    if (limits.keepBytes !== null && total.bytes > limits.keepBytes) {
+      edges.push((await asyncByteEdge(total.bytes, limits.keepBytes, this.oldestFirst(endpoint))) ?? 0);
     }
     const edge = Math.max(0, ...edges);
     if (edge > 0) {
-      await inChunks('DELETE FROM captures WHERE (id, time) IN (SELECT id, time FROM captures WHERE endpoint = $1 AND id <= $2 ORDER BY id LIMIT $3)', edge);
+      await inChunks(
+        'DELETE FROM captures WHERE (id, time) IN (SELECT id, time FROM captures WHERE endpoint = $1 AND id <= $2 ORDER BY id LIMIT $3) RETURNING rows, bytes',
+        edge,
+      );
     }
     return removed;
+  }
+
+  /** The endpoint's records oldest first (id and bytes), a page at a time, for as long as the caller reads. */
+  private async *oldestFirst(endpoint: string): AsyncGenerator<{ id: number; bytes: number }> {
+    let after = 0;
+    for (;;) {
+      const { rows } = await this.pool.query<{ id: number; bytes: number }>(
+        'SELECT id, bytes FROM captures WHERE endpoint = $1 AND id > $2 ORDER BY id LIMIT $3', [endpoint, after, TRIM_CHUNK],
+      );
+      yield* rows;
+      if (rows.length < TRIM_CHUNK) return;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   async knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>> {

@@ -377,4 +377,16 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     WHERE status = 'running' AND id NOT IN (SELECT max(id) FROM retrain_runs WHERE status = 'running' GROUP BY endpoint);
   CREATE UNIQUE INDEX retrain_runs_running ON retrain_runs (endpoint) WHERE status = 'running';
   `,
+  // What captureStats counts, kept as captures are written and removed (in the same statements): summing the
+  // captures table read every record on each status poll.
+  `
+  CREATE TABLE capture_totals (
+    endpoint text   PRIMARY KEY,
+    records  bigint NOT NULL,
+    rows     bigint NOT NULL,
+    bytes    bigint NOT NULL
+  );
+  INSERT INTO capture_totals (endpoint, records, rows, bytes)
+    SELECT endpoint, count(*), coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM captures GROUP BY endpoint;
+  `,
 ];

@@ -173,6 +173,12 @@ export async function planFor(source: Database.Database, pool: pg.Pool): Promise
   return planCopy(sqliteSchema(source), await postgresSchema(pool));
 }
 
+/** Sets every endpoint's capture totals from the captures table (after the captures are copied). */
+const COUNT_CAPTURES = `
+  INSERT INTO capture_totals (endpoint, records, rows, bytes)
+  SELECT endpoint, count(*), coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM captures GROUP BY endpoint
+  ON CONFLICT (endpoint) DO UPDATE SET records = excluded.records, rows = excluded.rows, bytes = excluded.bytes`;
+
 const PROGRESS_TABLE = `CREATE TABLE IF NOT EXISTS slipway_migrated (table_name text PRIMARY KEY, rows bigint NOT NULL, finished_at timestamptz NOT NULL)`;
 
 /**
@@ -200,7 +206,7 @@ export async function copyTables(source: Database.Database, pool: pg.Pool, plan:
       );
     }
     if (options.force) {
-      await pool.query(`TRUNCATE ${plan.tables.map((t) => t.table).join(', ')}, slipway_migrated RESTART IDENTITY CASCADE`);
+      await pool.query(`TRUNCATE ${plan.tables.map((t) => t.table).join(', ')}, capture_totals, slipway_migrated RESTART IDENTITY CASCADE`);
       done.clear();
     }
   }
@@ -216,7 +222,12 @@ export async function copyTables(source: Database.Database, pool: pg.Pool, plan:
       const days = source.prepare('SELECT DISTINCT time / 86400000 * 86400000 AS time FROM captures').all() as { time: number }[];
       await partitions.ensure(days.map((d) => d.time));
     }
-    const rows = await inTransaction(pool, (client) => copyTable(source, client, copy));
+    const rows = await inTransaction(pool, async (client) => {
+      const copied = await copyTable(source, client, copy);
+      // Postgres keeps its own totals of the captures (capture_totals is not copied): counted once, with the copy.
+      if (copy.table === 'captures') await client.query(COUNT_CAPTURES);
+      return copied;
+    });
     options.progress({ kind: 'table', table: copy.table, rows, skipped: false });
   }
   await continueSequences(source, pool, plan, options.progress);
