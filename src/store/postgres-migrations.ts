@@ -389,4 +389,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   INSERT INTO capture_totals (endpoint, records, rows, bytes)
     SELECT endpoint, count(*), coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM captures GROUP BY endpoint;
   `,
+  // Retention by age removes the feedback received before its cutoff: found by this index, not by reading every
+  // feedback row of the endpoint on each pass (56 ms per million rows in SQLite, on the capture writer's thread).
+  `
+  CREATE INDEX feedback_received ON feedback (endpoint, received_at);
+  `,
 ];
