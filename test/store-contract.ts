@@ -450,12 +450,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it('answers the monitor’s questions: rows after an id (capped), window bounds, the last id', async () => {
         expect(await store.loop.lastCaptureId('e')).toBe(0);
-        expect(await store.loop.rowsAfter('e', 0, 100)).toEqual({ rows: 0, firstTime: null });
+        expect(await store.loop.rowsAfter('e', 0, 100)).toEqual({ rows: 0, records: 0, firstTime: null });
         await store.loop.appendCaptures(Array.from({ length: 10 }, (_, i) => capture(i, { status: i === 9 ? 'invalid' : i === 8 ? 'error' : 'ok' })));
         const ids = (await store.loop.captures({ endpoint: 'e', limit: 100 })).map((r) => r.id!);
         expect(await store.loop.lastCaptureId('e')).toBe(ids[9]);
-        expect(await store.loop.rowsAfter('e', 0, 100)).toEqual({ rows: 16, firstTime: 1_000 });
-        expect(await store.loop.rowsAfter('e', ids[1]!, 3)).toEqual({ rows: 6, firstTime: 1_002 });
+        expect(await store.loop.rowsAfter('e', 0, 100)).toEqual({ rows: 16, records: 8, firstTime: 1_000 });
+        expect(await store.loop.rowsAfter('e', ids[1]!, 3)).toEqual({ rows: 6, records: 3, firstTime: 1_002 });
         expect(await store.loop.windowBounds('e', ids[2]!, 1_009, ['ok', 'invalid'])).toEqual({ records: 5, lastId: ids[7] });
         expect(await store.loop.windowBounds('e', ids[2]!, 1_010, ['ok', 'invalid'])).toEqual({ records: 6, lastId: ids[9] });
         expect(await store.loop.windowBounds('e', ids[9]!, 5_000, ['ok'])).toEqual({ records: 0, lastId: null });

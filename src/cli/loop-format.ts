@@ -16,7 +16,9 @@ import { renderTable } from './table.js';
 export interface LoopStatusView {
   endpoint: string;
   capture: CaptureConfig & { stats: CaptureStats; buffered: number };
-  monitor: { config: MonitorConfig; problem: string | null; pendingRows: number; lastWindow: MonitorWindow | null; recentEvents: MonitorEvent[] } | null;
+  monitor: {
+    config: MonitorConfig; problem: string | null; pendingRows: number; pendingAtLeast: boolean; lastWindow: MonitorWindow | null; recentEvents: MonitorEvent[];
+  } | null;
   retrain: { policy: RetrainPolicy; lastRun: RetrainRun | null } | null;
 }
 
@@ -214,7 +216,7 @@ export function describeStatus(s: LoopStatusView): string {
     out.push(describeMonitorConfig(m.config));
     if (m.problem) out.push(`  problem: ${m.problem}`);
     const size = m.config.windowRows !== null ? ` of ${m.config.windowRows}` : '';
-    out.push(`  pending: ${m.pendingRows} rows toward the next window${size}`);
+    out.push(`  pending: ${m.pendingAtLeast ? 'at least ' : ''}${m.pendingRows} rows toward the next window${size}`);
     out.push('');
     if (!m.lastWindow) out.push('last window: none evaluated yet');
     else {

@@ -61,6 +61,14 @@ export interface CaptureStats {
   withFeedback: number;
 }
 
+/** What rowsAfter counted. */
+export interface PendingRows {
+  rows: number;
+  /** Records those rows came from (`cap` when the scan stopped at its cap). */
+  records: number;
+  firstTime: number | null;
+}
+
 export interface MonitorCursor {
   /** The last capture id that belongs to an evaluated window. */
   afterId: number;
@@ -151,10 +159,11 @@ export interface LoopStore {
   /** Starts the monitor's windows after capture `afterId` (evaluated windows and their count are kept). */
   resetMonitor(endpoint: string, afterId: number): Promise<void>;
   /**
-   * Rows of successful captures after `afterId`, counting at most `cap` records (the scan stays bounded however far a
-   * stalled monitor fell behind), and the time of the first capture after it (null when none).
+   * Rows of successful captures after `afterId`, and how many records they came from, counting at most `cap` records
+   * (the scan stays bounded however far a stalled monitor fell behind), and the time of the first capture after it
+   * (null when none).
    */
-  rowsAfter(endpoint: string, afterId: number, cap: number): Promise<{ rows: number; firstTime: number | null }>;
+  rowsAfter(endpoint: string, afterId: number, cap: number): Promise<PendingRows>;
   /** How many captures (of these statuses) lie after `afterId` with time < `until`, and the last one's id (null when none). */
   windowBounds(endpoint: string, afterId: number, until: number, statuses: CaptureStatus[]): Promise<{ records: number; lastId: number | null }>;
   /** The newest capture id of the endpoint (0 when none). */

@@ -9,7 +9,7 @@ import { asyncByteEdge, excessRecords } from '../core/retention-edge.js';
 import { pauseAt } from '../core/test-pause.js';
 import { PostgresCapturePartitions } from './postgres-capture-partitions.js';
 import { inTransaction } from './postgres-db.js';
-import type { CaptureQuery, CaptureStats, RetentionLimits } from './loop-store.js';
+import type { CaptureQuery, CaptureStats, PendingRows, RetentionLimits } from './loop-store.js';
 
 interface CaptureRow {
   id: number;
@@ -256,13 +256,14 @@ export class PostgresCaptures {
     return new Set(rows.map((r) => r.request_id));
   }
 
-  async rowsAfter(endpoint: string, afterId: number, cap: number): Promise<{ rows: number; firstTime: number | null }> {
-    const sum = await this.pool.query<{ rows: number }>(
-      `SELECT coalesce(sum(rows), 0) AS rows FROM (SELECT rows FROM captures WHERE endpoint = $1 AND id > $2 AND status = 'ok' ORDER BY id LIMIT $3) AS t`,
+  async rowsAfter(endpoint: string, afterId: number, cap: number): Promise<PendingRows> {
+    const sum = await this.pool.query<{ rows: number; records: number }>(
+      `SELECT coalesce(sum(rows), 0) AS rows, count(*) AS records
+       FROM (SELECT rows FROM captures WHERE endpoint = $1 AND id > $2 AND status = 'ok' ORDER BY id LIMIT $3) AS t`,
       [endpoint, afterId, cap],
     );
     const first = await this.pool.query<{ time: number }>('SELECT time FROM captures WHERE endpoint = $1 AND id > $2 ORDER BY id LIMIT 1', [endpoint, afterId]);
-    return { rows: sum.rows[0]!.rows, firstTime: first.rows[0]?.time ?? null };
+    return { rows: sum.rows[0]!.rows, records: sum.rows[0]!.records, firstTime: first.rows[0]?.time ?? null };
   }
 
   async windowBounds(endpoint: string, afterId: number, until: number, statuses: CaptureStatus[]): Promise<{ records: number; lastId: number | null }> {

@@ -10,7 +10,8 @@ import type { FeatureHistogram } from '../core/histogram.js';
 import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type {
-  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun, RetentionLimits, SavedWindow, SettingKind,
+  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun, PendingRows, RetentionLimits,
+  SavedWindow, SettingKind,
 } from './loop-store.js';
 import { PostgresCaptures } from './postgres-captures.js';
 import { inTransaction, NOW_MS } from './postgres-db.js';
@@ -302,7 +303,7 @@ export class PostgresLoopStore implements LoopStore {
     );
   }
 
-  rowsAfter(endpoint: string, afterId: number, cap: number): Promise<{ rows: number; firstTime: number | null }> {
+  rowsAfter(endpoint: string, afterId: number, cap: number): Promise<PendingRows> {
     return this.captureTable.rowsAfter(endpoint, afterId, cap);
   }
 

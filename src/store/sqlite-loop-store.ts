@@ -11,7 +11,8 @@ import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } fr
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type { CaptureWriterClient } from './capture-writer-client.js';
 import type {
-  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun, RetentionLimits, SavedWindow, SettingKind,
+  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun, PendingRows, RetentionLimits,
+  SavedWindow, SettingKind,
 } from './loop-store.js';
 import { getVersionReport, saveVersionReport } from './sqlite-version-reports.js';
 
@@ -344,12 +345,12 @@ export class SqliteLoopStore implements LoopStore {
       .run(endpoint, afterId);
   }
 
-  async rowsAfter(endpoint: string, afterId: number, cap: number): Promise<{ rows: number; firstTime: number | null }> {
+  async rowsAfter(endpoint: string, afterId: number, cap: number): Promise<PendingRows> {
     const sum = this.db
-      .prepare(`SELECT coalesce(sum(rows), 0) AS rows FROM (SELECT rows FROM captures WHERE endpoint = ? AND id > ? AND status = 'ok' ORDER BY id LIMIT ?)`)
-      .get(endpoint, afterId, cap) as { rows: number };
+      .prepare(`SELECT coalesce(sum(rows), 0) AS rows, count(*) AS records FROM (SELECT rows FROM captures WHERE endpoint = ? AND id > ? AND status = 'ok' ORDER BY id LIMIT ?)`)
+      .get(endpoint, afterId, cap) as { rows: number; records: number };
     const first = this.db.prepare('SELECT time FROM captures WHERE endpoint = ? AND id > ? ORDER BY id LIMIT 1').get(endpoint, afterId) as { time: number } | undefined;
-    return { rows: sum.rows, firstTime: first?.time ?? null };
+    return { rows: sum.rows, records: sum.records, firstTime: first?.time ?? null };
   }
 
   async windowBounds(endpoint: string, afterId: number, until: number, statuses: CaptureStatus[]): Promise<{ records: number; lastId: number | null }> {

@@ -94,6 +94,9 @@ export interface ModelVersionView {
 export interface LoopStatus {
   endpoint: string;
   capture: { enabled: boolean; sampleRate: number; stats: { records: number; rows: number; bytes: number; oldest: number | null; newest: number | null }; buffered: number };
-  monitor: { config: Record<string, unknown>; problem: string | null; pendingRows: number; lastWindow: Record<string, unknown> | null; recentEvents: unknown[] } | null;
+  monitor: {
+    config: Record<string, unknown>; problem: string | null; pendingRows: number; pendingAtLeast: boolean; lastWindow: Record<string, unknown> | null;
+    recentEvents: unknown[];
+  } | null;
   retrain: Record<string, unknown> | null;
 }

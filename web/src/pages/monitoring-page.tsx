@@ -40,7 +40,7 @@ function MonitorFacts({ s }: { s: LoopStatus }) {
       <dt>Monitor</dt>
       <dd>
         {s.monitor ? <StatusBadge status={s.monitor.problem ? 'warning' : 'on'} /> : <StatusBadge status="off" />}{' '}
-        {s.monitor?.problem ?? (s.monitor ? `${s.monitor.pendingRows} rows towards the next window` : <>not configured — <code>slipway monitor set {s.endpoint} --on --window-rows 1000</code></>)}
+        {s.monitor?.problem ?? (s.monitor ? `${s.monitor.pendingAtLeast ? 'at least ' : ''}${s.monitor.pendingRows} rows towards the next window` : <>not configured — <code>slipway monitor set {s.endpoint} --on --window-rows 1000</code></>)}
       </dd>
       <dt>Retraining</dt><dd>{s.retrain ? 'configured' : 'not configured'}</dd>
     </dl>
