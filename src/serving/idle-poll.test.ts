@@ -69,27 +69,29 @@ describe('IdlePoll', () => {
   });
 
   it('learns from the gaps: requests that come long after the window shrink it to nothing, close ones grow it back', async () => {
-    // A largest window of 4 ms, so a CI core that preempts this thread for a few ms does not change what is learnt.
-    const poll = pollOf(4_000);
-    expect(poll.maxMicros).toBe(4_000);
+    // A largest window of 40 ms, and gaps chosen so that a loaded CI core preempting this thread for tens of ms does
+    // not change what is learnt: each gap is judged against bounds far from it.
+    const poll = pollOf(40_000);
+    expect(poll.maxMicros).toBe(40_000);
     for (let i = 0; i < 14; i++) {
       poll.enter();
       poll.leave();
-      await sleep(10); // past any poll: 4000 -> 2000 -> … -> 7.8 -> 0
+      await sleep(45); // past the largest window: 40000 -> 20000 -> … -> 4.9 -> 0
     }
     expect(poll.windowMicros).toBe(0);
     poll.enter();
     poll.leave();
-    await nextTurn(); // the next request follows within a turn of the loop: the window restarts at an eighth
+    await nextTurn(); // the next request follows within the largest window: the window restarts at an eighth
     poll.enter();
-    expect(poll.windowMicros).toBe(500);
-    for (let i = 0; i < 3; i++) {
-      poll.leave();
-      const until = performance.now() + 0.7;
-      while (performance.now() < until); // the next request 700 µs later: a longer poll would have caught it
-      poll.enter();
-    }
-    expect(poll.windowMicros).toBe(1_000); // 500 -> 1000, then 700 µs fits
+    expect(poll.windowMicros).toBe(5_000);
+    poll.leave();
+    const until = performance.now() + 8;
+    while (performance.now() < until); // the next request 8 ms later: a longer poll would have caught it
+    poll.enter();
+    expect(poll.windowMicros).toBe(10_000);
+    poll.leave();
+    poll.enter(); // at once: within the window, which stays
+    expect(poll.windowMicros).toBe(10_000);
   });
 
   it('ends a poll under way when turned off', async () => {

@@ -122,4 +122,14 @@ describe('SQLite loop store', () => {
       await upgraded.close();
     }
   });
+
+  it('refuses a home a newer Slipway has upgraded, naming both schema versions', () => {
+    const file = join(temp.dir, 'newer.db');
+    const newer = new Database(file);
+    newer.pragma(`user_version = ${SQLITE_MIGRATIONS.length + 1}`);
+    newer.close();
+    expect(() => new SqliteStore(file)).toThrow(
+      `${file} has schema version ${SQLITE_MIGRATIONS.length + 1}, newer than this Slipway knows (${SQLITE_MIGRATIONS.length}); upgrade Slipway`,
+    );
+  });
 });

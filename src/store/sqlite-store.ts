@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import type { EndpointSpec } from '../core/endpoint-spec.js';
 import { versionsOf } from '../core/endpoint-spec.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError, UnavailableError } from '../core/errors.js';
 import type { ModelAlias, ModelVersion } from '../core/model-version.js';
 import type { RolloutState } from '../core/rollout-state.js';
 import type { ProfileReport } from '../core/profile-report.js';
@@ -74,7 +74,12 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+    try {
+      this.migrate(file);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
     // Leases and heartbeats are rewritten every second and worth nothing after a power loss (they run out): their own
     // connection commits without waiting for the disk, so they never stall the event loop on an fsync.
     this.leases = new Database(file);
@@ -85,13 +90,17 @@ export class SqliteStore implements Store {
     this.access = new SqliteAccessStore(this.db);
   }
 
-  private migrate(): void {
+  private migrate(file: string): void {
     // The version is read inside the write lock: processes opening one file together (serve --workers) apply each
     // migration once.
     for (;;) {
       const applied = this.db.transaction((): boolean => {
         const current = this.db.pragma('user_version', { simple: true }) as number;
-        if (current >= SQLITE_MIGRATIONS.length) return false;
+        // A newer Slipway's home: this one would write without keeping what the newer schema keeps (capture totals).
+        if (current > SQLITE_MIGRATIONS.length) {
+          throw new UnavailableError(`${file} has schema version ${current}, newer than this Slipway knows (${SQLITE_MIGRATIONS.length}); upgrade Slipway`);
+        }
+        if (current === SQLITE_MIGRATIONS.length) return false;
         this.db.exec(SQLITE_MIGRATIONS[current]!);
         this.db.pragma(`user_version = ${current + 1}`);
         return true;
