@@ -15,6 +15,7 @@ import { DEFAULT_RUNTIME } from '../src/core/runtime-config.js';
 import type { ValidationReport } from '../src/core/validation.js';
 import type { WindowCounts } from '../src/core/window-counts.js';
 import { scanCaptures } from '../src/store/scan-captures.js';
+import type { LabelledCursor } from '../src/store/loop-store.js';
 import type { NewModelVersion, Store } from '../src/store/store.js';
 import type { NewAccessToken } from '../src/core/access-token.js';
 
@@ -471,6 +472,36 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.loop.putFeedback('other', [{ requestId: 'r1', label: 'elsewhere' }]);
         expect(await store.loop.feedbackFor('e', ['r1', 'r2', 'zz'])).toEqual(new Map<string, unknown>([['r1', 3.5], ['r2', [1, 'b']]]));
         expect(await store.loop.feedbackFor('e', [])).toEqual(new Map());
+      });
+
+      it('reads successful captures with their labels from the feedback side, a page at a time', async () => {
+        await store.loop.appendCaptures(Array.from({ length: 12 }, (_, i) => capture(i, {
+          time: 1_000 + i, status: i === 5 ? 'error' : 'ok', variant: i % 2 === 0 ? 'primary' : 'canary',
+        })));
+        // A request id a client sent twice: both captures carry its label.
+        await store.loop.appendCaptures([capture(3, { time: 1_020 })]);
+        await store.loop.appendCaptures([capture(4, { endpoint: 'other' })]);
+        await store.loop.putFeedback('e', [2, 3, 5, 7, 8, 11].map((i) => ({ requestId: `r${i}`, label: i % 2 === 0 ? `even ${i}` : [i, i] })));
+        await store.loop.putFeedback('other', [{ requestId: 'r4', label: 'elsewhere' }]);
+        const read = async (q: Partial<Parameters<Store['loop']['labelledCaptures']>[0]>, limit = 100): Promise<string[]> => {
+          const out: string[] = [];
+          let after: LabelledCursor | undefined;
+          for (;;) {
+            const page = await store.loop.labelledCaptures({ endpoint: 'e', receivedSince: 0, since: 0, until: 10_000, limit, ...(after ? { after } : {}), ...q });
+            out.push(...page.map((x) => `${x.record.requestId}@${x.record.time}=${JSON.stringify(x.label)}`));
+            if (page.length < limit) return out;
+            after = page[page.length - 1]!.cursor;
+          }
+        };
+        const all = await read({});
+        // r5 failed (not a quality sample); feedback order is by request id within one receipt time.
+        expect([...all].sort()).toEqual(['r11@1011=[11,11]', 'r2@1002="even 2"', 'r3@1003=[3,3]', 'r3@1020=[3,3]', 'r7@1007=[7,7]', 'r8@1008="even 8"']);
+        expect(await read({}, 2)).toEqual(all); // pages of 2 (one ends between the two captures of r3) read the same
+        expect(await read({}, 1)).toEqual(all);
+        expect((await read({ since: 1_003, until: 1_008 })).sort()).toEqual(['r3@1003=[3,3]', 'r7@1007=[7,7]']);
+        expect((await read({ variant: 'canary' })).sort()).toEqual(['r11@1011=[11,11]', 'r3@1003=[3,3]', 'r7@1007=[7,7]']);
+        expect(await read({ receivedSince: Date.now() + 60_000 })).toEqual([]);
+        expect(await read({ endpoint: 'nobody' })).toEqual([]);
       });
 
       it('answers for many request ids at once', async () => {

@@ -7,8 +7,11 @@ import { layoutOf, predictionRows } from '../core/capture-layout.js';
 import type { ModelVersion } from '../core/model-version.js';
 import { accuracy, macroF1, meanAbsoluteError, rootMeanSquaredError } from '../core/quality-metrics.js';
 import { classIdResolver } from '../core/table-tensors.js';
-import type { FeedbackLabel, LoopStore } from '../store/loop-store.js';
-import { scanCaptures } from '../store/scan-captures.js';
+import type { FeedbackLabel, LabelledCursor, LoopStore } from '../store/loop-store.js';
+import { SCAN_PAGE } from '../store/scan-captures.js';
+
+/** Feedback may be stamped by one replica's clock and its capture by another's: how far they may disagree. */
+const CLOCK_MARGIN_MS = 5 * 60_000;
 
 export interface QualityQuery {
   endpoint: string;
@@ -37,7 +40,7 @@ function perRow(label: FeedbackLabel, rows: number): (string | number)[] | undef
 }
 
 export async function liveQuality(
-  store: Pick<LoopStore, 'captures' | 'feedbackFor'>, versionOf: (name: string, version: number) => Promise<ModelVersion>, query: QualityQuery,
+  store: Pick<LoopStore, 'labelledCaptures'>, versionOf: (name: string, version: number) => Promise<ModelVersion>, query: QualityQuery,
 ): Promise<QualityReport> {
   const layouts = new Map<string, CaptureLayout>();
   const layout = async (name: string, version: number): Promise<CaptureLayout> => {
@@ -49,15 +52,16 @@ export async function liveQuality(
   const buckets = new Map<string, Accumulator>();
   let kind: QualityReport['kind'] = 'unknown';
   let skipped = 0;
-  const scan = scanCaptures(store, {
-    endpoint: query.endpoint, since: query.since, until: query.until, statuses: ['ok'],
-    ...(query.variant !== undefined ? { variant: query.variant } : {}),
-  });
-  for await (const page of scan) {
-    const labels = await store.feedbackFor(query.endpoint, page.map((r) => r.requestId));
-    for (const record of page) {
-      const label = labels.get(record.requestId);
-      if (label === undefined) continue;
+  // From the feedback side: only labelled requests count, so the work follows the feedback given in the range, not
+  // every request served in it (the dashboard asks for the last hour every 15 s). Feedback is taken only for a request
+  // already captured, so it was received after its capture's time; the margin covers replicas' clocks.
+  let after: LabelledCursor | undefined;
+  for (;;) {
+    const page = await store.labelledCaptures({
+      endpoint: query.endpoint, receivedSince: query.since - CLOCK_MARGIN_MS, since: query.since, until: query.until, limit: SCAN_PAGE,
+      ...(query.variant !== undefined ? { variant: query.variant } : {}), ...(after ? { after } : {}),
+    });
+    for (const { record, label } of page) {
       const l = await layout(record.model, record.version);
       const targets = perRow(label, record.rows);
       if (!targets || !record.outputs || !l.output) {
@@ -79,6 +83,8 @@ export async function liveQuality(
         acc!.predictions.push(p);
       });
     }
+    if (page.length < SCAN_PAGE) break;
+    after = page[page.length - 1]!.cursor;
   }
   const report: QualityBucket[] = [...buckets.values()]
     .sort((a, b) => a.start - b.start || a.variant.localeCompare(b.variant))

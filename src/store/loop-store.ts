@@ -61,6 +61,35 @@ export interface CaptureStats {
   withFeedback: number;
 }
 
+/**
+ * Successful captures that have feedback, read from the feedback side: the work follows the feedback given (received
+ * since `receivedSince`), not the traffic served. Pages in feedback order; `after` is the previous page's last cursor.
+ */
+export interface LabelledQuery {
+  endpoint: string;
+  /** Feedback received at or after this time (ms). */
+  receivedSince: number;
+  /** Captures with since <= time < until (ms). */
+  since: number;
+  until: number;
+  variant?: string;
+  after?: LabelledCursor;
+  limit: number;
+}
+
+/** Where a page of labelled captures ended: its feedback's receipt time and request id, and the capture's id. */
+export interface LabelledCursor {
+  receivedAt: number;
+  requestId: string;
+  id: number;
+}
+
+export interface LabelledCapture {
+  record: CaptureRecord;
+  label: FeedbackLabel;
+  cursor: LabelledCursor;
+}
+
 /** What rowsAfter counted. */
 export interface PendingRows {
   rows: number;
@@ -118,6 +147,8 @@ export interface LoopStore {
    * database server), in small transactions.
    */
   trimCaptures(endpoint: string, limits: RetentionLimits): Promise<number>;
+  /** LabelledQuery: successful captures with their feedback, a page at a time, from the feedback received since a time. */
+  labelledCaptures(query: LabelledQuery): Promise<LabelledCapture[]>;
   /** Which of these request ids have a capture for the endpoint. */
   knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>>;
 

@@ -9,7 +9,7 @@ import { asyncByteEdge, excessRecords } from '../core/retention-edge.js';
 import { pauseAt } from '../core/test-pause.js';
 import { PostgresCapturePartitions } from './postgres-capture-partitions.js';
 import { inTransaction } from './postgres-db.js';
-import type { CaptureQuery, CaptureStats, PendingRows, RetentionLimits } from './loop-store.js';
+import type { CaptureQuery, CaptureStats, FeedbackLabel, LabelledCapture, LabelledQuery, PendingRows, RetentionLimits } from './loop-store.js';
 
 interface CaptureRow {
   id: number;
@@ -247,6 +247,32 @@ export class PostgresCaptures {
       if (rows.length < TRIM_CHUNK) return;
       after = rows[rows.length - 1]!.id;
     }
+  }
+
+  async labelled(q: LabelledQuery): Promise<LabelledCapture[]> {
+    const params: unknown[] = [q.endpoint, q.receivedSince, q.since, q.until];
+    let extra = '';
+    if (q.variant !== undefined) {
+      params.push(q.variant);
+      extra += ` AND c.variant = $${params.length}`;
+    }
+    if (q.after) {
+      params.push(q.after.receivedAt, q.after.requestId, q.after.id);
+      const [at, id, capture] = [params.length - 2, params.length - 1, params.length];
+      // The pair starts the feedback index's range at the cursor; the triple steps past the captures read.
+      extra += ` AND (f.received_at, f.request_id) >= ($${at}, $${id}) AND (f.received_at, f.request_id, c.id) > ($${at}, $${id}, $${capture})`;
+    }
+    params.push(q.limit);
+    const { rows } = await this.pool.query<CaptureRow & { feedback_label: FeedbackLabel; feedback_received: number }>(
+      `SELECT c.*, f.label AS feedback_label, f.received_at AS feedback_received
+       FROM feedback f JOIN captures c ON c.endpoint = f.endpoint AND c.request_id = f.request_id
+       WHERE f.endpoint = $1 AND f.received_at >= $2 AND c.time >= $3 AND c.time < $4 AND c.status = 'ok'${extra}
+       ORDER BY f.received_at, f.request_id, c.id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({
+      record: toCapture(r), label: r.feedback_label, cursor: { receivedAt: r.feedback_received, requestId: r.request_id, id: r.id },
+    }));
   }
 
   async knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>> {

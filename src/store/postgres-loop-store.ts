@@ -10,8 +10,8 @@ import type { FeatureHistogram } from '../core/histogram.js';
 import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } from '../core/monitor-event.js';
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type {
-  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun, PendingRows, RetentionLimits,
-  SavedWindow, SettingKind,
+  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LabelledCapture, LabelledQuery, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun,
+  PendingRows, RetentionLimits, SavedWindow, SettingKind,
 } from './loop-store.js';
 import { PostgresCaptures } from './postgres-captures.js';
 import { inTransaction, NOW_MS } from './postgres-db.js';
@@ -176,6 +176,10 @@ export class PostgresLoopStore implements LoopStore {
 
   trimCaptures(endpoint: string, limits: RetentionLimits): Promise<number> {
     return this.captureTable.trim(endpoint, limits);
+  }
+
+  labelledCaptures(query: LabelledQuery): Promise<LabelledCapture[]> {
+    return this.captureTable.labelled(query);
   }
 
   knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>> {

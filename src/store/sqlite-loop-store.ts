@@ -11,8 +11,8 @@ import type { DeliveryAttempt, MonitorEvent, MonitorWindow, WebhookDelivery } fr
 import type { RetrainRun } from '../core/retrain-policy.js';
 import type { CaptureWriterClient } from './capture-writer-client.js';
 import type {
-  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun, PendingRows, RetentionLimits,
-  SavedWindow, SettingKind,
+  CaptureQuery, CaptureStats, DeliveriesOf, FeedbackItem, FeedbackLabel, LabelledCapture, LabelledQuery, LoopStore, MonitorCursor, NewDelivery, NewRetrainRun,
+  PendingRows, RetentionLimits, SavedWindow, SettingKind,
 } from './loop-store.js';
 import { getVersionReport, saveVersionReport } from './sqlite-version-reports.js';
 
@@ -219,6 +219,33 @@ export class SqliteLoopStore implements LoopStore {
 
   trimCaptures(endpoint: string, limits: RetentionLimits): Promise<number> {
     return this.writer.trim(endpoint, limits);
+  }
+
+  async labelledCaptures(q: LabelledQuery): Promise<LabelledCapture[]> {
+    const params: (string | number)[] = [q.endpoint, q.receivedSince, q.since, q.until];
+    let extra = '';
+    if (q.variant !== undefined) { extra += ' AND c.variant = ?'; params.push(q.variant); }
+    if (q.after) {
+      // The first pair starts the feedback index's range at the cursor; the triple steps past the captures read.
+      extra += ' AND (f.received_at, f.request_id) >= (?, ?) AND (f.received_at, f.request_id, c.id) > (?, ?, ?)';
+      params.push(q.after.receivedAt, q.after.requestId, q.after.receivedAt, q.after.requestId, q.after.id);
+    }
+    params.push(q.limit);
+    const rows = this.db
+      .prepare(
+        // Feedback first (CROSS JOIN keeps that order), each capture found by its request id: left to itself SQLite
+        // read every capture in the time range (its index, `+` keeps it out) and joined the feedback to them.
+        `SELECT c.*, f.label AS feedback_label, f.received_at AS feedback_received
+         FROM feedback f CROSS JOIN captures c
+         WHERE f.endpoint = ? AND f.received_at >= ? AND c.endpoint = f.endpoint AND c.request_id = f.request_id
+           AND +c.time >= ? AND +c.time < ? AND c.status = 'ok'${extra}
+         ORDER BY f.received_at, f.request_id, c.id LIMIT ?`,
+      )
+      .all(...params) as (CaptureRow & { feedback_label: string; feedback_received: number })[];
+    return rows.map((r) => ({
+      record: toCapture(r), label: JSON.parse(r.feedback_label) as FeedbackLabel,
+      cursor: { receivedAt: r.feedback_received, requestId: r.request_id, id: r.id },
+    }));
   }
 
   async knownRequestIds(endpoint: string, requestIds: string[]): Promise<Set<string>> {

@@ -320,9 +320,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   INSERT INTO capture_totals (endpoint, records, rows, bytes)
     SELECT endpoint, count(*), coalesce(sum(rows), 0), coalesce(sum(bytes), 0) FROM captures GROUP BY endpoint;
   `,
-  // Retention by age removes the feedback received before its cutoff: found by this index, not by reading every
-  // feedback row of the endpoint on each pass (56 ms per million rows in SQLite, on the capture writer's thread).
+  // Feedback by receipt time: retention by age finds what it removes by it, not by reading every feedback row of the
+  // endpoint on each pass (56 ms per million rows in SQLite, on the capture writer's thread), and live quality pages
+  // through the feedback received in its range in this order (labelledCaptures).
   `
-  CREATE INDEX feedback_received ON feedback (endpoint, received_at);
+  CREATE INDEX feedback_received ON feedback (endpoint, received_at, request_id);
   `,
 ];
