@@ -354,7 +354,13 @@ export class SqliteLoopStore implements LoopStore {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (endpoint !== undefined) { where.push('endpoint = ?'); params.push(endpoint); }
-    if (options.since !== undefined) { where.push('time >= ?'); params.push(new Date(options.since).toISOString()); }
+    if (options.since !== undefined) {
+      // Newest first by id, from the first event of the range (found in the time index): SQLite otherwise walks every
+      // event back from the newest to find the range's few (12 ms at 200k events, on the overview's 2 s poll).
+      const since = new Date(options.since).toISOString();
+      where.push('id >= (SELECT coalesce(min(id), 9223372036854775807) FROM monitor_events INDEXED BY monitor_events_time WHERE time >= ?)', 'time >= ?');
+      params.push(since, since);
+    }
     if (options.kind !== undefined) { where.push('kind = ?'); params.push(options.kind); }
     params.push(options.limit);
     const rows = this.db
