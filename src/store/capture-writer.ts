@@ -31,9 +31,9 @@ const insertOne = db.prepare(`INSERT INTO captures ${COLUMNS} VALUES ${PLACEHOLD
 const insertMany = db.prepare(`INSERT INTO captures ${COLUMNS} VALUES ${Array<string>(ROWS_PER_INSERT).fill(PLACEHOLDERS).join(', ')}`);
 /** Retention deletes this many records per transaction, so the main connection never waits long for the lock. */
 const TRIM_CHUNK = 5000;
-// Deletes say what they removed, so the endpoint's totals shrink by it in the same transaction.
-// By time order, the time index's own: ordered by id, each chunk sorted every record older than the cutoff first (a
-// large backlog, as after a shorter retention is set, made each chunk cost as much as all of them).
+// Deletes say what they removed (RETURNING), so the endpoint's totals shrink by it in the same transaction. By age in
+// time order, the time index's own: in id order each chunk first sorted every record older than the cutoff (a large
+// backlog, as after a shorter retention is set, made each chunk cost as much as all of them).
 const deleteBefore = db.prepare(
   'DELETE FROM captures WHERE id IN (SELECT id FROM captures WHERE endpoint = ? AND time < ? ORDER BY time LIMIT ?) RETURNING rows, bytes',
 );
@@ -92,9 +92,6 @@ async function trim(endpoint: string, limits: RetentionLimits): Promise<number> 
   if (edge > 0) removed += await deleteInChunks(deleteUpTo, endpoint, edge);
   return removed;
 }
-
-/** Trims run one after another (a later one waits for the one under way); close waits for them. */
-let trims: Promise<unknown> = Promise.resolve();
 
 /**
  * The newest capture id that retention by count or size removes (0: none), from the endpoint's totals and its oldest
@@ -163,6 +160,9 @@ function totalsOf(records: readonly CaptureRecord[]): Map<string, { records: num
 }
 
 const reply = (message: WriterReply): void => parentPort!.postMessage(message);
+
+/** Trims run one after another (a later one waits for the one under way); close waits for them. */
+let trims: Promise<unknown> = Promise.resolve();
 
 parentPort!.on('message', (message: WriterRequest) => {
   if (message.type === 'close') {
