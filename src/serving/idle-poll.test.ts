@@ -16,28 +16,37 @@ afterEach(() => {
   for (const poll of made.splice(0)) poll.configure(0);
 });
 
+/** A poll of at most `maxMicros` that one request has just gone through: it starts polling now (unless off). */
+function afterLoneRequest(maxMicros: number): IdlePoll {
+  const poll = pollOf(maxMicros);
+  poll.enter();
+  poll.leave();
+  return poll;
+}
+
+/** The CPU seconds the poll has spent, once checked that it spends no more: it has stopped. */
+async function stoppedAt(poll: IdlePoll): Promise<number> {
+  const spent = poll.polledSeconds;
+  await sleep(5);
+  expect(poll.polledSeconds).toBe(spent);
+  return spent;
+}
+
 describe('IdlePoll', () => {
   it('polls not at all when off (the default)', async () => {
-    const poll = pollOf(0);
-    poll.enter();
-    poll.leave();
+    const poll = afterLoneRequest(0);
     await sleep(3);
     expect(poll.polledSeconds).toBe(0);
     expect(poll.windowMicros).toBe(0);
   });
 
   it('keeps the loop turning after a lone request, with timers still firing, until the next one starts', async () => {
-    const poll = pollOf(50_000);
-    poll.enter();
-    poll.leave();
+    const poll = afterLoneRequest(50_000);
     await sleep(5); // a timer fires while polling
-    const during = poll.polledSeconds;
-    expect(during).toBeGreaterThan(0.003);
+    expect(poll.polledSeconds).toBeGreaterThan(0.003);
     poll.enter();
     await nextTurn();
-    const stopped = poll.polledSeconds;
-    await sleep(5);
-    expect(poll.polledSeconds).toBe(stopped);
+    await stoppedAt(poll);
   });
 
   it('polls not after requests that overlapped: the loop had work between them, and its idle moments are others\' turn', async () => {
@@ -57,15 +66,11 @@ describe('IdlePoll', () => {
   });
 
   it('stops at its deadline when no request comes', async () => {
-    const poll = pollOf(2_000);
-    poll.enter();
-    poll.leave();
+    const poll = afterLoneRequest(2_000);
     await sleep(30);
-    const spent = poll.polledSeconds;
+    const spent = await stoppedAt(poll);
     expect(spent).toBeGreaterThanOrEqual(0.002);
     expect(spent).toBeLessThan(0.05); // stops at the first turn past the deadline (a turn may wait on a busy CI core)
-    await sleep(5);
-    expect(poll.polledSeconds).toBe(spent);
   });
 
   it('learns from the gaps: requests that come long after the window shrink it to nothing, close ones grow it back', async () => {
@@ -95,15 +100,10 @@ describe('IdlePoll', () => {
   });
 
   it('ends a poll under way when turned off', async () => {
-    const poll = pollOf(50_000);
-    poll.enter();
-    poll.leave();
+    const poll = afterLoneRequest(50_000);
     await sleep(2);
     poll.configure(0);
     await nextTurn();
-    const spent = poll.polledSeconds;
-    expect(spent).toBeGreaterThan(0.001);
-    await sleep(5);
-    expect(poll.polledSeconds).toBe(spent);
+    expect(await stoppedAt(poll)).toBeGreaterThan(0.001);
   });
 });
