@@ -60,6 +60,9 @@ interface EventRow {
   details: string | null;
 }
 
+/** Page size of a new home's database file. */
+export const PAGE_BYTES = 8192;
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly leases: Database.Database;
@@ -69,6 +72,11 @@ export class SqliteStore implements Store {
 
   constructor(file: string) {
     this.db = new Database(file);
+    // Takes effect only as a new file is created (an existing home keeps its pages: changing them means a VACUUM that
+    // rewrites every capture). 8 KB rather than SQLite's 4 KB: the capture writer appends whole pages to the log, and
+    // measured with 2,000-record batches it spent 6.4 µs of CPU per record on 4 KB pages and 5.1 on 8 KB (the kernel's
+    // share 1.6 → 0.9 µs: half the writes); 16 and 32 KB saved no more and read more per lookup.
+    this.db.pragma(`page_size = ${PAGE_BYTES}`);
     this.db.pragma('journal_mode = WAL');
     // FULL: a committed version, alias or spec change survives power loss, not only a process crash. Writes here are rare.
     this.db.pragma('synchronous = FULL');
