@@ -1,14 +1,48 @@
-// Generated request ids: UUIDv7, ordered by time.
-import { describe, expect, it } from 'vitest';
-import { timeOrderedId } from './request-id.js';
+// Generated request ids: UUIDv7, ordered by time, strictly increasing within a process.
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+type MakeId = (now?: number) => string;
+let timeOrderedId: MakeId;
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const timeOf = (id: string): number => parseInt(id.slice(0, 13).replace('-', ''), 16);
 
 describe('timeOrderedId', () => {
-  it('is a version 7 UUID whose text sorts by time', () => {
+  beforeEach(async () => {
+    // Each test starts from a process's first id: the module keeps the last millisecond it used.
+    vi.resetModules();
+    ({ timeOrderedId } = await import('./request-id.js'));
+  });
+
+  it('is a version 7 UUID carrying its millisecond, whose text sorts by time', () => {
     const a = timeOrderedId(1_796_141_477_395);
     const b = timeOrderedId(1_796_141_477_396);
-    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(a.slice(0, 13).replace('-', '')).toBe((1_796_141_477_395).toString(16).padStart(12, '0'));
+    expect(a).toMatch(UUID_V7);
+    expect(b).toMatch(UUID_V7);
+    expect(timeOf(a)).toBe(1_796_141_477_395);
     expect(a < b).toBe(true);
-    expect(new Set(Array.from({ length: 1000 }, () => timeOrderedId(5))).size).toBe(1000);
+  });
+
+  it('counts within a millisecond, and past 4,096 ids moves on to the next one, every id greater than the last', () => {
+    const ids = Array.from({ length: 5000 }, () => timeOrderedId(1_000_000));
+    expect(new Set(ids).size).toBe(5000);
+    expect([...ids].sort()).toEqual(ids);
+    ids.forEach((id) => expect(id).toMatch(UUID_V7));
+    expect(timeOf(ids[4095]!)).toBe(1_000_000);
+    expect(timeOf(ids[4096]!)).toBe(1_000_001);
+  });
+
+  it('keeps increasing when the clock steps back', () => {
+    const before = timeOrderedId(2_000_000);
+    const after = timeOrderedId(1_999_000);
+    expect(after > before).toBe(true);
+    expect(timeOf(after)).toBe(2_000_000);
+    // Once the clock passes the last millisecond used, ids carry the clock's time again.
+    expect(timeOf(timeOrderedId(2_000_005))).toBe(2_000_005);
+  });
+
+  it('draws fresh random bits each millisecond, so processes that share a millisecond make different ids', () => {
+    const tails = new Set(Array.from({ length: 200 }, (_, i) => timeOrderedId(3_000_000 + i).slice(18)));
+    expect(tails.size).toBe(200);
   });
 });
