@@ -4,10 +4,13 @@
 // more servers it alternates their windows (A/B on a noisy machine). Not part of `npm run bench`.
 //
 //   npx tsx bench/hotpath-profile.ts --server slipway[=path/to/cli/main.js] [--server naive] [--connections 1,16,64]
-//     [--seconds 8] [--warmup 2] [--rounds 1] [--profile] [--capture RATE] [--out results.json] [--keep-profiles DIR]
+//     [--seconds 8] [--warmup 2] [--rounds 1] [--profile] [--capture RATE] [--toggle-capture] [--out results.json]
+//     [--keep-profiles DIR]
 //   (--server slipway+capture: that server records every request; slipway+capture-discard: the same, but its store
 //   discards each flushed batch (discard-captures.ts), what capture costs without the store write;
-//   --capture RATE: every Slipway server samples at RATE)
+//   --capture RATE: every Slipway server samples at RATE; --toggle-capture: each Slipway server's windows come in
+//   pairs, capture off and on at rate 1 (the order alternating by round), so capture's cost is read from one process:
+//   two processes of one build differ by up to 10 % per request, more than capture's event-loop share)
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -43,13 +46,15 @@ interface Options {
   rounds: number;
   profile: boolean;
   capture: number | undefined;
+  /** Each Slipway window twice, capture off and on (rate 1), on the same server. */
+  toggle: boolean;
   out: string | undefined;
   /** Where to keep each server's .cpuprofile (for a closer look in DevTools or a script). */
   keep: string | undefined;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { servers: [], connections: [1, 16, 64], seconds: 8, warmup: 2, rounds: 1, profile: false, capture: undefined, out: undefined, keep: undefined };
+  const o: Options = { servers: [], connections: [1, 16, 64], seconds: 8, warmup: 2, rounds: 1, profile: false, capture: undefined, toggle: false, out: undefined, keep: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = (): string => argv[++i] ?? '';
@@ -65,6 +70,7 @@ function parse(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = Number(next());
     else if (a === '--profile') o.profile = true;
     else if (a === '--capture') o.capture = Number(next());
+    else if (a === '--toggle-capture') o.toggle = true;
     else if (a === '--out') o.out = next();
     else if (a === '--keep-profiles') o.keep = next();
     else throw new Error(`unknown argument ${a}`);
@@ -78,6 +84,12 @@ function mainThreadMicros(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
 }
 
+/** CPU of every thread of a process in µs (utime + stime, in USER_HZ ticks of 10 ms: coarse, fine over seconds). */
+function processMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 /** CLOCK_MONOTONIC in µs: the clock of V8's profile timestamps in the server process. */
 const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
 
@@ -88,6 +100,8 @@ interface Started {
   profileDir: string | undefined;
   home: string | undefined;
   picked?: string;
+  /** Turns the server's capture of digits on at `rate`, or off (undefined). */
+  setCapture?: (rate: number | undefined) => Promise<void>;
 }
 
 async function waitForUrl(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
@@ -132,7 +146,10 @@ async function start(server: Options['servers'][number], profile: boolean, captu
   const rate = server.capture ? 1 : capture;
   if (rate !== undefined) await cli('capture', 'digits', '--on', '--sample', String(rate));
   const picked = `${v?.running?.onEventLoop ? 'event loop' : 'worker'}, batch≤${v?.running?.maxBatchSize ?? 1}: ${v?.picked ?? ''}`;
-  return { child, url, pid: child.pid!, profileDir, home, picked };
+  const setCapture = async (to: number | undefined): Promise<void> => {
+    await cli('capture', 'digits', ...(to === undefined ? ['--off'] : ['--on', '--sample', String(to)]));
+  };
+  return { child, url, pid: child.pid!, profileDir, home, picked, setCapture };
 }
 
 /** Captures the server's store holds for digits (its buffered ones are written first). */
@@ -170,7 +187,10 @@ async function stop(s: Started, keepAs: string | undefined): Promise<CpuProfile 
 }
 
 interface Window {
+  /** The server's label, with " capture off" / " capture on" when toggling. */
   server: string;
+  /** Which of options.servers ran it. */
+  serverIndex: number;
   connections: number;
   round: number;
   requestsPerSec: number;
@@ -181,6 +201,8 @@ interface Window {
   p99Ms: number;
   mainCpuPct: number;
   mainCpuPerRequestMicros: number;
+  /** Every thread of the server process (the capture writer's included). */
+  processCpuPerRequestMicros: number;
   fromMicros: number;
   toMicros: number;
   profile?: WindowSummary;
@@ -202,22 +224,33 @@ try {
       for (const [i, s] of started.entries()) {
         const url = `${s.url}/v2/models/digits/infer`;
         const base = { url, body: fixture.body, headers: { 'content-type': 'application/json' }, connections: c };
-        if (options.warmup > 0) await runWrk({ ...base, durationSec: options.warmup });
-        const cpu0 = mainThreadMicros(s.pid);
-        const from = monotonicMicros();
-        const r = await runWrk({ ...base, durationSec: options.seconds, ...(expect[i] ? { expectBody: expect[i] } : {}) });
-        const to = monotonicMicros();
-        const cpu = mainThreadMicros(s.pid) - cpu0;
-        const w: Window = {
-          server: options.servers[i]!.label, connections: c, round, requestsPerSec: r.ok / r.durationSec, ok: r.ok, mismatches: r.mismatches,
-          errors: r.errors + r.non2xx, p50Ms: r.latency.p50Ms, p99Ms: r.latency.p99Ms, mainCpuPct: (100 * cpu) / (to - from),
-          mainCpuPerRequestMicros: cpu / r.ok, fromMicros: from, toMicros: to,
-        };
-        windows.push(w);
-        console.log(
-          `${w.server} c=${c} round ${round}: ${w.requestsPerSec.toFixed(0)} req/s, p50 ${w.p50Ms.toFixed(3)} ms, p99 ${w.p99Ms.toFixed(3)} ms, ` +
-            `main thread ${w.mainCpuPct.toFixed(0)}% = ${w.mainCpuPerRequestMicros.toFixed(1)} µs/request${w.mismatches || w.errors ? `, ${w.mismatches} mismatches, ${w.errors} errors` : ''}`,
-        );
+        // Toggling: off then on in odd rounds, on then off in even ones; 'as started' otherwise.
+        const modes: ('as started' | 'off' | 'on')[] = options.toggle && s.setCapture ? (round % 2 ? ['off', 'on'] : ['on', 'off']) : ['as started'];
+        for (const mode of modes) {
+          if (mode !== 'as started') await s.setCapture!(mode === 'on' ? 1 : undefined);
+          if (options.warmup > 0) await runWrk({ ...base, durationSec: options.warmup });
+          const cpu0 = mainThreadMicros(s.pid);
+          const all0 = processMicros(s.pid);
+          const from = monotonicMicros();
+          // A recorded request's answer carries its new request id, so only answers of windows without capture are compared.
+          const recording = mode === 'on' || (mode === 'as started' && (options.servers[i]!.capture || options.capture !== undefined));
+          const r = await runWrk({ ...base, durationSec: options.seconds, ...(expect[i] && !recording ? { expectBody: expect[i] } : {}) });
+          const to = monotonicMicros();
+          const cpu = mainThreadMicros(s.pid) - cpu0;
+          const all = processMicros(s.pid) - all0;
+          const w: Window = {
+            server: options.servers[i]!.label + (mode === 'as started' ? '' : ` capture ${mode}`), serverIndex: i, connections: c, round,
+            requestsPerSec: r.ok / r.durationSec, ok: r.ok, mismatches: r.mismatches, errors: r.errors + r.non2xx, p50Ms: r.latency.p50Ms,
+            p99Ms: r.latency.p99Ms, mainCpuPct: (100 * cpu) / (to - from), mainCpuPerRequestMicros: cpu / r.ok,
+            processCpuPerRequestMicros: all / r.ok, fromMicros: from, toMicros: to,
+          };
+          windows.push(w);
+          console.log(
+            `${w.server} c=${c} round ${round}: ${w.requestsPerSec.toFixed(0)} req/s, p50 ${w.p50Ms.toFixed(3)} ms, p99 ${w.p99Ms.toFixed(3)} ms, ` +
+              `main thread ${w.mainCpuPct.toFixed(0)}% = ${w.mainCpuPerRequestMicros.toFixed(1)} µs/request, process ${w.processCpuPerRequestMicros.toFixed(1)} µs/request` +
+              `${w.mismatches || w.errors ? `, ${w.mismatches} mismatches, ${w.errors} errors` : ''}`,
+          );
+        }
       }
     }
   }
@@ -233,7 +266,7 @@ try {
   for (const [i, s] of started.entries()) {
     const profile = await stop(s, options.keep ? join(options.keep, `${options.servers[i]!.label.replace(/[^\w.-]+/g, '_')}.cpuprofile`) : undefined);
     if (!profile) continue;
-    for (const w of windows.filter((x) => x.server === options.servers[i]!.label)) {
+    for (const w of windows.filter((x) => x.serverIndex === i)) {
       w.profile = summarizeWindow(profile, w.fromMicros, w.toMicros, w.ok, FUNCTIONS);
     }
   }
@@ -247,13 +280,32 @@ for (const w of windows.filter((x) => x.profile)) {
   console.log('\ninclusive (µs/request): ' + p.inclusive.filter((x) => x.micros > 0).map((x) => `${x.area} ${x.perRequestMicros.toFixed(2)}`).join(', '));
   console.log('\ntop self: ' + p.topSelf.slice(0, 15).map((x) => `${x.area} ${x.perRequestMicros.toFixed(2)}`).join('; '));
 }
-if (options.rounds > 1 || options.servers.length > 1) {
-  console.log('\n| server | c | req/s (median) | µs CPU/request (median) | p50 ms (median) |\n| --- | ---: | ---: | ---: | ---: |');
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  for (const s of options.servers) {
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+if (options.rounds > 1 || options.servers.length > 1 || options.toggle) {
+  console.log('\n| server | c | req/s (median) | main µs CPU/request (median) | process µs CPU/request (median) | p50 ms (median) |\n| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const label of new Set(windows.map((w) => w.server))) {
     for (const c of options.connections) {
-      const ws = windows.filter((w) => w.server === s.label && w.connections === c);
-      console.log(`| ${s.label} | ${c} | ${median(ws.map((w) => w.requestsPerSec)).toFixed(0)} | ${median(ws.map((w) => w.mainCpuPerRequestMicros)).toFixed(1)} | ${median(ws.map((w) => w.p50Ms)).toFixed(3)} |`);
+      const ws = windows.filter((w) => w.server === label && w.connections === c);
+      console.log(`| ${label} | ${c} | ${median(ws.map((w) => w.requestsPerSec)).toFixed(0)} | ${median(ws.map((w) => w.mainCpuPerRequestMicros)).toFixed(1)} | ` +
+        `${median(ws.map((w) => w.processCpuPerRequestMicros)).toFixed(1)} | ${median(ws.map((w) => w.p50Ms)).toFixed(3)} |`);
+    }
+  }
+}
+if (options.toggle) {
+  // Each round's on window against the same round's off window on the same server: the pairs, then their median.
+  console.log('\n| server | c | main µs/request, on − off per round | median | process µs/request, on − off per round | median | req/s on ÷ off, median |\n| --- | ---: | --- | ---: | --- | ---: | ---: |');
+  for (const [i, server] of options.servers.entries()) {
+    for (const c of options.connections) {
+      const pairs = [...new Set(windows.map((w) => w.round))].flatMap((round) => {
+        const of = (mode: string): Window | undefined => windows.find((w) => w.serverIndex === i && w.connections === c && w.round === round && w.server.endsWith(` capture ${mode}`));
+        const on = of('on');
+        const off = of('off');
+        return on && off ? [{ main: on.mainCpuPerRequestMicros - off.mainCpuPerRequestMicros, all: on.processCpuPerRequestMicros - off.processCpuPerRequestMicros, rate: on.requestsPerSec / off.requestsPerSec }] : [];
+      });
+      if (pairs.length === 0) continue;
+      const list = (xs: number[]): string => xs.map((x) => x.toFixed(1)).join(', ');
+      console.log(`| ${server.label} | ${c} | ${list(pairs.map((p) => p.main))} | ${median(pairs.map((p) => p.main)).toFixed(1)} | ${list(pairs.map((p) => p.all))} | ` +
+        `${median(pairs.map((p) => p.all)).toFixed(1)} | ${median(pairs.map((p) => p.rate)).toFixed(3)}× |`);
     }
   }
 }
